@@ -1,0 +1,58 @@
+// The bus: the one interface between producers and consumers. The in-process bus (local.ts) and
+// Kafka (kafka.ts) both implement it and pass the same contract tests (test/bus-contract.ts).
+//
+// Semantics every implementation keeps:
+// - messages with the same key go to the same partition and are delivered in publish order;
+// - a consumer group splits partitions between its members; each message is handled by one;
+// - a batch handler that resolves commits the batch's offsets; one that throws is retried
+//   (same batch, backoff) and nothing after it in that partition is delivered meanwhile, so
+//   delivery is at-least-once and consumers make their writes idempotent;
+// - publish() resolves only once the messages are durable (WAL / broker ack) and waits while
+//   consumers lag too far behind (back-pressure);
+// - close() stops fetching, lets in-flight handlers finish and commits what they finished.
+
+export interface OutgoingMessage {
+  key: string;
+  value: unknown;
+}
+
+export interface BusMessage {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string;
+  value: unknown;
+  /** Milliseconds since epoch at which the bus accepted the message. */
+  timestamp: number;
+}
+
+export type BatchHandler = (batch: BusMessage[]) => Promise<void>;
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: string[];
+  handler: BatchHandler;
+  /** Largest batch handed to the handler at once. */
+  maxBatch?: number;
+  /**
+   * An ephemeral subscription starts at the end of the log and keeps no committed offsets:
+   * for fan-out readers such as the API's WebSocket gateway, which want only what is new.
+   */
+  ephemeral?: boolean;
+}
+
+export interface Subscription {
+  /** Resolves once the member has its partitions assigned and is fetching. */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Bus {
+  readonly kind: 'local' | 'kafka';
+  ensureTopics(topics: string[]): Promise<void>;
+  publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Messages published but not yet committed by the group, summed over partitions. */
+  lag(groupId: string, topic: string): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,106 @@
+// Configuration is read from the environment here and nowhere else; every other module gets
+// the parsed Config passed in. Documented in the README (Configuration).
+import { resolve } from 'node:path';
+import { ConfigError } from './errors.js';
+
+export type Role = 'ingest' | 'processors' | 'api';
+export const ROLES: readonly Role[] = ['ingest', 'processors', 'api'];
+
+export interface ScoreWeights {
+  velocity: number;
+  acceleration: number;
+  volume: number;
+  breadth: number;
+  conversion: number;
+  saturation: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Kafka brokers; empty means the in-process bus. */
+  kafkaBrokers: string[];
+  topicPrefix: string;
+  /** Partitions per topic, for both buses. */
+  partitions: number;
+  /** ClickHouse server URL; null means embedded chdb under dataDir. */
+  clickhouseUrl: string | null;
+  /** Postgres URL; null means embedded PGlite under dataDir. */
+  databaseUrl: string | null;
+  simulator: boolean;
+  simulatorSeed: number;
+  /** Simulated engagement events per second in live mode. */
+  simulatorRate: number;
+  apiKeys: string[];
+  logLevel: string;
+  scoreWeights: ScoreWeights;
+  /** Event-time lateness accepted into windows before an event counts as late. */
+  allowedLatenessMs: number;
+  /** How often the trend scorer re-scores products that received events. */
+  scoreIntervalMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+function list(env: Env, name: string): string[] {
+  return (env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  let u: URL;
+  try { u = new URL(raw); } catch { throw new ConfigError(name, `is not a URL: "${raw}"`); }
+  if (!protocols.includes(u.protocol)) throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${u.protocol}`);
+  return raw;
+}
+
+const DEFAULT_WEIGHTS: ScoreWeights = { velocity: 0.3, acceleration: 0.15, volume: 0.2, breadth: 0.15, conversion: 0.1, saturation: 0.1 };
+
+/** `TRENDDROP_SCORE_WEIGHTS=velocity=0.4,volume=0.2,...`; unnamed weights keep their default. */
+function weights(env: Env): ScoreWeights {
+  const w = { ...DEFAULT_WEIGHTS };
+  for (const part of list(env, 'TRENDDROP_SCORE_WEIGHTS')) {
+    const [k, v] = part.split('=');
+    if (!(k in w)) throw new ConfigError('TRENDDROP_SCORE_WEIGHTS', `has unknown weight "${k}" (known: ${Object.keys(w).join(', ')})`);
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new ConfigError('TRENDDROP_SCORE_WEIGHTS', `weight ${k} must be a number >= 0`);
+    w[k as keyof ScoreWeights] = n;
+  }
+  if (Object.values(w).every((v) => v === 0)) throw new ConfigError('TRENDDROP_SCORE_WEIGHTS', 'must have at least one weight above 0');
+  return w;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const kafkaBrokers = list(env, 'KAFKA_BROKERS');
+  const sim = (env.TRENDDROP_SIMULATOR ?? '').trim().toLowerCase();
+  if (sim && !['on', 'off', 'true', 'false', '1', '0'].includes(sim)) throw new ConfigError('TRENDDROP_SIMULATOR', 'must be on or off');
+  return {
+    port: int(env, 'PORT', 3000, 0, 65535),
+    host: env.HOST?.trim() || '0.0.0.0',
+    dataDir: resolve(env.TRENDDROP_DATA_DIR?.trim() || './data'),
+    kafkaBrokers,
+    topicPrefix: env.KAFKA_TOPIC_PREFIX ?? 'trenddrop.',
+    partitions: int(env, 'TRENDDROP_PARTITIONS', 4, 1, 256),
+    clickhouseUrl: url(env, 'CLICKHOUSE_URL', ['http:', 'https:']),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    // On by default only in the all-embedded form: a Kafka deployment has real producers.
+    simulator: sim ? ['on', 'true', '1'].includes(sim) : kafkaBrokers.length === 0,
+    simulatorSeed: int(env, 'TRENDDROP_SIMULATOR_SEED', 42, 0, 2 ** 31 - 1),
+    simulatorRate: int(env, 'TRENDDROP_SIMULATOR_RATE', 50, 1, 1_000_000),
+    apiKeys: list(env, 'TRENDDROP_API_KEYS'),
+    logLevel: env.LOG_LEVEL?.trim() || 'info',
+    scoreWeights: weights(env),
+    allowedLatenessMs: int(env, 'TRENDDROP_ALLOWED_LATENESS_SEC', 3600, 0, 30 * 86400) * 1000,
+    scoreIntervalMs: int(env, 'TRENDDROP_SCORE_INTERVAL_MS', 5000, 100, 3_600_000),
+  };
+}

@@ -1,0 +1,69 @@
+// Runtime validators compiled once from the schemas in events.ts. They report every problem of
+// an item as { field, reason } so that callers can answer with the exact field at fault.
+import { Compile } from 'typebox/compile';
+import type { TSchema } from 'typebox';
+import { EngagementEvent, ProductMessage, VideoMessage, type NormalizedEvent } from './events.js';
+
+export interface FieldError { field: string; reason: string }
+export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+/** True for ISO 3166-1 alpha-2 codes ICU knows, and ZZ (unknown / worldwide). */
+export const isRegionCode = (code: string): boolean => code === 'ZZ' || regionNames.of(code) !== undefined;
+export const regionName = (code: string): string => (code === 'ZZ' ? 'Worldwide' : regionNames.of(code) ?? code);
+
+function compile<T>(schema: TSchema, extra?: (v: T) => FieldError[]) {
+  const checker = Compile(schema);
+  return (input: unknown): Validated<T> => {
+    if (checker.Check(input)) {
+      const errors = extra ? extra(input as T) : [];
+      return errors.length ? { ok: false, errors } : { ok: true, value: input as T };
+    }
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      return { ok: false, errors: [{ field: '', reason: 'must be a JSON object' }] };
+    }
+    const errors: FieldError[] = [];
+    const seen = new Set<string>();
+    for (const e of checker.Errors(input)) {
+      // Unions report once per branch; one line per field is what a caller can act on.
+      const params = e.params as { requiredProperties?: string[]; additionalProperties?: string[] };
+      const fields = params.requiredProperties ?? params.additionalProperties ?? [e.instancePath.slice(1).replaceAll('/', '.')];
+      if (e.keyword === 'boolean') continue; // duplicate of the additionalProperties report
+      for (const field of fields) {
+        if (seen.has(field)) continue;
+        seen.add(field);
+        const reason = params.requiredProperties ? 'is required'
+          : params.additionalProperties ? 'is not a known field'
+          : e.keyword === 'anyOf' ? `must be one of the documented values` : e.message;
+        errors.push({ field, reason });
+      }
+    }
+    return { ok: false, errors };
+  };
+}
+
+const checkEvent = compile<EngagementEvent>(EngagementEvent, (e) => {
+  const errors: FieldError[] = [];
+  if (!isRegionCode(e.region)) errors.push({ field: 'region', reason: 'is not an ISO 3166-1 alpha-2 code' });
+  if (!Number.isFinite(Date.parse(e.ts))) errors.push({ field: 'ts', reason: 'is not a valid date-time' });
+  return errors;
+});
+
+/** Validates an engagement event and fills every metric, so consumers never see a gap. */
+export function validateEvent(input: unknown): Validated<NormalizedEvent> {
+  const r = checkEvent(input);
+  if (!r.ok) return r;
+  const e = r.value;
+  return {
+    ok: true,
+    value: {
+      eventId: e.eventId, ts: e.ts, tsMs: Date.parse(e.ts), productId: e.productId, platform: e.platform,
+      region: e.region, videoId: e.videoId ?? '', views: e.views ?? 0, likes: e.likes ?? 0, shares: e.shares ?? 0,
+      comments: e.comments ?? 0, orders: e.orders ?? 0, revenue: e.revenue ?? 0, searches: e.searches ?? 0,
+    },
+  };
+}
+
+export const validateProduct = compile<ProductMessage>(ProductMessage);
+export const validateVideo = compile<VideoMessage>(VideoMessage, (v) =>
+  v.publishedAt && !Number.isFinite(Date.parse(v.publishedAt)) ? [{ field: 'publishedAt', reason: 'is not a valid date-time' }] : []);
