@@ -1,0 +1,54 @@
+// Statistics simple-statistics does not provide: a robust slope and Student's t distribution.
+import { median, gammaln } from 'simple-statistics';
+
+/**
+ * Theil–Sen slope: the median of the slopes of all pairs of points. Up to ~29% of the points
+ * can be arbitrary outliers without moving it far, unlike least squares. O(n²) pairs, which is
+ * fine for the tens of buckets a trend window holds.
+ */
+export function theilSenSlope(x: readonly number[], y: readonly number[]): number {
+  const slopes: number[] = [];
+  for (let i = 0; i < x.length; i++) {
+    for (let j = i + 1; j < x.length; j++) {
+      const dx = x[j] - x[i];
+      if (dx !== 0) slopes.push((y[j] - y[i]) / dx);
+    }
+  }
+  return slopes.length ? median(slopes) : 0;
+}
+
+/** Regularised incomplete beta I_x(a, b) by Lentz's continued fraction (Numerical Recipes 6.4). */
+function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(gammaln(a + b) - gammaln(a) - gammaln(b) + a * Math.log(x) + b * Math.log(1 - x));
+  // The continued fraction converges fast only below the mean; use the symmetry above it.
+  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  if (Math.abs(d) < tiny) d = tiny;
+  d = 1 / d;
+  let f = d;
+  for (let m = 1; m <= 300; m++) {
+    const m2 = 2 * m;
+    let num = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
+    d = 1 + num * d; if (Math.abs(d) < tiny) d = tiny; d = 1 / d;
+    c = 1 + num / c; if (Math.abs(c) < tiny) c = tiny;
+    f *= d * c;
+    num = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
+    d = 1 + num * d; if (Math.abs(d) < tiny) d = tiny; d = 1 / d;
+    c = 1 + num / c; if (Math.abs(c) < tiny) c = tiny;
+    const delta = d * c;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-12) break;
+  }
+  return (front * f) / a;
+}
+
+/** P(T ≤ t) for Student's t with `df` degrees of freedom: I_{df/(df+t²)}(df/2, 1/2) tail identity. */
+export function studentTCdf(t: number, df: number): number {
+  if (!Number.isFinite(t)) return t > 0 ? 1 : 0;
+  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return t > 0 ? 1 - tail : tail;
+}
