@@ -1,0 +1,4 @@
+import { use } from 'echarts/core';
+import { DataZoomSliderComponent } from 'echarts/components';
+
+use([DataZoomSliderComponent]);

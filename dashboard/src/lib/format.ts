@@ -1,0 +1,67 @@
+// Number and time formatting shared by every view, so "12.4K" reads the same everywhere.
+
+const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
+const plain = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
+const oneDp = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
+
+export function fmtNum(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—';
+  return Math.abs(n) >= 10_000 ? compact.format(n) : Math.abs(n) < 10 && !Number.isInteger(n) ? oneDp.format(n) : plain.format(n);
+}
+
+export function fmtMoney(n: number | null | undefined, currency = 'USD'): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—';
+  try {
+    return new Intl.NumberFormat('en', {
+      style: 'currency', currency: currency || 'USD',
+      notation: Math.abs(n) >= 100_000 ? 'compact' : 'standard', maximumFractionDigits: Math.abs(n) >= 1000 ? 0 : 2,
+    }).format(n);
+  } catch {
+    return `${fmtNum(n)} ${currency}`;
+  }
+}
+
+/** Signed percentage, e.g. "+12.5%"; `ratio` is a fraction (0.125). */
+export function fmtPct(ratio: number | null | undefined, digits = 1): string {
+  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '—';
+  const v = ratio * 100;
+  return `${v > 0 ? '+' : ''}${v.toFixed(Math.abs(v) >= 100 ? 0 : digits)}%`;
+}
+
+/** Relative change from previous to current; null when there is no meaningful base. */
+export function change(current: number | undefined, previous: number | undefined): number | null {
+  if (current === undefined || previous === undefined || !Number.isFinite(current) || !Number.isFinite(previous)) return null;
+  if (previous === 0) return current === 0 ? 0 : null;
+  return (current - previous) / Math.abs(previous);
+}
+
+/** Compact relative time ("just now", "40s ago", "12m ago", "3h ago", "2d ago"); future times read "in 5m". */
+export function fmtAgo(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return 'never';
+  const s = Math.round((now - new Date(iso).getTime()) / 1000);
+  if (!Number.isFinite(s)) return '—';
+  const a = Math.abs(s);
+  if (a < 5) return 'just now';
+  const v = a < 60 ? `${a}s` : a < 3600 ? `${Math.round(a / 60)}m` : a < 86400 ? `${Math.round(a / 3600)}h` : `${Math.round(a / 86400)}d`;
+  return s > 0 ? `${v} ago` : `in ${v}`;
+}
+
+export function fmtTime(iso: string, withDate = false): string {
+  const d = new Date(iso);
+  return d.toLocaleString('en', withDate
+    ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }
+    : { hour: '2-digit', minute: '2-digit', hour12: false });
+}
+
+export function fmtDuration(sec: number): string {
+  const m = Math.floor(sec / 60);
+  return `${m}:${String(Math.round(sec % 60)).padStart(2, '0')}`;
+}
+
+/** Velocity is ln-growth per hour (processors/analytics/trend.ts); shown as % growth per hour. */
+export function fmtVelocity(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  return `${fmtPct(Math.expm1(v))}/h`;
+}
+
+export const LABELS = ['emerging', 'rising', 'peaking', 'steady', 'declining'] as const;

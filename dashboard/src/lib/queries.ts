@@ -1,0 +1,167 @@
+// One query hook per endpoint, each with an array key (['overview', range]) so the live socket
+// and mutations can find and update exactly the cached data they affect.
+import { computed, toValue, type MaybeRefOrGetter } from 'vue';
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/vue-query';
+import { get, post, del } from './api';
+import { timeRange, resolveRange, prefs } from './prefs';
+import type {
+  Alert, Correlation, Forecast, Interval, Metric, Overview, Page, ProductDetail, ProductFilters, ProductRow,
+  RegionShare, RegionStat, SimilarProduct, Timeseries, Trends, Video, VideoAnalytics, Watchlist,
+} from './types';
+
+export const keys = {
+  overview: (range: string) => ['overview', range] as const,
+  products: (filters: ProductFilters) => ['products', filters] as const,
+  product: (id: string) => ['product', id] as const,
+  timeseries: (id: string, metric: Metric, interval: Interval, range: string) => ['timeseries', id, metric, interval, range] as const,
+  forecast: (id: string) => ['forecast', id] as const,
+  similar: (id: string) => ['similar', id] as const,
+  productVideos: (id: string) => ['productVideos', id] as const,
+  productRegions: (id: string) => ['productRegions', id] as const,
+  trends: (metrics: Metric[], productIds: string[], range: string) => ['trends', metrics, productIds, range] as const,
+  correlations: (scope: string, maxLag: number) => ['correlations', scope, maxLag] as const,
+  regions: (range: string) => ['regions', range] as const,
+  videos: (platform: string, range: string) => ['videos', platform, range] as const,
+  alerts: () => ['alerts'] as const,
+  watchlists: () => ['watchlists'] as const,
+};
+
+/** Reads the bounds at fetch time: a preset such as 24h always means "the 24 h up to now". */
+const bounds = () => { const r = resolveRange(prefs.value); return { from: r.from, to: r.to }; };
+
+export function useOverview() {
+  return useQuery(computed(() => ({
+    queryKey: keys.overview(timeRange.value.key),
+    queryFn: ({ signal }: { signal: AbortSignal }) => get<Overview>('/overview', { range: timeRange.value.preset }, signal),
+    staleTime: 15_000,
+    placeholderData: keepPreviousData,
+  })));
+}
+
+export const PAGE_SIZE = 200;
+export function useProducts(filters: MaybeRefOrGetter<ProductFilters>) {
+  return useInfiniteQuery(computed(() => ({
+    queryKey: keys.products(toValue(filters)),
+    queryFn: ({ pageParam, signal }: { pageParam: string | null; signal: AbortSignal }) =>
+      get<Page<ProductRow>>('/products', { ...toValue(filters), limit: PAGE_SIZE, cursor: pageParam ?? undefined }, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last: Page<ProductRow>) => last.nextCursor,
+    staleTime: 30_000,
+    placeholderData: keepPreviousData,
+  })));
+}
+
+export function useProduct(id: MaybeRefOrGetter<string>) {
+  return useQuery(computed(() => ({
+    queryKey: keys.product(toValue(id)),
+    queryFn: ({ signal }: { signal: AbortSignal }) => get<ProductDetail>(`/products/${encodeURIComponent(toValue(id))}`, {}, signal),
+    staleTime: 30_000,
+    enabled: !!toValue(id),
+  })));
+}
+
+export function fetchTimeseries(id: string, metric: Metric, interval: Interval, signal?: AbortSignal) {
+  return get<Timeseries>(`/products/${encodeURIComponent(id)}/timeseries`, { metric, interval, ...bounds() }, signal);
+}
+
+export function useTimeseries(id: MaybeRefOrGetter<string>, metric: MaybeRefOrGetter<Metric>) {
+  return useQuery(computed(() => ({
+    queryKey: keys.timeseries(toValue(id), toValue(metric), timeRange.value.interval, timeRange.value.key),
+    queryFn: ({ signal }: { signal: AbortSignal }) => fetchTimeseries(toValue(id), toValue(metric), timeRange.value.interval, signal),
+    // Live deltas patch this cache entry; a periodic refetch re-anchors it to the stored truth.
+    staleTime: 60_000,
+    enabled: !!toValue(id),
+    placeholderData: keepPreviousData,
+  })));
+}
+
+function byProduct<T>(name: 'forecast' | 'similar' | 'videos' | 'regions', key: (id: string) => readonly unknown[], staleTime: number) {
+  return (id: MaybeRefOrGetter<string>) => useQuery(computed(() => ({
+    queryKey: key(toValue(id)),
+    queryFn: ({ signal }: { signal: AbortSignal }) => get<T>(`/products/${encodeURIComponent(toValue(id))}/${name}`, {}, signal),
+    staleTime,
+    enabled: !!toValue(id),
+    retry: 1,
+  })));
+}
+export const useForecast = byProduct<Forecast>('forecast', keys.forecast, 5 * 60_000);
+export const useSimilar = byProduct<{ items: SimilarProduct[] }>('similar', keys.similar, 5 * 60_000);
+export const useProductVideos = byProduct<Page<Video>>('videos', keys.productVideos, 60_000);
+export const useProductRegions = byProduct<{ items: RegionShare[] }>('regions', keys.productRegions, 60_000);
+
+export function useTrends(metrics: MaybeRefOrGetter<Metric[]>, productIds: MaybeRefOrGetter<string[]>) {
+  return useQuery(computed(() => ({
+    queryKey: keys.trends(toValue(metrics), toValue(productIds), timeRange.value.key),
+    queryFn: ({ signal }: { signal: AbortSignal }) => get<Trends>('/trends', {
+      metrics: toValue(metrics), productIds: toValue(productIds), interval: timeRange.value.interval, ...bounds(),
+    }, signal),
+    staleTime: 30_000,
+    placeholderData: keepPreviousData,
+    enabled: toValue(metrics).length > 0,
+  })));
+}
+
+export function useCorrelations(scope: MaybeRefOrGetter<string>, maxLag: MaybeRefOrGetter<number>) {
+  return useQuery(computed(() => ({
+    queryKey: keys.correlations(toValue(scope), toValue(maxLag)),
+    queryFn: ({ signal }: { signal: AbortSignal }) => get<{ items: Correlation[] }>('/correlations', { scope: toValue(scope), maxLag: toValue(maxLag) }, signal),
+    staleTime: 5 * 60_000,
+    retry: 1,
+  })));
+}
+
+export function useRegions() {
+  return useQuery(computed(() => ({
+    queryKey: keys.regions(timeRange.value.key),
+    queryFn: ({ signal }: { signal: AbortSignal }) => get<{ items: RegionStat[] }>('/regions', bounds(), signal),
+    staleTime: 60_000,
+    placeholderData: keepPreviousData,
+    retry: 1,
+  })));
+}
+
+export function useVideoAnalytics(platform: MaybeRefOrGetter<string>) {
+  return useQuery(computed(() => ({
+    queryKey: keys.videos(toValue(platform), timeRange.value.key),
+    queryFn: ({ signal }: { signal: AbortSignal }) => get<VideoAnalytics>('/videos', { platform: toValue(platform), ...bounds() }, signal),
+    staleTime: 60_000,
+    placeholderData: keepPreviousData,
+    retry: 1,
+  })));
+}
+
+export function useAlerts() {
+  return useQuery({
+    queryKey: keys.alerts(),
+    queryFn: ({ signal }) => get<Page<Alert>>('/alerts', { limit: 100 }, signal),
+    staleTime: 30_000,
+    retry: 1,
+  });
+}
+
+export function useWatchlists() {
+  return useQuery({
+    queryKey: keys.watchlists(),
+    queryFn: ({ signal }) => get<Page<Watchlist>>('/watchlists', {}, signal),
+    staleTime: 60_000,
+    retry: 1,
+  });
+}
+
+/** Adds or removes a product from the user's first watchlist, creating "My watchlist" on first use. */
+export function useWatchToggle() {
+  const qc = useQueryClient();
+  const lists = useWatchlists();
+  const watched = computed(() => new Set(lists.data.value?.items.flatMap((w) => w.productIds) ?? []));
+  const mutation = useMutation({
+    mutationFn: async (productId: string) => {
+      let list = lists.data.value?.items[0];
+      if (!list) list = await post<Watchlist>('/watchlists', { name: 'My watchlist' });
+      const id = encodeURIComponent(list.watchlistId);
+      if (list.productIds?.includes(productId)) await del(`/watchlists/${id}/items/${encodeURIComponent(productId)}`);
+      else await post(`/watchlists/${id}/items`, { productId });
+    },
+    onSettled: () => qc.invalidateQueries({ queryKey: keys.watchlists() }),
+  });
+  return { watched, toggle: (productId: string) => mutation.mutateAsync(productId), pending: mutation.isPending };
+}

@@ -1,0 +1,18 @@
+// App-wide toast queue; the Toaster component renders it with reka-ui's accessible Toast.
+import { shallowRef } from 'vue';
+
+export type ToastTone = 'info' | 'success' | 'warning' | 'danger';
+export interface Toast { id: number; title: string; body?: string; tone: ToastTone; to?: string }
+
+let next = 1;
+export const toasts = shallowRef<Toast[]>([]);
+const MAX_VISIBLE = 4;
+
+export function toast(t: Omit<Toast, 'id' | 'tone'> & { tone?: ToastTone }) {
+  const item: Toast = { ...t, tone: t.tone ?? 'info', id: next++ };
+  toasts.value = [...toasts.value, item].slice(-MAX_VISIBLE);
+}
+
+export function dismiss(id: number) {
+  toasts.value = toasts.value.filter((t) => t.id !== id);
+}

@@ -1,0 +1,106 @@
+// Response shapes of the TrendDrop API (/api/v1). Kept in step with the OpenAPI document.
+
+export type RangePreset = '1h' | '24h' | '7d' | '30d';
+export type Interval = '1m' | '1h' | '1d';
+export type Metric = 'views' | 'likes' | 'shares' | 'comments' | 'orders' | 'revenue' | 'searches' | 'events';
+export const METRICS: Metric[] = ['views', 'likes', 'shares', 'comments', 'orders', 'revenue', 'searches', 'events'];
+
+export interface Kpis { products: number; trending: number; avgTrendScore: number; events24h: number }
+export interface TimelinePoint {
+  ts: string; events: number; views: number; likes: number; shares: number;
+  comments: number; orders: number; revenue: number; searches: number;
+}
+export interface CategoryStat { category: string; products: number; views: number; avgScore: number }
+export type AgentStatus = 'running' | 'paused' | 'idle' | 'off';
+export interface AgentRun {
+  source: string; startedAt: string; endedAt: string | null;
+  itemsFound: number; newProducts: number; errors: number;
+}
+export interface AgentInfo { status: AgentStatus; runs: AgentRun[]; lastEventAt: string | null }
+export interface TopProduct {
+  productId: string; title: string; category: string | null; imageUrl: string | null;
+  score: number; label: string | null; velocity: number;
+}
+export interface Overview {
+  kpis: Kpis & { previous?: Kpis };
+  timeline: TimelinePoint[];
+  categories: CategoryStat[];
+  agent: AgentInfo;
+  topProducts?: TopProduct[];
+  generatedAt?: string;
+}
+
+export interface ProductRow {
+  productId: string; title: string; category: string | null; brand: string | null;
+  price: number | null; currency: string | null; imageUrl: string | null;
+  score: number | null; label: string | null; velocity: number | null; acceleration: number | null;
+  views24h: number; orders24h: number; updatedAt: string;
+}
+export interface Page<T> { items: T[]; nextCursor: string | null }
+
+export interface ScoreComponents {
+  velocity: number; acceleration: number; volume: number; breadth: number; conversion: number; saturation: number;
+}
+export interface Totals {
+  views: number; likes: number; shares: number; comments: number;
+  orders: number; revenue: number; searches: number; events: number;
+}
+export interface ProductDetail {
+  productId: string; title: string; category: string | null; brand: string | null;
+  price: number | null; currency: string | null; imageUrl: string | null; sourceUrl: string | null;
+  source: string | null; tags: string[]; createdAt: string; updatedAt: string;
+  trend: {
+    score: number; label: string | null; velocity: number; acceleration: number;
+    components: ScoreComponents; computedAt: string;
+  } | null;
+  totals24h: Totals;
+}
+export interface Point { ts: string; value: number }
+export interface Timeseries { productId: string; metric: Metric; interval: Interval; points: Point[] }
+
+export interface ForecastPoint { ts: string; yhat: number; lo80: number; hi80: number; lo95: number; hi95: number }
+export interface Forecast {
+  model: string; horizon: number; interval: Interval; points: ForecastPoint[];
+  backtest: { model: string; mase: number; coverage80: number }[];
+}
+export interface SimilarProduct { productId: string; title: string; score: number; similarity: number; reason: string }
+export interface Video {
+  videoId: string; platform: string; title: string; url: string; creator: string; publishedAt: string;
+  durationSec: number; hashtags: string[]; views: number; likes: number; shares: number; comments: number;
+  engagementRate: number;
+}
+export interface RegionShare { region: string; name: string; views: number; orders: number; revenue: number; share: number }
+export interface RegionStat {
+  region: string; name: string; views: number; orders: number; revenue: number;
+  growth: number; products: number; competition: number; opportunity: number;
+}
+export interface Trends {
+  series: { metric: Metric; points: Point[] }[];
+  velocity: { productId: string; title: string; velocity: number; acceleration: number; label: string | null }[];
+}
+export interface Correlation { a: string; b: string; r: number; lag: number; n: number; pValue: number }
+export interface VideoAnalytics {
+  items: (Video & { productId?: string })[];
+  byPlatform: { platform: string; videos: number; views: number; engagementRate: number }[];
+  hashtags: { tag: string; videos: number; views: number }[];
+  byHour: { hour: number; videos: number; avgViews: number }[];
+  byDuration: { bucket: string; videos: number; avgEngagementRate: number }[];
+}
+export interface Alert {
+  alertId: string; productId: string; title: string; kind: string;
+  severity: 'info' | 'warning' | 'critical' | string; message: string; value: number; createdAt: string;
+}
+export interface Watchlist { watchlistId: string; name: string; productIds: string[]; createdAt?: string }
+
+export interface ProductFilters {
+  q?: string; category?: string; region?: string; platform?: string;
+  minScore?: number; maxScore?: number; minPrice?: number; maxPrice?: number; label?: string;
+  sort?: string;
+}
+
+/** WebSocket envelope (DESIGN.md). */
+export interface WsMessage<T = unknown> {
+  v: 1; type: 'event' | 'snapshot' | 'ack' | 'error' | 'pong';
+  channel?: string; seq?: number; ts?: string; data?: T;
+}
+export interface ProductDelta { productId: string; bucketTs: string; delta: Partial<Totals> }
