@@ -34,3 +34,20 @@ export function birthsPath(): string {
 export function readVega(name: string): string {
   return readFileSync(vegaDataPath(name), 'utf8');
 }
+
+/** Monthly CO2 (ppm) from 1964-05, where the record becomes gap-free (three months are missing before it). */
+export function co2Monthly(): number[] {
+  return readVega('co2-concentration.csv').trim().split('\n').slice(1)
+    .filter((l) => l.slice(0, 7) >= '1964-05')
+    .map((l) => Number(l.split(',')[1]));
+}
+
+/** Daily US births 2000–2014 (SSA), 5,479 days. */
+export function usBirthsDaily(): number[] {
+  return readFileSync(birthsPath(), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[4]));
+}
+
+/** Monthly S&P 500 closes 2000–2010: close to a random walk. */
+export function sp500Monthly(): number[] {
+  return readVega('sp500.csv').trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+}
