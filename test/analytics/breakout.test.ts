@@ -1,0 +1,88 @@
+import { describe, it, expect } from 'vitest';
+import { DEFAULT_BREAKOUT, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../../processors/analytics/breakout.js';
+import { normals } from './helpers.js';
+
+const HOUR = 3_600_000;
+const cfg: BreakoutConfig = { ...DEFAULT_BREAKOUT, minScale: 1e-6 };
+
+function feed(values: number[], config = cfg, start: BreakoutState = initialBreakoutState()) {
+  let state = start;
+  const alerts: BreakoutAlert[] = [];
+  values.forEach((v, i) => {
+    const r = updateBreakout(state, v, i * HOUR, config);
+    state = r.state;
+    if (r.alert) alerts.push(r.alert);
+  });
+  return { state, alerts };
+}
+
+/** Seeded N(0, 0.01²) velocities: each test draws its own, so tests do not depend on order. */
+function noise(n: number, seed = 1): number[] {
+  const z = normals(seed);
+  return Array.from({ length: n }, () => 0.01 * z());
+}
+
+describe('updateBreakout', () => {
+  it('stays quiet on noise, then flags a surge as a spike with its robust z', () => {
+    const quiet = feed(noise(200));
+    expect(quiet.alerts).toHaveLength(0);
+    const { alerts } = feed([...noise(30), 0.3]);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0].kind).toBe('spike');
+    expect(alerts[0].at).toBe(30 * HOUR);
+    expect(alerts[0].z).toBeGreaterThan(10);
+  });
+
+  it('false alarms on pure noise stay rare (under 6 per 1,000 samples)', () => {
+    let alerts = 0;
+    for (let seed = 10; seed < 20; seed++) alerts += feed(noise(1000, seed)).alerts.length;
+    expect(alerts / 10_000).toBeLessThan(0.006);
+  });
+
+  it('robust z is (v − median) / (1.4826 · MAD) of the baseline', () => {
+    const base = [0, 0.01, -0.01, 0.02, -0.02, 0.01, -0.01, 0, 0.03, -0.03, 0.02, -0.02];
+    const r = updateBreakout({ history: base, cusum: 0, lastAlertAt: null }, 0.5, 0, cfg);
+    // median 0, MAD 0.015
+    expect(r.alert!.baselineMedian).toBeCloseTo(0, 12);
+    expect(r.alert!.baselineScale).toBeCloseTo(1.4826 * 0.015, 12);
+    expect(r.alert!.z).toBeCloseTo(0.5 / (1.4826 * 0.015), 9);
+  });
+
+  it('an outlier in the baseline does not hide the next surge (MAD, not SD)', () => {
+    const values = noise(30, 2);
+    values[15] = 5;
+    const { alerts } = feed([...values, 0.2]);
+    expect(alerts.map((a) => a.at / HOUR)).toEqual([15, 30]);
+  });
+
+  it('detects a sustained small shift by CUSUM that no single sample flags', () => {
+    const { alerts } = feed([...noise(40, 3), ...noise(8, 4).map((v) => v + 0.025)]);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0].kind).toBe('shift');
+    expect(alerts[0].z).toBeLessThan(cfg.zThreshold);
+    expect(alerts[0].at).toBeGreaterThan(40 * HOUR);
+    expect(alerts[0].at).toBeLessThan(48 * HOUR);
+  });
+
+  it('does not re-alert the same product within the cooldown, and does after it', () => {
+    // Surges at hours 30, 31, 33 (inside 6 h) and 40 (after).
+    const values = [...noise(30, 5), 0.5, 0.5, 0, 0.5, ...noise(6, 6), 0.9];
+    const { alerts } = feed(values);
+    expect(alerts.map((a) => a.at / HOUR)).toEqual([30, 40]);
+  });
+
+  it('waits for minHistory, keeps at most window samples, and never mutates the state passed in', () => {
+    expect(feed([0, 0, 0, 5]).alerts).toHaveLength(0);
+    const s0 = initialBreakoutState();
+    const r = updateBreakout(s0, 1, 0, cfg);
+    expect(s0.history).toEqual([]);
+    expect(r.state.history).toEqual([1]);
+    expect(feed(noise(100)).state.history).toHaveLength(cfg.window);
+  });
+
+  it('a flat baseline uses the scale floor', () => {
+    const { alerts } = feed([...Array(20).fill(0), DEFAULT_BREAKOUT.minScale * 5], DEFAULT_BREAKOUT);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0].z).toBeCloseTo(5, 9);
+  });
+});
