@@ -32,7 +32,7 @@ const Timestamp = (description: string) => Type.String({ format: 'date-time', de
 // ISO 3166-1 alpha-2; `ZZ` (ISO's user-assigned "unknown") means worldwide or unknown.
 // Membership in the real code list is checked by the validator beyond this pattern.
 const Region = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 code; ZZ = worldwide/unknown' });
-const PlatformT = Type.Union(PLATFORMS.map((p) => Type.Literal(p)), { description: 'Source platform' });
+const PlatformT = Type.Enum(PLATFORMS, { description: 'Source platform' });
 const Url = (description: string) => Type.String({ maxLength: LIMITS.urlLength, pattern: '^https?://', description });
 
 export const EngagementEvent = Type.Object(

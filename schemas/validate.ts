@@ -34,7 +34,7 @@ function compile<T>(schema: TSchema, extra?: (v: T) => FieldError[]) {
         seen.add(field);
         const reason = params.requiredProperties ? 'is required'
           : params.additionalProperties ? 'is not a known field'
-          : e.keyword === 'anyOf' ? `must be one of the documented values` : e.message;
+          : e.keyword === 'enum' ? 'must be one of the documented values' : e.message;
         errors.push({ field, reason });
       }
     }

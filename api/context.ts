@@ -1,0 +1,40 @@
+// What route handlers need, passed in explicitly. `services` is null until the stores are up,
+// so the server can answer `health` and an honest `ready` while it starts.
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Bus } from '../core/bus/types.js';
+import type { Topics } from '../core/bus/topics.js';
+import type { Clock } from '../core/clock.js';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Readiness } from '../core/runtime.js';
+import type { Db } from '../core/stores/postgres.js';
+import type { Ingestor } from '../ingest/accept.js';
+import type { QueryCache } from './cache.js';
+
+export interface AgentStatus { status: 'running' | 'paused' | 'idle' | 'off'; runs: unknown[]; lastEventAt: string | null }
+
+export interface Services {
+  ch: ClickHouseClient;
+  db: Db;
+  bus: Bus;
+  topics: Topics;
+  ingestor: Ingestor;
+  clock: Clock;
+  agentStatus: () => Promise<AgentStatus>;
+}
+
+export interface ApiContext {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  readiness: Readiness;
+  cache: QueryCache;
+  services: Services | null;
+}
+
+/** Runs a query and returns its rows; parameters are bound, never spliced into the SQL. */
+export async function rows<T>(ch: ClickHouseClient, query: string, query_params: Record<string, unknown> = {}): Promise<T[]> {
+  const rs = await ch.query({ query, query_params, format: 'JSONEachRow' });
+  return rs.json<T>();
+}

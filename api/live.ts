@@ -1,0 +1,77 @@
+// Turns processor updates (updates topic) into WebSocket channel messages and cache
+// invalidations. Overview KPIs are recomputed at most once per `overviewEveryMs`, however fast
+// updates arrive; product channels get every batch, but only when somebody listens.
+import type { Bus, Subscription } from '../core/bus/types.js';
+import type { Topics } from '../core/bus/topics.js';
+import type { Logger } from '../core/logger.js';
+import type { Update } from '../schemas/updates.js';
+import type { QueryCache } from './cache.js';
+import type { Services } from './context.js';
+import { overviewKpis } from './routes/overview.js';
+import { productDetail } from './routes/products.js';
+import { latestAlerts } from './routes/alerts.js';
+import type { Gateway } from './ws/gateway.js';
+
+export interface LiveDeps { bus: Bus; topics: Topics; gateway: Gateway; cache: QueryCache; services: Services; logger: Logger; overviewEveryMs?: number }
+
+export interface Live {
+  /** Current state of a channel, for the gateway's snapshot messages. */
+  snapshot(channel: string): Promise<unknown | null>;
+  stop(): Promise<void>;
+}
+
+export async function startLive(d: LiveDeps): Promise<Live> {
+  const log = d.logger.child({ component: 'live' });
+  const every = d.overviewEveryMs ?? 1000;
+  let lastEventAt: string | null = null;
+  const snapshot = async (channel: string): Promise<unknown | null> => {
+    if (channel === 'overview') return { kpis: await overviewKpis(d.services), lastEventAt };
+    if (channel === 'agent') return d.services.agentStatus();
+    if (channel === 'alerts') return { items: (await latestAlerts(d.services, 20)).slice(0, 20) };
+    const product = await productDetail(d.services, channel.slice('product:'.length)).catch(() => null);
+    return product && { productId: product.productId, totals24h: product.totals24h, trend: product.trend };
+  };
+  let dirty = false;
+  let computing = false;
+  const timer = setInterval(async () => {
+    if (!dirty || computing || !d.gateway.hasSubscribers('overview')) return;
+    dirty = false;
+    computing = true;
+    try {
+      d.gateway.publish('overview', { kpis: await overviewKpis(d.services), lastEventAt });
+    } catch (err) {
+      log.warn({ err }, 'overview update failed');
+    } finally {
+      computing = false;
+    }
+  }, every);
+  timer.unref();
+
+  const sub: Subscription = await d.bus.subscribe({
+    groupId: 'trenddrop-api-live', topics: [d.topics.updates], ephemeral: true,
+    handler: async (batch) => {
+      for (const m of batch) {
+        const u = m.value as Update;
+        switch (u.kind) {
+          case 'engagement':
+            if (!lastEventAt || u.lastEventAt > lastEventAt) lastEventAt = u.lastEventAt;
+            for (const [productId, p] of Object.entries(u.products)) {
+              const channel = `product:${productId}`;
+              if (d.gateway.hasSubscribers(channel)) d.gateway.publish(channel, { productId, bucketTs: p.bucketTs, delta: p.delta, acceptedAt: new Date(u.acceptedAt).toISOString() });
+            }
+            break;
+          case 'alert':
+            d.gateway.publish('alerts', u.alert);
+            break;
+          case 'agent':
+            d.gateway.publish('agent', { status: u.status, run: u.run });
+            break;
+        }
+        dirty = true;
+        d.cache.bump();
+      }
+    },
+  });
+  await sub.ready;
+  return { snapshot, async stop() { clearInterval(timer); await sub.close(); } };
+}

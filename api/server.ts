@@ -1,0 +1,125 @@
+// The HTTP server: REST under /api/v1, the WebSocket gateway at /ws, Prometheus at /metrics,
+// and the built dashboard at /. One error shape for every failure; 5xx never show internals.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import { TrendDropError, ValidationError, NotFoundError } from '../core/errors.js';
+import { INGEST_LIMITS } from '../ingest/accept.js';
+import type { ApiContext } from './context.js';
+import type { Gateway } from './ws/gateway.js';
+import { MAX_CLIENT_MESSAGE_BYTES, wsConnection } from './ws/transport.js';
+import { healthRoutes } from './routes/health.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { overviewRoutes } from './routes/overview.js';
+import { productRoutes } from './routes/products.js';
+import { alertRoutes } from './routes/alerts.js';
+
+export const API_PREFIX = '/api/v1';
+export const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '../dashboard/dist');
+
+interface ErrorBody { error: { code: string; message: string; details: { index?: number; field: string; reason: string }[] } }
+
+export function errorBody(code: string, message: string, details: ErrorBody['error']['details'] = []): ErrorBody {
+  return { error: { code, message, details } };
+}
+
+function keyMatches(given: string, keys: string[]): boolean {
+  const g = Buffer.from(given);
+  return keys.some((k) => { const b = Buffer.from(k); return b.length === g.length && timingSafeEqual(b, g); });
+}
+
+export async function buildServer(ctx: ApiContext, gateway: Gateway) {
+  const app = Fastify({
+    loggerInstance: ctx.logger.child({ component: 'api' }),
+    disableRequestLogging: true,
+    bodyLimit: INGEST_LIMITS.bodyBytes,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: true } },
+  });
+
+  // NDJSON and plain text bodies reach the ingest routes as strings, split there line by line.
+  app.addContentTypeParser(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'TrendDrop API', version: '1.0.0', description: 'Real-time product trend analytics. Errors: { error: { code, message, details: [{ index?, field, reason }] } }.' },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+    },
+  });
+  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES } });
+
+  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof ValidationError) return reply.status(err.status).send(errorBody(err.code, err.message, err.details));
+    if (err instanceof NotFoundError) return reply.status(404).send(errorBody(err.code, err.message));
+    if (err.validation) {
+      const details = err.validation.map((v) => {
+        const missing = (v.params as { missingProperty?: string }).missingProperty;
+        const field = missing ?? v.instancePath.replace(/^\//, '').replaceAll('/', '.');
+        return { field: field || String(err.validationContext ?? ''), reason: missing ? 'is required' : v.message ?? 'is invalid' };
+      });
+      return reply.status(400).send(errorBody('invalid_request', `invalid ${err.validationContext ?? 'request'}`, details));
+    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(errorBody('payload_too_large', `body is larger than ${INGEST_LIMITS.bodyBytes} bytes`, [{ field: '', reason: 'body too large' }]));
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(415).send(errorBody('unsupported_media_type', 'send application/json or application/x-ndjson'));
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return reply.status(err.statusCode).send(errorBody('bad_request', err.message));
+    req.log.error({ err, url: req.url, context: err instanceof TrendDropError ? err.context : undefined }, 'request failed');
+    return reply.status(err instanceof TrendDropError && err.code === 'store_unavailable' ? 503 : 500).send(errorBody('internal_error', 'the server could not complete the request'));
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    ctx.metrics.httpSeconds.observe({ route: req.routeOptions.url ?? 'unmatched', method: req.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  // Writes need a key when keys are configured; reads stay open for the dashboard.
+  app.addHook('preHandler', async (req, reply) => {
+    if (ctx.config.apiKeys.length && req.method !== 'GET' && req.method !== 'HEAD' && req.url.startsWith(API_PREFIX)) {
+      const key = req.headers['x-api-key'];
+      if (typeof key !== 'string' || !keyMatches(key, ctx.config.apiKeys)) {
+        return reply.status(401).send(errorBody('unauthorized', 'this write needs a valid x-api-key header', [{ field: 'x-api-key', reason: key ? 'is not a known key' : 'is required' }]));
+      }
+    }
+  });
+
+  await app.register(async (api) => {
+    await api.register(healthRoutes(ctx));
+    // Everything else needs the stores: answer 503 (with Retry-After) while they start.
+    await api.register(async (data) => {
+      data.addHook('onRequest', async (_req, reply) => {
+        if (!ctx.services) return reply.status(503).header('retry-after', '2').send(errorBody('not_ready', 'TrendDrop is starting; see /api/v1/ready'));
+      });
+      await data.register(ingestRoutes(ctx));
+      await data.register(overviewRoutes(ctx));
+      await data.register(productRoutes(ctx));
+      await data.register(alertRoutes(ctx));
+    });
+    api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  }, { prefix: API_PREFIX });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.header('content-type', ctx.metrics.registry.contentType);
+    return ctx.metrics.registry.metrics();
+  });
+
+  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket) => gateway.attach(wsConnection(socket)));
+
+  if (existsSync(DASHBOARD_DIR)) {
+    // Hashed assets never change; the index page must be revalidated to pick up a new build.
+    await app.register(fastifyStatic, {
+      root: DASHBOARD_DIR, wildcard: false,
+      setHeaders: (reply, path) => reply.header('cache-control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
+    });
+  }
+  // Deep links into the single-page app get its index page; unknown API paths get a JSON 404.
+  app.setNotFoundHandler((req, reply) => {
+    if (req.method === 'GET' && !req.url.startsWith('/api/') && existsSync(join(DASHBOARD_DIR, 'index.html'))) {
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    }
+    return reply.status(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
+  });
+
+  return app;
+}

@@ -1,0 +1,24 @@
+// The seam between the gateway and the WebSocket library: the gateway sees only this, so the
+// `ws` server behind @fastify/websocket can be swapped (e.g. for uWebSockets.js) in one file.
+import type { WebSocket } from 'ws';
+
+export interface Connection {
+  send(text: string): void;
+  readonly bufferedAmount: number;
+  close(code: number, reason: string): void;
+  onMessage(cb: (text: string) => void): void;
+  onClose(cb: () => void): void;
+}
+
+/** Largest client message accepted; subscriptions are small. */
+export const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
+
+export function wsConnection(socket: WebSocket): Connection {
+  return {
+    send: (text) => { if (socket.readyState === socket.OPEN) socket.send(text); },
+    get bufferedAmount() { return socket.bufferedAmount; },
+    close: (code, reason) => socket.close(code, reason),
+    onMessage: (cb) => socket.on('message', (data, isBinary) => { if (!isBinary) cb(data.toString()); }),
+    onClose: (cb) => socket.on('close', cb),
+  };
+}

@@ -1,0 +1,128 @@
+// The composition root: starts the requested roles on one runtime. The HTTP server listens
+// first, so `health` answers and `ready` tells the truth while the stores start.
+import type { Config, Role } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import { createMetrics } from '../core/metrics.js';
+import { openRuntime, Readiness, type Runtime } from '../core/runtime.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { Ingestor } from '../ingest/accept.js';
+import { MarketSimulator } from '../ingest/simulator.js';
+import { backfill, publishCatalogue, runLive, type PublishEvents } from '../ingest/simulate.js';
+import { startProcessors, type Processors } from '../processors/index.js';
+import { SINK_GROUP } from '../processors/raw-sink.js';
+import { METADATA_GROUP } from '../processors/metadata.js';
+import { sleep } from '../core/retry.js';
+import { QueryCache } from '../api/cache.js';
+import type { AgentStatus, ApiContext } from '../api/context.js';
+import { startLive, type Live } from '../api/live.js';
+import { buildServer } from '../api/server.js';
+import { Gateway } from '../api/ws/gateway.js';
+
+export interface App {
+  runtime: Runtime;
+  server: Awaited<ReturnType<typeof buildServer>> | null;
+  /** Port the API listens on (useful when PORT=0). */
+  port: number | null;
+  processors: Processors | null;
+  ingestor: Ingestor;
+  gateway: Gateway | null;
+  /** Resolves once the processors have consumed everything published so far. */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions { roles: Role[]; logger: Logger; clock?: Clock }
+
+/** Simulated history written on a first start, so charts have a past from the first minute. */
+const FIRST_START_HISTORY_MS = 24 * 3_600_000;
+
+export async function startApp(config: Config, o: StartOptions): Promise<App> {
+  const { logger } = o;
+  const clock = o.clock ?? systemClock;
+  const readiness = new Readiness();
+  const metrics = createMetrics();
+  const cache = new QueryCache();
+  const has = (r: Role) => o.roles.includes(r);
+  const ctx: ApiContext = { config, logger, metrics, readiness, cache, services: null };
+  let live: Live | null = null;
+  let server: App['server'] = null;
+  let gateway: Gateway | null = null;
+  let port: number | null = null;
+
+  if (has('api')) {
+    gateway = new Gateway({ logger, metrics, snapshot: async (ch) => (live ? live.snapshot(ch) : null) });
+    const s = await buildServer(ctx, gateway);
+    server = s;
+    await s.listen({ port: config.port, host: config.host });
+    const addr = s.server.address();
+    port = typeof addr === 'object' && addr ? addr.port : config.port;
+    logger.info({ url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}` }, 'TrendDrop is listening');
+  }
+
+  let runtime: Runtime;
+  try {
+    runtime = await openRuntime(config, { logger, readiness, metrics, clock });
+  } catch (err) {
+    await server?.close();
+    throw err;
+  }
+  const processors = has('processors') ? await startProcessors(runtime) : null;
+  const ingestor = new Ingestor(runtime.bus, runtime.topics, metrics);
+
+  // The simulator is the built-in discovery source; its run is what the agent panel shows.
+  const simRun = { source: 'simulator', startedAt: new Date(clock.now()).toISOString(), endedAt: null as string | null, itemsFound: 0, newProducts: 0, errors: [] as string[] };
+  let simulator: { stop(): Promise<void> } | null = null;
+  let backfilling: Promise<unknown> = Promise.resolve();
+  const stopBackfill = new AbortController();
+  if (has('ingest') && config.simulator) {
+    const sim = new MarketSimulator({ seed: config.simulatorSeed, ratePerSec: config.simulatorRate });
+    await publishCatalogue(sim, ingestor);
+    simRun.newProducts = sim.products.length;
+    const rs = await runtime.clickhouse.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' });
+    const empty = Number((await rs.json<{ n: number }>())[0].n) === 0;
+    const liveFrom = Math.floor(clock.now() / 1000) * 1000;
+    const publish: PublishEvents = async (events) => { await ingestor.publishEvents(events); simRun.itemsFound += events.length; };
+    simulator = runLive(sim, publish, clock, logger);
+    if (empty) backfilling = backfill(sim, publish, liveFrom - FIRST_START_HISTORY_MS, liveFrom, { signal: stopBackfill.signal }).catch((err) => logger.error({ err }, 'first-start backfill failed'));
+  }
+
+  const agentStatus = async (): Promise<AgentStatus> => ({
+    status: simulator ? 'running' : 'off',
+    runs: simulator ? [simRun] : [],
+    lastEventAt: null,
+  });
+
+  if (has('api') && gateway) {
+    ctx.services = { ch: runtime.clickhouse.client, db: runtime.postgres.db, bus: runtime.bus, topics: runtime.topics, ingestor, clock, agentStatus };
+    live = await startLive({ bus: runtime.bus, topics: runtime.topics, gateway, cache, services: ctx.services, logger });
+  }
+  logger.info({ roles: o.roles }, 'TrendDrop started');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    runtime, server, port, processors, ingestor, gateway,
+    async drain() {
+      const groups: [string, string][] = [[SINK_GROUP, runtime.topics.engagement], [METADATA_GROUP, runtime.topics.products], [METADATA_GROUP, runtime.topics.videos]];
+      for (;;) {
+        const lags = await Promise.all(groups.map(([g, t]) => runtime.bus.lag(g, t)));
+        if (lags.every((l) => l === 0)) return;
+        await sleep(50);
+      }
+    },
+    stop() {
+      // Producers first, then readers, then stores: everything accepted is written before exit.
+      stopping ??= (async () => {
+        stopBackfill.abort();
+        await simulator?.stop();
+        await backfilling;
+        gateway?.close();
+        await server?.close();
+        await live?.stop();
+        await processors?.stop();
+        await runtime.close();
+        logger.info('TrendDrop stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// `trenddrop <command>`: the one entry point for every role and tool. Commands parse their
+// flags here and hand plain options to the modules that do the work.
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig, ROLES, type Role } from '../core/config.js';
+import { createLogger } from '../core/logger.js';
+import { TrendDropError } from '../core/errors.js';
+
+const program = new Command('trenddrop').description('Real-time trend analytics for dropshippers').showHelpAfterError();
+
+function roles(value: string): Role[] {
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const r of list) if (!ROLES.includes(r as Role)) throw new InvalidArgumentError(`unknown role "${r}" (roles: ${ROLES.join(', ')})`);
+  return list as Role[];
+}
+
+/** `7d`, `12h`, `30m` → milliseconds. */
+export function duration(value: string): number {
+  const m = /^(\d+)\s*(m|h|d|w)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('use a number and a unit: 30m, 12h, 7d, 2w');
+  return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'm' | 'h' | 'd' | 'w'];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+async function serve(selected: Role[]): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  if (selected.includes('api')) await (await import('./dashboard-build.js')).ensureDashboardBuilt(logger);
+  if (config.kafkaBrokers.length === 0 && selected.length < ROLES.length) {
+    logger.warn({ roles: selected }, 'the in-process bus connects roles only inside one process; set KAFKA_BROKERS to run roles separately');
+  }
+  const { startApp } = await import('./app.js');
+  const app = await startApp(config, { roles: selected, logger });
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => { logger.error('shutdown took too long; exiting'); process.exit(1); }, 15_000);
+    force.unref();
+    app.stop().then(() => process.exit(0), (err) => { logger.error({ err }, 'shutdown failed'); process.exit(1); });
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+program.command('start').description('Run TrendDrop (all roles by default)')
+  .option('--roles <roles>', `comma list of ${ROLES.join(', ')}`, roles, [...ROLES])
+  .action((o: { roles: Role[] }) => serve(o.roles));
+for (const role of ROLES) program.command(role).description(`Run only the ${role} role (scale-out; needs KAFKA_BROKERS)`).action(() => serve([role]));
+
+program.command('migrate').description('Apply ClickHouse and Postgres migrations, then exit')
+  .action(async () => {
+    const config = loadConfig();
+    const logger = createLogger(config.logLevel);
+    const { openRuntime } = await import('../core/runtime.js');
+    const rt = await openRuntime(config, { logger });
+    await rt.close();
+    logger.info('migrations applied');
+  });
+
+program.command('simulate').description('Backfill simulated market history (into a running TrendDrop, or in-process)')
+  .requiredOption('--backfill <duration>', 'how far back, e.g. 7d', duration)
+  .option('--url <url>', 'a running TrendDrop to send to (default: this config\'s port, if it answers)')
+  .option('--seed <n>', 'simulator seed (default TRENDDROP_SIMULATOR_SEED)', positiveInt)
+  .action(async (o: { backfill: number; url?: string; seed?: number }) => {
+    const { simulateCommand } = await import('./simulate.js');
+    await simulateCommand(loadConfig(), { backfillMs: o.backfill, url: o.url, seed: o.seed });
+  });
+
+program.command('bench').description('Measure the embedded pipeline against plain chdb inserts, and accept → WebSocket latency')
+  .option('--events <n>', 'events to push', positiveInt)
+  .option('--quick', 'a run under a minute')
+  .option('--json', 'print JSON')
+  .option('--bus <bus>', 'local or kafka', 'local')
+  .action(async (o: { events?: number; quick?: boolean; json?: boolean; bus: string }) => {
+    const { benchCommand } = await import('./bench.js');
+    await benchCommand(loadConfig(), { events: o.events, quick: !!o.quick, json: !!o.json, bus: o.bus === 'kafka' ? 'kafka' : 'local' });
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  const e = err as Error;
+  // Operator mistakes (bad config, bad flags) get one clear line, not a stack.
+  process.stderr.write(`trenddrop: ${e instanceof TrendDropError ? e.message : e.stack ?? e.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,350 @@
+// The in-process bus: Kafka's semantics (topics, keyed partitions, per-key order, consumer
+// groups with committed offsets, back-pressure) inside one process, so that `npm start` needs
+// no broker. Durable topics are written to an append-only log under the data dir before
+// publish() resolves, and committed offsets are kept beside it: a crash or restart replays
+// what was accepted but not yet committed, and loses nothing.
+import { appendFileSync, closeSync, fdatasync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../logger.js';
+import { sleep } from '../retry.js';
+import type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription, BatchHandler } from './types.js';
+
+export interface LocalBusOptions {
+  /** Where durable topics keep their log; null keeps everything in memory (tests, benchmarks). */
+  dir: string | null;
+  partitions: number;
+  logger: Logger;
+  /** Topics kept in memory only (fan-out notifications that are worthless after a restart). */
+  ephemeralTopics?: string[];
+  /** Uncommitted messages per partition before publish() waits for consumers. */
+  maxLag?: number;
+  /** Records per log segment before a new one is started. */
+  segmentRecords?: number;
+}
+
+/** FNV-1a: cheap, stable across restarts, spreads keys evenly enough for partitioning. */
+export function partitionFor(key: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % partitions;
+}
+
+class Signal {
+  private waiters: (() => void)[] = [];
+  wait(): Promise<void> { return new Promise((r) => this.waiters.push(r)); }
+  fire(): void { const w = this.waiters; this.waiters = []; for (const r of w) r(); }
+}
+
+interface Segment { base: number; path: string }
+
+class Partition {
+  records: BusMessage[] = [];
+  /** Offset of records[0]. */
+  base = 0;
+  next = 0;
+  segments: Segment[] = [];
+  segmentCount = 0;
+  readonly grew = new Signal();
+  readonly drained = new Signal();
+  constructor(readonly topic: string, readonly id: number, readonly dir: string | null) {}
+
+  get(offset: number): BusMessage | undefined { return this.records[offset - this.base]; }
+}
+
+interface Member { id: number; handler: BatchHandler; maxBatch: number }
+
+/** One delivery loop per (group, topic, partition); each batch goes to the member that owns it now. */
+class Group {
+  members: Member[] = [];
+  readonly positions = new Map<string, number>(); // `${topic}/${partition}` → next offset to deliver
+  readonly committed = new Map<string, number>();
+  loops = new Map<string, Promise<void>>();
+  readonly membersChanged = new Signal();
+  constructor(readonly id: string, readonly durable: boolean, readonly topics: Set<string>) {}
+}
+
+export class LocalBus implements Bus {
+  readonly kind = 'local' as const;
+  private readonly parts = new Map<string, Partition[]>();
+  private readonly groups = new Map<string, Group>();
+  private readonly ephemeral: Set<string>;
+  private readonly maxLag: number;
+  private readonly segmentRecords: number;
+  private readonly log: Logger;
+  private savedOffsets: Record<string, Record<string, number>> = {};
+  private closed = false;
+  private memberSeq = 0;
+  private ephemeralSeq = 0;
+  private dirtyFds = new Set<number>();
+  private fds = new Map<string, number>();
+  private syncing: Promise<void> | null = null;
+  private offsetsTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly o: LocalBusOptions) {
+    this.ephemeral = new Set(o.ephemeralTopics ?? []);
+    this.maxLag = o.maxLag ?? 200_000;
+    this.segmentRecords = o.segmentRecords ?? 500_000;
+    this.log = o.logger.child({ component: 'local-bus' });
+    if (o.dir) {
+      mkdirSync(o.dir, { recursive: true });
+      const f = join(o.dir, 'offsets.json');
+      if (existsSync(f)) this.savedOffsets = JSON.parse(readFileSync(f, 'utf8'));
+    }
+  }
+
+  async ensureTopics(topics: string[]): Promise<void> {
+    for (const t of topics) if (!this.parts.has(t)) this.parts.set(t, this.openTopic(t));
+  }
+
+  private durable(topic: string): boolean { return this.o.dir !== null && !this.ephemeral.has(topic); }
+
+  private openTopic(topic: string): Partition[] {
+    const out: Partition[] = [];
+    for (let p = 0; p < this.o.partitions; p++) {
+      const dir = this.durable(topic) ? join(this.o.dir!, topic, String(p)) : null;
+      const part = new Partition(topic, p, dir);
+      if (dir) this.recover(part, dir);
+      out.push(part);
+    }
+    return out;
+  }
+
+  /** Reloads a partition's log, keeping in memory only what some known group has not committed. */
+  private recover(part: Partition, dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    const files = readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
+    const groupsOf = Object.values(this.savedOffsets).map((g) => g[`${part.topic}/${part.id}`]).filter((v) => v !== undefined);
+    const keepFrom = groupsOf.length ? Math.min(...groupsOf) : 0;
+    for (const f of files) {
+      const base = Number(f.slice(0, -4));
+      part.segments.push({ base, path: join(dir, f) });
+      const text = readFileSync(join(dir, f), 'utf8');
+      let count = 0;
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        const t1 = line.indexOf('\t'), t2 = line.indexOf('\t', t1 + 1), t3 = line.indexOf('\t', t2 + 1);
+        let value: unknown;
+        try { value = JSON.parse(line.slice(t3 + 1)); } catch { continue; } // a torn last line from a crash mid-write
+        const offset = Number(line.slice(0, t1));
+        count++;
+        part.next = offset + 1;
+        if (offset < keepFrom) continue;
+        if (part.records.length === 0) part.base = offset;
+        part.records.push({ topic: part.topic, partition: part.id, offset, key: line.slice(t1 + 1, t2), timestamp: Number(line.slice(t2 + 1, t3)), value });
+      }
+      part.segmentCount = count;
+    }
+    if (part.records.length === 0) part.base = part.next;
+    if (part.next > 0) this.log.info({ topic: part.topic, partition: part.id, next: part.next, replay: part.records.length }, 'recovered log');
+  }
+
+  async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    if (this.closed) throw new Error('bus is closed');
+    const parts = this.parts.get(topic);
+    if (!parts) throw new Error(`unknown topic ${topic}`);
+    const byPart = new Map<Partition, OutgoingMessage[]>();
+    for (const m of messages) {
+      const p = parts[partitionFor(m.key, parts.length)];
+      let list = byPart.get(p);
+      if (!list) byPart.set(p, (list = []));
+      list.push(m);
+    }
+    for (const p of byPart.keys()) while (this.lagOf(p) > this.maxLag && !this.closed) await p.drained.wait();
+    const now = Date.now();
+    for (const [p, list] of byPart) {
+      let lines = '';
+      for (const m of list) {
+        const rec: BusMessage = { topic, partition: p.id, offset: p.next++, key: m.key, value: m.value, timestamp: now };
+        p.records.push(rec);
+        if (p.dir) lines += `${rec.offset}\t${rec.key}\t${now}\t${JSON.stringify(m.value)}\n`;
+      }
+      if (p.dir) this.append(p, lines, list.length);
+    }
+    if (this.durable(topic)) await this.sync();
+    for (const p of byPart.keys()) p.grew.fire();
+  }
+
+  private append(p: Partition, lines: string, count: number): void {
+    let seg = p.segments[p.segments.length - 1];
+    if (!seg || p.segmentCount >= this.segmentRecords) {
+      const base = p.next - count;
+      seg = { base, path: join(p.dir!, `${String(base).padStart(20, '0')}.log`) };
+      p.segments.push(seg);
+      p.segmentCount = 0;
+      this.closeFd(p.segments.length > 1 ? p.segments[p.segments.length - 2].path : '');
+    }
+    let fd = this.fds.get(seg.path);
+    if (fd === undefined) this.fds.set(seg.path, (fd = openSync(seg.path, 'a')));
+    appendFileSync(fd, lines);
+    p.segmentCount += count;
+    this.dirtyFds.add(fd);
+  }
+
+  private closeFd(path: string): void {
+    const fd = this.fds.get(path);
+    if (fd === undefined) return;
+    this.fds.delete(path);
+    this.dirtyFds.delete(fd);
+    closeSync(fd);
+  }
+
+  /** Group commit: concurrent publishers share one fdatasync round. */
+  private sync(): Promise<void> {
+    if (this.syncing) return this.syncing.then(() => (this.dirtyFds.size ? this.sync() : undefined));
+    const fds = [...this.dirtyFds];
+    this.dirtyFds.clear();
+    this.syncing = Promise.all(fds.map((fd) => new Promise<void>((res) => fdatasync(fd, () => res())))).then(() => { this.syncing = null; });
+    return this.syncing;
+  }
+
+  private lagOf(p: Partition): number {
+    let min = p.next;
+    for (const g of this.groups.values()) {
+      if (!g.durable || !g.topics.has(p.topic) || g.members.length === 0) continue;
+      min = Math.min(min, g.committed.get(`${p.topic}/${p.id}`) ?? 0);
+    }
+    return p.next - min;
+  }
+
+  async subscribe(o: SubscribeOptions): Promise<Subscription> {
+    await this.ensureTopics(o.topics);
+    const groupId = o.ephemeral ? `${o.groupId}~${++this.ephemeralSeq}` : o.groupId;
+    let g = this.groups.get(groupId);
+    if (!g) {
+      g = new Group(groupId, !o.ephemeral, new Set(o.topics));
+      this.groups.set(groupId, g);
+      for (const t of o.topics) for (const p of this.parts.get(t)!) {
+        const key = `${t}/${p.id}`;
+        const start = o.ephemeral ? p.next : this.savedOffsets[groupId]?.[key] ?? 0;
+        g.positions.set(key, start);
+        g.committed.set(key, start);
+      }
+    }
+    const member: Member = { id: ++this.memberSeq, handler: o.handler, maxBatch: o.maxBatch ?? 10_000 };
+    g.members.push(member);
+    g.membersChanged.fire();
+    for (const t of o.topics) for (const p of this.parts.get(t)!) {
+      const key = `${t}/${p.id}`;
+      if (!g.loops.has(key)) g.loops.set(key, this.deliver(g, p, key).finally(() => g!.loops.delete(key)));
+    }
+    return { ready: Promise.resolve(), close: () => this.leave(g!, member) };
+  }
+
+  private async leave(g: Group, m: Member): Promise<void> {
+    g.members = g.members.filter((x) => x !== m);
+    g.membersChanged.fire();
+    for (const t of g.topics) for (const p of this.parts.get(t) ?? []) p.grew.fire();
+    if (g.members.length === 0) {
+      await Promise.all(g.loops.values());
+      if (!g.durable) this.groups.delete(g.id);
+      this.persistOffsets();
+    }
+  }
+
+  private async deliver(g: Group, p: Partition, key: string): Promise<void> {
+    let failures = 0;
+    while (!this.closed && g.members.length > 0) {
+      const pos = g.positions.get(key)!;
+      if (pos >= p.next) { await Promise.race([p.grew.wait(), g.membersChanged.wait()]); continue; }
+      const owner = g.members[p.id % g.members.length];
+      const batch = pos < p.base ? this.readLog(p, pos, owner.maxBatch) : p.records.slice(pos - p.base, pos - p.base + owner.maxBatch);
+      if (batch.length === 0) { // nothing left on disk below the memory window: skip the gap
+        g.positions.set(key, p.base);
+        continue;
+      }
+      try {
+        await owner.handler(batch);
+        failures = 0;
+      } catch (err) {
+        failures++;
+        const delayMs = Math.min(5000, 50 * 2 ** Math.min(failures, 7));
+        this.log.error({ group: g.id, topic: p.topic, partition: p.id, offset: pos, attempt: failures, delayMs, err }, 'handler failed; retrying the same batch');
+        await sleep(delayMs);
+        continue;
+      }
+      const nextPos = batch[batch.length - 1].offset + 1;
+      g.positions.set(key, nextPos);
+      g.committed.set(key, nextPos);
+      this.trim(p);
+      p.drained.fire();
+      if (g.durable) this.scheduleOffsets();
+    }
+  }
+
+  /** Reads records below the in-memory window back from the log (a group that is far behind). */
+  private readLog(p: Partition, from: number, max: number): BusMessage[] {
+    const out: BusMessage[] = [];
+    for (const seg of p.segments) {
+      if (seg.base > from + max) break;
+      for (const line of readFileSync(seg.path, 'utf8').split('\n')) {
+        if (!line) continue;
+        const t1 = line.indexOf('\t');
+        const offset = Number(line.slice(0, t1));
+        if (offset < from || offset >= p.base) continue;
+        const t2 = line.indexOf('\t', t1 + 1), t3 = line.indexOf('\t', t2 + 1);
+        try {
+          out.push({ topic: p.topic, partition: p.id, offset, key: line.slice(t1 + 1, t2), timestamp: Number(line.slice(t2 + 1, t3)), value: JSON.parse(line.slice(t3 + 1)) });
+        } catch { continue; }
+        if (out.length >= max) return out;
+      }
+    }
+    return out;
+  }
+
+  /** Drops from memory what every active group has consumed, and log segments every known group committed. */
+  private trim(p: Partition): void {
+    let min = p.next;
+    for (const g of this.groups.values()) {
+      if (!g.topics.has(p.topic) || g.members.length === 0) continue;
+      min = Math.min(min, g.positions.get(`${p.topic}/${p.id}`) ?? 0);
+    }
+    if (min > p.base) {
+      p.records = p.records.slice(min - p.base);
+      p.base = min;
+    }
+    if (!p.dir || p.segments.length < 2) return;
+    const key = `${p.topic}/${p.id}`;
+    const known = [...this.groups.values()].filter((g) => g.durable && g.topics.has(p.topic)).map((g) => g.committed.get(key) ?? 0);
+    for (const [gid, offs] of Object.entries(this.savedOffsets)) if (!this.groups.has(gid) && offs[key] !== undefined) known.push(offs[key]);
+    if (known.length === 0) return; // nobody has read it yet (e.g. the dead-letter topic): keep it
+    const committed = Math.min(...known);
+    while (p.segments.length > 1 && p.segments[1].base <= committed) {
+      const old = p.segments.shift()!;
+      this.closeFd(old.path);
+      rmSync(old.path, { force: true });
+    }
+  }
+
+  private scheduleOffsets(): void {
+    if (this.offsetsTimer) return;
+    this.offsetsTimer = setTimeout(() => { this.offsetsTimer = null; this.persistOffsets(); }, 100);
+  }
+
+  /** Offsets are written after the writes they cover; losing the last ones only causes a replay. */
+  private persistOffsets(): void {
+    if (!this.o.dir) return;
+    for (const g of this.groups.values()) if (g.durable) this.savedOffsets[g.id] = Object.fromEntries(g.committed);
+    const f = join(this.o.dir, 'offsets.json');
+    writeFileSync(f + '.tmp', JSON.stringify(this.savedOffsets));
+    renameSync(f + '.tmp', f);
+  }
+
+  async lag(groupId: string, topic: string): Promise<number> {
+    const g = this.groups.get(groupId);
+    let total = 0;
+    for (const p of this.parts.get(topic) ?? []) total += p.next - (g?.committed.get(`${topic}/${p.id}`) ?? this.savedOffsets[groupId]?.[`${topic}/${p.id}`] ?? 0);
+    return total;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const parts of this.parts.values()) for (const p of parts) { p.grew.fire(); p.drained.fire(); }
+    for (const g of this.groups.values()) g.membersChanged.fire();
+    await Promise.all([...this.groups.values()].flatMap((g) => [...g.loops.values()]));
+    if (this.offsetsTimer) clearTimeout(this.offsetsTimer);
+    this.persistOffsets();
+    await this.sync();
+    for (const path of [...this.fds.keys()]) this.closeFd(path);
+  }
+}

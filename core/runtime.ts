@@ -1,0 +1,108 @@
+// Connections every role needs (bus, ClickHouse, Postgres), opened with retries and migrated,
+// with a readiness record that the `ready` endpoint reports as it is.
+import { join } from 'node:path';
+import type { Bus } from './bus/types.js';
+import { topics as topicNames, type Topics } from './bus/topics.js';
+import { LocalBus } from './bus/local.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { retry } from './retry.js';
+import { openClickHouse, type ClickHouseStore } from './stores/clickhouse.js';
+import { openPostgres, type PostgresStore } from './stores/postgres.js';
+import { migrateClickHouse } from '../schemas/clickhouse/migrate.js';
+
+export type ComponentState = { state: 'starting' | 'up' | 'down'; detail?: string; since: string };
+
+/** What is up and what is not, as the `ready` endpoint tells it. */
+export class Readiness {
+  readonly components = new Map<string, ComponentState>();
+  set(name: string, state: ComponentState['state'], detail?: string): void {
+    this.components.set(name, { state, detail, since: new Date().toISOString() });
+  }
+  get ready(): boolean { return this.components.size > 0 && [...this.components.values()].every((c) => c.state === 'up'); }
+  toJSON() { return Object.fromEntries(this.components); }
+}
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  metrics: Metrics;
+  topics: Topics;
+  bus: Bus;
+  clickhouse: ClickHouseStore;
+  postgres: PostgresStore;
+  readiness: Readiness;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  logger: Logger;
+  clock?: Clock;
+  readiness?: Readiness;
+  metrics?: Metrics;
+  /** Apply migrations (on by default; `trenddrop migrate` runs them alone). */
+  migrate?: boolean;
+}
+
+async function openBus(config: Config, logger: Logger, topics: Topics): Promise<Bus> {
+  if (config.kafkaBrokers.length === 0) {
+    return new LocalBus({ dir: join(config.dataDir, 'bus'), partitions: config.partitions, logger, ephemeralTopics: [topics.updates] });
+  }
+  const { KafkaBus } = await import('./bus/kafka.js');
+  return new KafkaBus({ brokers: config.kafkaBrokers, clientId: 'trenddrop', partitions: config.partitions, logger });
+}
+
+export async function openRuntime(config: Config, o: OpenOptions): Promise<Runtime> {
+  const { logger } = o;
+  const readiness = o.readiness ?? new Readiness();
+  const topics = topicNames(config.topicPrefix);
+  for (const c of ['bus', 'clickhouse', 'postgres']) readiness.set(c, 'starting');
+  const opened: { close(): Promise<void> }[] = [];
+  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      const v = await retry(fn, { what: name, logger, attempts: 8, baseMs: 250, maxMs: 8000 });
+      readiness.set(name, 'up');
+      return v;
+    } catch (err) {
+      readiness.set(name, 'down', (err as Error).message);
+      await Promise.allSettled(opened.map((c) => c.close()));
+      throw err;
+    }
+  };
+  const migrate = o.migrate ?? true;
+  // ClickHouse and Postgres start side by side: chdb takes seconds to load, PGlite too.
+  const [clickhouse, postgres] = await Promise.all([
+    step('clickhouse', async () => {
+      const s = await openClickHouse(config);
+      try {
+        await s.client.query({ query: 'SELECT 1' });
+        if (migrate) await migrateClickHouse(s.client, logger);
+      } catch (err) { await s.client.close(); throw err; }
+      opened.push({ close: () => s.client.close() });
+      return s;
+    }),
+    step('postgres', async () => {
+      const s = await openPostgres(config);
+      try { if (migrate) await s.migrate(); } catch (err) { await s.close(); throw err; }
+      opened.push(s);
+      return s;
+    }),
+  ]);
+  const bus = await step('bus', async () => {
+    const b = await openBus(config, logger, topics);
+    try { await b.ensureTopics(Object.values(topics)); } catch (err) { await b.close().catch(() => {}); throw err; }
+    return b;
+  });
+  logger.info({ bus: bus.kind, clickhouse: clickhouse.kind, postgres: postgres.kind, dataDir: config.dataDir }, 'stores ready');
+  return {
+    config, logger, clock: o.clock ?? systemClock, metrics: o.metrics ?? createMetrics(), topics, bus, clickhouse, postgres, readiness,
+    async close() {
+      await bus.close();
+      await clickhouse.client.close();
+      await postgres.close();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// The metadata store: drizzle over embedded PGlite (data under the data dir) or a Postgres
+// server (DATABASE_URL). Both are migrated from the same drizzle-kit migrations.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from '../../schemas/postgres/schema.js';
+import type { Config } from '../config.js';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+export interface PostgresStore { db: Db; kind: 'pglite' | 'server'; close(): Promise<void>; migrate(): Promise<void> }
+
+const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), '../../schemas/postgres/migrations');
+
+export async function openPostgres(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<PostgresStore> {
+  if (config.databaseUrl) {
+    const { default: pg } = await import('pg');
+    const { drizzle } = await import('drizzle-orm/node-postgres');
+    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
+    await pool.query('SELECT 1'); // fail here, inside the caller's retry, when the server is not up
+    const db = drizzle(pool, { schema });
+    return { kind: 'server', db: db as unknown as Db, close: () => pool.end(), migrate: () => migrate(db, { migrationsFolder }) };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const { migrate } = await import('drizzle-orm/pglite/migrator');
+  const dir = join(config.dataDir, 'postgres');
+  mkdirSync(dir, { recursive: true });
+  const client = await PGlite.create(dir);
+  const db = drizzle(client, { schema });
+  return { kind: 'pglite', db: db as unknown as Db, close: () => client.close(), migrate: () => migrate(db, { migrationsFolder }) };
+}

@@ -1,0 +1,57 @@
+// Drives the market simulator: publishes its catalogue, backfills history, and streams live
+// ticks. Publishing goes through the Ingestor, the same path as any other trusted producer.
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { EngagementEvent } from '../schemas/events.js';
+import type { Ingestor } from './accept.js';
+import type { MarketSimulator } from './simulator.js';
+
+export type PublishEvents = (events: EngagementEvent[]) => Promise<void>;
+
+export async function publishCatalogue(sim: MarketSimulator, ingestor: Ingestor): Promise<void> {
+  await ingestor.publishProducts(sim.catalogue());
+  await ingestor.publishVideos(sim.videos());
+}
+
+/** Publishes simulated history in [from, to); `onProgress` gets the fraction done. Stops early on abort. */
+export async function backfill(sim: MarketSimulator, publish: PublishEvents, fromMs: number, toMs: number, o: { onProgress?: (done: number, events: number) => void; signal?: AbortSignal } = {}): Promise<number> {
+  const { onProgress, signal } = o;
+  let events = 0;
+  let pending: EngagementEvent[] = [];
+  const flush = async () => { if (pending.length) { await publish(pending); pending = []; } };
+  for (const step of sim.backfill(fromMs, toMs)) {
+    if (signal?.aborted) break;
+    pending.push(...step);
+    events += step.length;
+    if (pending.length >= 5000) {
+      await flush();
+      onProgress?.(Math.min(1, (Date.parse(step[0]?.ts ?? new Date(toMs).toISOString()) - fromMs) / (toMs - fromMs)), events);
+    }
+  }
+  await flush();
+  onProgress?.(1, events);
+  return events;
+}
+
+/** Streams one tick per second until stopped; a tick missed while busy is caught up, not skipped. */
+export function runLive(sim: MarketSimulator, publish: PublishEvents, clock: Clock, logger: Logger): { stop(): Promise<void> } {
+  let next = Math.floor(clock.now() / 1000) * 1000;
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> = Promise.resolve();
+  const loop = () => {
+    running = (async () => {
+      // After a long stall (a suspended laptop) resume a minute back rather than replay hours.
+      next = Math.max(next, Math.floor(clock.now() / 1000) * 1000 - 60_000);
+      while (!stopped && next + 1000 <= clock.now()) {
+        await publish(sim.tick(next));
+        next += 1000;
+      }
+    })().catch((err) => logger.error({ err }, 'simulator tick failed; retrying next second'));
+    if (!stopped) timer = setTimeout(() => void running.then(loop), Math.max(50, next + 1000 - clock.now()));
+  };
+  loop();
+  return {
+    async stop() { stopped = true; if (timer) clearTimeout(timer); await running; },
+  };
+}

@@ -1,0 +1,108 @@
+// Exactly-once counting on top of at-least-once delivery: before a batch is inserted, every
+// eventId already stored is removed. A Bloom filter answers "certainly new" for almost all ids
+// without touching ClickHouse; only its "maybe seen" answers (real duplicates and ~1% false
+// positives) are checked against the events table. The filter is rebuilt from ClickHouse at
+// start, so ClickHouse stays the one source of truth for what was counted.
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from '../core/logger.js';
+
+/** A plain Bloom filter over strings with double hashing (FNV-1a and a murmur-style mix). */
+export class BloomFilter {
+  readonly bits: Uint32Array;
+  readonly m: number;
+  readonly k: number;
+
+  constructor(capacity: number, falsePositiveRate = 0.01) {
+    this.m = Math.max(1024, Math.ceil((-capacity * Math.log(falsePositiveRate)) / Math.LN2 ** 2));
+    this.k = Math.max(1, Math.round((this.m / capacity) * Math.LN2));
+    this.bits = new Uint32Array(Math.ceil(this.m / 32));
+  }
+
+  private hashes(s: string): [number, number] {
+    let h1 = 0x811c9dc5, h2 = 0x9747b28c;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    return [h1 >>> 0, (h2 >>> 0) | 1];
+  }
+
+  add(s: string): void {
+    const [a, b] = this.hashes(s);
+    for (let i = 0; i < this.k; i++) {
+      const bit = (a + Math.imul(i, b)) >>> 0;
+      const idx = bit % this.m;
+      this.bits[idx >>> 5] |= 1 << (idx & 31);
+    }
+  }
+
+  mightContain(s: string): boolean {
+    const [a, b] = this.hashes(s);
+    for (let i = 0; i < this.k; i++) {
+      const idx = ((a + Math.imul(i, b)) >>> 0) % this.m;
+      if ((this.bits[idx >>> 5] & (1 << (idx & 31))) === 0) return false;
+    }
+    return true;
+  }
+}
+
+export interface DedupOptions {
+  ch: ClickHouseClient;
+  logger: Logger;
+  /** Expected number of distinct events; past it the false-positive rate (and lookups) grows. */
+  capacity?: number;
+}
+
+export class EventDedup {
+  private readonly bloom: BloomFilter;
+  private readonly log: Logger;
+  /** Lookups in ClickHouse caused by "maybe seen" answers, for the metrics. */
+  lookups = 0;
+
+  constructor(private readonly o: DedupOptions) {
+    this.bloom = new BloomFilter(o.capacity ?? 20_000_000);
+    this.log = o.logger.child({ component: 'dedup' });
+  }
+
+  /** Loads every stored eventId into the filter. Streams, so memory stays flat. */
+  async load(): Promise<number> {
+    const t0 = Date.now();
+    const rs = await this.o.ch.query({ query: 'SELECT eventId FROM events', format: 'TabSeparated' });
+    let n = 0;
+    for await (const rows of rs.stream()) {
+      for (const row of rows) { this.bloom.add(row.text); n++; }
+    }
+    this.log.info({ events: n, ms: Date.now() - t0 }, 'dedup filter loaded');
+    return n;
+  }
+
+  /**
+   * Returns the items whose eventId is neither stored nor earlier in the same batch, and
+   * remembers them. Call only for batches that are then inserted (or the caller retries the
+   * whole batch: remembering an id twice is harmless, since a "maybe" is always checked).
+   */
+  async filterNew<T extends { eventId: string; productId: string }>(items: T[]): Promise<T[]> {
+    const maybe: T[] = [];
+    const fresh: T[] = [];
+    const inBatch = new Set<string>();
+    for (const it of items) {
+      if (inBatch.has(it.eventId)) continue;
+      inBatch.add(it.eventId);
+      (this.bloom.mightContain(it.eventId) ? maybe : fresh).push(it);
+    }
+    if (maybe.length) {
+      this.lookups += maybe.length;
+      const rs = await this.o.ch.query({
+        query: 'SELECT DISTINCT eventId FROM events WHERE productId IN {pids:Array(String)} AND eventId IN {ids:Array(String)}',
+        query_params: { pids: [...new Set(maybe.map((m) => m.productId))], ids: maybe.map((m) => m.eventId) },
+        format: 'JSONEachRow',
+      });
+      const stored = new Set((await rs.json<{ eventId: string }>()).map((r) => r.eventId));
+      for (const it of maybe) if (!stored.has(it.eventId)) fresh.push(it);
+    }
+    for (const it of fresh) this.bloom.add(it.eventId);
+    return fresh;
+  }
+}

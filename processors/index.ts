@@ -1,0 +1,29 @@
+// The processors role: raw sink, metadata upserts and trend scoring, on whichever bus and
+// stores the runtime holds. Stop order matters: consumers first, then the scorer's last round.
+import type { Runtime } from '../core/runtime.js';
+import { EventDedup } from './dedup.js';
+import { MetadataProcessor } from './metadata.js';
+import { RawSink } from './raw-sink.js';
+import { Scorer } from './scorer.js';
+
+export interface Processors { sink: RawSink; metadata: MetadataProcessor; scorer: Scorer; stop(): Promise<void> }
+
+export async function startProcessors(rt: Runtime): Promise<Processors> {
+  const ch = rt.clickhouse.client;
+  const common = { bus: rt.bus, topics: rt.topics, clock: rt.clock, logger: rt.logger, metrics: rt.metrics };
+  const dedup = new EventDedup({ ch, logger: rt.logger });
+  await dedup.load();
+  const scorer = new Scorer({ ...common, ch, weights: rt.config.scoreWeights, intervalMs: rt.config.scoreIntervalMs });
+  const sink = new RawSink({ ...common, ch, dedup, allowedLatenessMs: rt.config.allowedLatenessMs, onWritten: (ids) => scorer.touch(ids) });
+  const metadata = new MetadataProcessor({ ...common, ch, db: rt.postgres.db });
+  await metadata.start();
+  await sink.start();
+  scorer.start();
+  return {
+    sink, metadata, scorer,
+    async stop() {
+      await Promise.all([sink.stop(), metadata.stop()]);
+      await scorer.stop();
+    },
+  };
+}

@@ -1,0 +1,171 @@
+// Raw sink: engagement events from the bus into ClickHouse, batched, deduplicated by eventId,
+// each row flagged late or not against the event-time watermark. Materialized views turn the
+// same insert into the 1-minute, 1-hour and 1-day rollups. A bus batch is acknowledged only
+// after its rows are written, so a crash replays it and the dedup makes the replay harmless.
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Bus, BusMessage, Subscription } from '../core/bus/types.js';
+import type { Topics } from '../core/bus/topics.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
+import type { NormalizedEvent } from '../schemas/events.js';
+import { METRICS } from '../schemas/events.js';
+import { emptyTotals, type EngagementUpdate } from '../schemas/updates.js';
+import { validateEvent, type FieldError } from '../schemas/validate.js';
+import { deadLetter, parseValue } from './dead-letter.js';
+import type { EventDedup } from './dedup.js';
+
+export interface RawSinkDeps {
+  bus: Bus;
+  topics: Topics;
+  ch: ClickHouseClient;
+  dedup: EventDedup;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  allowedLatenessMs: number;
+  /** Called after each write with the products it touched (the scorer's work list). */
+  onWritten?: (productIds: Set<string>) => void;
+  /** Longest a row waits in the buffer; bounds freshness at low rates. */
+  flushMs?: number;
+  /** Rows that trigger a write at once; bounds memory and insert size at high rates. */
+  maxRows?: number;
+}
+
+interface Pending { events: NormalizedEvent[]; acceptedAt: number; done: () => void; fail: (e: unknown) => void }
+
+export const SINK_GROUP = 'trenddrop-raw-sink';
+
+/** Minute bucket of a timestamp, as the rollups and the API name it. */
+const minuteOf = (ms: number) => new Date(ms - (ms % 60_000)).toISOString();
+
+export class RawSink {
+  private pending: Pending[] = [];
+  private rows = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> = Promise.resolve();
+  private sub: Subscription | null = null;
+  private watermark = 0;
+  private readonly knownProducts = new Set<string>();
+  private readonly log: Logger;
+  private readonly flushMs: number;
+  private readonly maxRows: number;
+
+  constructor(private readonly d: RawSinkDeps) {
+    this.log = d.logger.child({ component: 'raw-sink' });
+    this.flushMs = d.flushMs ?? 50;
+    this.maxRows = d.maxRows ?? 50_000;
+  }
+
+  async start(): Promise<void> {
+    const rs = await this.d.ch.query({ query: 'SELECT productId FROM products GROUP BY productId', format: 'JSONEachRow' });
+    for (const r of await rs.json<{ productId: string }>()) this.knownProducts.add(r.productId);
+    const wm = await this.d.ch.query({ query: 'SELECT toUnixTimestamp64Milli(max(ts)) AS wm FROM events', format: 'JSONEachRow' });
+    this.watermark = Number((await wm.json<{ wm: number }>())[0]?.wm ?? 0);
+    this.sub = await this.d.bus.subscribe({ groupId: SINK_GROUP, topics: [this.d.topics.engagement], handler: (b) => this.handle(b), maxBatch: this.maxRows });
+    await this.sub.ready;
+  }
+
+  /** Validates a bus batch, dead-letters what is unusable, and resolves once the rest is written. */
+  private async handle(batch: BusMessage[]): Promise<void> {
+    const events: NormalizedEvent[] = [];
+    const bad: { msg: BusMessage; reason: string; errors: FieldError[] }[] = [];
+    let acceptedAt = Infinity;
+    for (const msg of batch) {
+      const parsed = parseValue(msg.value);
+      if (!parsed.ok) { bad.push({ msg, reason: parsed.reason, errors: [] }); continue; }
+      const v = validateEvent(parsed.value);
+      if (!v.ok) { bad.push({ msg, reason: 'invalid engagement event', errors: v.errors }); continue; }
+      events.push(v.value);
+      if (msg.timestamp < acceptedAt) acceptedAt = msg.timestamp;
+    }
+    await deadLetter(this.d.bus, this.d.topics.dlq, this.d.metrics, bad);
+    if (events.length === 0) return;
+    await new Promise<void>((done, fail) => {
+      this.pending.push({ events, acceptedAt, done, fail });
+      this.rows += events.length;
+      if (this.rows >= this.maxRows) this.flushSoon(0);
+      else this.flushSoon(this.flushMs);
+    });
+  }
+
+  private flushSoon(ms: number): void {
+    if (this.timer && ms > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => { this.timer = null; this.writing = this.writing.then(() => this.flush()); }, ms);
+  }
+
+  /** Writes everything buffered as one insert; the handlers waiting on it resolve or retry together. */
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    this.rows = 0;
+    const endTimer = this.d.metrics.flushSeconds.startTimer();
+    try {
+      const all = batch.length === 1 ? batch[0].events : batch.flatMap((p) => p.events);
+      const fresh = await this.d.dedup.filterNew(all);
+      this.d.metrics.duplicates.inc(all.length - fresh.length);
+      if (fresh.length) await this.write(fresh, Math.min(...batch.map((p) => p.acceptedAt)));
+      this.d.metrics.flushRows.observe(fresh.length);
+      for (const p of batch) p.done();
+    } catch (err) {
+      this.log.error({ err, rows: batch.reduce((a, p) => a + p.events.length, 0) }, 'sink write failed; the bus will redeliver');
+      for (const p of batch) p.fail(err);
+    } finally {
+      endTimer();
+    }
+  }
+
+  private async write(events: NormalizedEvent[], acceptedAt: number): Promise<void> {
+    const now = this.d.clock.now();
+    const lateBefore = this.watermark - this.d.allowedLatenessMs;
+    let late = 0, maxTs = this.watermark, lastEvent = 0;
+    const rows = new Array(events.length);
+    const products: EngagementUpdate['products'] = {};
+    const newProducts: string[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      const isLate = e.tsMs < lateBefore;
+      if (isLate) late++;
+      if (e.tsMs > maxTs && e.tsMs <= now + 60_000) maxTs = e.tsMs; // a clock-skewed future event must not drag the watermark
+      if (e.tsMs > lastEvent) lastEvent = e.tsMs;
+      rows[i] = {
+        eventId: e.eventId, ts: e.tsMs, productId: e.productId, platform: e.platform, region: e.region, videoId: e.videoId,
+        views: e.views, likes: e.likes, shares: e.shares, comments: e.comments, orders: e.orders, revenue: e.revenue, searches: e.searches,
+        late: isLate ? 1 : 0, ingestedAt: now,
+      };
+      let p = products[e.productId];
+      if (!p) {
+        p = products[e.productId] = { delta: emptyTotals(), bucketTs: minuteOf(e.tsMs) };
+        if (!this.knownProducts.has(e.productId)) newProducts.push(e.productId);
+      }
+      for (const m of METRICS) p.delta[m] += e[m];
+      p.delta.events++;
+      if (minuteOf(e.tsMs) > p.bucketTs) p.bucketTs = minuteOf(e.tsMs);
+    }
+    if (newProducts.length) {
+      // A product seen in events before its metadata gets a placeholder row (epoch version),
+      // which any real product message replaces, so it is listed and counted from the start.
+      await this.d.ch.insert({ table: 'products', format: 'JSONEachRow', values: newProducts.map((productId) => ({ productId, title: productId, category: 'Uncategorized', brand: '', price: null, currency: '', imageUrl: '', source: 'events', tags: [], updatedAt: 0 })) });
+    }
+    await this.d.ch.insert({ table: 'events', values: rows, format: 'JSONEachRow' });
+    for (const id of newProducts) this.knownProducts.add(id);
+    this.watermark = maxTs;
+    this.d.metrics.watermark.set(maxTs / 1000);
+    this.d.metrics.stored.inc(events.length);
+    if (late) this.d.metrics.late.inc(late);
+    const update: EngagementUpdate = { kind: 'engagement', writtenAt: this.d.clock.now(), acceptedAt, lastEventAt: new Date(lastEvent).toISOString(), products };
+    await this.d.bus.publish(this.d.topics.updates, [{ key: 'engagement', value: update }]);
+    this.d.onWritten?.(new Set(Object.keys(products)));
+  }
+
+  /** Stops consuming and writes what is buffered. */
+  async stop(): Promise<void> {
+    const closing = this.sub?.close();
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    this.writing = this.writing.then(() => this.flush());
+    await this.writing;
+    await closing;
+  }
+}

@@ -1,0 +1,70 @@
+// Postgres (metadata) schema, the single definition behind the drizzle-kit migrations in
+// ./migrations. Engagement numbers live in ClickHouse; this holds what is edited, not counted.
+import { sql } from 'drizzle-orm';
+import { doublePrecision, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const products = pgTable('products', {
+  productId: text('product_id').primaryKey(),
+  title: text('title').notNull(),
+  category: text('category').notNull().default('Uncategorized'),
+  brand: text('brand'),
+  price: doublePrecision('price'),
+  currency: text('currency'),
+  imageUrl: text('image_url'),
+  sourceUrl: text('source_url'),
+  source: text('source'),
+  tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+  insight: text('insight'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [index('products_category_idx').on(t.category)]);
+
+export const videos = pgTable('videos', {
+  videoId: text('video_id').primaryKey(),
+  productId: text('product_id').notNull(),
+  platform: text('platform').notNull(),
+  title: text('title'),
+  url: text('url'),
+  creator: text('creator'),
+  publishedAt: ts('published_at'),
+  durationSec: integer('duration_sec'),
+  hashtags: text('hashtags').array().notNull().default(sql`'{}'::text[]`),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [index('videos_product_idx').on(t.productId)]);
+
+export const alerts = pgTable('alerts', {
+  alertId: serial('alert_id').primaryKey(),
+  productId: text('product_id').notNull(),
+  kind: text('kind').notNull(),
+  severity: text('severity').notNull(),
+  message: text('message').notNull(),
+  value: doublePrecision('value'),
+  /** Same product, kind and window → one alert, however often it is detected. */
+  dedupKey: text('dedup_key').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+}, (t) => [uniqueIndex('alerts_dedup_idx').on(t.dedupKey), index('alerts_created_idx').on(t.createdAt)]);
+
+export const watchlists = pgTable('watchlists', {
+  watchlistId: serial('watchlist_id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const watchlistItems = pgTable('watchlist_items', {
+  watchlistId: integer('watchlist_id').notNull().references(() => watchlists.watchlistId, { onDelete: 'cascade' }),
+  productId: text('product_id').notNull(),
+  addedAt: ts('added_at').notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.watchlistId, t.productId] })]);
+
+export const agentRuns = pgTable('agent_runs', {
+  runId: serial('run_id').primaryKey(),
+  source: text('source').notNull(),
+  status: text('status').notNull(),
+  startedAt: ts('started_at').notNull(),
+  endedAt: ts('ended_at'),
+  itemsFound: integer('items_found').notNull().default(0),
+  newProducts: integer('new_products').notNull().default(0),
+  errors: jsonb('errors').$type<string[]>().notNull().default([]),
+}, (t) => [index('agent_runs_started_idx').on(t.startedAt)]);
