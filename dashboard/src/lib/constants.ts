@@ -1,0 +1,14 @@
+// Mirrors schemas/events.ts PLATFORMS (a test keeps them equal); copied rather than imported so
+// the schema library does not ship to the browser.
+export const PLATFORMS = [
+  'tiktok', 'instagram', 'youtube', 'facebook', 'pinterest', 'snapchat', 'x', 'reddit',
+  'amazon', 'shopify', 'google', 'web', 'other',
+] as const;
+
+/** Markets offered in region pickers; any ISO 3166-1 alpha-2 code works in the URL. */
+export const MARKETS = ['US', 'GB', 'DE', 'FR', 'ES', 'IT', 'NL', 'PL', 'CA', 'MX', 'BR', 'AU', 'IN', 'JP', 'ID', 'PH', 'SG', 'AE', 'SA', 'ZA', 'KR', 'TR'];
+
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+export function regionName(code: string): string {
+  try { return regionNames.of(code) ?? code; } catch { return code; }
+}
