@@ -45,12 +45,15 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   const has = (r: Role) => o.roles.includes(r);
   const ctx: ApiContext = { config, logger, metrics, readiness, cache, services: null };
   let live: Live | null = null;
+  // Snapshots asked for while the stores start are answered once they are up.
+  let liveStarted!: (l: Live) => void;
+  const liveReady = new Promise<Live>((r) => { liveStarted = r; });
   let server: App['server'] = null;
   let gateway: Gateway | null = null;
   let port: number | null = null;
 
   if (has('api')) {
-    gateway = new Gateway({ logger, metrics, snapshot: async (ch) => (live ? live.snapshot(ch) : null) });
+    gateway = new Gateway({ logger, metrics, snapshot: async (ch) => (await liveReady).snapshot(ch) });
     const s = await buildServer(ctx, gateway);
     server = s;
     await s.listen({ port: config.port, host: config.host });
@@ -95,6 +98,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   if (has('api') && gateway) {
     ctx.services = { ch: runtime.clickhouse.client, db: runtime.postgres.db, bus: runtime.bus, topics: runtime.topics, ingestor, clock, agentStatus };
     live = await startLive({ bus: runtime.bus, topics: runtime.topics, gateway, cache, services: ctx.services, logger });
+    liveStarted(live);
   }
   logger.info({ roles: o.roles }, 'TrendDrop started');
 
