@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
@@ -36,7 +36,8 @@ function keyMatches(given: string, keys: string[]): boolean {
 export async function buildServer(ctx: ApiContext, gateway: Gateway) {
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'api' }),
-    disableRequestLogging: true,
+    // Request lines would drown the pipeline's own logs; /metrics has the request figures.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: INGEST_LIMITS.bodyBytes,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: true } },
   });

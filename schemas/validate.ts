@@ -8,8 +8,13 @@ export interface FieldError { field: string; reason: string }
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+const knownRegions = new Map<string, boolean>(); // at most 26² entries; ICU lookups are slow on the hot path
 /** True for ISO 3166-1 alpha-2 codes ICU knows, and ZZ (unknown / worldwide). */
-export const isRegionCode = (code: string): boolean => code === 'ZZ' || regionNames.of(code) !== undefined;
+export function isRegionCode(code: string): boolean {
+  let ok = knownRegions.get(code);
+  if (ok === undefined) knownRegions.set(code, (ok = code === 'ZZ' || regionNames.of(code) !== undefined));
+  return ok;
+}
 export const regionName = (code: string): string => (code === 'ZZ' ? 'Worldwide' : regionNames.of(code) ?? code);
 
 function compile<T>(schema: TSchema, extra?: (v: T) => FieldError[]) {

@@ -132,7 +132,7 @@ export async function productDetail(s: Services, id: string) {
     title: meta?.title ?? dim.title ?? id,
     category: meta?.category ?? dim.category ?? 'Uncategorized',
     brand: meta?.brand ?? null, price: meta?.price ?? null, currency: meta?.currency ?? null, imageUrl: meta?.imageUrl ?? null,
-    sourceUrl: meta?.sourceUrl ?? null, source: meta?.source ?? 'events', tags: meta?.tags ?? [], insight: meta?.insight ?? null,
+    sourceUrl: meta?.sourceUrl ?? null, source: meta ? meta.source : 'events', tags: meta?.tags ?? [], insight: meta?.insight ?? null,
     createdAt: meta?.createdAt.toISOString() ?? null, updatedAt: meta?.updatedAt.toISOString() ?? null,
     trend: Number(score?.n ?? 0) === 0 ? null : {
       score: num(score.score), label: String(score.label), velocity: num(score.velocity), acceleration: num(score.acceleration),

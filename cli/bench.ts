@@ -1,0 +1,163 @@
+// `trenddrop bench`: the embedded pipeline measured against its own raw ceiling, in one run on
+// one machine, so that noise cancels in the ratio.
+//   1. ceiling: the same rows inserted straight into the events table (with its rollup views)
+//      in 50k-row batches — what chdb can take with no pipeline at all;
+//   2. pipeline: the rows accepted through the ingest path (validation, bus with its log,
+//      sink with dedup, rollups) until every one is counted in ClickHouse;
+//   3. freshness: a steady 10,000 events/s while a WebSocket client subscribed to the
+//      products' channels times each message from bus acceptance to arrival.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import type { Config } from '../core/config.js';
+import { createLogger } from '../core/logger.js';
+import { sleep } from '../core/retry.js';
+import { MarketSimulator } from '../ingest/simulator.js';
+import type { EngagementEvent } from '../schemas/events.js';
+import { startApp, type App } from './app.js';
+import { progress } from './progress.js';
+
+export interface BenchOptions { events?: number; quick: boolean; json: boolean; bus: 'local' | 'kafka' }
+
+export interface BenchResult {
+  events: number;
+  ceiling: { eventsPerSec: number; seconds: number };
+  pipeline: { eventsPerSec: number; seconds: number; ratio: number };
+  freshness: { ratePerSec: number; messages: number; p50Ms: number; p99Ms: number };
+  rssMiB: number;
+  bus: string;
+}
+
+const CEILING_BATCH = 50_000;
+const ACCEPT_BATCH = 10_000;
+
+function makeEvents(n: number, products: number): EngagementEvent[] {
+  const sim = new MarketSimulator({ seed: 7, products, ratePerSec: 1 });
+  const ids = sim.catalogue().map((p) => p.productId);
+  const now = Date.now();
+  const out: EngagementEvent[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = {
+      eventId: `bench-${now}-${i}`, ts: new Date(now - 3_600_000 + (i % 3_600_000)).toISOString(), productId: ids[i % ids.length],
+      platform: (['tiktok', 'instagram', 'youtube', 'amazon'] as const)[i % 4], region: ['US', 'DE', 'GB', 'BR', 'JP'][i % 5],
+      views: 1 + (i % 97), likes: i % 7, shares: i % 3, comments: i % 5, orders: i % 50 === 0 ? 1 : 0, revenue: i % 50 === 0 ? 19.99 : 0, searches: i % 4,
+    };
+  }
+  return out;
+}
+
+const rowOf = (e: EngagementEvent, now: number) => ({
+  eventId: e.eventId, ts: Date.parse(e.ts), productId: e.productId, platform: e.platform, region: e.region, videoId: e.videoId ?? '',
+  views: e.views, likes: e.likes, shares: e.shares, comments: e.comments, orders: e.orders, revenue: e.revenue, searches: e.searches, late: 0, ingestedAt: now,
+});
+
+async function count(app: App): Promise<number> {
+  const rs = await app.runtime.clickhouse.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' });
+  return Number((await rs.json<{ n: number }>())[0].n);
+}
+
+const TABLES = ['events', 'engagement_1m', 'engagement_1h', 'engagement_1d'];
+
+async function ceiling(app: App, events: EngagementEvent[]): Promise<number> {
+  const ch = app.runtime.clickhouse.client;
+  const now = Date.now();
+  const t0 = performance.now();
+  for (let i = 0; i < events.length; i += CEILING_BATCH) {
+    await ch.insert({ table: 'events', values: events.slice(i, i + CEILING_BATCH).map((e) => rowOf(e, now)), format: 'JSONEachRow' });
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  for (const t of TABLES) await ch.command({ query: `TRUNCATE TABLE ${t}` });
+  return seconds;
+}
+
+async function pipeline(app: App, events: EngagementEvent[], onProgress: (f: number) => void): Promise<number> {
+  const t0 = performance.now();
+  // Several requests in flight, as concurrent HTTP clients would have.
+  const inflight = new Set<Promise<unknown>>();
+  for (let i = 0; i < events.length; i += ACCEPT_BATCH) {
+    const p = app.ingestor.accept('events', events.slice(i, i + ACCEPT_BATCH)).finally(() => inflight.delete(p));
+    inflight.add(p);
+    if (inflight.size >= 4) await Promise.race(inflight);
+    onProgress(i / events.length / 2);
+  }
+  await Promise.all(inflight);
+  for (;;) {
+    const n = await count(app);
+    onProgress(0.5 + n / events.length / 2);
+    if (n >= events.length) break;
+    await sleep(20);
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+async function freshness(app: App, ratePerSec: number, seconds: number): Promise<{ messages: number; p50Ms: number; p99Ms: number }> {
+  const products = 100;
+  const events = makeEvents(ratePerSec * seconds, products).map((e) => ({ ...e, eventId: `fresh-${e.eventId}`, ts: new Date().toISOString() }));
+  const ws = new WebSocket(`ws://127.0.0.1:${app.port}/ws`);
+  const latencies: number[] = [];
+  await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+  const channels = [...new Set(events.slice(0, products).map((e) => `product:${e.productId}`))];
+  ws.send(JSON.stringify({ type: 'subscribe', channels }));
+  ws.on('message', (raw) => {
+    const m = JSON.parse(String(raw));
+    if (m.type === 'event' && m.data?.acceptedAt) latencies.push(Date.now() - Date.parse(m.data.acceptedAt));
+  });
+  await sleep(300);
+  const tick = 100;
+  const perTick = Math.round((ratePerSec * tick) / 1000);
+  const t0 = Date.now();
+  for (let i = 0, k = 0; i < events.length; i += perTick, k++) {
+    await app.ingestor.accept('events', events.slice(i, i + perTick));
+    const wait = t0 + (k + 1) * tick - Date.now();
+    if (wait > 0) await sleep(wait);
+  }
+  await sleep(1000);
+  ws.close();
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+  return { messages: latencies.length, p50Ms: q(0.5), p99Ms: q(0.99) };
+}
+
+export async function runBench(config: Config, o: BenchOptions): Promise<BenchResult> {
+  const n = o.events ?? (o.quick ? 200_000 : 1_000_000);
+  const dir = mkdtempSync(join(tmpdir(), 'trenddrop-bench-'));
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const app = await startApp({ ...config, dataDir: dir, port: 0, host: '127.0.0.1', simulator: false, kafkaBrokers: o.bus === 'kafka' ? config.kafkaBrokers : [] }, { roles: ['ingest', 'processors', 'api'], logger });
+  try {
+    const bar = o.json ? null : progress('bench');
+    const events = makeEvents(n, 1000);
+    bar?.update(0, 'raw ceiling');
+    const ceilingSec = await ceiling(app, events);
+    const pipelineSec = await pipeline(app, events, (f) => bar?.update(f, 'pipeline'));
+    bar?.update(1, 'freshness');
+    const fresh = await freshness(app, 10_000, o.quick ? 5 : 15);
+    bar?.stop();
+    const ceilingEps = n / ceilingSec, pipelineEps = n / pipelineSec;
+    return {
+      events: n, bus: app.runtime.bus.kind,
+      ceiling: { eventsPerSec: Math.round(ceilingEps), seconds: +ceilingSec.toFixed(2) },
+      pipeline: { eventsPerSec: Math.round(pipelineEps), seconds: +pipelineSec.toFixed(2), ratio: +(pipelineEps / ceilingEps).toFixed(3) },
+      freshness: { ratePerSec: 10_000, ...fresh },
+      rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+    };
+  } finally {
+    await app.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchCommand(config: Config, o: BenchOptions): Promise<void> {
+  const r = await runBench(config, o);
+  if (o.json) { process.stdout.write(JSON.stringify(r, null, 2) + '\n'); return; }
+  const f = (x: number) => x.toLocaleString('en-US');
+  process.stdout.write([
+    `TrendDrop bench — ${f(r.events)} events, ${r.bus} bus`,
+    `  raw ceiling (batched chdb inserts)   ${f(r.ceiling.eventsPerSec)} events/s  (${r.ceiling.seconds} s)`,
+    `  pipeline (accept → counted)         ${f(r.pipeline.eventsPerSec)} events/s  (${r.pipeline.seconds} s)`,
+    `  ratio pipeline / ceiling            ${r.pipeline.ratio}`,
+    `  accept → WebSocket at ${f(r.freshness.ratePerSec)}/s       p50 ${r.freshness.p50Ms} ms, p99 ${r.freshness.p99Ms} ms (${f(r.freshness.messages)} messages)`,
+    `  resident memory                     ${f(r.rssMiB)} MiB`,
+    '',
+  ].join('\n'));
+}

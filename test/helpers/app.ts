@@ -1,0 +1,61 @@
+// Starts a real TrendDrop (embedded stores on a temporary data dir) inside the test process.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Role } from '../../core/config.js';
+import { createLogger } from '../../core/logger.js';
+import { startApp, type App } from '../../cli/app.js';
+
+export const tempDir = (name: string) => mkdtempSync(join(tmpdir(), `trenddrop-${name}-`));
+
+export interface TestApp { app: App; url: string; dir: string; stop(): Promise<void> }
+
+export async function startTestApp(dir: string, env: Record<string, string> = {}, roles: Role[] = ['ingest', 'processors', 'api']): Promise<TestApp> {
+  const config = loadConfig({ TRENDDROP_DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', TRENDDROP_SIMULATOR: 'off', TRENDDROP_SCORE_INTERVAL_MS: '200', ...env });
+  const app = await startApp(config, { roles, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+  return { app, dir, url: `http://127.0.0.1:${app.port}`, stop: () => app.stop() };
+}
+
+export async function post(url: string, path: string, body: unknown, headers: Record<string, string> = {}) {
+  const r = await fetch(`${url}/api/v1/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': typeof body === 'string' ? 'application/x-ndjson' : 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: r.status, body: (await r.json()) as any };
+}
+
+export async function get(url: string, path: string) {
+  const r = await fetch(`${url}/api/v1/${path}`);
+  return { status: r.status, body: (await r.json()) as any, headers: r.headers };
+}
+
+/** Polls until check returns a value that is not undefined, or fails after timeoutMs. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) { last = err; }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function makeEvents(productId: string, n: number, startMs: number, stepMs = 1000) {
+  return Array.from({ length: n }, (_, i) => ({
+    eventId: `${productId}-e${i}`, ts: new Date(startMs + i * stepMs).toISOString(), productId,
+    platform: ['tiktok', 'instagram', 'youtube'][i % 3], region: ['US', 'DE', 'GB'][i % 3],
+    views: 10 + i, likes: i % 5, shares: i % 2, comments: 1, orders: i % 10 === 0 ? 1 : 0, revenue: i % 10 === 0 ? 9.5 : 0, searches: 2,
+  }));
+}
+
+/** Sum of a product's metric over its 1-minute timeseries around now. */
+export async function seriesSum(url: string, productId: string, metric = 'views'): Promise<number> {
+  const from = new Date(Date.now() - 3 * 3600e3).toISOString(), to = new Date(Date.now() + 3600e3).toISOString();
+  const r = await get(url, `products/${encodeURIComponent(productId)}/timeseries?metric=${metric}&interval=1m&from=${from}&to=${to}`);
+  if (r.status !== 200) throw new Error(`timeseries ${r.status} ${JSON.stringify(r.body)}`);
+  return (r.body.points as { value: number }[]).reduce((a, p) => a + p.value, 0);
+}
