@@ -25,6 +25,8 @@ export function fmtMoney(n: number | null | undefined, currency = 'USD'): string
 export function fmtPct(ratio: number | null | undefined, digits = 1): string {
   if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '—';
   const v = ratio * 100;
+  // Growth from a near-empty base (a fresh install) is not a meaningful percentage.
+  if (v > 999) return '>+999%';
   return `${v > 0 ? '+' : ''}${v.toFixed(Math.abs(v) >= 100 ? 0 : digits)}%`;
 }
 
