@@ -58,9 +58,9 @@ const jaccard = (a: string[], b: string[]): number => {
 
 export const OTHER_CATEGORY = 'Other';
 export const TAXONOMY: readonly { category: string; keywords: readonly string[] }[] = [
-  { category: 'Electronics & Gadgets', keywords: ['phone', 'charger', 'cable', 'usb', 'bluetooth', 'earbuds', 'headphones', 'speaker', 'led', 'projector', 'camera', 'smartwatch', 'drone', 'gadget', 'wireless', 'power bank', 'keyboard', 'mouse', 'laptop', 'tablet', 'ring light', 'magsafe'] },
+  { category: 'Electronics & Gadgets', keywords: ['phone', 'charger', 'cable', 'usb', 'bluetooth', 'earbuds', 'headphones', 'speaker', 'led', 'projector', 'camera', 'smartwatch', 'drone', 'gadget', 'wireless', 'power bank', 'keyboard', 'mouse', 'laptop', 'tablet', 'ring light', 'magsafe', 'fan', 'electronics'] },
   { category: 'Home & Kitchen', keywords: ['kitchen', 'cooking', 'pan', 'knife', 'blender', 'mug', 'cup', 'bottle', 'lamp', 'pillow', 'blanket', 'towel', 'storage', 'organizer', 'cleaning', 'vacuum', 'mop', 'decor', 'candle', 'rug', 'curtain', 'bedding', 'chopper', 'peeler', 'humidifier', 'diffuser'] },
-  { category: 'Beauty & Personal Care', keywords: ['skin', 'skincare', 'serum', 'cream', 'makeup', 'lipstick', 'mascara', 'hair', 'brush', 'nail', 'shaver', 'razor', 'perfume', 'face', 'lotion', 'beauty', 'eyelash', 'teeth whitening'] },
+  { category: 'Beauty & Personal Care', keywords: ['skin', 'skincare', 'serum', 'cream', 'makeup', 'lipstick', 'mascara', 'hair', 'brush', 'nail', 'shaver', 'razor', 'perfume', 'face', 'lotion', 'beauty', 'eyelash', 'teeth whitening', 'curling', 'curler', 'headband'] },
   { category: 'Health & Fitness', keywords: ['fitness', 'yoga', 'workout', 'gym', 'resistance band', 'dumbbell', 'posture', 'massage', 'massager', 'sleep', 'supplement', 'vitamin', 'protein', 'health', 'knee', 'back pain', 'scale'] },
   { category: 'Fashion & Accessories', keywords: ['shirt', 't shirt', 'dress', 'hoodie', 'jacket', 'pants', 'leggings', 'shoes', 'sneakers', 'socks', 'hat', 'cap', 'bag', 'wallet', 'sunglasses', 'belt', 'scarf', 'gloves'] },
   { category: 'Jewelry & Watches', keywords: ['necklace', 'bracelet', 'ring', 'earring', 'pendant', 'watch', 'jewelry', 'jewellery'] },
@@ -78,19 +78,16 @@ const containsPhrase = (text: string[], phrase: string[]): boolean =>
   text.some((_, i) => phrase.every((p, j) => text[i + j] === p));
 
 /**
- * The taxonomy category whose keywords best match the title (weight 2) and the tags / product
- * type (weight 1); multi-word keywords weigh by their length. Ties go to the earlier category.
+ * The taxonomy category whose keywords best match the product: a keyword found in the title or
+ * in the store's own product type counts 2, in the tags 1; multi-word keywords count by their
+ * length. Ties go to the earlier category; no match at all is Other.
  */
 export function categorize(p: { title: string; tags?: string[]; productType?: string }): string {
-  const title = tokens(p.title);
-  const extra = tokens([...(p.tags ?? []), p.productType ?? ''].join(' '));
+  const fields: [string[], number][] = [[tokens(p.title), 2], [tokens(p.productType ?? ''), 2], [tokens((p.tags ?? []).join(' ')), 1]];
   let best = OTHER_CATEGORY, bestScore = 0;
   for (const c of TAXONOMY_TOKENS) {
     let score = 0;
-    for (const phrase of c.phrases) {
-      if (containsPhrase(title, phrase)) score += 2 * phrase.length;
-      else if (containsPhrase(extra, phrase)) score += phrase.length;
-    }
+    for (const phrase of c.phrases) for (const [words, weight] of fields) if (containsPhrase(words, phrase)) score += weight * phrase.length;
     if (score > bestScore) { best = c.category; bestScore = score; }
   }
   return best;
@@ -302,9 +299,11 @@ function leadLag(points: SeriesPoint[], now: number, maxLag: number): SeriesSumm
     }
     if (!any) continue;
     const first = xs.findIndex((x, i) => x > 0 || ys[i] > 0);
+    // Days after the last data point are not zeros, just not seen yet.
+    const end = days - [...xs].reverse().findIndex((x, i) => x > 0 || ys[days - 1 - i] > 0);
     let best: { days: number; correlation: number } | undefined;
     for (let lag = 0; lag <= maxLag; lag++) {
-      const x = xs.slice(first, days - lag), y = ys.slice(first + lag);
+      const x = xs.slice(first, end - lag), y = ys.slice(first + lag, end);
       if (x.length < 8) break;
       const r = pearson(x, y);
       if (r >= 0.5 && (!best || r > best.correlation + 1e-9)) best = { days: lag, correlation: r };

@@ -60,17 +60,18 @@ export async function* readItems(chunks: AsyncIterable<string> | Iterable<string
 
   const mapper = new RecordMapper(o.map, o.product);
   const batchSize = o.batchSize ?? 1000;
-  const seenProducts = new Set<string>();
+  const seen = new Set<string>();
+  const once = (item: unknown) => {
+    const h = stableHash(item);
+    return !seen.has(h) && !!seen.add(h);
+  };
   let batch = emptyBatch();
   const add = (line: number, row: MappedRow) => {
     batch.rows++;
     if (row.event) batch.events.push(row.event);
-    if (row.video) batch.videos.push(row.video);
-    if (row.product) {
-      // A file lists its product on every row; send each distinct description once.
-      const h = stableHash(row.product);
-      if (!seenProducts.has(h)) { seenProducts.add(h); batch.products.push(row.product); }
-    }
+    // A file repeats its product and video on every row; send each distinct description once.
+    if (row.video && once(row.video)) batch.videos.push(row.video);
+    if (row.product && once(row.product)) batch.products.push(row.product);
     for (const e of row.errors) batch.skipped.push({ message: `line ${line}: ${e.field ? `${e.field} ` : ''}${e.reason}`, context: { line, field: e.field } });
   };
   const full = () => batch.rows >= batchSize;

@@ -64,7 +64,8 @@ function interest(cell: string): number | undefined {
 }
 
 export function parseGoogleTrends(text: string, opts: TrendsOptions = {}): TrendsResult {
-  const rows = parseCsv(text).filter((r) => r.some((c) => c.trim() !== ''));
+  const rows = parseCsv(text);
+  const blank = (r: string[]) => r.every((c) => c.trim() === '');
   const headerAt = rows.findIndex((r) => r.length >= 2 && (TIME_COLUMNS.has(r[0].trim().toLowerCase()) || REGION_COLUMNS.has(r[0].trim().toLowerCase())) && r.slice(1).every((c) => splitHeader(c)));
   if (headerAt < 0) throw new Error('not a Google Trends export: no "Week,<term>: (<region>)" or "Country,<term>: (<dates>)" header');
   const header = rows[headerAt];
@@ -87,8 +88,11 @@ export function parseGoogleTrends(text: string, opts: TrendsOptions = {}): Trend
   const events: EngagementEvent[] = [];
   const skipped: RunError[] = [];
   const granularity = header[0].trim().toLowerCase();
+  let dataRows = 0;
   rows.slice(headerAt + 1).forEach((row, i) => {
     const line = headerAt + i + 2;
+    if (blank(row)) return;
+    dataRows++;
     const key = row[0].trim();
     const ts = kind === 'time' ? trendsDate(key) : undefined;
     const rowRegion = kind === 'region' ? regionCode(key) : undefined;
@@ -112,5 +116,5 @@ export function parseGoogleTrends(text: string, opts: TrendsOptions = {}): Trend
       });
     });
   });
-  return { kind, products, events, skipped, rows: rows.length - headerAt - 1 };
+  return { kind, products, events, skipped, rows: dataRows };
 }

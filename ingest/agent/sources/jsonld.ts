@@ -142,7 +142,7 @@ export class JsonLdSource implements Source {
       const title = clip(p.name, LIMITS.titleLength);
       const sourceUrl = httpUrl(p.url, res.url) ?? res.url;
       const productId = productIdFor('page', p.sku ? `${new URL(sourceUrl).host}/${p.sku}` : sourceUrl, title);
-      const msg: ProductMessage = { productId, title, source: 'jsonld', sourceUrl, category: categorize({ title, tags: p.category ? [p.category] : [] }) };
+      const msg: ProductMessage = { productId, title, source: 'jsonld', sourceUrl, category: categorize({ title, productType: p.category }) };
       if (p.brand) msg.brand = clip(p.brand, 200);
       if (p.price !== undefined) { msg.price = p.price; msg.currency = p.currency ?? this.o.currency ?? 'USD'; }
       const image = httpUrl(p.image, res.url);

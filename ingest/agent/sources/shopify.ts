@@ -69,9 +69,9 @@ export class ShopifySource implements Source {
     if (res.notModified) return undefined;
     let body: { products?: unknown };
     try { body = JSON.parse(res.body) as typeof body; } catch (err) {
-      throw new SourceError(`not JSON: ${(err as Error).message}`, { url });
+      throw new SourceError(`not a Shopify products.json page: not JSON (${(err as Error).message})`, { url });
     }
-    if (!Array.isArray(body.products)) throw new SourceError('not a Shopify products.json page (no "products" array)', { url });
+    if (!Array.isArray(body.products)) throw new SourceError('not a Shopify products.json page: no "products" array', { url });
     return body.products as ShopifyProduct[];
   }
 
