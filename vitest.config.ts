@@ -17,15 +17,7 @@ export default defineConfig({
         },
       },
       './dashboard/vitest.config.ts',
-      {
-        test: {
-          name: 'browser',
-          include: ['test/browser/**/*.test.ts'],
-          pool: 'forks',
-          testTimeout: 120_000,
-          hookTimeout: 240_000,
-        },
-      },
+      './test/browser/vitest.config.ts',
     ],
     maxWorkers: 2,
   },

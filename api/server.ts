@@ -33,7 +33,12 @@ function keyMatches(given: string, keys: string[]): boolean {
   return keys.some((k) => { const b = Buffer.from(k); return b.length === g.length && timingSafeEqual(b, g); });
 }
 
-export async function buildServer(ctx: ApiContext, gateway: Gateway) {
+/**
+ * Every role serves health, ready and metrics; the ingest role adds the write routes, the api
+ * role the reads, the WebSocket gateway, OpenAPI and the dashboard (gateway given).
+ */
+export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api: Gateway | null }) {
+  const gateway = roles.api;
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'api' }),
     // Request lines would drown the pipeline's own logs; /metrics has the request figures.
@@ -92,7 +97,8 @@ export async function buildServer(ctx: ApiContext, gateway: Gateway) {
       data.addHook('onRequest', async (_req, reply) => {
         if (!ctx.services) return reply.status(503).header('retry-after', '2').send(errorBody('not_ready', 'TrendDrop is starting; see /api/v1/ready'));
       });
-      await data.register(ingestRoutes(ctx));
+      if (roles.ingest) await data.register(ingestRoutes(ctx));
+      if (!gateway) return;
       await data.register(overviewRoutes(ctx));
       await data.register(productRoutes(ctx));
       await data.register(alertRoutes(ctx));
@@ -105,18 +111,20 @@ export async function buildServer(ctx: ApiContext, gateway: Gateway) {
     return ctx.metrics.registry.metrics();
   });
 
-  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket) => gateway.attach(wsConnection(socket)));
+  if (gateway) app.get('/ws', { websocket: true, schema: { hide: true } }, (socket) => gateway.attach(wsConnection(socket)));
 
-  if (existsSync(DASHBOARD_DIR)) {
+  if (gateway && existsSync(DASHBOARD_DIR)) {
     // Hashed assets never change; the index page must be revalidated to pick up a new build.
     await app.register(fastifyStatic, {
-      root: DASHBOARD_DIR, wildcard: false,
+      root: DASHBOARD_DIR, // looked up per request, so a rebuild is served without a restart
       setHeaders: (reply, path) => reply.header('cache-control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
     });
   }
-  // Deep links into the single-page app get its index page; unknown API paths get a JSON 404.
+  // Deep links into the single-page app get its index page; a missing file (an asset of an
+  // older build) or API path gets a 404, never the page in its place.
   app.setNotFoundHandler((req, reply) => {
-    if (req.method === 'GET' && !req.url.startsWith('/api/') && existsSync(join(DASHBOARD_DIR, 'index.html'))) {
+    const path = req.url.split('?')[0];
+    if (gateway && req.method === 'GET' && !path.startsWith('/api/') && !/\.[a-z0-9]+$/i.test(path) && existsSync(join(DASHBOARD_DIR, 'index.html'))) {
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
     }
     return reply.status(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]}`));

@@ -20,9 +20,9 @@ import { Gateway } from '../api/ws/gateway.js';
 
 export interface App {
   runtime: Runtime;
-  server: Awaited<ReturnType<typeof buildServer>> | null;
-  /** Port the API listens on (useful when PORT=0). */
-  port: number | null;
+  server: Awaited<ReturnType<typeof buildServer>>;
+  /** Port the server listens on (useful when PORT=0). */
+  port: number;
   processors: Processors | null;
   ingestor: Ingestor;
   gateway: Gateway | null;
@@ -48,25 +48,21 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   // Snapshots asked for while the stores start are answered once they are up.
   let liveStarted!: (l: Live) => void;
   const liveReady = new Promise<Live>((r) => { liveStarted = r; });
-  let server: App['server'] = null;
   let gateway: Gateway | null = null;
-  let port: number | null = null;
 
-  if (has('api')) {
-    gateway = new Gateway({ logger, metrics, snapshot: async (ch) => (await liveReady).snapshot(ch) });
-    const s = await buildServer(ctx, gateway);
-    server = s;
-    await s.listen({ port: config.port, host: config.host });
-    const addr = s.server.address();
-    port = typeof addr === 'object' && addr ? addr.port : config.port;
-    logger.info({ url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}` }, 'TrendDrop is listening');
-  }
+  // Every role listens: health, ready and metrics are how an orchestrator watches it.
+  if (has('api')) gateway = new Gateway({ logger, metrics, snapshot: async (ch) => (await liveReady).snapshot(ch) });
+  const server = await buildServer(ctx, { ingest: has('ingest'), api: gateway });
+  await server.listen({ port: config.port, host: config.host });
+  const addr = server.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  logger.info({ url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}` }, 'TrendDrop is listening');
 
   let runtime: Runtime;
   try {
     runtime = await openRuntime(config, { logger, readiness, metrics, clock });
   } catch (err) {
-    await server?.close();
+    await server.close();
     throw err;
   }
   const processors = has('processors') ? await startProcessors(runtime) : null;
@@ -95,8 +91,8 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
     lastEventAt: null,
   });
 
-  if (has('api') && gateway) {
-    ctx.services = { ch: runtime.clickhouse.client, db: runtime.postgres.db, bus: runtime.bus, topics: runtime.topics, ingestor, clock, agentStatus };
+  ctx.services = { ch: runtime.clickhouse.client, db: runtime.postgres.db, bus: runtime.bus, topics: runtime.topics, ingestor, clock, agentStatus };
+  if (gateway) {
     live = await startLive({ bus: runtime.bus, topics: runtime.topics, gateway, cache, services: ctx.services, logger });
     liveStarted(live);
   }
@@ -120,7 +116,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
         await simulator?.stop();
         await backfilling;
         gateway?.close();
-        await server?.close();
+        await server.close();
         await live?.stop();
         await processors?.stop();
         await runtime.close();

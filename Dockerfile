@@ -1,0 +1,11 @@
+# The TrendDrop image: one image, every role (`trenddrop ingest|processors|api|start`).
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+ENV HOST=0.0.0.0 PORT=3000 TRENDDROP_DATA_DIR=/data
+EXPOSE 3000
+ENTRYPOINT ["node", "bin/trenddrop.mjs"]
+CMD ["start"]
