@@ -8,7 +8,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import fastifySwagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import { TrendDropError, ValidationError, NotFoundError } from '../core/errors.js';
+import { ConflictError, TrendDropError, ValidationError, NotFoundError } from '../core/errors.js';
 import { INGEST_LIMITS } from '../ingest/accept.js';
 import type { ApiContext } from './context.js';
 import type { Gateway } from './ws/gateway.js';
@@ -18,6 +18,8 @@ import { ingestRoutes } from './routes/ingest.js';
 import { overviewRoutes } from './routes/overview.js';
 import { productRoutes } from './routes/products.js';
 import { alertRoutes } from './routes/alerts.js';
+import { analyticsRoutes } from './routes/analytics.js';
+import { agentControlRoutes, agentReadRoutes } from './routes/agent.js';
 
 export const API_PREFIX = '/api/v1';
 export const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '../dashboard/dist');
@@ -61,6 +63,7 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof ValidationError) return reply.status(err.status).send(errorBody(err.code, err.message, err.details));
     if (err instanceof NotFoundError) return reply.status(404).send(errorBody(err.code, err.message));
+    if (err instanceof ConflictError) return reply.status(409).send(errorBody(err.code, err.message));
     if (err.validation) {
       const details = err.validation.map((v) => {
         const missing = (v.params as { missingProperty?: string }).missingProperty;
@@ -97,11 +100,16 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
       data.addHook('onRequest', async (_req, reply) => {
         if (!ctx.services) return reply.status(503).header('retry-after', '2').send(errorBody('not_ready', 'TrendDrop is starting; see /api/v1/ready'));
       });
-      if (roles.ingest) await data.register(ingestRoutes(ctx));
+      if (roles.ingest) {
+        await data.register(ingestRoutes(ctx));
+        await data.register(agentControlRoutes(ctx));
+      }
       if (!gateway) return;
+      await data.register(agentReadRoutes(ctx));
       await data.register(overviewRoutes(ctx));
       await data.register(productRoutes(ctx));
       await data.register(alertRoutes(ctx));
+      await data.register(analyticsRoutes(ctx));
     });
     api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   }, { prefix: API_PREFIX });

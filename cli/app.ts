@@ -17,6 +17,10 @@ import type { AgentStatus, ApiContext } from '../api/context.js';
 import { startLive, type Live } from '../api/live.js';
 import { buildServer } from '../api/server.js';
 import { Gateway } from '../api/ws/gateway.js';
+import { agentConfigPath, createAgent, JsonFileStateStore, loadAgentConfig, type DiscoveryAgent } from '../ingest/agent/index.js';
+import { PgRunStore } from '../ingest/agent/pg-run-store.js';
+import type { AgentUpdate } from '../schemas/updates.js';
+import { join } from 'node:path';
 
 export interface App {
   runtime: Runtime;
@@ -31,10 +35,40 @@ export interface App {
   stop(): Promise<void>;
 }
 
-export interface StartOptions { roles: Role[]; logger: Logger; clock?: Clock }
+export interface StartOptions {
+  roles: Role[];
+  logger: Logger;
+  clock?: Clock;
+  /** Run the discovery agent with the ingest role (default true; one-off CLI imports do not). */
+  agent?: boolean;
+}
 
 /** Simulated history written on a first start, so charts have a past from the first minute. */
 const FIRST_START_HISTORY_MS = 24 * 3_600_000;
+
+/** The discovery agent over the configured sources; what it finds goes onto the bus. */
+async function startAgent(config: Config, runtime: Runtime, ingestor: Ingestor, logger: Logger, clock: Clock): Promise<DiscoveryAgent> {
+  const agentConfig = await loadAgentConfig(agentConfigPath(config.dataDir, config.agentConfigFile ?? undefined));
+  const agent = createAgent(agentConfig, {
+    sink: { products: (p) => ingestor.publishProducts(p), events: (e) => ingestor.publishEvents(e), videos: (v) => ingestor.publishVideos(v) },
+    state: new JsonFileStateStore(join(config.dataDir, 'agent-state.json')),
+    runs: new PgRunStore(runtime.postgres.db),
+    logger, clock,
+    // A `simulator` source in the config runs one simulated second per scheduled run.
+    simulator: (now) => {
+      const sim = new MarketSimulator({ seed: config.simulatorSeed, ratePerSec: config.simulatorRate });
+      return { products: sim.catalogue(), videos: sim.videos(), events: sim.tick(Math.floor(now / 1000) * 1000) };
+    },
+  });
+  // Run and status changes reach every API process (and its `agent` channel) through the bus.
+  agent.subscribe((n) => {
+    const update: AgentUpdate = n.type === 'run' ? { kind: 'agent', status: n.run.status, run: { ...n.run } } : { kind: 'agent', status: n.status.paused ? 'paused' : 'running', run: null };
+    runtime.bus.publish(runtime.topics.updates, [{ key: 'agent', value: update }]).catch((err) => logger.warn({ err }, 'agent update not published'));
+  });
+  agent.start();
+  logger.info({ sources: agentConfig.sources.map((s) => s.name) }, 'discovery agent started');
+  return agent;
+}
 
 export async function startApp(config: Config, o: StartOptions): Promise<App> {
   const { logger } = o;
@@ -68,30 +102,38 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   const processors = has('processors') ? await startProcessors(runtime) : null;
   const ingestor = new Ingestor(runtime.bus, runtime.topics, metrics);
 
-  // The simulator is the built-in discovery source; its run is what the agent panel shows.
-  const simRun = { source: 'simulator', startedAt: new Date(clock.now()).toISOString(), endedAt: null as string | null, itemsFound: 0, newProducts: 0, errors: [] as string[] };
+  // The simulator streams live ticks (a source that never ends); the agent runs the other
+  // sources on their schedules. Both show on the agent panel.
   let simulator: { stop(): Promise<void> } | null = null;
   let backfilling: Promise<unknown> = Promise.resolve();
   const stopBackfill = new AbortController();
-  if (has('ingest') && config.simulator) {
-    const sim = new MarketSimulator({ seed: config.simulatorSeed, ratePerSec: config.simulatorRate });
+  let lastSimEventAt: string | null = null;
+  const sim = has('ingest') && config.simulator ? new MarketSimulator({ seed: config.simulatorSeed, ratePerSec: config.simulatorRate }) : null;
+  if (sim) {
     await publishCatalogue(sim, ingestor);
-    simRun.newProducts = sim.products.length;
     const rs = await runtime.clickhouse.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' });
     const empty = Number((await rs.json<{ n: number }>())[0].n) === 0;
     const liveFrom = Math.floor(clock.now() / 1000) * 1000;
-    const publish: PublishEvents = async (events) => { await ingestor.publishEvents(events); simRun.itemsFound += events.length; };
+    const publish: PublishEvents = async (events) => { await ingestor.publishEvents(events); if (events.length) lastSimEventAt = events[events.length - 1].ts; };
     simulator = runLive(sim, publish, clock, logger);
     if (empty) backfilling = backfill(sim, publish, liveFrom - FIRST_START_HISTORY_MS, liveFrom, { signal: stopBackfill.signal }).catch((err) => logger.error({ err }, 'first-start backfill failed'));
   }
+  const agent = has('ingest') && o.agent !== false ? await startAgent(config, runtime, ingestor, logger, clock) : null;
+  const runStore = new PgRunStore(runtime.postgres.db);
 
-  const agentStatus = async (): Promise<AgentStatus> => ({
-    status: simulator ? 'running' : 'off',
-    runs: simulator ? [simRun] : [],
-    lastEventAt: null,
-  });
+  const agentStatus = async (): Promise<AgentStatus> => {
+    const st = agent?.status();
+    const runs = await runStore.recent({ limit: 10 });
+    const sources: AgentStatus['sources'] = (st?.sources ?? []).map((x) => ({ name: x.name, kind: 'scheduled', paused: x.paused, running: x.running, everyMs: x.everyMs, nextRunAt: x.nextRunAt }));
+    if (simulator) sources.unshift({ name: 'simulator', kind: 'stream', paused: false, running: true, everyMs: 1000, nextRunAt: null });
+    const status: AgentStatus['status'] = sources.length === 0 ? 'off' : st?.paused && !simulator ? 'paused' : sources.some((x) => x.running) ? 'running' : 'idle';
+    return {
+      status, sources, lastEventAt: lastSimEventAt,
+      runs: runs.map((r) => ({ id: r.id, source: r.source, trigger: r.trigger, status: r.status, startedAt: r.startedAt, endedAt: r.endedAt, itemsFound: r.itemsFound, newProducts: r.newProducts, errors: r.errors.length, errorDetails: r.errors })),
+    };
+  };
 
-  ctx.services = { ch: runtime.clickhouse.client, db: runtime.postgres.db, bus: runtime.bus, topics: runtime.topics, ingestor, clock, agentStatus };
+  ctx.services = { ch: runtime.clickhouse.client, db: runtime.postgres.db, bus: runtime.bus, topics: runtime.topics, ingestor, clock, agentStatus, agent };
   if (gateway) {
     live = await startLive({ bus: runtime.bus, topics: runtime.topics, gateway, cache, services: ctx.services, logger });
     liveStarted(live);
@@ -113,6 +155,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
       // Producers first, then readers, then stores: everything accepted is written before exit.
       stopping ??= (async () => {
         stopBackfill.abort();
+        await agent?.stop();
         await simulator?.stop();
         await backfilling;
         gateway?.close();

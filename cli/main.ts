@@ -69,6 +69,34 @@ program.command('simulate').description('Backfill simulated market history (into
     await simulateCommand(loadConfig(), { backfillMs: o.backfill, url: o.url, seed: o.seed });
   });
 
+program.command('import').description('Import a Google Trends export, CSV or JSONL file (into a running TrendDrop, or in-process)')
+  .argument('<file>', 'file to import')
+  .option('--format <format>', 'google-trends, csv or jsonl (default: from the file)', (v) => {
+    if (!['google-trends', 'csv', 'jsonl'].includes(v)) throw new InvalidArgumentError('use google-trends, csv or jsonl');
+    return v;
+  })
+  .option('--map <pairs>', 'column=field pairs, e.g. day=ts,sku=productId,plays=views', (v) => Object.fromEntries(v.split(',').map((pair) => {
+    const [col, field] = pair.split('=').map((s) => s.trim());
+    if (!col || !field) throw new InvalidArgumentError(`"${pair}" is not column=field`);
+    return [col, field];
+  })))
+  .option('--product <id>', 'product id for rows that carry none (e.g. a Google Trends term)')
+  .option('--url <url>', 'a running TrendDrop to send to')
+  .action(async (file: string, o: { format?: 'google-trends' | 'csv' | 'jsonl'; map?: Record<string, string>; product?: string; url?: string }) => {
+    const { importCommand } = await import('./import.js');
+    await importCommand(loadConfig(), { file, ...o }, process.stdout);
+  });
+
+program.command('forecast').description('Forecast any series: a CSV of date,value rows')
+  .requiredOption('--input <file>', 'CSV of date,value rows (header optional; dates ISO or YYYY-MM)')
+  .requiredOption('--horizon <n>', 'steps ahead', positiveInt)
+  .option('--season <m>', 'season length in steps (default: detected)', positiveInt)
+  .option('--json', 'print JSON')
+  .action(async (o: { input: string; horizon: number; season?: number; json?: boolean }) => {
+    const { forecastCommand } = await import('./forecast.js');
+    await forecastCommand({ input: o.input, horizon: o.horizon, season: o.season, json: !!o.json }, process.stdout);
+  });
+
 program.command('bench').description('Measure the embedded pipeline against plain chdb inserts, and accept → WebSocket latency')
   .option('--events <n>', 'events to push', positiveInt)
   .option('--quick', 'a run under a minute')

@@ -39,6 +39,8 @@ export interface Config {
   allowedLatenessMs: number;
   /** How often the trend scorer re-scores products that received events. */
   scoreIntervalMs: number;
+  /** Discovery agent sources (docs/agent.md); default `<dataDir>/trenddrop.agent.json`. */
+  agentConfigFile: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -102,5 +104,6 @@ export function loadConfig(env: Env = process.env): Config {
     scoreWeights: weights(env),
     allowedLatenessMs: int(env, 'TRENDDROP_ALLOWED_LATENESS_SEC', 3600, 0, 30 * 86400) * 1000,
     scoreIntervalMs: int(env, 'TRENDDROP_SCORE_INTERVAL_MS', 5000, 100, 3_600_000),
+    agentConfigFile: env.TRENDDROP_AGENT_CONFIG?.trim() ? resolve(env.TRENDDROP_AGENT_CONFIG.trim()) : null,
   };
 }

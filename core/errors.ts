@@ -21,6 +21,13 @@ export class NotFoundError extends TrendDropError {
   }
 }
 
+/** The request is valid but cannot be done here or now (e.g. sent to the wrong role). */
+export class ConflictError extends TrendDropError {
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
 export class ConfigError extends TrendDropError {
   constructor(variable: string, reason: string) {
     super('bad_config', `${variable} ${reason}`, { variable });

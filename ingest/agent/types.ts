@@ -1,16 +1,11 @@
 // The agent's contracts. The agent knows nothing about the bus or the stores: what it discovers
 // leaves through an AgentSink, its memory lives in a StateStore and its run history in a
 // RunStore, each backed by whoever wires it (bus + Postgres in production, memory in tests).
-import type * as Schemas from '../../schemas/events.js';
-import type { Platform, ProductMessage } from '../../schemas/events.js';
+import type { EngagementEvent, Platform, ProductMessage, VideoMessage } from '../../schemas/events.js';
 import type { Logger } from '../../core/logger.js';
 import type { HttpClient } from './http.js';
 
-export type { Platform, ProductMessage };
-// The schema's static type for `platform` resolves to `never` (a TypeBox union built from an
-// array), which no value satisfies; these are the same shapes with the platform list spelled out.
-export type EngagementEvent = Omit<Schemas.EngagementEvent, 'platform'> & { platform: Platform };
-export type VideoMessage = Omit<Schemas.VideoMessage, 'platform'> & { platform: Platform };
+export type { EngagementEvent, Platform, ProductMessage, VideoMessage };
 
 /** Where everything the agent and the importer discover goes. Every item passed has been validated. */
 export interface AgentSink {

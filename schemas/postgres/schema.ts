@@ -58,13 +58,19 @@ export const watchlistItems = pgTable('watchlist_items', {
   addedAt: ts('added_at').notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.watchlistId, t.productId] })]);
 
+/** One row per discovery run, written when it starts and again when it ends. */
 export const agentRuns = pgTable('agent_runs', {
-  runId: serial('run_id').primaryKey(),
+  runId: text('run_id').primaryKey(),
   source: text('source').notNull(),
+  trigger: text('trigger').notNull(),
   status: text('status').notNull(),
   startedAt: ts('started_at').notNull(),
   endedAt: ts('ended_at'),
   itemsFound: integer('items_found').notNull().default(0),
   newProducts: integer('new_products').notNull().default(0),
-  errors: jsonb('errors').$type<string[]>().notNull().default([]),
-}, (t) => [index('agent_runs_started_idx').on(t.startedAt)]);
+  productsSent: integer('products_sent').notNull().default(0),
+  eventsSent: integer('events_sent').notNull().default(0),
+  videosSent: integer('videos_sent').notNull().default(0),
+  changes: jsonb('changes').$type<Record<string, number>>().notNull().default({}),
+  errors: jsonb('errors').$type<{ message: string; code?: string; context?: Record<string, unknown> }[]>().notNull().default([]),
+}, (t) => [index('agent_runs_started_idx').on(t.startedAt), index('agent_runs_source_idx').on(t.source, t.startedAt)]);

@@ -1,11 +1,16 @@
 CREATE TABLE "agent_runs" (
-	"run_id" serial PRIMARY KEY NOT NULL,
+	"run_id" text PRIMARY KEY NOT NULL,
 	"source" text NOT NULL,
+	"trigger" text NOT NULL,
 	"status" text NOT NULL,
 	"started_at" timestamp with time zone NOT NULL,
 	"ended_at" timestamp with time zone,
 	"items_found" integer DEFAULT 0 NOT NULL,
 	"new_products" integer DEFAULT 0 NOT NULL,
+	"products_sent" integer DEFAULT 0 NOT NULL,
+	"events_sent" integer DEFAULT 0 NOT NULL,
+	"videos_sent" integer DEFAULT 0 NOT NULL,
+	"changes" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"errors" jsonb DEFAULT '[]'::jsonb NOT NULL
 );
 --> statement-breakpoint
@@ -64,6 +69,7 @@ CREATE TABLE "watchlists" (
 --> statement-breakpoint
 ALTER TABLE "watchlist_items" ADD CONSTRAINT "watchlist_items_watchlist_id_watchlists_watchlist_id_fk" FOREIGN KEY ("watchlist_id") REFERENCES "public"."watchlists"("watchlist_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "agent_runs_started_idx" ON "agent_runs" USING btree ("started_at");--> statement-breakpoint
+CREATE INDEX "agent_runs_source_idx" ON "agent_runs" USING btree ("source","started_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "alerts_dedup_idx" ON "alerts" USING btree ("dedup_key");--> statement-breakpoint
 CREATE INDEX "alerts_created_idx" ON "alerts" USING btree ("created_at");--> statement-breakpoint
 CREATE INDEX "products_category_idx" ON "products" USING btree ("category");--> statement-breakpoint
