@@ -43,8 +43,9 @@ export interface StartOptions {
   agent?: boolean;
 }
 
-/** Simulated history written on a first start, so charts have a past from the first minute. */
-const FIRST_START_HISTORY_MS = 24 * 3_600_000;
+/** Simulated history written on a first start, so charts and scores have a past from the first minute. */
+const FIRST_START_HISTORY_MS = 7 * 86_400_000;
+const FIRST_START_STEP_MS = 15 * 60_000;
 
 /** The discovery agent over the configured sources; what it finds goes onto the bus. */
 async function startAgent(config: Config, runtime: Runtime, ingestor: Ingestor, logger: Logger, clock: Clock): Promise<DiscoveryAgent> {
@@ -116,7 +117,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
     const liveFrom = Math.floor(clock.now() / 1000) * 1000;
     const publish: PublishEvents = async (events) => { await ingestor.publishEvents(events); if (events.length) lastSimEventAt = events[events.length - 1].ts; };
     simulator = runLive(sim, publish, clock, logger);
-    if (empty) backfilling = backfill(sim, publish, liveFrom - FIRST_START_HISTORY_MS, liveFrom, { signal: stopBackfill.signal }).catch((err) => logger.error({ err }, 'first-start backfill failed'));
+    if (empty) backfilling = backfill(sim, publish, liveFrom - FIRST_START_HISTORY_MS, liveFrom, { signal: stopBackfill.signal, stepMs: FIRST_START_STEP_MS }).catch((err) => logger.error({ err }, 'first-start backfill failed'));
   }
   const agent = has('ingest') && o.agent !== false ? await startAgent(config, runtime, ingestor, logger, clock) : null;
   const runStore = new PgRunStore(runtime.postgres.db);

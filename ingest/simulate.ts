@@ -14,12 +14,12 @@ export async function publishCatalogue(sim: MarketSimulator, ingestor: Ingestor)
 }
 
 /** Publishes simulated history in [from, to); `onProgress` gets the fraction done. Stops early on abort. */
-export async function backfill(sim: MarketSimulator, publish: PublishEvents, fromMs: number, toMs: number, o: { onProgress?: (done: number, events: number) => void; signal?: AbortSignal } = {}): Promise<number> {
+export async function backfill(sim: MarketSimulator, publish: PublishEvents, fromMs: number, toMs: number, o: { onProgress?: (done: number, events: number) => void; signal?: AbortSignal; stepMs?: number } = {}): Promise<number> {
   const { onProgress, signal } = o;
   let events = 0;
   let pending: EngagementEvent[] = [];
   const flush = async () => { if (pending.length) { await publish(pending); pending = []; } };
-  for (const step of sim.backfill(fromMs, toMs)) {
+  for (const step of sim.backfill(fromMs, toMs, o.stepMs)) {
     if (signal?.aborted) break;
     pending.push(...step);
     events += step.length;

@@ -24,25 +24,26 @@ export interface ScorerDeps {
   fullRefreshMs?: number;
 }
 
-export const SCORE_WINDOW_BUCKETS = 24;
-export const SCORE_BUCKET_MS = 3_600_000;
+/** Seven rolling days: day-over-day growth, free of the daily cycle every market has. */
+export const SCORE_WINDOW_BUCKETS = 7;
+export const SCORE_BUCKET_MS = 86_400_000;
 const CHUNK = 1000;
 
 interface Row { productId: string; idx: number; views: number; likes: number; shares: number; comments: number; orders: number; revenue: number; searches: number }
 
-// Rolling hourly buckets ending at the current minute, so a score moves every minute instead of
-// jumping when the clock crosses an hour (a partial last hour would read as a fall).
+// Rolling 24-hour buckets ending with the current hour, so a score moves every hour instead of
+// jumping at midnight (a partial last day would read as a fall). Read from the hourly rollup.
 const BUCKETS_SQL = `
 SELECT productId, intDiv(toUnixTimestamp(bucket) - {start:UInt32}, {width:UInt32}) AS idx,
   sum(views) AS views, sum(likes) AS likes, sum(shares) AS shares, sum(comments) AS comments,
   sum(orders) AS orders, sum(revenue) AS revenue, sum(searches) AS searches
-FROM engagement_1m
+FROM engagement_1h
 WHERE productId IN {ids:Array(String)} AND bucket >= toDateTime({start:UInt32}) AND bucket < toDateTime({end:UInt32})
 GROUP BY productId, idx`;
 
 const BREADTH_SQL = `
 SELECT productId, uniqExact(region) AS regions, uniqExact(platform) AS platforms
-FROM engagement_1m
+FROM engagement_1h
 WHERE productId IN {ids:Array(String)} AND bucket >= toDateTime({start:UInt32}) AND bucket < toDateTime({end:UInt32})
 GROUP BY productId`;
 
@@ -106,7 +107,7 @@ export class Scorer {
   }
 
   async scoreChunk(ids: string[], now: number): Promise<Map<string, TrendResult>> {
-    const endSec = Math.floor(now / 60_000) * 60 + 60; // through the current minute
+    const endSec = Math.floor(now / 3_600_000) * 3600 + 3600; // through the current hour
     const width = SCORE_BUCKET_MS / 1000;
     const start = endSec - SCORE_WINDOW_BUCKETS * width;
     const params = { ids, start, end: endSec, width };
