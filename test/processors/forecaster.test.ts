@@ -1,0 +1,142 @@
+// The forecaster against real chdb: hourly series from the rollups, season detection, the MLP
+// trained across products, stored generations, the hourly skip and on-demand refresh.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../core/clock.js';
+import { loadConfig } from '../../core/config.js';
+import { createLogger } from '../../core/logger.js';
+import { openRuntime, type Runtime } from '../../core/runtime.js';
+import { FORECAST, Forecaster } from '../../processors/forecaster.js';
+
+const H = 3_600_000;
+const T0 = Date.UTC(2026, 10, 1);
+const DAYS = 10;
+/** An exactly periodic daily cycle: seasonal naive forecasts it without error. */
+const cycle = (h: number) => 1000 + Math.round(400 * Math.sin((2 * Math.PI * (h % 24)) / 24));
+
+let dir: string;
+let rt: Runtime;
+const clock = new ManualClock(T0 + DAYS * 24 * H + 30 * 60_000);
+
+function event(productId: string, h: number, views: number, orders = 0) {
+  return { eventId: `${productId}-${h}`, ts: T0 + h * H, productId, platform: 'tiktok', region: 'US', videoId: '', views, likes: 0, shares: 0, comments: 0, orders, revenue: 0, searches: 0, late: 0, ingestedAt: T0 + h * H };
+}
+
+async function insertHours(from: number, to: number) {
+  const rows = [];
+  let seed = 7;
+  const noise = () => { seed = (seed * 16807) % 2147483647; return seed / 2147483647 - 0.5; };
+  for (let h = from; h < to; h++) {
+    rows.push(event('periodic', h, cycle(h), Math.round(cycle(h) / 100)));
+    for (const p of ['noisy-a', 'noisy-b']) rows.push(event(p, h, Math.max(0, Math.round(cycle(h) * (1 + h / 200) + 150 * noise()))));
+  }
+  await rt.clickhouse.client.insert({ table: 'events', format: 'JSONEachRow', values: rows });
+}
+
+async function latest(productId: string, metric = 'views') {
+  const rs = await rt.clickhouse.client.query({
+    query: `SELECT toUnixTimestamp64Milli(generatedAt) AS at, model, step, toUnixTimestamp(ts) * 1000 AS ts, yhat, lo80, hi80, lo95, hi95 FROM forecasts
+      WHERE productId = {id:String} AND metric = {metric:String} AND generatedAt = (SELECT max(generatedAt) FROM forecasts WHERE productId = {id:String} AND metric = {metric:String}) ORDER BY step`,
+    query_params: { id: productId, metric }, format: 'JSONEachRow',
+  });
+  return rs.json<{ at: number; model: string; step: number; ts: number; yhat: number; lo80: number; hi80: number; lo95: number; hi95: number }>();
+}
+
+async function backtests(productId: string, at: number) {
+  const rs = await rt.clickhouse.client.query({
+    query: 'SELECT model, mase, coverage80, coverage95, origins FROM forecast_backtests WHERE productId = {id:String} AND generatedAt = fromUnixTimestamp64Milli({at:Int64}) ORDER BY model',
+    query_params: { id: productId, at }, format: 'JSONEachRow',
+  });
+  return rs.json<{ model: string; mase: number | null; coverage80: number; coverage95: number; origins: number }>();
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'trenddrop-forecaster-'));
+  rt = await openRuntime(loadConfig({ TRENDDROP_DATA_DIR: dir }), { logger: createLogger('silent'), clock });
+  await insertHours(0, DAYS * 24);
+  // Ten hours of history: too short to backtest a 24-hour horizon.
+  await rt.clickhouse.client.insert({ table: 'events', format: 'JSONEachRow', values: Array.from({ length: 10 }, (_, i) => event('newcomer', DAYS * 24 - 10 + i, 50)) });
+});
+
+afterAll(async () => {
+  await rt?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Forecaster', () => {
+  const forecaster = () => new Forecaster({ ch: rt.clickhouse.client, clock, logger: rt.logger, neural: true, metrics: ['views'] });
+  let f: Forecaster;
+
+  it('trains the MLP across products and forecasts every active product from its hourly rollup', async () => {
+    f = forecaster();
+    const stats = await f.round();
+    expect(stats).toMatchObject({ products: 4, refreshed: 3, skipped: 0, tooShort: 1 });
+
+    // The periodic product: season 24 detected, seasonal naive is exact (MASE 0) and chosen (ETS
+    // learns the cycle exactly too, and ties go to the earlier-listed model). The MLP is not
+    // exact, and any error on a history naive fits perfectly is an infinite MASE (read as null).
+    const points = await latest('periodic');
+    const end = T0 + DAYS * 24 * H;
+    expect(points).toHaveLength(FORECAST.horizon);
+    expect(points.map((p) => p.model)).toEqual(Array(FORECAST.horizon).fill('seasonal-naive'));
+    points.forEach((p, i) => {
+      expect(p.ts).toBe(end + i * H);
+      expect(p.yhat).toBe(cycle(DAYS * 24 + i));
+      expect([p.lo95, p.lo80, p.hi80, p.hi95]).toEqual([p.yhat, p.yhat, p.yhat, p.yhat]);
+    });
+    const bt = await backtests('periodic', points[0].at);
+    expect(bt.map((b) => b.model)).toEqual(['ets-damped', 'mlp-global', 'seasonal-naive']);
+    expect(bt.find((b) => b.model === 'seasonal-naive')).toMatchObject({ mase: 0, coverage80: 1, coverage95: 1, origins: FORECAST.folds });
+    expect(bt.find((b) => b.model === 'mlp-global')!.mase).toBeNull();
+
+    // A noisy product: the stored model is the one with the lowest backtest MASE; bands are ordered.
+    const noisy = await latest('noisy-a');
+    const nbt = await backtests('noisy-a', noisy[0].at);
+    expect(nbt).toHaveLength(3);
+    const best = nbt.reduce((a, b) => ((b.mase ?? Infinity) < (a.mase ?? Infinity) ? b : a));
+    expect(noisy[0].model).toBe(best.model);
+    for (const p of noisy) {
+      expect(p.lo95).toBeLessThanOrEqual(p.lo80);
+      expect(p.lo80).toBeLessThanOrEqual(p.yhat);
+      expect(p.yhat).toBeLessThanOrEqual(p.hi80);
+      expect(p.hi80).toBeLessThanOrEqual(p.hi95);
+      expect(p.lo95).toBeGreaterThanOrEqual(0);
+    }
+    expect(await latest('newcomer')).toEqual([]);
+  });
+
+  it('skips products already forecast through the last complete hour, and refreshes them when a new hour closes', async () => {
+    const before = (await latest('noisy-b'))[0].at;
+    clock.advance(10 * 60_000);
+    expect(await f.round()).toMatchObject({ refreshed: 0, skipped: 3, tooShort: 1 });
+    expect((await latest('noisy-b'))[0].at).toBe(before);
+
+    await insertHours(DAYS * 24, DAYS * 24 + 1);
+    clock.advance(H);
+    expect(await f.round()).toMatchObject({ refreshed: 3, skipped: 0 });
+    const after = await latest('noisy-b');
+    // Only the newest generation is read, and it starts one hour later.
+    expect(after).toHaveLength(FORECAST.horizon);
+    expect(after[0].at).toBe(clock.now());
+    expect(after[0].ts).toBe(T0 + (DAYS * 24 + 1) * H);
+    expect((await latest('periodic'))[0].yhat).toBe(cycle(DAYS * 24 + 1));
+  });
+
+  it('refreshes one product on demand, for any metric, and says null when its history is too short', async () => {
+    const orders = await f.refresh('periodic', 'orders');
+    expect(orders).toMatchObject({ productId: 'periodic', metric: 'orders', model: 'seasonal-naive', generatedAt: clock.now() });
+    expect(orders!.points.map((p) => p.yhat)).toEqual(Array.from({ length: FORECAST.horizon }, (_, i) => Math.round(cycle(DAYS * 24 + 1 + i) / 100)));
+    expect((await latest('periodic', 'orders')).map((p) => p.yhat)).toEqual(orders!.points.map((p) => p.yhat));
+    expect(await f.refresh('newcomer')).toBeNull();
+    expect(await f.refresh('nobody')).toBeNull();
+    await f.stop();
+  });
+
+  it('forecasts with the statistical models alone when the MLP is off (the API path)', async () => {
+    const plain = new Forecaster({ ch: rt.clickhouse.client, clock, logger: rt.logger });
+    const r = await plain.refresh('noisy-a');
+    expect(r!.backtest.map((b) => b.model)).toEqual(['seasonal-naive', 'ets-damped']);
+  });
+});
