@@ -1,0 +1,36 @@
+// Configuration is parsed once, with defaults from DESIGN.md and clear errors naming the variable.
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../core/config.js';
+
+describe('config', () => {
+  it('defaults to the embedded form on port 3000 with the simulator on', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 3000, kafkaBrokers: [], topicPrefix: 'trenddrop.', clickhouseUrl: null, databaseUrl: null, simulator: true, apiKeys: [] });
+    expect(c.dataDir.endsWith('/data')).toBe(true);
+  });
+
+  it('turns the simulator off by default on Kafka, and on or off on request', () => {
+    expect(loadConfig({ KAFKA_BROKERS: 'a:9092, b:9092' })).toMatchObject({ kafkaBrokers: ['a:9092', 'b:9092'], simulator: false });
+    expect(loadConfig({ KAFKA_BROKERS: 'a:9092', TRENDDROP_SIMULATOR: 'on' }).simulator).toBe(true);
+    expect(loadConfig({ TRENDDROP_SIMULATOR: 'off' }).simulator).toBe(false);
+  });
+
+  it('parses score weights, keeping the defaults of those not named', () => {
+    const w = loadConfig({ TRENDDROP_SCORE_WEIGHTS: 'velocity=0.5,volume=0' }).scoreWeights;
+    expect(w.velocity).toBe(0.5);
+    expect(w.volume).toBe(0);
+    expect(w.breadth).toBe(loadConfig({}).scoreWeights.breadth);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /PORT must be an integer/],
+    [{ PORT: '70000' }, /PORT must be an integer from 0 to 65535/],
+    [{ CLICKHOUSE_URL: 'not a url' }, /CLICKHOUSE_URL is not a URL/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must use postgres:/],
+    [{ TRENDDROP_SIMULATOR: 'maybe' }, /TRENDDROP_SIMULATOR must be on or off/],
+    [{ TRENDDROP_SCORE_WEIGHTS: 'charm=1' }, /unknown weight "charm"/],
+    [{ TRENDDROP_SCORE_WEIGHTS: 'velocity=-1' }, /must be a number >= 0/],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
