@@ -1,0 +1,388 @@
+// The Kafka bus: the Bus interface on Apache Kafka through kafkajs, for the distributed form.
+// kafkajs is unmaintained (last release 2.2.4), so nothing outside this file touches it.
+//
+// How the Bus semantics map onto Kafka:
+// - key → partition by kafkajs's Java-compatible murmur2 partitioner, so other Kafka clients
+//   put the same key on the same partition;
+// - publish() resolves after acks from all in-sync replicas; one request in flight per broker
+//   keeps per-key order through producer retries (a retry may duplicate, never reorder);
+// - consumers use eachBatch, one partition's batches strictly in order; offsets are resolved
+//   and committed only after the handler resolved, and a throwing handler is retried on the
+//   same messages with backoff, so a crash anywhere replays and never skips (at-least-once);
+// - a new durable group starts at the beginning of the log, an ephemeral one at its end.
+// Back-pressure: Kafka's log is the buffer (disk, retention), so publish() does not wait for
+// consumer lag here; lag() exposes it for metrics and for callers that want to throttle.
+import { randomUUID } from 'node:crypto';
+import {
+  CompressionTypes,
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type KafkaMessage,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
+import type { Logger } from '../logger.js';
+import { backoffDelay, retry } from '../retry.js';
+import { StoreError } from '../errors.js';
+import type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription } from './types.js';
+
+export interface KafkaBusOptions {
+  /** host:port list; `localhost` is rewritten to 127.0.0.1 (Node may resolve it to ::1). */
+  brokers: string[];
+  clientId: string;
+  /** Partitions for topics this bus creates. */
+  partitions: number;
+  logger: Logger;
+  /** Replication factor for created topics; -1 takes the broker's default.replication.factor. */
+  replicationFactor?: number;
+  /** 'gzip' (default) is built into kafkajs; 'none' saves CPU where the network is free. */
+  compression?: 'gzip' | 'none';
+  /** Start-up connection attempts, with capped exponential backoff between them. */
+  connectAttempts?: number;
+  /** A dead member's partitions move after this long; short so a restarted worker resumes fast. */
+  sessionTimeoutMs?: number;
+  /** How long an idle fetch waits on the broker; bounds idle polling, not delivery latency. */
+  maxWaitTimeMs?: number;
+  /** Partitions of one subscription handled at once (each still strictly in order). */
+  partitionsConcurrency?: number;
+  /** Backoff for a handler that throws: first delay about baseMs, doubling up to maxMs. */
+  handlerRetry?: { baseMs?: number; maxMs?: number };
+}
+
+const DEFAULT_MAX_BATCH = 1000;
+
+/** The parsed JSON value, or the raw string when it is not JSON (so a consumer can dead-letter it). */
+export function decodeValue(raw: Buffer | null): unknown {
+  if (raw === null) return null;
+  const s = raw.toString('utf8');
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+}
+
+function toBusMessage(topic: string, partition: number, m: KafkaMessage): BusMessage {
+  return {
+    topic,
+    partition,
+    offset: Number(m.offset),
+    key: m.key ? m.key.toString('utf8') : '',
+    value: decodeValue(m.value),
+    timestamp: Number(m.timestamp),
+  };
+}
+
+/** kafkajs log entries into pino; its INFO chatter (joins, leaves) becomes debug. */
+function logCreator(logger: Logger) {
+  const kafkaLog = logger.child({ component: 'kafkajs' });
+  return () => ({ namespace, level, log }: LogEntry) => {
+    const { message, timestamp: _ts, logger: _l, ...extra } = log as LogEntry['log'] & { logger?: string };
+    const fields = { ns: namespace, ...extra };
+    // A rejoin after a rebalance is routine, and a refused connection is retried (and logged by
+    // us when it matters); kafkajs reports both as errors.
+    if (level === KafkaLogLevel.ERROR && /rebalanc|re-join/i.test(message)) kafkaLog.info(fields, message);
+    else if (namespace === 'Connection' || namespace === 'BrokerPool') kafkaLog.debug(fields, message);
+    else if (level === KafkaLogLevel.ERROR || level === KafkaLogLevel.NOTHING) kafkaLog.error(fields, message);
+    else if (level === KafkaLogLevel.WARN) kafkaLog.warn(fields, message);
+    else kafkaLog.debug(fields, message);
+  };
+}
+
+export class KafkaBus implements Bus {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly log: Logger;
+  private readonly ensured = new Set<string>();
+  private readonly subs = new Set<KafkaSubscription>();
+  private connecting: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly o: KafkaBusOptions) {
+    if (o.brokers.length === 0) throw new StoreError('kafka', 'no brokers configured');
+    // We pass the partitioner explicitly; this only silences kafkajs's v2 migration notice.
+    process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+    this.log = o.logger.child({ component: 'kafka-bus' });
+    this.kafka = new Kafka({
+      clientId: o.clientId,
+      brokers: o.brokers.map((b) => b.replace(/^localhost(?=:|$)/, '127.0.0.1')),
+      logLevel: KafkaLogLevel.INFO,
+      logCreator: logCreator(o.logger),
+      connectionTimeout: 3000,
+      // Client-level retries govern connecting; keep them short so start-up goes through our own
+      // logged backoff (connect()) instead of retrying silently inside kafkajs.
+      retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 2 },
+    });
+    this.producer = this.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+      // One request in flight per broker: a retried request cannot overtake a later one, so
+      // per-key order survives retries without kafkajs's idempotent mode (which has known
+      // sequence-number bugs under concurrent sends); duplicates are removed downstream by eventId.
+      maxInFlightRequests: 1,
+      // Enough to ride out a broker restart (a few seconds) inside one send.
+      retry: { initialRetryTime: 100, maxRetryTime: 3000, retries: 8 },
+    });
+    // Few retries: start-up wraps admin calls in its own logged backoff (connect), and lag() is
+    // polled for metrics, where a quick failure beats a stalled scrape.
+    this.admin = this.kafka.admin({ retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 2 } });
+  }
+
+  /** Connects producer and admin, retrying with capped backoff; every other call awaits it. */
+  connect(): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreError('kafka', 'bus is closed'));
+    this.connecting ??= retry(
+      async () => {
+        await this.admin.connect();
+        await this.producer.connect();
+        // A metadata round trip proves the broker answers, not just that a socket opened.
+        await this.admin.listTopics();
+      },
+      { what: `kafka ${this.o.brokers.join(',')}`, logger: this.log, attempts: this.o.connectAttempts ?? 10, baseMs: 500, maxMs: 10_000 },
+    ).then(
+      () => this.log.info({ brokers: this.o.brokers }, 'connected to kafka'),
+      (err) => {
+        this.connecting = null;
+        throw new StoreError('kafka', `cannot reach brokers ${this.o.brokers.join(',')}: ${(err as Error).message}`, err);
+      },
+    );
+    return this.connecting;
+  }
+
+  async ensureTopics(topics: string[]): Promise<void> {
+    const missing = [...new Set(topics)].filter((t) => !this.ensured.has(t));
+    if (missing.length === 0) return;
+    await this.connect();
+    const existing = new Set(await this.admin.listTopics());
+    const toCreate = missing.filter((t) => !existing.has(t));
+    if (toCreate.length > 0) {
+      try {
+        await this.admin.createTopics({
+          waitForLeaders: true,
+          topics: toCreate.map((topic) => ({ topic, numPartitions: this.o.partitions, replicationFactor: this.o.replicationFactor ?? -1 })),
+        });
+        this.log.info({ topics: toCreate, partitions: this.o.partitions }, 'created topics');
+      } catch (err) {
+        // Another process may have created them between listTopics and createTopics.
+        if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS' && !/already exists/i.test(String((err as Error).message))) throw err;
+      }
+    }
+    const present = missing.filter((t) => existing.has(t));
+    if (present.length > 0) {
+      const { topics: meta } = await this.admin.fetchTopicMetadata({ topics: present });
+      for (const t of meta) {
+        // Growing partitions would move keys to new partitions and break per-key order; say so.
+        if (t.partitions.length !== this.o.partitions) {
+          this.log.warn({ topic: t.name, has: t.partitions.length, configured: this.o.partitions }, 'topic exists with a different partition count; keeping it');
+        }
+      }
+    }
+    for (const t of missing) this.ensured.add(t);
+  }
+
+  async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    if (this.closed) throw new StoreError('kafka', 'publish on a closed bus');
+    await this.connect();
+    await this.producer.send({
+      topic,
+      acks: -1,
+      compression: this.o.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
+      messages: messages.map((m) => ({ key: m.key, value: JSON.stringify(m.value) })),
+    });
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    if (this.closed) throw new StoreError('kafka', 'subscribe on a closed bus');
+    await this.connect();
+    await this.ensureTopics(options.topics);
+    const sub = new KafkaSubscription(this.kafka, options, this.o, this.log, () => this.subs.delete(sub));
+    this.subs.add(sub);
+    await sub.start();
+    return sub;
+  }
+
+  async lag(groupId: string, topic: string): Promise<number> {
+    await this.connect();
+    const [ends, committed] = await Promise.all([
+      this.admin.fetchTopicOffsets(topic),
+      this.admin.fetchOffsets({ groupId, topics: [topic] }),
+    ]);
+    const done = new Map<number, number>();
+    for (const p of committed.find((c) => c.topic === topic)?.partitions ?? []) done.set(p.partition, Number(p.offset));
+    let lag = 0;
+    for (const p of ends) {
+      const c = done.get(p.partition) ?? -1;
+      // No commit yet: the group would start at the log's beginning, so all of it is lag.
+      const from = c >= 0 ? c : Number(p.low);
+      lag += Math.max(0, Number(p.high) - from);
+    }
+    return lag;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.subs].map((s) => s.close()));
+    if (this.connecting) {
+      await this.connecting.catch(() => undefined);
+      await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    }
+    this.log.info('kafka bus closed');
+  }
+}
+
+class KafkaSubscription implements Subscription {
+  ready: Promise<void>;
+  private readonly consumer: Consumer;
+  private readonly groupId: string;
+  private readonly ephemeral: boolean;
+  private readonly abort = new AbortController();
+  private readonly log: Logger;
+  private resolveReady!: () => void;
+  private rejectReady!: (err: Error) => void;
+  private joined = false;
+  private isReady = false;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    kafka: Kafka,
+    private readonly s: SubscribeOptions,
+    private readonly o: KafkaBusOptions,
+    log: Logger,
+    private readonly onClosed: () => void,
+  ) {
+    this.ephemeral = s.ephemeral === true;
+    // An ephemeral reader gets a group of its own: it sees every message and commits nothing.
+    this.groupId = this.ephemeral ? `${s.groupId}.ephemeral.${randomUUID()}` : s.groupId;
+    this.log = log.child({ groupId: this.groupId, topics: s.topics });
+    const sessionTimeout = o.sessionTimeoutMs ?? 10_000;
+    this.consumer = kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout,
+      heartbeatInterval: Math.max(100, Math.min(3000, Math.floor(sessionTimeout / 5))),
+      rebalanceTimeout: 30_000,
+      maxWaitTimeInMs: o.maxWaitTimeMs ?? 250,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 100, maxRetryTime: 3000, retries: 8 },
+    });
+    this.ready = new Promise<void>((res, rej) => {
+      this.resolveReady = res;
+      this.rejectReady = rej;
+    });
+    // Callers may never await ready (or close first); don't let that become an unhandled rejection.
+    this.ready.catch(() => undefined);
+    const ev = this.consumer.events;
+    this.consumer.on(ev.GROUP_JOIN, (e) => {
+      this.joined = true;
+      this.log.debug({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined group');
+    });
+    // Ready after the first fetch that follows the join: by then the start offsets are resolved
+    // (for an ephemeral reader, the log end), so anything published afterwards is delivered.
+    this.consumer.on(ev.FETCH, () => {
+      if (this.joined && !this.isReady) {
+        this.isReady = true;
+        this.resolveReady();
+      }
+    });
+    this.consumer.on(ev.CRASH, (e) => {
+      const { error, restart } = e.payload;
+      this.log.error({ err: error.message, restart }, 'kafka consumer crashed');
+      if (!restart && !this.isReady) this.rejectReady(new StoreError('kafka', `consumer for ${this.groupId} crashed: ${error.message}`, error));
+    });
+  }
+
+  async start(): Promise<void> {
+    await retry(() => this.consumer.connect(), { what: `kafka consumer ${this.groupId}`, logger: this.log, attempts: this.o.connectAttempts ?? 10, baseMs: 500, maxMs: 10_000 });
+    await this.consumer.subscribe({ topics: this.s.topics, fromBeginning: !this.ephemeral });
+    await this.consumer.run({
+      autoCommit: !this.ephemeral,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.o.partitionsConcurrency ?? 1,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  private async eachBatch(p: EachBatchPayload): Promise<void> {
+    const { batch } = p;
+    const maxBatch = Math.max(1, this.s.maxBatch ?? DEFAULT_MAX_BATCH);
+    const all = batch.messages;
+    for (let i = 0; i < all.length; i += maxBatch) {
+      if (!p.isRunning() || p.isStale()) return;
+      const chunk = all.slice(i, i + maxBatch);
+      const msgs = chunk.map((m) => toBusMessage(batch.topic, batch.partition, m));
+      const handled = await this.handleWithRetry(msgs, p);
+      // Stopping or losing the partition mid-retry: leave the chunk unresolved, so it is the
+      // first thing whoever owns the partition next receives.
+      if (!handled) return;
+      const last = chunk[chunk.length - 1].offset;
+      p.resolveOffset(last);
+      if (!this.ephemeral) {
+        await p.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(Number(last) + 1) }] }] });
+      }
+      await p.heartbeat();
+    }
+  }
+
+  /** True once the handler resolved; false when the subscription stopped before it could. */
+  private async handleWithRetry(msgs: BusMessage[], p: EachBatchPayload): Promise<boolean> {
+    const baseMs = this.o.handlerRetry?.baseMs ?? 200;
+    const maxMs = this.o.handlerRetry?.maxMs ?? 10_000;
+    for (let attempt = 1; ; attempt++) {
+      // A long handler must not look like a dead member; kafkajs throttles these to its interval.
+      const beat = setInterval(() => p.heartbeat().catch(() => undefined), 1000);
+      try {
+        await this.s.handler(msgs);
+        return true;
+      } catch (err) {
+        const delayMs = backoffDelay(attempt, baseMs, maxMs);
+        this.log.error(
+          { topic: msgs[0].topic, partition: msgs[0].partition, fromOffset: msgs[0].offset, count: msgs.length, attempt, delayMs, err: (err as Error).message },
+          'batch handler failed; retrying the same messages',
+        );
+        if (!(await this.pause(delayMs))) return false;
+        if (!p.isRunning() || p.isStale()) return false;
+        // Throws on a rebalance, which hands control back to kafkajs to rejoin; nothing is resolved.
+        await p.heartbeat();
+      } finally {
+        clearInterval(beat);
+      }
+    }
+  }
+
+  /** Sleeps unless the subscription is closing; false when woken by close. */
+  private pause(ms: number): Promise<boolean> {
+    const signal = this.abort.signal;
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((res) => {
+      const t = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        res(true);
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(t);
+        res(false);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.abort.abort();
+      if (!this.isReady) this.rejectReady(new StoreError('kafka', `subscription ${this.groupId} closed before it was ready`));
+      // disconnect() stops fetching, waits for the in-flight batch, commits what it resolved and
+      // leaves the group, so the partitions move at once instead of after the session timeout.
+      await this.consumer.disconnect();
+      this.onClosed();
+      this.log.debug('subscription closed');
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,111 @@
+// The Bus contract against a real broker, plus what only Kafka can show (foreign producers,
+// topic creation, unreachable brokers). Needs KAFKA_BROKERS (npm run kafka:up starts one on
+// 127.0.0.1:9092); without it the suite is skipped and says so.
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaBus, decodeValue } from '../../core/bus/kafka.js';
+import type { BusMessage } from '../../core/bus/types.js';
+import { StoreError } from '../../core/errors.js';
+import { createLogger } from '../../core/logger.js';
+import { busContract, waitFor } from './contract.js';
+
+const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const logger = createLogger(process.env.LOG_LEVEL ?? 'silent');
+
+const make = (extra: Partial<ConstructorParameters<typeof KafkaBus>[0]> = {}) =>
+  new KafkaBus({
+    brokers,
+    clientId: 'trenddrop-test',
+    partitions: 4,
+    logger,
+    // The broker's minimum; a member that vanished frees its partitions quickly.
+    sessionTimeoutMs: 6000,
+    handlerRetry: { baseMs: 50, maxMs: 500 },
+    ...extra,
+  });
+
+describe('decodeValue', () => {
+  it('parses JSON and hands back anything else as the raw string', () => {
+    expect(decodeValue(Buffer.from('{"a":1}'))).toEqual({ a: 1 });
+    expect(decodeValue(Buffer.from('not json {'))).toBe('not json {');
+    expect(decodeValue(null)).toBeNull();
+  });
+});
+
+if (brokers.length === 0) {
+  console.warn('[test/bus/kafka] KAFKA_BROKERS is not set: skipping the Kafka bus tests. Run `npm run kafka:up` and KAFKA_BROKERS=127.0.0.1:9092 npx vitest run test/bus');
+  describe.skip('KafkaBus on a real broker (set KAFKA_BROKERS, e.g. 127.0.0.1:9092 after `npm run kafka:up`)', () => {
+    it('needs a broker', () => undefined);
+  });
+} else {
+  busContract('kafka', async () => make(), undefined, { timeoutMs: 30_000, settleMs: 500 });
+
+  describe('KafkaBus specifics', { timeout: 60_000 }, () => {
+    const bus = make({ clientId: 'trenddrop-test-specifics' });
+    const raw = new Kafka({ clientId: 'trenddrop-test-raw', brokers, logLevel: logLevel.NOTHING });
+    const admin = raw.admin();
+    const p = `kafka.${Date.now().toString(36)}.${randomUUID().slice(0, 8)}`;
+
+    beforeAll(async () => {
+      await bus.connect();
+      await admin.connect();
+    });
+    afterAll(async () => {
+      await bus.close();
+      await admin.disconnect();
+    });
+
+    it('creates topics with the configured partitions, and ensureTopics is idempotent', async () => {
+      const t = `${p}.created`;
+      await bus.ensureTopics([t]);
+      await bus.ensureTopics([t]);
+      // A second bus (another process) ensuring the same topic is fine too.
+      const other = make({ clientId: 'trenddrop-test-other' });
+      await other.ensureTopics([t]);
+      await other.close();
+      const { topics } = await admin.fetchTopicMetadata({ topics: [t] });
+      expect(topics[0].partitions).toHaveLength(4);
+    });
+
+    it('delivers a message whose value is not JSON as the raw string, so it can be dead-lettered', async () => {
+      const t = `${p}.raw`;
+      await bus.ensureTopics([t]);
+      const producer = raw.producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      await producer.send({ topic: t, messages: [{ key: 'bad', value: '{"truncated": ' }, { key: 'good', value: '{"ok":true}' }, { key: null, value: null }] });
+      await producer.disconnect();
+      const got: BusMessage[] = [];
+      const sub = await bus.subscribe({ groupId: `${p}.raw.g`, topics: [t], handler: async (b) => { got.push(...b); } });
+      await sub.ready;
+      await waitFor(() => got.length >= 3, 20_000, '3 messages');
+      await sub.close();
+      const byKey = new Map(got.map((m) => [m.key, m.value]));
+      expect(byKey.get('bad')).toBe('{"truncated": ');
+      expect(byKey.get('good')).toEqual({ ok: true });
+      expect(byKey.get('')).toBeNull();
+    });
+
+    it('puts a key on the partition the Java client would (murmur2), so other producers agree', async () => {
+      const t = `${p}.partitioning`;
+      await bus.ensureTopics([t]);
+      await bus.publish(t, [{ key: 'p-123', value: 1 }, { key: 'a', value: 2 }]);
+      const got: BusMessage[] = [];
+      const sub = await bus.subscribe({ groupId: `${p}.part.g`, topics: [t], handler: async (b) => { got.push(...b); } });
+      await sub.ready;
+      await waitFor(() => got.length >= 2, 20_000, '2 messages');
+      await sub.close();
+      // Expected partitions computed with the Java client's Utils.toPositive(Utils.murmur2(key)) % 4.
+      const part = new Map(got.map((m) => [m.key, m.partition]));
+      expect(part.get('a')).toBe(0);
+      expect(part.get('p-123')).toBe(1);
+    });
+
+    it('fails start-up with a StoreError naming the brokers when none answers', async () => {
+      const dead = new KafkaBus({ brokers: ['127.0.0.1:1'], clientId: 'trenddrop-test-dead', partitions: 1, logger, connectAttempts: 2 });
+      await expect(dead.connect()).rejects.toBeInstanceOf(StoreError);
+      await expect(dead.connect()).rejects.toThrow(/127\.0\.0\.1:1/);
+      await dead.close();
+    });
+  });
+}
