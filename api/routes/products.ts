@@ -14,7 +14,7 @@ const SORTS = ['score', 'velocity', 'views', 'title', 'price'] as const;
 const SORT_COLUMN: Record<(typeof SORTS)[number], string> = { score: 'score', velocity: 'velocity', views: 'views24h', title: 'title', price: 'priceOrZero' };
 const LABELS = ['emerging', 'rising', 'peaking', 'declining', 'steady'] as const;
 
-const ListQuery = Type.Object({
+export const ListQuery = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 200, description: 'Text in title, brand or tags' })),
   category: Type.Optional(Type.String({ maxLength: 100 })),
   region: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: 'Only products with engagement in this region in the last 7 days' })),
@@ -28,17 +28,17 @@ const ListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIST_LIMIT.max, default: LIST_LIMIT.default })),
   cursor: Type.Optional(Type.String({ maxLength: 1000, description: 'nextCursor of the previous page' })),
 });
-type ListQuery = Type.Static<typeof ListQuery>;
+export type ListQuery = Type.Static<typeof ListQuery>;
 
-const INTERVALS = { '1m': { table: 'engagement_1m', sec: 60, span: 6 * 3600 }, '1h': { table: 'engagement_1h', sec: 3600, span: 7 * 86400 }, '1d': { table: 'engagement_1d', sec: 86400, span: 90 * 86400 } } as const;
-const MAX_POINTS = 10_000;
+export const INTERVALS = { '1m': { table: 'engagement_1m', sec: 60, span: 6 * 3600 }, '1h': { table: 'engagement_1h', sec: 3600, span: 7 * 86400 }, '1d': { table: 'engagement_1d', sec: 86400, span: 90 * 86400 } } as const;
+export const MAX_POINTS = 10_000;
 const SeriesQuery = Type.Object({
   metric: Type.Optional(Type.Enum([...METRICS, 'events'] as const, { default: 'views' })),
   interval: Type.Optional(Type.Enum(['1m', '1h', '1d'] as const, { default: '1h' })),
   from: Type.Optional(Type.String({ description: 'ISO 8601; default: 6 h, 7 d or 90 d before `to` for 1m, 1h, 1d' })),
   to: Type.Optional(Type.String({ description: 'ISO 8601; default now' })),
 });
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 
 // One row per product: latest metadata joined with the latest score, with nulls made explicit.
 const LIST_BASE = `
