@@ -45,13 +45,18 @@ function chunks<T>(xs: T[], n: number): T[][] {
   return out;
 }
 
-export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?: () => Promise<void>, opts: ContractOptions = {}): void {
+/**
+ * `cleanup`, when given, runs after each test (after its buses closed) with the topics that test
+ * used, e.g. to delete them from a shared broker.
+ */
+export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?: (topics: string[]) => Promise<void>, opts: ContractOptions = {}): void {
   const T = opts.timeoutMs ?? 20_000;
   const SETTLE = opts.settleMs ?? 300;
 
   describe(`Bus contract: ${name}`, { timeout: T * 3 }, () => {
     const buses: Bus[] = [];
     const subs: Subscription[] = [];
+    const topicsUsed: string[] = [];
 
     async function bus(): Promise<Bus> {
       const b = await makeBus();
@@ -66,13 +71,14 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?:
     /** Unique names per test, so tests never see each other's messages or groups. */
     function names() {
       const p = `contract.${Date.now().toString(36)}.${randomUUID().slice(0, 8)}`;
+      topicsUsed.push(`${p}.events`, `${p}.other`);
       return { topic: `${p}.events`, other: `${p}.other`, group: `${p}.group` };
     }
 
     afterEach(async () => {
       await Promise.allSettled(subs.splice(0).map((s) => s.close()));
       await Promise.allSettled(buses.splice(0).map((b) => b.close()));
-      await cleanup?.();
+      await cleanup?.(topicsUsed.splice(0));
     });
 
     it('delivers every message once, each key in publish order, a key always on one partition', async () => {
