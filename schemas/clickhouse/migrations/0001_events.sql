@@ -45,14 +45,16 @@ SELECT productId, toStartOfMinute(ts) AS bucket, region, platform, count() AS ev
   sum(orders) AS orders, sum(revenue) AS revenue, sum(searches) AS searches
 FROM events GROUP BY productId, bucket, region, platform;
 
+-- Coarser rollups cascade from the finer one: each aggregates already-summed minute rows, not
+-- the raw events again, which keeps the insert path cheap.
 CREATE MATERIALIZED VIEW IF NOT EXISTS engagement_1h_mv TO engagement_1h AS
-SELECT productId, toStartOfHour(ts) AS bucket, region, platform, count() AS events,
+SELECT productId, toStartOfHour(bucket) AS bucket, region, platform, sum(events) AS events,
   sum(views) AS views, sum(likes) AS likes, sum(shares) AS shares, sum(comments) AS comments,
   sum(orders) AS orders, sum(revenue) AS revenue, sum(searches) AS searches
-FROM events GROUP BY productId, bucket, region, platform;
+FROM engagement_1m GROUP BY productId, bucket, region, platform;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS engagement_1d_mv TO engagement_1d AS
-SELECT productId, toStartOfDay(ts) AS bucket, region, platform, count() AS events,
+SELECT productId, toStartOfDay(bucket) AS bucket, region, platform, sum(events) AS events,
   sum(views) AS views, sum(likes) AS likes, sum(shares) AS shares, sum(comments) AS comments,
   sum(orders) AS orders, sum(revenue) AS revenue, sum(searches) AS searches
-FROM events GROUP BY productId, bucket, region, platform;
+FROM engagement_1h GROUP BY productId, bucket, region, platform;
