@@ -55,7 +55,16 @@ export interface StoredForecast {
   backtest: BacktestResult[];
 }
 
-export interface RoundStats { products: number; refreshed: number; skipped: number; tooShort: number; msPerProduct: number }
+export interface RoundStats {
+  products: number;
+  refreshed: number;
+  /** Already forecast through the last complete hour. */
+  skipped: number;
+  /** Too little hourly history to backtest. */
+  tooShort: number;
+  /** Mean time of backtest + model choice + forecast per refreshed product (queries and inserts excluded). */
+  msPerProduct: number;
+}
 
 // Hourly values per product over [from, to); metric is a column name from the Metric whitelist.
 const seriesSql = (metric: Metric) => `
@@ -173,6 +182,11 @@ export class Forecaster {
         if (first) series.push(y.slice(0, first));
       }
     }
+    if (!series.length) {
+      this.log.info('MLP not trained yet: no product has a backtest window of history');
+      return false;
+    }
+    // Loaded only to train: the API's forecaster, and a process without history, never pay for TF.js.
     const { trainGlobal, neuralModel } = await import('./analytics/forecast/neural.js');
     const started = performance.now();
     try {
@@ -206,22 +220,23 @@ export class Forecaster {
         const part = ids.slice(i, i + chunk);
         const current = await this.currentIds(part, metric, endSec);
         stats.skipped += current.size;
-        const series = await loadHourlySeries(this.d.ch, part.filter((id) => !current.has(id)), metric, endSec);
+        const due = part.filter((id) => !current.has(id));
+        const series = await loadHourlySeries(this.d.ch, due, metric, endSec);
         const done: StoredForecast[] = [];
         for (const [productId, y] of series) {
           const started = performance.now();
           const f = this.compute(productId, metric, y, now, endSec);
           computeMs += performance.now() - started;
           if (f) done.push(f);
-          else stats.tooShort++;
           // Each forecast is a few milliseconds of CPU: let the sink and the scorer run between them.
           await yieldToIo();
         }
         await this.store(done);
         stats.refreshed += done.length;
+        stats.tooShort += due.length - done.length;
       }
     }
-    stats.msPerProduct = stats.refreshed + stats.tooShort ? computeMs / (stats.refreshed + stats.tooShort) : 0;
+    stats.msPerProduct = stats.refreshed ? computeMs / stats.refreshed : 0;
     this.log.info(stats, 'forecast round');
     return stats;
   }

@@ -1,12 +1,15 @@
-// The processors role: raw sink, metadata upserts and trend scoring, on whichever bus and
-// stores the runtime holds. Stop order matters: consumers first, then the scorer's last round.
+// The processors role: raw sink, metadata upserts, trend scoring, breakout alerts and forecasts,
+// on whichever bus and stores the runtime holds. Stop order matters: consumers first, then the
+// scorer's last round.
 import type { Runtime } from '../core/runtime.js';
+import { Breakouts } from './breakouts.js';
 import { EventDedup } from './dedup.js';
+import { Forecaster } from './forecaster.js';
 import { MetadataProcessor } from './metadata.js';
 import { RawSink } from './raw-sink.js';
 import { Scorer } from './scorer.js';
 
-export interface Processors { sink: RawSink; metadata: MetadataProcessor; scorer: Scorer; stop(): Promise<void> }
+export interface Processors { sink: RawSink; metadata: MetadataProcessor; scorer: Scorer; breakouts: Breakouts; forecaster: Forecaster; stop(): Promise<void> }
 
 export async function startProcessors(rt: Runtime): Promise<Processors> {
   const ch = rt.clickhouse.client;
@@ -16,14 +19,18 @@ export async function startProcessors(rt: Runtime): Promise<Processors> {
   const scorer = new Scorer({ ...common, ch, weights: rt.config.scoreWeights, intervalMs: rt.config.scoreIntervalMs });
   const sink = new RawSink({ ...common, ch, dedup, allowedLatenessMs: rt.config.allowedLatenessMs, onWritten: (ids) => scorer.touch(ids) });
   const metadata = new MetadataProcessor({ ...common, ch, db: rt.postgres.db });
+  const breakouts = new Breakouts({ ...common, ch, db: rt.postgres.db });
+  await breakouts.start();
+  const forecaster = new Forecaster({ ch, clock: rt.clock, logger: rt.logger, neural: true });
   await metadata.start();
   await sink.start();
   scorer.start();
+  forecaster.start();
   return {
-    sink, metadata, scorer,
+    sink, metadata, scorer, breakouts, forecaster,
     async stop() {
       await Promise.all([sink.stop(), metadata.stop()]);
-      await scorer.stop();
+      await Promise.all([scorer.stop(), forecaster.stop()]);
     },
   };
 }
