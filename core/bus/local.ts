@@ -291,11 +291,16 @@ export class LocalBus implements Bus {
     return out;
   }
 
-  /** Drops from memory what every active group has consumed, and log segments every known group committed. */
+  /**
+   * Drops from memory what every group has consumed, and log segments every known group
+   * committed. A durable group with no member right now still counts when there is no log to
+   * read its backlog from later; with a log, only active groups hold records in memory.
+   */
   private trim(p: Partition): void {
     let min = p.next;
     for (const g of this.groups.values()) {
-      if (!g.topics.has(p.topic) || g.members.length === 0) continue;
+      if (!g.topics.has(p.topic)) continue;
+      if (g.members.length === 0 && (p.dir || !g.durable)) continue;
       min = Math.min(min, g.positions.get(`${p.topic}/${p.id}`) ?? 0);
     }
     if (min > p.base) {
