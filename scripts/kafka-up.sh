@@ -43,7 +43,7 @@ else
 
   if ! ls "$JARS"/kafka_2.13-*.jar >/dev/null 2>&1; then
     say "fetching broker jars from Maven Central into kafka/jars"
-    mvn -q -f "$ROOT/kafka/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$JARS"
+    mvn -B -q -f "$ROOT/kafka/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$JARS"
   fi
 
   cat >"$DIR/server.properties" <<PROPS

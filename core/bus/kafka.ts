@@ -53,7 +53,8 @@ export interface KafkaBusOptions {
   handlerRetry?: { baseMs?: number; maxMs?: number };
 }
 
-const DEFAULT_MAX_BATCH = 1000;
+// Same default as the in-process bus: big batches make cheap bulk inserts downstream.
+const DEFAULT_MAX_BATCH = 10_000;
 
 /** The parsed JSON value, or the raw string when it is not JSON (so a consumer can dead-letter it). */
 export function decodeValue(raw: Buffer | null): unknown {
@@ -269,6 +270,8 @@ class KafkaSubscription implements Subscription {
       heartbeatInterval: Math.max(100, Math.min(3000, Math.floor(sessionTimeout / 5))),
       rebalanceTimeout: 30_000,
       maxWaitTimeInMs: o.maxWaitTimeMs ?? 250,
+      // Room for thousands of events per partition per fetch, so handlers get large batches.
+      maxBytesPerPartition: 4 * 1024 * 1024,
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 100, maxRetryTime: 3000, retries: 8 },
     });
