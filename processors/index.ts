@@ -16,11 +16,11 @@ export async function startProcessors(rt: Runtime): Promise<Processors> {
   const common = { bus: rt.bus, topics: rt.topics, clock: rt.clock, logger: rt.logger, metrics: rt.metrics };
   const dedup = new EventDedup({ ch, logger: rt.logger });
   await dedup.load();
-  const scorer = new Scorer({ ...common, ch, weights: rt.config.scoreWeights, intervalMs: rt.config.scoreIntervalMs });
-  const sink = new RawSink({ ...common, ch, dedup, allowedLatenessMs: rt.config.allowedLatenessMs, onWritten: (ids) => scorer.touch(ids) });
-  const metadata = new MetadataProcessor({ ...common, ch, db: rt.postgres.db });
   const breakouts = new Breakouts({ ...common, ch, db: rt.postgres.db });
   await breakouts.start();
+  const scorer = new Scorer({ ...common, ch, weights: rt.config.scoreWeights, intervalMs: rt.config.scoreIntervalMs, onScored: (r, now) => breakouts.observe(r, now) });
+  const sink = new RawSink({ ...common, ch, dedup, allowedLatenessMs: rt.config.allowedLatenessMs, onWritten: (ids) => scorer.touch(ids) });
+  const metadata = new MetadataProcessor({ ...common, ch, db: rt.postgres.db });
   const forecaster = new Forecaster({ ch, clock: rt.clock, logger: rt.logger, neural: true });
   await metadata.start();
   await sink.start();

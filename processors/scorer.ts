@@ -22,6 +22,8 @@ export interface ScorerDeps {
   intervalMs: number;
   /** Re-score every active product this often, not only those with new events. */
   fullRefreshMs?: number;
+  /** Called with each chunk's results once they are stored (breakout detection). */
+  onScored?: (results: Map<string, TrendResult>, now: number) => Promise<unknown>;
 }
 
 /** Seven rolling days: day-over-day growth, free of the daily cycle every market has. */
@@ -152,6 +154,7 @@ export class Scorer {
       this.d.metrics.scored.inc(latest.length);
       const update: ScoresUpdate = { kind: 'scores', items: [...results].map(([productId, t]) => ({ productId, score: t.score, label: t.label, velocity: t.velocity })) };
       await this.d.bus.publish(this.d.topics.updates, [{ key: 'scores', value: update }]);
+      await this.d.onScored?.(results, now);
     }
     return results;
   }

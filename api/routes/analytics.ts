@@ -15,8 +15,8 @@ import { buildTextIndex, shapeSimilarity, similarProducts, type TextIndex } from
 import { ENGAGEMENT_WEIGHTS } from '../../processors/analytics/trend.js';
 import { FORECAST, Forecaster, type StoredForecast } from '../../processors/forecaster.js';
 import { rows, type ApiContext, type Services } from '../context.js';
-import { IdParams, INTERVALS, LIST_LIMIT, ListQuery, listProducts, MAX_POINTS } from './products.js';
-import { decodeCursor, encodeCursor, isoFromUnix, latestScoresSql, sendCached, timeParam } from './shared.js';
+import { IdParams, INTERVALS, LIST_LIMIT, ListQuery, listProducts } from './products.js';
+import { bucketRange, decodeCursor, encodeCursor, isoFromUnix, latestScoresSql, sendCached, timeParam } from './shared.js';
 
 type Interval = keyof typeof INTERVALS;
 const IntervalParam = Type.Enum(['1m', '1h', '1d'] as const, { default: '1h' });
@@ -32,16 +32,6 @@ const num = (v: unknown) => Number(v ?? 0);
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
 
 /** [from, to) in seconds, widened to whole buckets of `sec`; `to` defaults to now and `from` to `to − spanSec`. */
-function bucketRange(q: { from?: string; to?: string }, nowMs: number, sec: number, spanSec: number): { from: number; to: number } {
-  const toMs = timeParam(q.to, 'to', nowMs);
-  const fromMs = timeParam(q.from, 'from', toMs - spanSec * 1000);
-  if (fromMs >= toMs) throw new ValidationError('invalid time range', [{ field: 'from', reason: 'must be before to' }]);
-  const from = Math.floor(fromMs / 1000 / sec) * sec;
-  const to = Math.ceil(toMs / 1000 / sec) * sec;
-  if ((to - from) / sec > MAX_POINTS) throw new ValidationError('time range too long for this interval', [{ field: 'interval', reason: `at most ${MAX_POINTS} points; use a coarser interval` }]);
-  return { from, to };
-}
-
 const MARKET_RANGE = {
   /** Ranges longer than this read the daily rollup (whole UTC days) instead of the hourly one. */
   hourlyUpToSec: 3 * 86_400,

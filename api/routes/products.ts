@@ -7,7 +7,7 @@ import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { METRICS, PLATFORMS } from '../../schemas/events.js';
 import { products } from '../../schemas/postgres/schema.js';
 import { rows, type ApiContext, type Services } from '../context.js';
-import { decodeCursor, encodeCursor, isoFromCh, isoFromUnix, sendCached, timeParam } from './shared.js';
+import { bucketRange, decodeCursor, encodeCursor, isoFromCh, isoFromUnix, sendCached } from './shared.js';
 
 export const LIST_LIMIT = { default: 50, max: 500 } as const;
 const SORTS = ['score', 'velocity', 'views', 'title', 'price'] as const;
@@ -31,7 +31,6 @@ export const ListQuery = Type.Object({
 export type ListQuery = Type.Static<typeof ListQuery>;
 
 export const INTERVALS = { '1m': { table: 'engagement_1m', sec: 60, span: 6 * 3600 }, '1h': { table: 'engagement_1h', sec: 3600, span: 7 * 86400 }, '1d': { table: 'engagement_1d', sec: 86400, span: 90 * 86400 } } as const;
-export const MAX_POINTS = 10_000;
 const SeriesQuery = Type.Object({
   metric: Type.Optional(Type.Enum([...METRICS, 'events'] as const, { default: 'views' })),
   interval: Type.Optional(Type.Enum(['1m', '1h', '1d'] as const, { default: '1h' })),
@@ -147,12 +146,7 @@ export async function timeseries(s: Services, id: string, q: Type.Static<typeof 
   const metric = q.metric ?? 'views';
   const interval = (q.interval ?? '1h') as keyof typeof INTERVALS;
   const iv = INTERVALS[interval];
-  const toMs = timeParam(q.to, 'to', s.clock.now());
-  const fromMs = timeParam(q.from, 'from', toMs - iv.span * 1000);
-  if (fromMs >= toMs) throw new ValidationError('invalid time range', [{ field: 'from', reason: 'must be before to' }]);
-  const from = Math.floor(fromMs / 1000 / iv.sec) * iv.sec;
-  const to = Math.ceil(toMs / 1000 / iv.sec) * iv.sec;
-  if ((to - from) / iv.sec > MAX_POINTS) throw new ValidationError('time range too long for this interval', [{ field: 'interval', reason: `at most ${MAX_POINTS} points; use a coarser interval` }]);
+  const { from, to } = bucketRange(q, s.clock.now(), iv.sec, iv.span);
   const found = await rows<{ t: number; value: number }>(s.ch, `
     SELECT toUnixTimestamp(bucket) AS t, sum(${metric}) AS value FROM ${iv.table}
     WHERE productId = {id:String} AND bucket >= toDateTime({from:UInt32}) AND bucket < toDateTime({to:UInt32})

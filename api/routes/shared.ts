@@ -42,3 +42,20 @@ export function timeParam(value: string | undefined, field: string, fallback: nu
   if (!Number.isFinite(t)) throw new ValidationError(`invalid ${field}`, [{ field, reason: 'must be an ISO 8601 date-time' }]);
   return t;
 }
+
+/** Most points one time-series answer may have; a longer range needs a coarser interval. */
+export const MAX_POINTS = 10_000;
+
+/**
+ * A query's from/to (ISO; default: `spanSec` before now) as whole buckets of `sec` seconds,
+ * in unix seconds, refusing empty or over-long ranges with the parameter named.
+ */
+export function bucketRange(q: { from?: string; to?: string }, nowMs: number, sec: number, spanSec: number): { from: number; to: number } {
+  const toMs = timeParam(q.to, 'to', nowMs);
+  const fromMs = timeParam(q.from, 'from', toMs - spanSec * 1000);
+  if (fromMs >= toMs) throw new ValidationError('invalid time range', [{ field: 'from', reason: 'must be before to' }]);
+  const from = Math.floor(fromMs / 1000 / sec) * sec;
+  const to = Math.ceil(toMs / 1000 / sec) * sec;
+  if ((to - from) / sec > MAX_POINTS) throw new ValidationError('time range too long for this interval', [{ field: 'interval', reason: `at most ${MAX_POINTS} points; use a coarser interval` }]);
+  return { from, to };
+}

@@ -157,7 +157,7 @@ export function useWatchToggle() {
     mutationFn: async (productId: string) => {
       let list = lists.data.value?.items[0];
       if (!list) list = await post<Watchlist>('/watchlists', { name: 'My watchlist' });
-      const id = encodeURIComponent(list.watchlistId);
+      const id = list.watchlistId;
       if (list.productIds?.includes(productId)) await del(`/watchlists/${id}/items/${encodeURIComponent(productId)}`);
       else await post(`/watchlists/${id}/items`, { productId });
     },

@@ -60,8 +60,10 @@ export interface Timeseries { productId: string; metric: Metric; interval: Inter
 
 export interface ForecastPoint { ts: string; yhat: number; lo80: number; hi80: number; lo95: number; hi95: number }
 export interface Forecast {
-  model: string; horizon: number; interval: Interval; points: ForecastPoint[];
-  backtest: { model: string; mase: number; coverage80: number }[];
+  /** null while a product has too little history to forecast. */
+  model: string | null; horizon: number; interval: Interval; points: ForecastPoint[];
+  /** mase is null for a perfectly flat history (nothing to scale errors by). */
+  backtest: { model: string; mase: number | null; coverage80: number }[];
 }
 export interface SimilarProduct { productId: string; title: string; score: number; similarity: number; reason: string }
 export interface Video {
@@ -90,7 +92,7 @@ export interface Alert {
   alertId: string; productId: string; title: string; kind: string;
   severity: 'info' | 'warning' | 'critical' | string; message: string; value: number; createdAt: string;
 }
-export interface Watchlist { watchlistId: string; name: string; productIds: string[]; createdAt?: string }
+export interface Watchlist { watchlistId: number; name: string; productIds: string[]; createdAt?: string }
 
 export interface ProductFilters {
   q?: string; category?: string; region?: string; platform?: string;
