@@ -14,16 +14,18 @@ const Query = Type.Object({ range: Type.Optional(Type.Enum(['1h', '24h', '7d', '
 const sums = METRICS.map((m) => `sum(${m}) AS ${m}`).join(', ');
 const TRENDING = `label IN ('emerging', 'rising')`;
 
+// Scores "one period ago" come from the history of the day before that moment, so the query
+// stays bounded however long the history grows. Events in 24 h are counted by whole hours.
 const KPI_SQL = `
 SELECT
   (SELECT uniqExact(productId) FROM products) AS products,
-  (SELECT uniqExact(productId) FROM engagement_1h WHERE bucket < toDateTime({prev:UInt32})) AS productsPrev,
+  (SELECT uniqExact(productId) FROM engagement_1d WHERE bucket < toDateTime({prev:UInt32})) AS productsPrev,
   (SELECT countIf(${TRENDING}) FROM (${latestScoresSql('trend_scores')})) AS trending,
   (SELECT ifNotFinite(avg(score), 0) FROM (${latestScoresSql('trend_scores')})) AS avgTrendScore,
-  (SELECT countIf(${TRENDING}) FROM (${latestScoresSql('trend_score_history', 'WHERE computedAt < toDateTime({prev:UInt32})')})) AS trendingPrev,
-  (SELECT ifNotFinite(avg(score), 0) FROM (${latestScoresSql('trend_score_history', 'WHERE computedAt < toDateTime({prev:UInt32})')})) AS avgTrendScorePrev,
-  (SELECT sum(events) FROM engagement_1m WHERE bucket >= toDateTime({day:UInt32})) AS events24h,
-  (SELECT sum(events) FROM engagement_1m WHERE bucket >= toDateTime({day2:UInt32}) AND bucket < toDateTime({day:UInt32})) AS events24hPrev`;
+  (SELECT countIf(${TRENDING}) FROM (${latestScoresSql('trend_score_history', 'WHERE computedAt < toDateTime({prev:UInt32}) AND computedAt >= toDateTime({prev:UInt32}) - INTERVAL 1 DAY')})) AS trendingPrev,
+  (SELECT ifNotFinite(avg(score), 0) FROM (${latestScoresSql('trend_score_history', 'WHERE computedAt < toDateTime({prev:UInt32}) AND computedAt >= toDateTime({prev:UInt32}) - INTERVAL 1 DAY')})) AS avgTrendScorePrev,
+  (SELECT sum(events) FROM engagement_1h WHERE bucket >= toStartOfHour(toDateTime({day:UInt32}))) AS events24h,
+  (SELECT sum(events) FROM engagement_1h WHERE bucket >= toStartOfHour(toDateTime({day2:UInt32})) AND bucket < toStartOfHour(toDateTime({day:UInt32}))) AS events24hPrev`;
 
 const timelineSql = (table: string) => `
 SELECT toUnixTimestamp(toStartOfInterval(bucket, toIntervalSecond({step:UInt32}))) AS t, sum(events) AS events, ${sums}
