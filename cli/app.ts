@@ -108,14 +108,21 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   let simulator: { stop(): Promise<void> } | null = null;
   let backfilling: Promise<unknown> = Promise.resolve();
   const stopBackfill = new AbortController();
+  // The stream is one long run as the agent panel lists runs: since start, what it produced.
+  const simRun = { id: 'simulator-stream', source: 'simulator', trigger: 'stream', status: 'running', startedAt: new Date(clock.now()).toISOString(), endedAt: null, itemsFound: 0, newProducts: 0, errors: 0, errorDetails: [] };
   let lastSimEventAt: string | null = null;
   const sim = has('ingest') && config.simulator ? new MarketSimulator({ seed: config.simulatorSeed, ratePerSec: config.simulatorRate }) : null;
   if (sim) {
     await publishCatalogue(sim, ingestor);
+    simRun.newProducts = sim.products.length;
     const rs = await runtime.clickhouse.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' });
     const empty = Number((await rs.json<{ n: number }>())[0].n) === 0;
     const liveFrom = Math.floor(clock.now() / 1000) * 1000;
-    const publish: PublishEvents = async (events) => { await ingestor.publishEvents(events); if (events.length) lastSimEventAt = events[events.length - 1].ts; };
+    const publish: PublishEvents = async (events) => {
+      await ingestor.publishEvents(events);
+      simRun.itemsFound += events.length;
+      if (events.length) lastSimEventAt = events[events.length - 1].ts;
+    };
     simulator = runLive(sim, publish, clock, logger);
     if (empty) backfilling = backfill(sim, publish, liveFrom - FIRST_START_HISTORY_MS, liveFrom, { signal: stopBackfill.signal, stepMs: FIRST_START_STEP_MS }).catch((err) => logger.error({ err }, 'first-start backfill failed'));
   }
@@ -130,7 +137,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
     const status: AgentStatus['status'] = sources.length === 0 ? 'off' : st?.paused && !simulator ? 'paused' : sources.some((x) => x.running) ? 'running' : 'idle';
     return {
       status, sources, lastEventAt: lastSimEventAt,
-      runs: runs.map((r) => ({ id: r.id, source: r.source, trigger: r.trigger, status: r.status, startedAt: r.startedAt, endedAt: r.endedAt, itemsFound: r.itemsFound, newProducts: r.newProducts, errors: r.errors.length, errorDetails: r.errors })),
+      runs: [...(simulator ? [simRun] : []), ...runs.map((r) => ({ id: r.id, source: r.source, trigger: r.trigger, status: r.status, startedAt: r.startedAt, endedAt: r.endedAt, itemsFound: r.itemsFound, newProducts: r.newProducts, errors: r.errors.length, errorDetails: r.errors }))],
     };
   };
 

@@ -53,6 +53,8 @@ export interface SimulatorOptions {
 }
 
 const DAY = 86_400_000;
+const ORDER_LAG_MS = 2 * 3_600_000;
+const SEARCH_LEAD_MS = 3_600_000;
 /** Expected views carried by one live event (one second of one product on one platform). */
 const VIEWS_PER_EVENT = 40;
 
@@ -134,13 +136,17 @@ export class MarketSimulator {
     const platform = weighted(p.platforms, rng()).p;
     const region = weighted(p.regions, rng()).r;
     const video = SOCIAL.includes(platform) ? p.videos.find((v) => v.platform === platform) : undefined;
-    const orders = countAround(views * p.conversion, rng);
+    // Buyers lag the hype and searchers lead it, as in real funnels: orders follow popularity
+    // two hours late, searches an hour early, so the correlation view has lags to find.
+    const now = this.popularity(p, tickMs);
+    const orders = countAround(views * p.conversion * (this.popularity(p, tickMs - ORDER_LAG_MS) / now), rng);
+    const searches = countAround(views * 0.03 * (this.popularity(p, tickMs + SEARCH_LEAD_MS) / now), rng);
     return {
       eventId,
       ts: new Date(tickMs).toISOString(), productId: p.message.productId, platform, region,
       ...(video ? { videoId: video.videoId } : {}),
       views, likes: countAround(views * 0.08, rng), shares: countAround(views * 0.01, rng), comments: countAround(views * 0.012, rng),
-      orders, revenue: Math.round(orders * (p.message.price ?? 0) * 100) / 100, searches: countAround(views * 0.03, rng),
+      orders, revenue: Math.round(orders * (p.message.price ?? 0) * 100) / 100, searches,
     };
   }
 

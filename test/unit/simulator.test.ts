@@ -33,3 +33,19 @@ describe('market simulator', () => {
     expect(history / live).toBeLessThan(1.1);
   });
 });
+
+describe('market simulator funnel', () => {
+  it('lets orders follow popularity two hours late and searches lead it by one', () => {
+    const sim = new MarketSimulator({ seed: 5, ratePerSec: 50 });
+    const p = sim.products[0];
+    // Around a product's peak: orders per view rise after it has passed, searches per view before.
+    const peak = (Math.ceil(T / p.period) + 0.5 - p.phase) * p.period;
+    const ratio = (t: number, k: 'orders' | 'searches') => {
+      const evs = [...sim.backfill(t - 3600e3, t + 3600e3, 60_000)].flat().filter((e) => e.productId === p.message.productId);
+      return evs.reduce((a, e) => a + (e[k] ?? 0), 0) / evs.reduce((a, e) => a + (e.views ?? 0), 0);
+    };
+    const w = p.period * p.width;
+    expect(ratio(peak + w, 'orders')).toBeGreaterThan(ratio(peak - w, 'orders'));
+    expect(ratio(peak - w, 'searches')).toBeGreaterThan(ratio(peak + w, 'searches'));
+  });
+});

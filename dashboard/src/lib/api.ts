@@ -18,7 +18,7 @@ export type Params = Record<string, string | number | boolean | null | undefined
 export function apiUrl(path: string, params: Params = {}): string {
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) {
-    if (v === undefined || v === null || v === '') continue;
+    if (v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)) continue;
     qs.set(k, Array.isArray(v) ? v.join(',') : String(v));
   }
   const s = qs.toString();
