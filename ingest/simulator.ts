@@ -42,6 +42,8 @@ interface SimProduct {
   platforms: { p: Platform; w: number }[];
   regions: { r: string; w: number }[];
   videos: VideoMessage[];
+  /** How strongly each video's audience reacts (likes, shares, comments per view). */
+  videoQuality: Map<string, number>;
   conversion: number;
 }
 
@@ -108,6 +110,8 @@ export class MarketSimulator {
         platforms: platforms.length ? platforms : [{ p: 'tiktok', w: 1 }],
         regions: regions.length ? regions : [{ r: 'US', w: 1 }],
         videos, conversion: 0.002 + rng() * 0.02,
+        // Short clips earn more reactions per view than long ones, and creators differ.
+        videoQuality: new Map(videos.map((v) => [v.videoId, (0.5 + rng()) * (v.durationSec! < 30 ? 1.3 : v.durationSec! > 120 ? 0.75 : 1)])),
       };
     });
   }
@@ -141,11 +145,12 @@ export class MarketSimulator {
     const now = this.popularity(p, tickMs);
     const orders = countAround(views * p.conversion * (this.popularity(p, tickMs - ORDER_LAG_MS) / now), rng);
     const searches = countAround(views * 0.03 * (this.popularity(p, tickMs + SEARCH_LEAD_MS) / now), rng);
+    const q = video ? p.videoQuality.get(video.videoId)! : 1;
     return {
       eventId,
       ts: new Date(tickMs).toISOString(), productId: p.message.productId, platform, region,
       ...(video ? { videoId: video.videoId } : {}),
-      views, likes: countAround(views * 0.08, rng), shares: countAround(views * 0.01, rng), comments: countAround(views * 0.012, rng),
+      views, likes: countAround(views * 0.08 * q, rng), shares: countAround(views * 0.01 * q, rng), comments: countAround(views * 0.012 * q, rng),
       orders, revenue: Math.round(orders * (p.message.price ?? 0) * 100) / 100, searches,
     };
   }
