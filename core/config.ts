@@ -24,6 +24,8 @@ export interface Config {
   topicPrefix: string;
   /** Partitions per topic, for both buses. */
   partitions: number;
+  /** A Kafka consumer that stops heartbeating loses its partitions after this long. */
+  kafkaSessionTimeoutMs: number;
   /** ClickHouse server URL; null means embedded chdb under dataDir. */
   clickhouseUrl: string | null;
   /** Postgres URL; null means embedded PGlite under dataDir. */
@@ -93,6 +95,8 @@ export function loadConfig(env: Env = process.env): Config {
     kafkaBrokers,
     topicPrefix: env.KAFKA_TOPIC_PREFIX ?? 'trenddrop.',
     partitions: int(env, 'TRENDDROP_PARTITIONS', 4, 1, 256),
+    // The broker refuses sessions outside group.min/max.session.timeout.ms (6 s to 30 min by default).
+    kafkaSessionTimeoutMs: int(env, 'TRENDDROP_KAFKA_SESSION_TIMEOUT_MS', 10_000, 6000, 1_800_000),
     clickhouseUrl: url(env, 'CLICKHOUSE_URL', ['http:', 'https:']),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     // On by default only in the all-embedded form: a Kafka deployment has real producers.

@@ -52,7 +52,25 @@ async function openBus(config: Config, logger: Logger, topics: Topics): Promise<
     return new LocalBus({ dir: join(config.dataDir, 'bus'), partitions: config.partitions, logger, ephemeralTopics: [topics.updates] });
   }
   const { KafkaBus } = await import('./bus/kafka.js');
-  return new KafkaBus({ brokers: config.kafkaBrokers, clientId: 'trenddrop', partitions: config.partitions, logger });
+  const bus = new KafkaBus({ brokers: config.kafkaBrokers, clientId: 'trenddrop', partitions: config.partitions, logger, sessionTimeoutMs: config.kafkaSessionTimeoutMs });
+  return prefixGroups(bus, config.topicPrefix);
+}
+
+/**
+ * Consumer groups get the topic prefix too. Group ids are broker-wide, and kafkajs's assigner
+ * deals every topic any member subscribed to among all members (a member silently drops what it
+ * did not subscribe to), so two deployments (or test runs) with different prefixes on one broker
+ * must never share a group, or each stalls part of the other's partitions.
+ */
+function prefixGroups(bus: Bus, prefix: string): Bus {
+  return {
+    kind: bus.kind,
+    ensureTopics: (t) => bus.ensureTopics(t),
+    publish: (t, m) => bus.publish(t, m),
+    subscribe: (o) => bus.subscribe({ ...o, groupId: `${prefix}${o.groupId}` }),
+    lag: (groupId, topic) => bus.lag(`${prefix}${groupId}`, topic),
+    close: () => bus.close(),
+  };
 }
 
 export async function openRuntime(config: Config, o: OpenOptions): Promise<Runtime> {
