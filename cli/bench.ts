@@ -1,16 +1,22 @@
-// `trenddrop bench`: the embedded pipeline measured against its own raw ceiling, in one run on
-// one machine, so that noise cancels in the ratio.
-//   1. ceiling: the same rows inserted straight into the events table (with its rollup views)
-//      in 50k-row batches — what chdb can take with no pipeline at all;
-//   2. pipeline: the rows accepted through the ingest path (validation, bus with its log,
-//      sink with dedup, rollups) until every one is counted in ClickHouse;
+// `trenddrop bench`: the pipeline measured against its own raw ceiling, in one run on one
+// machine, so that noise cancels in the ratio.
+//   1. ceiling: with the in-process bus, the same rows inserted straight into the events table
+//      (with its rollup views) in 50k-row batches — what chdb can take with no pipeline at all;
+//      with `--bus kafka`, the same messages produced and consumed by plain kafkajs with no
+//      processing — what the client and broker carry with no pipeline at all;
+//   2. pipeline: the events put in the way users do (accepted through the ingest path, or
+//      produced into the engagement topic by an outside producer) until every one is counted in
+//      ClickHouse (validation, bus, sink with dedup, rollups);
 //   3. freshness: a steady 10,000 events/s while a WebSocket client subscribed to the
-//      products' channels times each message from bus acceptance to arrival.
+//      products' channels times each message from bus acceptance (Kafka: the produce
+//      timestamp) to arrival.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { topics as topicNames } from '../core/bus/topics.js';
 import type { Config } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { sleep } from '../core/retry.js';
 import { MarketSimulator } from '../ingest/simulator.js';
@@ -71,17 +77,21 @@ async function ceiling(app: App, events: EngagementEvent[]): Promise<number> {
   return seconds;
 }
 
-async function pipeline(app: App, events: EngagementEvent[], onProgress: (f: number) => void): Promise<number> {
-  const t0 = performance.now();
-  // Several requests in flight, as concurrent HTTP clients would have.
+/** Sends all events in batches, several in flight, as concurrent clients would. */
+async function sendAll(events: EngagementEvent[], send: Send, onProgress: (f: number) => void = () => undefined): Promise<void> {
   const inflight = new Set<Promise<unknown>>();
   for (let i = 0; i < events.length; i += ACCEPT_BATCH) {
-    const p = app.ingestor.accept('events', events.slice(i, i + ACCEPT_BATCH)).finally(() => inflight.delete(p));
+    const p = send(events.slice(i, i + ACCEPT_BATCH)).finally(() => inflight.delete(p));
     inflight.add(p);
     if (inflight.size >= 4) await Promise.race(inflight);
-    onProgress(i / events.length / 2);
+    onProgress(i / events.length);
   }
   await Promise.all(inflight);
+}
+
+async function pipeline(app: App, events: EngagementEvent[], send: Send, onProgress: (f: number) => void): Promise<number> {
+  const t0 = performance.now();
+  await sendAll(events, send, (f) => onProgress(f / 2));
   for (;;) {
     const n = await count(app);
     onProgress(0.5 + n / events.length / 2);
@@ -91,7 +101,7 @@ async function pipeline(app: App, events: EngagementEvent[], onProgress: (f: num
   return (performance.now() - t0) / 1000;
 }
 
-async function freshness(app: App, ratePerSec: number, seconds: number): Promise<{ messages: number; p50Ms: number; p99Ms: number }> {
+async function freshness(app: App, send: Send, ratePerSec: number, seconds: number): Promise<{ messages: number; p50Ms: number; p99Ms: number }> {
   const products = 100;
   const events = makeEvents(ratePerSec * seconds, products).map((e) => ({ ...e, eventId: `fresh-${e.eventId}`, ts: new Date().toISOString() }));
   const ws = new WebSocket(`ws://127.0.0.1:${app.port}/ws`);
@@ -108,7 +118,7 @@ async function freshness(app: App, ratePerSec: number, seconds: number): Promise
   const perTick = Math.round((ratePerSec * tick) / 1000);
   const t0 = Date.now();
   for (let i = 0, k = 0; i < events.length; i += perTick, k++) {
-    await app.ingestor.accept('events', events.slice(i, i + perTick));
+    await send(events.slice(i, i + perTick));
     const wait = t0 + (k + 1) * tick - Date.now();
     if (wait > 0) await sleep(wait);
   }
@@ -119,19 +129,87 @@ async function freshness(app: App, ratePerSec: number, seconds: number): Promise
   return { messages: latencies.length, p50Ms: q(0.5), p99Ms: q(0.99) };
 }
 
+/** How events enter the pipeline. */
+type Send = (events: EngagementEvent[]) => Promise<unknown>;
+
+/** Per bus: the pipeline's input and the raw ceiling it is measured against. */
+interface Feed {
+  send: Send;
+  /** Seconds the ceiling takes for these events. */
+  ceiling(events: EngagementEvent[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+function embeddedFeed(app: App): Feed {
+  return { send: (events) => app.ingestor.accept('events', events), ceiling: (events) => ceiling(app, events), close: async () => undefined };
+}
+
+/**
+ * Events produced into the engagement topic by a plain kafkajs producer, as any outside client
+ * would. The ceiling is plain kafkajs by definition, so this is the one place outside the bus
+ * that uses the client directly; consumer settings match the KafkaBus's.
+ */
+async function kafkaFeed(app: App, brokers: string[], prefix: string): Promise<Feed> {
+  const { CompressionTypes, Kafka, logLevel, Partitioners } = await import('kafkajs');
+  const kafka = new Kafka({ clientId: 'trenddrop-bench', brokers, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  await producer.connect();
+  const produce = (topic: string): Send => (events) =>
+    producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages: events.map((e) => ({ key: e.productId, value: JSON.stringify(e) })) });
+  return {
+    send: produce(app.runtime.topics.engagement),
+    async ceiling(events) {
+      const topic = `${prefix}ceiling.v1`;
+      await app.runtime.bus.ensureTopics([topic]);
+      const consumer = kafka.consumer({ groupId: `${prefix}ceiling`, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 250 });
+      let got = 0, allIn!: () => void;
+      const all = new Promise<void>((r) => { allIn = r; });
+      const joined = new Promise((r) => consumer.on(consumer.events.GROUP_JOIN, r));
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({ eachBatch: async ({ batch }) => { got += batch.messages.length; if (got >= events.length) allIn(); } });
+      // Timed from the first send, with the consumer already in its group, as the sink is.
+      await joined;
+      const t0 = performance.now();
+      await sendAll(events, produce(topic));
+      await all;
+      const seconds = (performance.now() - t0) / 1000;
+      await consumer.disconnect();
+      return seconds;
+    },
+    async close() {
+      await producer.disconnect();
+      // The run's topics and groups go, so a shared broker does not collect them.
+      const admin = kafka.admin();
+      await admin.connect();
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+      if (topics.length) await admin.deleteTopics({ topics });
+      const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
+      if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}
+
 export async function runBench(config: Config, o: BenchOptions): Promise<BenchResult> {
   const n = o.events ?? (o.quick ? 200_000 : 1_000_000);
+  const kafka = o.bus === 'kafka';
+  if (kafka && config.kafkaBrokers.length === 0) throw new ConfigError('KAFKA_BROKERS', 'must name the brokers for bench --bus kafka (e.g. 127.0.0.1:9092 after npm run kafka:up)');
   const dir = mkdtempSync(join(tmpdir(), 'trenddrop-bench-'));
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
-  const app = await startApp({ ...config, dataDir: dir, port: 0, host: '127.0.0.1', simulator: false, kafkaBrokers: o.bus === 'kafka' ? config.kafkaBrokers : [] }, { roles: ['ingest', 'processors', 'api'], logger });
+  // Topics and groups of their own, so the run never meets a deployment on the same broker.
+  const topicPrefix = kafka ? `trenddrop-bench.${Date.now().toString(36)}.` : config.topicPrefix;
+  const app = await startApp({ ...config, dataDir: dir, port: 0, host: '127.0.0.1', simulator: false, kafkaBrokers: kafka ? config.kafkaBrokers : [], topicPrefix }, { roles: ['ingest', 'processors', 'api'], logger });
+  let feed: Feed | null = null;
   try {
+    feed = kafka ? await kafkaFeed(app, config.kafkaBrokers, topicPrefix) : embeddedFeed(app);
     const bar = o.json ? null : progress('bench');
     const events = makeEvents(n, 1000);
     bar?.update(0, 'raw ceiling');
-    const ceilingSec = await ceiling(app, events);
-    const pipelineSec = await pipeline(app, events, (f) => bar?.update(f, 'pipeline'));
+    const ceilingSec = await feed.ceiling(events);
+    const pipelineSec = await pipeline(app, events, feed.send, (f) => bar?.update(f, 'pipeline'));
     bar?.update(1, 'freshness');
-    const fresh = await freshness(app, 10_000, o.quick ? 5 : 15);
+    const fresh = await freshness(app, feed.send, 10_000, o.quick ? 5 : 15);
     bar?.stop();
     const ceilingEps = n / ceilingSec, pipelineEps = n / pipelineSec;
     return {
@@ -143,21 +221,30 @@ export async function runBench(config: Config, o: BenchOptions): Promise<BenchRe
     };
   } finally {
     await app.stop();
+    await feed?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** What the ceiling is and where latency starts, per bus. */
+const WORDS = {
+  local: { ceiling: 'batched chdb inserts', from: 'accept' },
+  kafka: { ceiling: 'kafkajs produce → consume', from: 'produce' },
+} as const;
 
 export async function benchCommand(config: Config, o: BenchOptions): Promise<void> {
   const r = await runBench(config, o);
   if (o.json) { process.stdout.write(JSON.stringify(r, null, 2) + '\n'); return; }
   const f = (x: number) => x.toLocaleString('en-US');
+  const w = WORDS[r.bus === 'kafka' ? 'kafka' : 'local'];
+  const label = (text: string) => `  ${text.padEnd(40)}`;
   process.stdout.write([
     `TrendDrop bench — ${f(r.events)} events, ${r.bus} bus`,
-    `  raw ceiling (batched chdb inserts)   ${f(r.ceiling.eventsPerSec)} events/s  (${r.ceiling.seconds} s)`,
-    `  pipeline (accept → counted)         ${f(r.pipeline.eventsPerSec)} events/s  (${r.pipeline.seconds} s)`,
-    `  ratio pipeline / ceiling            ${r.pipeline.ratio}`,
-    `  accept → WebSocket at ${f(r.freshness.ratePerSec)}/s       p50 ${r.freshness.p50Ms} ms, p99 ${r.freshness.p99Ms} ms (${f(r.freshness.messages)} messages)`,
-    `  resident memory                     ${f(r.rssMiB)} MiB`,
+    `${label(`raw ceiling (${w.ceiling})`)}${f(r.ceiling.eventsPerSec)} events/s  (${r.ceiling.seconds} s)`,
+    `${label(`pipeline (${w.from} → counted)`)}${f(r.pipeline.eventsPerSec)} events/s  (${r.pipeline.seconds} s)`,
+    `${label('ratio pipeline / ceiling')}${r.pipeline.ratio}`,
+    `${label(`${w.from} → WebSocket at ${f(r.freshness.ratePerSec)}/s`)}p50 ${r.freshness.p50Ms} ms, p99 ${r.freshness.p99Ms} ms (${f(r.freshness.messages)} messages)`,
+    `${label('resident memory')}${f(r.rssMiB)} MiB`,
     '',
   ].join('\n'));
 }
