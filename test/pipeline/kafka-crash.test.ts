@@ -28,14 +28,18 @@ describe.skipIf(!brokers)('processors on Kafka, SIGKILLed and restarted', () => 
     await producer.close();
 
     let c = await d.start(prefix, dir);
-    // Freeze the process once a part is stored, then read what the group committed: that is final
-    // while the process is stopped. If more is stored than committed, a written batch has no
-    // committed offsets, and SIGKILL now must replay it; otherwise let it run a little and retry.
+    // Freeze the process the moment its stored count grows (a write just ended; its offsets are
+    // committed only after the handler returns), then read what the group committed: final while
+    // the process is stopped. More stored than committed means a written batch has no committed
+    // offsets, and SIGKILL now must replay it; otherwise let it run on and try the next write.
     const offsets = await offsetReader(brokers!);
     let atKill: { stored: number; committed: number } | null = null;
+    let last = 0;
     for (const until = Date.now() + 60_000; !atKill && Date.now() < until;) {
       const stored = await metric(c.url, 'trenddrop_events_stored_total');
-      if (stored < events.length * 0.2) { await sleep(20); continue; }
+      const grew = stored > last;
+      last = stored;
+      if (!grew || stored < events.length * 0.2) continue;
       c.proc.kill('SIGSTOP');
       await sleep(200);
       const done = await offsets.committed(`${prefix}${SINK_GROUP}`, topics.engagement);
@@ -44,7 +48,6 @@ describe.skipIf(!brokers)('processors on Kafka, SIGKILLed and restarted', () => 
         atKill = { stored, committed: done };
       } else {
         c.proc.kill('SIGCONT');
-        await sleep(Math.random() * 100);
       }
     }
     await offsets.close();
