@@ -17,9 +17,9 @@ import { SERVER_URL } from './postgres.js';
 export function kafkaOrSkip(file: string): string[] | null {
   const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (brokers.length > 0) return brokers;
-  const why = `[${file}] KAFKA_BROKERS is not set: skipping. Run \`npm run kafka:up\` and KAFKA_BROKERS=127.0.0.1:9092 npx vitest run ${file}`;
-  if (process.env.CI) throw new Error(`${why} — but CI is set, where the Kafka tests must run`);
-  console.warn(why);
+  const how = `Run \`npm run kafka:up\` and KAFKA_BROKERS=127.0.0.1:9092 npx vitest run ${file}`;
+  if (process.env.CI) throw new Error(`[${file}] KAFKA_BROKERS is not set, and in CI (CI is set) the Kafka tests must run. ${how}`);
+  console.warn(`[${file}] KAFKA_BROKERS is not set: skipping. ${how}`);
   return null;
 }
 
