@@ -43,8 +43,13 @@ export interface StartOptions {
   agent?: boolean;
 }
 
-/** Simulated history written on a first start, so charts and scores have a past from the first minute. */
-const FIRST_START_HISTORY_MS = 7 * 86_400_000;
+/**
+ * Simulated history written on a first start, so charts and scores have a past from the first
+ * minute: nine days, of which the last two are scored hour by hour (a score needs a week of
+ * data; breakout detection needs a baseline of past velocities).
+ */
+const FIRST_START_HISTORY_MS = 9 * 86_400_000;
+const FIRST_START_SCORED_MS = 2 * 86_400_000;
 const FIRST_START_STEP_MS = 15 * 60_000;
 
 /** The discovery agent over the configured sources; what it finds goes onto the bus. */
@@ -102,6 +107,14 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   }
   const processors = has('processors') ? await startProcessors(runtime) : null;
   const ingestor = new Ingestor(runtime.bus, runtime.topics, metrics);
+  const drain = async () => {
+    const groups: [string, string][] = [[SINK_GROUP, runtime.topics.engagement], [METADATA_GROUP, runtime.topics.products], [METADATA_GROUP, runtime.topics.videos]];
+    for (;;) {
+      const lags = await Promise.all(groups.map(([g, t]) => runtime.bus.lag(g, t)));
+      if (lags.every((l) => l === 0)) return;
+      await sleep(50);
+    }
+  };
 
   // The simulator streams live ticks (a source that never ends); the agent runs the other
   // sources on their schedules. Both show on the agent panel.
@@ -124,7 +137,17 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
       if (events.length) lastSimEventAt = events[events.length - 1].ts;
     };
     simulator = runLive(sim, publish, clock, logger);
-    if (empty) backfilling = backfill(sim, publish, liveFrom - FIRST_START_HISTORY_MS, liveFrom, { signal: stopBackfill.signal, stepMs: FIRST_START_STEP_MS }).catch((err) => logger.error({ err }, 'first-start backfill failed'));
+    if (empty) {
+      processors?.scorer.holdBreakouts();
+      backfilling = backfill(sim, publish, liveFrom - FIRST_START_HISTORY_MS, liveFrom, { signal: stopBackfill.signal, stepMs: FIRST_START_STEP_MS })
+        .then(async () => {
+          if (!processors || stopBackfill.signal.aborted) return;
+          await drain();
+          await processors.scorer.replay(liveFrom - FIRST_START_SCORED_MS, liveFrom, { signal: stopBackfill.signal });
+        })
+        .catch((err) => logger.error({ err }, 'first-start backfill failed'))
+        .finally(() => processors?.scorer.releaseBreakouts());
+    }
   }
   const agent = has('ingest') && o.agent !== false ? await startAgent(config, runtime, ingestor, logger, clock) : null;
   const runStore = new PgRunStore(runtime.postgres.db);
@@ -151,14 +174,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   let stopping: Promise<void> | null = null;
   return {
     runtime, server, port, processors, ingestor, gateway,
-    async drain() {
-      const groups: [string, string][] = [[SINK_GROUP, runtime.topics.engagement], [METADATA_GROUP, runtime.topics.products], [METADATA_GROUP, runtime.topics.videos]];
-      for (;;) {
-        const lags = await Promise.all(groups.map(([g, t]) => runtime.bus.lag(g, t)));
-        if (lags.every((l) => l === 0)) return;
-        await sleep(50);
-      }
-    },
+    drain,
     stop() {
       // Producers first, then readers, then stores: everything accepted is written before exit.
       stopping ??= (async () => {

@@ -1,6 +1,6 @@
-// Breakout alerts: after each scoring round, each product's velocity goes through the detector
+// Breakout alerts: after each scoring round, each product's momentum (short-term velocity, see scorer.ts) goes through the detector
 // in analytics/breakout.ts (robust z + CUSUM, cooldown); detections become rows in Postgres
-// `alerts` and `alert` messages on the updates topic. The detector sees one velocity per product
+// `alerts` and `alert` messages on the updates topic. The detector sees one sample per product
 // per sample slot, whatever the scoring cadence, so its baseline spans a fixed time. Its state
 // lives in memory and is rebuilt on start by replaying trend_score_history through the same
 // sampling, with the last stored alert of each product, so a restart neither re-alerts nor
@@ -15,7 +15,6 @@ import type { Db } from '../core/stores/postgres.js';
 import { alerts } from '../schemas/postgres/schema.js';
 import type { AlertUpdate } from '../schemas/updates.js';
 import { DEFAULT_BREAKOUT, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from './analytics/breakout.js';
-import type { TrendResult } from './analytics/trend.js';
 
 export interface BreakoutsDeps {
   ch: ClickHouseClient;
@@ -39,7 +38,7 @@ export type AlertRow = typeof alerts.$inferSelect;
 // The first score of each product in each sample slot: what observe() would have sampled.
 const REPLAY_SQL = `
 SELECT productId, intDiv(toUnixTimestamp64Milli(computedAt), {sampleMs:UInt64}) AS slot,
-  toUnixTimestamp64Milli(min(computedAt)) AS at, argMin(velocity, computedAt) AS velocity
+  toUnixTimestamp64Milli(min(computedAt)) AS at, argMin(momentum, computedAt) AS velocity
 FROM trend_score_history
 WHERE computedAt >= fromUnixTimestamp64Milli({since:Int64}) AND computedAt <= fromUnixTimestamp64Milli({now:Int64})
 GROUP BY productId, slot
@@ -51,8 +50,8 @@ const doublingHours = (v: number) => Math.LN2 / v;
 export function alertMessage(a: BreakoutAlert): string {
   const growth = `engagement now doubles every ${doublingHours(a.velocity).toFixed(1)} h`;
   return a.kind === 'spike'
-    ? `Breakout: velocity jumped to ${a.z.toFixed(1)} robust SDs above its recent median; ${growth}`
-    : `Breakout: velocity has stayed above its recent median (CUSUM ${a.cusum.toFixed(1)}); ${growth}`;
+    ? `Breakout: short-term growth jumped to ${a.z.toFixed(1)} robust SDs above its recent median; ${growth}`
+    : `Breakout: short-term growth has stayed above its recent median (CUSUM ${a.cusum.toFixed(1)}); ${growth}`;
 }
 
 export class Breakouts {
@@ -93,13 +92,13 @@ export class Breakouts {
   }
 
   /** Feeds one scoring round; resolves with the alerts it stored (replays and duplicates excluded). */
-  async observe(results: Map<string, TrendResult>, now: number): Promise<AlertRow[]> {
+  async observe(results: Map<string, { momentum: number }>, now: number): Promise<AlertRow[]> {
     const slot = Math.floor(now / this.sampleMs);
     const found: { productId: string; alert: BreakoutAlert }[] = [];
     for (const [productId, r] of results) {
       const t = this.tracked.get(productId);
       if (t && t.slot >= slot) continue;
-      const { state, alert } = updateBreakout(t?.state ?? initialBreakoutState(), r.velocity, now, this.config);
+      const { state, alert } = updateBreakout(t?.state ?? initialBreakoutState(), r.momentum, now, this.config);
       this.tracked.set(productId, { state, slot });
       if (alert) found.push({ productId, alert });
     }

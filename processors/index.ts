@@ -7,7 +7,7 @@ import { EventDedup } from './dedup.js';
 import { Forecaster } from './forecaster.js';
 import { MetadataProcessor } from './metadata.js';
 import { RawSink } from './raw-sink.js';
-import { Scorer } from './scorer.js';
+import { MOMENTUM_BREAKOUT, Scorer } from './scorer.js';
 
 export interface Processors { sink: RawSink; metadata: MetadataProcessor; scorer: Scorer; breakouts: Breakouts; forecaster: Forecaster; stop(): Promise<void> }
 
@@ -16,7 +16,7 @@ export async function startProcessors(rt: Runtime): Promise<Processors> {
   const common = { bus: rt.bus, topics: rt.topics, clock: rt.clock, logger: rt.logger, metrics: rt.metrics };
   const dedup = new EventDedup({ ch, logger: rt.logger });
   await dedup.load();
-  const breakouts = new Breakouts({ ...common, ch, db: rt.postgres.db });
+  const breakouts = new Breakouts({ ...common, ch, db: rt.postgres.db, config: MOMENTUM_BREAKOUT });
   await breakouts.start();
   const scorer = new Scorer({ ...common, ch, weights: rt.config.scoreWeights, intervalMs: rt.config.scoreIntervalMs, onScored: (r, now) => breakouts.observe(r, now) });
   const sink = new RawSink({ ...common, ch, dedup, allowedLatenessMs: rt.config.allowedLatenessMs, onWritten: (ids) => scorer.touch(ids) });

@@ -13,7 +13,7 @@ import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { openRuntime, type Runtime } from '../../core/runtime.js';
 import { DEFAULT_BREAKOUT } from '../../processors/analytics/breakout.js';
-import type { TrendResult } from '../../processors/analytics/trend.js';
+import type { Scored } from '../../processors/scorer.js';
 import { Breakouts } from '../../processors/breakouts.js';
 import { alerts } from '../../schemas/postgres/schema.js';
 import type { AlertUpdate, Update } from '../../schemas/updates.js';
@@ -25,14 +25,14 @@ const S = 20;
 /** Scoring rounds run several times an hour; the detector samples the first of each hour. */
 const MINUTES = [0, 20, 40];
 
-/** Velocity (log-growth per hour) at a time: a small wobble around 0.012, and 0.2 once surging. */
-function velocity(productId: string, h: number, m: number): number {
+/** Momentum (log-growth per hour) at a time: a small wobble around 0.012, and 0.2 once surging. */
+function momentum(productId: string, h: number, m: number): number {
   if (productId === 'surging' && (h > S || (h === S && m >= 20))) return 0.2;
   return 0.01 + 0.001 * ((h * 7) % 5);
 }
 
-const result = (v: number): TrendResult => ({
-  score: 50, label: 'steady', velocity: v, acceleration: 0,
+const result = (v: number): Scored => ({
+  score: 50, label: 'steady', velocity: 0.01, acceleration: 0, momentum: v,
   components: { velocity: 0, acceleration: 0, volume: 0, breadth: 0, conversion: 0, saturation: 0 },
 });
 
@@ -41,7 +41,7 @@ let rt: Runtime;
 let sub: Subscription;
 const clock = new ManualClock(T0);
 const published: AlertUpdate[] = [];
-const rounds: { at: number; results: Map<string, TrendResult> }[] = [];
+const rounds: { at: number; results: Map<string, Scored> }[] = [];
 
 const breakouts = () => new Breakouts({ ch: rt.clickhouse.client, db: rt.postgres.db, bus: rt.bus, topics: rt.topics, clock, logger: rt.logger });
 
@@ -50,10 +50,10 @@ async function hour(b: Breakouts, h: number) {
   const raised = [];
   for (const m of MINUTES) {
     clock.set(T0 + h * H + m * 60_000);
-    const results = new Map(['steady', 'surging'].map((id) => [id, result(velocity(id, h, m))]));
+    const results = new Map(['steady', 'surging'].map((id) => [id, result(momentum(id, h, m))]));
     await rt.clickhouse.client.insert({
       table: 'trend_score_history', format: 'JSONEachRow',
-      values: [...results].map(([productId, r]) => ({ productId, computedAt: clock.now(), score: r.score, label: r.label, velocity: r.velocity, acceleration: r.acceleration })),
+      values: [...results].map(([productId, r]) => ({ productId, computedAt: clock.now(), score: r.score, label: r.label, velocity: r.velocity, acceleration: r.acceleration, momentum: r.momentum })),
     });
     rounds.push({ at: clock.now(), results });
     raised.push(...(await b.observe(results, clock.now())));
@@ -87,7 +87,7 @@ afterAll(async () => {
 });
 
 describe('Breakouts', () => {
-  it('raises one alert when the velocity breaks out, stores it and publishes it', async () => {
+  it('raises one alert when momentum breaks out, stores it and publishes it', async () => {
     const b = breakouts();
     await b.start();
     const raised: number[] = [];
@@ -101,7 +101,7 @@ describe('Breakouts', () => {
     expect(stored[0]).toMatchObject({
       productId: 'surging', kind: 'spike', severity: 'critical', value: 0.2,
       dedupKey: `breakout:surging:${Math.floor((T0 + (S + 1) * H) / DEFAULT_BREAKOUT.cooldownMs)}`,
-      message: `Breakout: velocity jumped to ${z.toFixed(1)} robust SDs above its recent median; engagement now doubles every 3.5 h`,
+      message: `Breakout: short-term growth jumped to ${z.toFixed(1)} robust SDs above its recent median; engagement now doubles every 3.5 h`,
     });
     expect(stored[0].createdAt.getTime()).toBe(T0 + (S + 1) * H);
     await expect.poll(() => published.length).toBe(1);

@@ -21,6 +21,8 @@ CREATE TABLE IF NOT EXISTS trend_scores (
   label        LowCardinality(String),
   velocity     Float64,
   acceleration Float64,
+  -- day-over-day log growth per hour of the last 6 hours: the fast signal breakouts watch
+  momentum     Float64,
   c_velocity   Float64,
   c_acceleration Float64,
   c_volume     Float64,
@@ -40,7 +42,8 @@ CREATE TABLE IF NOT EXISTS trend_score_history (
   score        Float64,
   label        LowCardinality(String),
   velocity     Float64,
-  acceleration Float64
+  acceleration Float64,
+  momentum     Float64
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(computedAt)
 ORDER BY (productId, computedAt)
