@@ -4,7 +4,7 @@
 //
 // Each product's popularity follows a recurring bell-shaped hype cycle with its own phase,
 // period and height, so that at any moment some products are emerging, some peaking and some
-// fading. Live ticks and backfill share the same expected volume per product and hour.
+// fading; about a third also go viral once a cycle (a jump within hours, fading over a day). Live ticks and backfill share the same expected volume per product and hour.
 import type { EngagementEvent, Platform, ProductMessage, VideoMessage } from '../schemas/events.js';
 
 export function mulberry32(seed: number): () => number {
@@ -42,6 +42,8 @@ interface SimProduct {
   platforms: { p: Platform; w: number }[];
   regions: { r: string; w: number }[];
   videos: VideoMessage[];
+  /** Some products go viral once a cycle: a jump within hours that fades over a day or two. */
+  viral: { phase: number; height: number } | null;
   /** How strongly each video's audience reacts (likes, shares, comments per view). */
   videoQuality: Map<string, number>;
   conversion: number;
@@ -55,6 +57,8 @@ export interface SimulatorOptions {
 }
 
 const DAY = 86_400_000;
+const VIRAL_RISE_MS = 2 * 3_600_000;
+const VIRAL_FADE_MS = 30 * 3_600_000;
 const ORDER_LAG_MS = 2 * 3_600_000;
 const SEARCH_LEAD_MS = 3_600_000;
 /** Expected views carried by one live event (one second of one product on one platform). */
@@ -110,6 +114,7 @@ export class MarketSimulator {
         platforms: platforms.length ? platforms : [{ p: 'tiktok', w: 1 }],
         regions: regions.length ? regions : [{ r: 'US', w: 1 }],
         videos, conversion: 0.002 + rng() * 0.02,
+        viral: rng() < 0.35 ? { phase: rng(), height: 2 + rng() * 6 } : null,
         // Short clips earn more reactions per view than long ones, and creators differ.
         videoQuality: new Map(videos.map((v) => [v.videoId, (0.5 + rng()) * (v.durationSec! < 30 ? 1.3 : v.durationSec! > 120 ? 0.75 : 1)])),
       };
@@ -122,7 +127,12 @@ export class MarketSimulator {
   /** Relative popularity of a product at time t: a floor plus a bell-shaped hype each period. */
   popularity(p: SimProduct, t: number): number {
     const x = ((t / p.period + p.phase) % 1) - 0.5; // −0.5 … 0.5, peak at 0
-    return p.floor + p.height * Math.exp(-(x * x) / (2 * p.width * p.width));
+    let pop = p.floor + p.height * Math.exp(-(x * x) / (2 * p.width * p.width));
+    if (p.viral) {
+      const since = ((t / p.period + p.viral.phase) % 1) * p.period; // time since this cycle's viral moment
+      pop += p.viral.height * (1 - Math.exp(-since / VIRAL_RISE_MS)) * Math.exp(-since / VIRAL_FADE_MS);
+    }
+    return pop;
   }
 
   /** Market-wide activity through the day (UTC): busiest mid-afternoon, quietest at night. */
