@@ -22,6 +22,8 @@ import { sleep } from '../core/retry.js';
 import { MarketSimulator } from '../ingest/simulator.js';
 import type { EngagementEvent } from '../schemas/events.js';
 import { startApp, type App } from './app.js';
+import { encodeEvents, insertEvents } from '../processors/event-rows.js';
+import { normalizeEvent } from '../schemas/validate.js';
 import { progress } from './progress.js';
 
 export interface BenchOptions { events?: number; quick: boolean; json: boolean; bus: 'local' | 'kafka' }
@@ -53,10 +55,6 @@ function makeEvents(n: number, products: number): EngagementEvent[] {
   return out;
 }
 
-const rowOf = (e: EngagementEvent, now: number) => ({
-  eventId: e.eventId, ts: Date.parse(e.ts), productId: e.productId, platform: e.platform, region: e.region, videoId: e.videoId ?? '',
-  views: e.views, likes: e.likes, shares: e.shares, comments: e.comments, orders: e.orders, revenue: e.revenue, searches: e.searches, late: 0, ingestedAt: now,
-});
 
 async function count(app: App): Promise<number> {
   const rs = await app.runtime.clickhouse.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' });
@@ -70,7 +68,7 @@ async function ceiling(app: App, events: EngagementEvent[]): Promise<number> {
   const now = Date.now();
   const t0 = performance.now();
   for (let i = 0; i < events.length; i += CEILING_BATCH) {
-    await ch.insert({ table: 'events', values: events.slice(i, i + CEILING_BATCH).map((e) => rowOf(e, now)), format: 'JSONEachRow' });
+    await insertEvents(ch, encodeEvents(events.slice(i, i + CEILING_BATCH).map(normalizeEvent), () => false, now));
   }
   const seconds = (performance.now() - t0) / 1000;
   for (const t of TABLES) await ch.command({ query: `TRUNCATE TABLE ${t}` });

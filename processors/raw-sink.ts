@@ -14,6 +14,7 @@ import { emptyTotals, type EngagementUpdate } from '../schemas/updates.js';
 import { normalizeEvent, validateEvent, type FieldError } from '../schemas/validate.js';
 import { deadLetter, parseValue } from './dead-letter.js';
 import type { EventDedup } from './dedup.js';
+import { encodeEvents, insertEvents } from './event-rows.js';
 
 export interface RawSinkDeps {
   bus: Bus;
@@ -145,20 +146,12 @@ export class RawSink {
     const now = this.d.clock.now();
     const lateBefore = this.watermark - this.d.allowedLatenessMs;
     let late = 0, maxTs = this.watermark, lastEvent = 0;
-    const rows = new Array(events.length);
     const products: EngagementUpdate['products'] = {};
     const newProducts: string[] = [];
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i];
-      const isLate = e.tsMs < lateBefore;
-      if (isLate) late++;
+    for (const e of events) {
+      if (e.tsMs < lateBefore) late++;
       if (e.tsMs > maxTs && e.tsMs <= now + 60_000) maxTs = e.tsMs; // a clock-skewed future event must not drag the watermark
       if (e.tsMs > lastEvent) lastEvent = e.tsMs;
-      rows[i] = {
-        eventId: e.eventId, ts: e.tsMs, productId: e.productId, platform: e.platform, region: e.region, videoId: e.videoId,
-        views: e.views, likes: e.likes, shares: e.shares, comments: e.comments, orders: e.orders, revenue: e.revenue, searches: e.searches,
-        late: isLate ? 1 : 0, ingestedAt: now,
-      };
       let p = products[e.productId];
       if (!p) {
         p = products[e.productId] = { delta: emptyTotals(), bucketTs: minuteOf(e.tsMs) };
@@ -173,7 +166,7 @@ export class RawSink {
       // which any real product message replaces, so it is listed and counted from the start.
       await this.d.ch.insert({ table: 'products', format: 'JSONEachRow', values: newProducts.map((productId) => ({ productId, title: productId, category: 'Uncategorized', brand: '', price: null, currency: '', imageUrl: '', source: 'events', tags: [], updatedAt: 0 })) });
     }
-    await this.d.ch.insert({ table: 'events', values: rows, format: 'JSONEachRow' });
+    await insertEvents(this.d.ch, encodeEvents(events, (e) => e.tsMs < lateBefore, now));
     for (const id of newProducts) this.knownProducts.add(id);
     this.watermark = maxTs;
     this.d.metrics.watermark.set(maxTs / 1000);

@@ -1,0 +1,26 @@
+// Events as rows of the ClickHouse `events` table, encoded as TabSeparated text: about a third
+// cheaper than JSONEachRow to build here and to parse in ClickHouse, and the insert path is the
+// hottest in the product. Used by the raw sink and by the benchmark's raw ceiling alike.
+import { Readable } from 'node:stream';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { NormalizedEvent } from '../schemas/events.js';
+
+export const EVENT_COLUMNS = ['eventId', 'ts', 'productId', 'platform', 'region', 'videoId', 'views', 'likes', 'shares', 'comments', 'orders', 'revenue', 'searches', 'late', 'ingestedAt'];
+
+/** TSV escaping; ids cannot hold whitespace (schema), so only the backslash can occur. */
+const esc = (s: string) => (s.includes('\\') ? s.replaceAll('\\', '\\\\') : s);
+/** DateTime64(3) as seconds with milliseconds, the form ClickHouse reads in TSV. */
+const time = (ms: number) => `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}`;
+
+export function encodeEvents(events: NormalizedEvent[], isLate: (e: NormalizedEvent) => boolean, ingestedAtMs: number): string {
+  const ingestedAt = time(ingestedAtMs);
+  let out = '';
+  for (const e of events) {
+    out += `${esc(e.eventId)}\t${time(e.tsMs)}\t${esc(e.productId)}\t${e.platform}\t${e.region}\t${esc(e.videoId)}\t${e.views}\t${e.likes}\t${e.shares}\t${e.comments}\t${e.orders}\t${e.revenue}\t${e.searches}\t${isLate(e) ? 1 : 0}\t${ingestedAt}\n`;
+  }
+  return out;
+}
+
+export function insertEvents(ch: ClickHouseClient, tsv: string): Promise<unknown> {
+  return ch.insert({ table: 'events', columns: EVENT_COLUMNS as [string, ...string[]], format: 'TabSeparated', values: Readable.from([tsv], { objectMode: false }) });
+}
