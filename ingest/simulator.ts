@@ -6,17 +6,7 @@
 // period and height, so that at any moment some products are emerging, some peaking and some
 // fading; about a third also go viral once a cycle (a jump within hours, fading over a day). Live ticks and backfill share the same expected volume per product and hour.
 import type { EngagementEvent, Platform, ProductMessage, VideoMessage } from '../schemas/events.js';
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../core/random.js';
 
 const mix = (...xs: number[]) => xs.reduce((h, x) => Math.imul(h ^ (x >>> 0), 0x9e3779b1) ^ (h >>> 16), 0x12345678) >>> 0;
 

@@ -2,18 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { mulberry32 } from '../../core/random.js';
 
-/** mulberry32: a small seeded PRNG, so every simulated series is the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, so every simulated series is the same on every run. */
+export const rng = mulberry32;
 
 /** Standard normal draws (Box–Muller) from a seeded uniform source. */
 export function normals(seed: number): () => number {

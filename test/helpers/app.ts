@@ -1,10 +1,16 @@
 // Starts a real TrendDrop (embedded stores on a temporary data dir) inside the test process.
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Role } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { startApp, type App } from '../../cli/app.js';
+
+/** A port nothing listens on right now, for servers started in child processes. */
+export const freePort = () => new Promise<number>((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+});
 
 export const tempDir = (name: string) => mkdtempSync(join(tmpdir(), `trenddrop-${name}-`));
 

@@ -4,10 +4,9 @@
 // so the broker's restarts stay fast.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { AssignerProtocol, CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
 import pg from 'pg';
-import { get, makeEvents, seriesSum } from './app.js';
+import { freePort, get, makeEvents, seriesSum } from './app.js';
 import { SERVER_URL } from './postgres.js';
 
 /**
@@ -25,9 +24,6 @@ export function kafkaOrSkip(file: string): string[] | null {
 
 export const uniquePrefix = (name: string) => `test.${name}.${Date.now().toString(36)}.${randomUUID().slice(0, 6)}.`;
 
-export const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-});
 
 const client = (brokers: string[]) => new Kafka({ clientId: 'trenddrop-test-client', brokers, logLevel: logLevel.NOTHING, retry: { retries: 10, maxRetryTime: 3000 } });
 

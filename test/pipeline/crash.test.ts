@@ -2,13 +2,9 @@
 // killed with SIGKILL while the sink is still writing them, and after a restart every event is
 // counted exactly once, including a resend of the whole set.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, get, makeEvents, post, seriesSum, tempDir } from '../helpers/app.js';
+import { eventually, freePort, get, makeEvents, post, seriesSum, tempDir } from '../helpers/app.js';
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-});
 
 const dir = tempDir('crash');
 let child: ChildProcess | null = null;

@@ -9,7 +9,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics as topicNames } from '../../core/bus/topics.js';
 import { eventually, get, tempDir } from '../helpers/app.js';
-import { backlog, distributed, expectedCounts, freePort, kafkaOrSkip, metric, openProducer, productCounts, uniquePrefix, type Child } from '../helpers/kafka.js';
+import { freePort } from '../helpers/app.js';
+import { backlog, distributed, expectedCounts, kafkaOrSkip, metric, openProducer, productCounts, uniquePrefix, type Child } from '../helpers/kafka.js';
 
 const run = promisify(execFile);
 const brokers = kafkaOrSkip('test/pipeline/kafka-broker.test.ts');

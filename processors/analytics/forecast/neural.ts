@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { mean, quantile, standardDeviation } from 'simple-statistics';
 import type { FittedModel, ForecastModel, ForecastPoint } from './types.js';
+import { mulberry32 } from '../../../core/random.js';
 
 export interface NeuralOptions {
   /** Input window length (buckets); cover at least one season, better two. */
@@ -62,15 +63,9 @@ function windowsOf(y: readonly number[], lags: number, horizon: number): Window[
   return out;
 }
 
-/** Seeded Fisher–Yates (mulberry32), so training is repeatable. */
+/** Seeded Fisher–Yates, so training is repeatable. */
 function shuffled<T>(xs: T[], seed: number): T[] {
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry32(seed);
   const out = xs.slice();
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
