@@ -107,7 +107,7 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
           expect(firstChart).toBeGreaterThan(0);
           process.stderr.write(`[${vpName}] first chart ${Math.round(firstChart!)} ms after navigation\n`);
         }
-        if (route.name === 'explorer') expect(await page.locator('[data-grid] [role="row"]').count()).toBeGreaterThan(1);
+        if (route.name === 'explorer') await waitFor(async () => ((await page.locator('[data-grid] [role="row"]').count()) > 1 ? true : undefined), 15_000, 'explorer rows');
         await page.screenshot({ path: join(SHOTS, `${route.name}-${vpName}.png`), fullPage: true });
       }
       if (missingApi.size) process.stderr.write(`[${vpName}] API routes not on this server yet: ${[...missingApi].join(', ')}\n`);
