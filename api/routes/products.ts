@@ -6,6 +6,7 @@ import Type from 'typebox';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { METRICS, PLATFORMS } from '../../schemas/events.js';
 import { products } from '../../schemas/postgres/schema.js';
+import { insight, summarizeSeries, type SeriesPoint } from '../../ingest/agent/analysis.js';
 import { rows, type ApiContext, type Services } from '../context.js';
 import { bucketRange, decodeCursor, encodeCursor, isoFromCh, isoFromUnix, sendCached } from './shared.js';
 
@@ -114,16 +115,25 @@ FROM trend_scores WHERE productId = {id:String}`;
 const TOTALS_SQL = `
 SELECT sum(events) AS events, ${METRICS.map((m) => `sum(${m}) AS ${m}`).join(', ')}
 FROM engagement_1m WHERE productId = {id:String} AND bucket >= toDateTime({since:UInt32})`;
+// Hourly engagement by platform and region over two weeks: the input of the plain-language insight.
+const INSIGHT_SQL = `
+SELECT toUnixTimestamp(bucket) AS t, platform, region, ${METRICS.map((m) => `sum(${m}) AS ${m}`).join(', ')}
+FROM engagement_1h WHERE productId = {id:String} AND bucket >= toDateTime({since:UInt32})
+GROUP BY t, platform, region`;
+const INSIGHT_DAYS = 14;
 const DIM_SQL = `SELECT argMax(title, updatedAt) AS title, argMax(category, updatedAt) AS category, count() AS n FROM products WHERE productId = {id:String}`;
 
 export async function productDetail(s: Services, id: string) {
-  const since = Math.floor(s.clock.now() / 1000) - 86400;
-  const [[meta], [score], [totals], [dim]] = await Promise.all([
+  const now = s.clock.now();
+  const since = Math.floor(now / 1000) - 86400;
+  const [[meta], [score], [totals], [dim], hourly] = await Promise.all([
     s.db.select().from(products).where(eq(products.productId, id)).limit(1),
     rows<Record<string, number | string>>(s.ch, SCORE_SQL, { id }),
     rows<Record<string, number>>(s.ch, TOTALS_SQL, { id, since }),
     rows<{ title: string; category: string; n: number }>(s.ch, DIM_SQL, { id }),
+    rows<Record<string, number | string>>(s.ch, INSIGHT_SQL, { id, since: Math.floor(now / 1000) - INSIGHT_DAYS * 86400 }),
   ]);
+  const points: SeriesPoint[] = hourly.map((r) => ({ ts: Number(r.t) * 1000, platform: String(r.platform), region: String(r.region), ...Object.fromEntries(METRICS.map((m) => [m, Number(r[m])])) }));
   if (!meta && Number(dim?.n ?? 0) === 0) throw new NotFoundError('product', id);
   const num = (v: unknown) => Number(v ?? 0);
   return {
@@ -131,7 +141,8 @@ export async function productDetail(s: Services, id: string) {
     title: meta?.title ?? dim.title ?? id,
     category: meta?.category ?? dim.category ?? 'Uncategorized',
     brand: meta?.brand ?? null, price: meta?.price ?? null, currency: meta?.currency ?? null, imageUrl: meta?.imageUrl ?? null,
-    sourceUrl: meta?.sourceUrl ?? null, source: meta ? meta.source : 'events', tags: meta?.tags ?? [], insight: meta?.insight ?? null,
+    sourceUrl: meta?.sourceUrl ?? null, source: meta ? meta.source : 'events', tags: meta?.tags ?? [],
+    insight: points.length ? insight(summarizeSeries(points, { now })) : null,
     createdAt: meta?.createdAt.toISOString() ?? null, updatedAt: meta?.updatedAt.toISOString() ?? null,
     trend: Number(score?.n ?? 0) === 0 ? null : {
       score: num(score.score), label: String(score.label), velocity: num(score.velocity), acceleration: num(score.acceleration),

@@ -16,7 +16,6 @@ export const products = pgTable('products', {
   sourceUrl: text('source_url'),
   source: text('source'),
   tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
-  insight: text('insight'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 }, (t) => [index('products_category_idx').on(t.category)]);

@@ -95,12 +95,26 @@ describe('embedded pipeline', () => {
     expect(scored.trend.score).toBeGreaterThan(0);
     expect(scored.trend.score).toBeLessThanOrEqual(100);
     expect(Object.keys(scored.trend.components).sort()).toEqual(['acceleration', 'breadth', 'conversion', 'saturation', 'velocity', 'volume']);
+    expect(scored.insight).toMatch(/views/);
+  });
+
+  it('stores an event later than the allowed lateness in its own window, flags it and counts it in metrics', async () => {
+    const lateTs = Date.now() - 2.5 * 3600e3; // behind the watermark (now) by more than the default hour
+    const [late] = makeEvents('p-late', 1, lateTs);
+    expect((await post(t.url, 'events', [late])).body.accepted).toBe(1);
+    await eventually(async () => ((await seriesSum(t.url, 'p-late')) === late.views ? true : undefined));
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(Number(/^trenddrop_events_late_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    const hour = new Date(lateTs - (lateTs % 3600e3)).toISOString();
+    const series = (await get(t.url, `products/p-late/timeseries?metric=views&interval=1h&from=${new Date(lateTs - 3600e3).toISOString()}&to=${new Date().toISOString()}`)).body.points;
+    expect(series.find((p: { ts: string }) => p.ts === hour).value).toBe(late.views);
   });
 
   it('answers the overview with KPIs, timeline and categories', async () => {
-    const ov = await eventually(async () => { const r = (await get(t.url, 'overview?range=1h')).body; return r.kpis?.events24h >= 302 ? r : undefined; });
-    expect(ov.kpis.products).toBeGreaterThanOrEqual(7);
-    expect(ov.kpis.events24h).toBe(302);
+    const ov = await eventually(async () => { const r = (await get(t.url, 'overview?range=1h')).body; return r.kpis?.events24h >= 303 ? r : undefined; });
+    expect(ov.kpis.products).toBeGreaterThanOrEqual(8);
+    expect(ov.kpis.events24h).toBe(303); // the late event included: it happened within the day
+    // the last hour's timeline holds all but the late event
     expect(ov.timeline).toHaveLength(60);
     expect(ov.timeline.reduce((a: number, p: { events: number }) => a + p.events, 0)).toBe(302);
     expect(ov.categories.map((c: { category: string }) => c.category)).toEqual(expect.arrayContaining(['Home', 'Paging']));

@@ -49,6 +49,8 @@ export interface ProductDetail {
   productId: string; title: string; category: string | null; brand: string | null;
   price: number | null; currency: string | null; imageUrl: string | null; sourceUrl: string | null;
   source: string | null; tags: string[]; createdAt: string; updatedAt: string;
+  /** Plain-language summary of the product's recent numbers. */
+  insight: string | null;
   trend: {
     score: number; label: string | null; velocity: number; acceleration: number;
     components: ScoreComponents; computedAt: string;

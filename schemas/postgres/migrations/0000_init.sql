@@ -36,7 +36,6 @@ CREATE TABLE "products" (
 	"source_url" text,
 	"source" text,
 	"tags" text[] DEFAULT '{}'::text[] NOT NULL,
-	"insight" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
