@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite in one command (`npm test`): builds the dashboard for the browser
 # tests, brings up a local Kafka broker for the Kafka tests unless KAFKA_BROKERS points at one,
-# runs every vitest project, and stops the broker it started. Extra arguments go to vitest.
+# runs every vitest project (browser tests last), and stops the broker it started. Extra
+# arguments go to vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,4 +21,7 @@ fi
 stop() { [[ -n "$started" ]] && bash scripts/kafka-down.sh || true; }
 trap stop EXIT
 
-npx vitest run "$@"
+# The browser tests start a whole TrendDrop and Chromium: on two cores they run after the rest,
+# not beside the Kafka tests' brokers, or both starve.
+npx vitest run --project server --project dashboard "$@"
+npx vitest run --project browser "$@"

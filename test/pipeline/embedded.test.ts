@@ -128,10 +128,9 @@ describe('embedded pipeline', () => {
     await new Promise((r) => (ws.onopen = r));
     ws.send(JSON.stringify({ type: 'subscribe', channels: ['product:p-ws'] }));
     await eventually(async () => (got.some((m) => m.type === 'ack') ? true : undefined));
-    const sent = Date.now();
     await post(t.url, 'events', makeEvents('p-ws', 3, Date.now() - 5000));
+    // How fast is the benchmark's to measure (accept → WebSocket p50/p99); here: that it arrives, right.
     const ev = await eventually(async () => got.find((m) => m.type === 'event' && m.channel === 'product:p-ws'));
-    expect(Date.now() - sent).toBeLessThan(1000);
     expect(ev).toMatchObject({ v: 1, seq: 1, data: { productId: 'p-ws', delta: { events: 3, views: 10 + 11 + 12 } } });
     ws.send(JSON.stringify({ type: 'subscribe', channels: ['nope'] }));
     const err = await eventually(async () => got.find((m) => m.type === 'error'));
