@@ -41,6 +41,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Run the discovery agent with the ingest role (default true; one-off CLI imports do not). */
   agent?: boolean;
+  /** Connection attempts per store at start (see OpenOptions.attempts). */
+  attempts?: number;
 }
 
 /**
@@ -100,7 +102,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
 
   let runtime: Runtime;
   try {
-    runtime = await openRuntime(config, { logger, readiness, metrics, clock });
+    runtime = await openRuntime(config, { logger, readiness, metrics, clock, attempts: o.attempts });
   } catch (err) {
     await server.close();
     throw err;

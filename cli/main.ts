@@ -34,7 +34,8 @@ async function serve(selected: Role[]): Promise<void> {
     logger.warn({ roles: selected }, 'the in-process bus connects roles only inside one process; set KAFKA_BROKERS to run roles separately');
   }
   const { startApp } = await import('./app.js');
-  const app = await startApp(config, { roles: selected, logger });
+  // A server waits for its stores however long they take; `ready` and the logs say it is waiting.
+  const app = await startApp(config, { roles: selected, logger, attempts: Infinity });
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => { logger.error('shutdown took too long; exiting'); process.exit(1); }, 15_000);

@@ -45,6 +45,11 @@ export interface OpenOptions {
   metrics?: Metrics;
   /** Apply migrations (on by default; `trenddrop migrate` runs them alone). */
   migrate?: boolean;
+  /**
+   * Connection attempts per store before giving up (default 8, about half a minute). Servers
+   * pass Infinity: they wait for their dependencies, saying so in `ready` and the logs.
+   */
+  attempts?: number;
 }
 
 async function openBus(config: Config, logger: Logger, topics: Topics): Promise<Bus> {
@@ -81,7 +86,7 @@ export async function openRuntime(config: Config, o: OpenOptions): Promise<Runti
   const opened: { close(): Promise<void> }[] = [];
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     try {
-      const v = await retry(fn, { what: name, logger, attempts: 8, baseMs: 250, maxMs: 8000 });
+      const v = await retry(fn, { what: name, logger, attempts: o.attempts ?? 8, baseMs: 250, maxMs: 8000 });
       readiness.set(name, 'up');
       return v;
     } catch (err) {
