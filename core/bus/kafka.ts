@@ -211,10 +211,12 @@ export class KafkaBus implements Bus {
 
   async lag(groupId: string, topic: string): Promise<number> {
     await this.connect();
-    const [ends, committed] = await Promise.all([
-      this.admin.fetchTopicOffsets(topic),
-      this.admin.fetchOffsets({ groupId, topics: [topic] }),
-    ]);
+    // Just after a topic is created (or a leader moves) the cached metadata can point at a broker
+    // that is not the leader yet: refresh it and ask again, for errors Kafka calls retriable.
+    const [ends, committed] = await retry(async (attempt) => {
+      if (attempt > 1) await this.admin.fetchTopicMetadata({ topics: [topic] });
+      return Promise.all([this.admin.fetchTopicOffsets(topic), this.admin.fetchOffsets({ groupId, topics: [topic] })]);
+    }, { what: `kafka lag of ${topic}`, logger: this.log, attempts: 6, baseMs: 100, maxMs: 1000, retryable: (err) => (err as { retriable?: boolean }).retriable === true });
     const done = new Map<number, number>();
     for (const p of committed.find((c) => c.topic === topic)?.partitions ?? []) done.set(p.partition, Number(p.offset));
     let lag = 0;
