@@ -75,7 +75,9 @@ describe('embedded pipeline', () => {
 
   it('lists products with scores, filters and cursor pagination', async () => {
     await post(t.url, 'products', [1, 2, 3, 4, 5].map((i) => ({ productId: `p-page-${i}`, title: `Page Product ${i}`, category: 'Paging' })));
-    const all = await eventually(async () => { const r = await get(t.url, 'products?category=Paging&sort=title&limit=2'); return r.body.items?.length === 2 ? r.body : undefined; });
+    // The five arrive through the bus in more than one batch: page once all are stored.
+    await eventually(async () => ((await get(t.url, 'products?category=Paging&limit=10')).body.items?.length === 5 ? true : undefined));
+    const all = (await get(t.url, 'products?category=Paging&sort=title&limit=2')).body;
     expect(all.items.map((p: { productId: string }) => p.productId)).toEqual(['p-page-1', 'p-page-2']);
     const page2 = (await get(t.url, `products?category=Paging&sort=title&limit=2&cursor=${all.nextCursor}`)).body;
     expect(page2.items.map((p: { productId: string }) => p.productId)).toEqual(['p-page-3', 'p-page-4']);
