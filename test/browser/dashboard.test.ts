@@ -56,7 +56,7 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'trenddrop-browser-'));
     base = `http://127.0.0.1:${port}`;
     app = spawn(process.execPath, [join(ROOT, 'bin/trenddrop.mjs'), 'start'], {
-      cwd: ROOT, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', TRENDDROP_DATA_DIR: dataDir }, stdio: ['ignore', 'ignore', 'pipe'],
+      cwd: ROOT, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', TRENDDROP_DATA_DIR: dataDir, KAFKA_BROKERS: '' }, stdio: ['ignore', 'ignore', 'pipe'],
     });
     await waitFor(async () => ((await fetch(`${base}/api/v1/health`)).ok ? true : undefined), 90_000, '/api/v1/health');
     // Wait until the simulator has produced scored products, so every view has data to show.

@@ -11,7 +11,7 @@ let child: ChildProcess | null = null;
 
 async function start(port: number): Promise<string> {
   child = spawn(process.execPath, ['bin/trenddrop.mjs', 'start'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', TRENDDROP_DATA_DIR: dir, TRENDDROP_SIMULATOR: 'off', LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', TRENDDROP_DATA_DIR: dir, TRENDDROP_SIMULATOR: 'off', LOG_LEVEL: 'warn', KAFKA_BROKERS: '' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
