@@ -144,8 +144,10 @@ export class Forecaster {
         .catch((err) => this.log.error({ err }, 'forecast round failed'))
         .finally(() => { if (!this.stopped) this.timer = setTimeout(tick, this.d.intervalMs ?? 600_000); });
     };
-    // The first round waits a little, so that a starting process catches up on the bus first.
-    this.timer = setTimeout(tick, 5_000);
+    // The first round waits a minute: a starting process catches up on the bus first, and on a
+    // first start the simulated history is written and scored before models train on it (training
+    // and a hundred forecasts would otherwise compete with the dashboard's first queries).
+    this.timer = setTimeout(tick, 60_000);
   }
 
   async stop(): Promise<void> {
