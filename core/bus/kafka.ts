@@ -94,6 +94,9 @@ function logCreator(logger: Logger) {
   };
 }
 
+/** Kafka marks its transient errors (leader moves, metadata not yet propagated) as retriable. */
+const isRetriable = (err: unknown) => (err as { retriable?: boolean }).retriable === true;
+
 export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
   private readonly kafka: Kafka;
@@ -160,30 +163,34 @@ export class KafkaBus implements Bus {
     const missing = [...new Set(topics)].filter((t) => !this.ensured.has(t));
     if (missing.length === 0) return;
     await this.connect();
-    const existing = new Set(await this.admin.listTopics());
-    const toCreate = missing.filter((t) => !existing.has(t));
-    if (toCreate.length > 0) {
-      try {
-        await this.admin.createTopics({
-          waitForLeaders: true,
-          topics: toCreate.map((topic) => ({ topic, numPartitions: this.o.partitions, replicationFactor: this.o.replicationFactor ?? -1 })),
-        });
-        this.log.info({ topics: toCreate, partitions: this.o.partitions }, 'created topics');
-      } catch (err) {
-        // Another process may have created them between listTopics and createTopics.
-        if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS' && !/already exists/i.test(String((err as Error).message))) throw err;
-      }
-    }
-    const present = missing.filter((t) => existing.has(t));
-    if (present.length > 0) {
-      const { topics: meta } = await this.admin.fetchTopicMetadata({ topics: present });
-      for (const t of meta) {
-        // Growing partitions would move keys to new partitions and break per-key order; say so.
-        if (t.partitions.length !== this.o.partitions) {
-          this.log.warn({ topic: t.name, has: t.partitions.length, configured: this.o.partitions }, 'topic exists with a different partition count; keeping it');
+    // A broker that has just started (or is busy) can answer the leader wait of a new topic with
+    // a retriable error such as UNKNOWN_TOPIC_OR_PARTITION: look again rather than fail start-up.
+    await retry(async () => {
+      const existing = new Set(await this.admin.listTopics());
+      const toCreate = missing.filter((t) => !existing.has(t));
+      if (toCreate.length > 0) {
+        try {
+          await this.admin.createTopics({
+            waitForLeaders: true,
+            topics: toCreate.map((topic) => ({ topic, numPartitions: this.o.partitions, replicationFactor: this.o.replicationFactor ?? -1 })),
+          });
+          this.log.info({ topics: toCreate, partitions: this.o.partitions }, 'created topics');
+        } catch (err) {
+          // Another process may have created them between listTopics and createTopics.
+          if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS' && !/already exists/i.test(String((err as Error).message))) throw err;
         }
       }
-    }
+      const present = missing.filter((t) => existing.has(t));
+      if (present.length > 0) {
+        const { topics: meta } = await this.admin.fetchTopicMetadata({ topics: present });
+        for (const t of meta) {
+          // Growing partitions would move keys to new partitions and break per-key order; say so.
+          if (t.partitions.length !== this.o.partitions) {
+            this.log.warn({ topic: t.name, has: t.partitions.length, configured: this.o.partitions }, 'topic exists with a different partition count; keeping it');
+          }
+        }
+      }
+    }, { what: 'kafka topics', logger: this.log, attempts: 6, baseMs: 200, maxMs: 2000, retryable: isRetriable });
     for (const t of missing) this.ensured.add(t);
   }
 
@@ -216,7 +223,7 @@ export class KafkaBus implements Bus {
     const [ends, committed] = await retry(async (attempt) => {
       if (attempt > 1) await this.admin.fetchTopicMetadata({ topics: [topic] });
       return Promise.all([this.admin.fetchTopicOffsets(topic), this.admin.fetchOffsets({ groupId, topics: [topic] })]);
-    }, { what: `kafka lag of ${topic}`, logger: this.log, attempts: 6, baseMs: 100, maxMs: 1000, retryable: (err) => (err as { retriable?: boolean }).retriable === true });
+    }, { what: `kafka lag of ${topic}`, logger: this.log, attempts: 6, baseMs: 100, maxMs: 1000, retryable: isRetriable });
     const done = new Map<number, number>();
     for (const p of committed.find((c) => c.topic === topic)?.partitions ?? []) done.set(p.partition, Number(p.offset));
     let lag = 0;
