@@ -47,11 +47,11 @@ export interface StartOptions {
 
 /**
  * Simulated history written on a first start, so charts and scores have a past from the first
- * minute: nine days, of which the last two are scored hour by hour (a score needs a week of
- * data; breakout detection needs a baseline of past velocities).
+ * minute: eight days, of which the last is scored hour by hour (a score needs a week of data;
+ * breakout detection needs a baseline of past momentum, at least 12 hourly samples).
  */
-const FIRST_START_HISTORY_MS = 9 * 86_400_000;
-const FIRST_START_SCORED_MS = 2 * 86_400_000;
+const FIRST_START_HISTORY_MS = 8 * 86_400_000;
+const FIRST_START_SCORED_MS = 86_400_000;
 const FIRST_START_STEP_MS = 15 * 60_000;
 
 /** The discovery agent over the configured sources; what it finds goes onto the bus. */
@@ -145,7 +145,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
         .then(async () => {
           if (!processors || stopBackfill.signal.aborted) return;
           await drain();
-          await processors.scorer.replay(liveFrom - FIRST_START_SCORED_MS, liveFrom, { signal: stopBackfill.signal });
+          await processors.scorer.replay(liveFrom - FIRST_START_SCORED_MS, liveFrom, { signal: stopBackfill.signal, pauseMs: 250 });
         })
         .catch((err) => logger.error({ err }, 'first-start backfill failed'))
         .finally(() => processors?.scorer.releaseBreakouts());

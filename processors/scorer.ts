@@ -9,6 +9,7 @@ import type { ScoreWeights } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { ScoresUpdate } from '../schemas/updates.js';
+import { sleep } from '../core/retry.js';
 import { computeTrend, engagementOf, TREND_SCALES, type Bucket, type TrendResult } from './analytics/trend.js';
 import { DEFAULT_BREAKOUT, type BreakoutConfig } from './analytics/breakout.js';
 import { METRICS } from '../schemas/events.js';
@@ -145,13 +146,14 @@ export class Scorer {
    * been running then: after a history backfill this yields score history, breakout baselines
    * and the breakouts that history holds. Later live scores supersede these (newer computedAt).
    */
-  async replay(fromMs: number, toMs: number, o: { stepMs?: number; signal?: AbortSignal } = {}): Promise<number> {
+  async replay(fromMs: number, toMs: number, o: { stepMs?: number; signal?: AbortSignal; pauseMs?: number } = {}): Promise<number> {
     const stepMs = o.stepMs ?? 3_600_000;
     const rs = await this.d.ch.query({ query: ACTIVE_SQL, query_params: { start: Math.floor((fromMs - SCORE_WINDOW_BUCKETS * SCORE_BUCKET_MS) / 1000) }, format: 'JSONEachRow' });
     const ids = (await rs.json<{ productId: string }>()).map((r) => r.productId);
     let rounds = 0;
     for (let t = fromMs; t < toMs && !o.signal?.aborted; t += stepMs, rounds++) {
       for (let i = 0; i < ids.length; i += CHUNK) await this.scoreChunk(ids.slice(i, i + CHUNK), t);
+      if (o.pauseMs) await sleep(o.pauseMs); // background work: leave room for live queries between rounds
     }
     this.log.info({ rounds, products: ids.length }, 'scored the backfilled history');
     return rounds;
