@@ -210,10 +210,20 @@ export class KafkaBus implements Bus {
     if (this.closed) throw new StoreError('kafka', 'subscribe on a closed bus');
     await this.connect();
     await this.ensureTopics(options.topics);
-    const sub = new KafkaSubscription(this.kafka, options, this.o, this.log, () => this.subs.delete(sub));
-    this.subs.add(sub);
-    await sub.start();
-    return sub;
+    // A broker that has just started may have no group coordinator yet; the consumer then gives
+    // up ("Failed to find group coordinator") before it is ready. Start a fresh member instead.
+    return retry(async () => {
+      const sub = new KafkaSubscription(this.kafka, options, this.o, this.log, () => this.subs.delete(sub));
+      this.subs.add(sub);
+      try {
+        await sub.start();
+        await sub.ready;
+        return sub;
+      } catch (err) {
+        await sub.close().catch(() => undefined);
+        throw err;
+      }
+    }, { what: `kafka subscription ${options.groupId}`, logger: this.log, attempts: this.o.connectAttempts ?? 10, baseMs: 500, maxMs: 5000, retryable: () => !this.closed });
   }
 
   async lag(groupId: string, topic: string): Promise<number> {
