@@ -56,6 +56,7 @@ const FIRST_START_STEP_MS = 15 * 60_000;
 
 /** The discovery agent over the configured sources; what it finds goes onto the bus. */
 async function startAgent(config: Config, runtime: Runtime, ingestor: Ingestor, logger: Logger, clock: Clock): Promise<DiscoveryAgent> {
+  let sim: MarketSimulator | undefined; // built on the first run of a configured simulator source
   const agentConfig = await loadAgentConfig(agentConfigPath(config.dataDir, config.agentConfigFile ?? undefined));
   const agent = createAgent(agentConfig, {
     sink: { products: (p) => ingestor.publishProducts(p), events: (e) => ingestor.publishEvents(e), videos: (v) => ingestor.publishVideos(v) },
@@ -64,7 +65,7 @@ async function startAgent(config: Config, runtime: Runtime, ingestor: Ingestor, 
     logger, clock,
     // A `simulator` source in the config runs one simulated second per scheduled run.
     simulator: (now) => {
-      const sim = new MarketSimulator({ seed: config.simulatorSeed, ratePerSec: config.simulatorRate });
+      sim ??= new MarketSimulator({ seed: config.simulatorSeed, ratePerSec: config.simulatorRate });
       return { products: sim.catalogue(), videos: sim.videos(), events: sim.tick(Math.floor(now / 1000) * 1000) };
     },
   });

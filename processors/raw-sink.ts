@@ -147,6 +147,7 @@ export class RawSink {
     const lateBefore = this.watermark - this.d.allowedLatenessMs;
     let late = 0, maxTs = this.watermark, lastEvent = 0;
     const products: EngagementUpdate['products'] = {};
+    const latestOf = new Map<string, number>(); // per product; formatted once below, not per event
     const newProducts: string[] = [];
     for (const e of events) {
       if (e.tsMs < lateBefore) late++;
@@ -154,13 +155,14 @@ export class RawSink {
       if (e.tsMs > lastEvent) lastEvent = e.tsMs;
       let p = products[e.productId];
       if (!p) {
-        p = products[e.productId] = { delta: emptyTotals(), bucketTs: minuteOf(e.tsMs) };
+        p = products[e.productId] = { delta: emptyTotals(), bucketTs: '' };
         if (!this.knownProducts.has(e.productId)) newProducts.push(e.productId);
       }
       for (const m of METRICS) p.delta[m] += e[m];
       p.delta.events++;
-      if (minuteOf(e.tsMs) > p.bucketTs) p.bucketTs = minuteOf(e.tsMs);
+      if (e.tsMs > (latestOf.get(e.productId) ?? -Infinity)) latestOf.set(e.productId, e.tsMs);
     }
+    for (const [id, ms] of latestOf) products[id].bucketTs = minuteOf(ms);
     if (newProducts.length) {
       // A product seen in events before its metadata gets a placeholder row (epoch version),
       // which any real product message replaces, so it is listed and counted from the start.
