@@ -99,7 +99,7 @@ L4J
     CID="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
     say "formatting KRaft storage in .kafka/$PORT (cluster $CID)"
     java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$DIR/log4j2.properties" \
-      -cp "$CP" kafka.tools.StorageTool format -t "$CID" -c "$DIR/server.properties" >"$DIR/format.log" 2>&1 \
+      -cp "$CP" kafka.tools.StorageTool format --cluster-id="$CID" -c "$DIR/server.properties" >"$DIR/format.log" 2>&1 \
       || { cat "$DIR/format.log" >&2; exit 1; }
   fi
 
