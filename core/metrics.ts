@@ -11,6 +11,7 @@ export function createMetrics() {
     rejected: new Counter({ name: 'trenddrop_ingest_rejected_total', help: 'Items rejected by ingest validation', labelNames: ['kind'], registers: r }),
     stored: new Counter({ name: 'trenddrop_events_stored_total', help: 'Engagement events inserted into ClickHouse', registers: r }),
     duplicates: new Counter({ name: 'trenddrop_events_duplicate_total', help: 'Engagement events dropped as already counted', registers: r }),
+    rollupRepairs: new Counter({ name: 'trenddrop_rollup_repaired_rows_total', help: 'Rollup rows written to make up for a view write a crash interrupted', labelNames: ['table'], registers: r }),
     late: new Counter({ name: 'trenddrop_events_late_total', help: 'Events behind the watermark by more than the allowed lateness (stored and flagged late)', registers: r }),
     deadLettered: new Counter({ name: 'trenddrop_dead_letter_total', help: 'Messages sent to the dead-letter topic', labelNames: ['topic'], registers: r }),
     flushSeconds: new Histogram({ name: 'trenddrop_sink_flush_seconds', help: 'Time to write one sink batch', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: r }),

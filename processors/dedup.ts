@@ -79,13 +79,15 @@ export class EventDedup {
   }
 
   /**
-   * Returns the items whose eventId is neither stored nor earlier in the same batch, and
-   * remembers them. Call only for batches that are then inserted (or the caller retries the
-   * whole batch: remembering an id twice is harmless, since a "maybe" is always checked).
+   * Splits items into `fresh` (eventId neither stored nor earlier in the same batch), which it
+   * remembers, and `stored` (already in ClickHouse). Call only for batches whose fresh items are
+   * then inserted (or the caller retries the whole batch: remembering an id twice is harmless,
+   * since a "maybe" is always checked).
    */
-  async filterNew<T extends { eventId: string; productId: string }>(items: T[]): Promise<T[]> {
+  async filterNew<T extends { eventId: string; productId: string }>(items: T[]): Promise<{ fresh: T[]; stored: T[] }> {
     const maybe: T[] = [];
     const fresh: T[] = [];
+    const stored: T[] = [];
     const inBatch = new Set<string>();
     for (const it of items) {
       if (inBatch.has(it.eventId)) continue;
@@ -99,10 +101,10 @@ export class EventDedup {
         query_params: { pids: [...new Set(maybe.map((m) => m.productId))], ids: maybe.map((m) => m.eventId) },
         format: 'JSONEachRow',
       });
-      const stored = new Set((await rs.json<{ eventId: string }>()).map((r) => r.eventId));
-      for (const it of maybe) if (!stored.has(it.eventId)) fresh.push(it);
+      const ids = new Set((await rs.json<{ eventId: string }>()).map((r) => r.eventId));
+      for (const it of maybe) (ids.has(it.eventId) ? stored : fresh).push(it);
     }
     for (const it of fresh) this.bloom.add(it.eventId);
-    return fresh;
+    return { fresh, stored };
   }
 }

@@ -7,6 +7,7 @@ import { EventDedup } from './dedup.js';
 import { Forecaster } from './forecaster.js';
 import { MetadataProcessor } from './metadata.js';
 import { RawSink } from './raw-sink.js';
+import { RollupRepair } from './rollup-repair.js';
 import { MOMENTUM_BREAKOUT, Scorer } from './scorer.js';
 
 export interface Processors { sink: RawSink; metadata: MetadataProcessor; scorer: Scorer; breakouts: Breakouts; forecaster: Forecaster; stop(): Promise<void> }
@@ -19,7 +20,8 @@ export async function startProcessors(rt: Runtime): Promise<Processors> {
   const breakouts = new Breakouts({ ...common, ch, db: rt.postgres.db, config: MOMENTUM_BREAKOUT });
   await breakouts.start();
   const scorer = new Scorer({ ...common, ch, weights: rt.config.scoreWeights, intervalMs: rt.config.scoreIntervalMs, onScored: (r, now) => breakouts.observe(r, now) });
-  const sink = new RawSink({ ...common, ch, dedup, allowedLatenessMs: rt.config.allowedLatenessMs, onWritten: (ids) => scorer.touch(ids) });
+  const repair = new RollupRepair({ ch, logger: rt.logger, metrics: rt.metrics });
+  const sink = new RawSink({ ...common, ch, dedup, repair, allowedLatenessMs: rt.config.allowedLatenessMs, onWritten: (ids) => scorer.touch(ids) });
   const metadata = new MetadataProcessor({ ...common, ch, db: rt.postgres.db });
   const forecaster = new Forecaster({ ch, clock: rt.clock, logger: rt.logger, neural: true });
   await metadata.start();

@@ -1,7 +1,8 @@
 // Raw sink: engagement events from the bus into ClickHouse, batched, deduplicated by eventId,
 // each row flagged late or not against the event-time watermark. Materialized views turn the
 // same insert into the 1-minute, 1-hour and 1-day rollups. A bus batch is acknowledged only
-// after its rows are written, so a crash replays it and the dedup makes the replay harmless.
+// after its rows are written, so a crash replays it: the dedup drops what was stored, and the
+// rollup repair makes up for view writes the crash cut short.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Bus, BusMessage, Subscription } from '../core/bus/types.js';
 import type { Topics } from '../core/bus/topics.js';
@@ -15,12 +16,14 @@ import { normalizeEvent, validateEvent, type FieldError } from '../schemas/valid
 import { deadLetter, parseValue } from './dead-letter.js';
 import type { EventDedup } from './dedup.js';
 import { encodeEvents, insertEvents } from './event-rows.js';
+import type { RollupRepair } from './rollup-repair.js';
 
 export interface RawSinkDeps {
   bus: Bus;
   topics: Topics;
   ch: ClickHouseClient;
   dedup: EventDedup;
+  repair: RollupRepair;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
@@ -129,7 +132,11 @@ export class RawSink {
     const endTimer = this.d.metrics.flushSeconds.startTimer();
     try {
       const all = batch.length === 1 ? batch[0].events : batch.flatMap((p) => p.events);
-      const fresh = await this.d.dedup.filterNew(all);
+      const { fresh, stored } = await this.d.dedup.filterNew(all);
+      if (stored.length) {
+        const repaired = await this.d.repair.repair(stored);
+        if (repaired.products.size) this.d.onWritten?.(repaired.products);
+      }
       this.d.metrics.duplicates.inc(all.length - fresh.length);
       if (fresh.length) await this.write(fresh, Math.min(...batch.map((p) => p.acceptedAt)));
       this.d.metrics.flushRows.observe(fresh.length);

@@ -58,10 +58,16 @@ export function makeEvents(productId: string, n: number, startMs: number, stepMs
   }));
 }
 
-/** Sum of a product's metric over its 1-minute timeseries around now. */
-export async function seriesSum(url: string, productId: string, metric = 'views'): Promise<number> {
+/** Sum of a product's metric over its timeseries at one rollup level, from three hours back (floored to the interval) to now. */
+export async function seriesSum(url: string, productId: string, metric = 'views', interval: '1m' | '1h' | '1d' = '1m'): Promise<number> {
   const from = new Date(Date.now() - 3 * 3600e3).toISOString(), to = new Date(Date.now() + 3600e3).toISOString();
-  const r = await get(url, `products/${encodeURIComponent(productId)}/timeseries?metric=${metric}&interval=1m&from=${from}&to=${to}`);
+  const r = await get(url, `products/${encodeURIComponent(productId)}/timeseries?metric=${metric}&interval=${interval}&from=${from}&to=${to}`);
   if (r.status !== 200) throw new Error(`timeseries ${r.status} ${JSON.stringify(r.body)}`);
   return (r.body.points as { value: number }[]).reduce((a, p) => a + p.value, 0);
+}
+
+/** A product's views at each rollup level; they agree when no view write was lost. */
+export async function levelSums(url: string, productId: string): Promise<{ '1m': number; '1h': number; '1d': number }> {
+  const [m, h, d] = await Promise.all((['1m', '1h', '1d'] as const).map((iv) => seriesSum(url, productId, 'views', iv)));
+  return { '1m': m, '1h': h, '1d': d };
 }

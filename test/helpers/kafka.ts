@@ -162,21 +162,35 @@ export async function metric(url: string, name: string): Promise<number> {
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
-export type Counts = Map<string, { events: number; views: number }>;
+/** Per product: events, and views at each rollup level (a lost view write shows in one level only). */
+export type Counts = Map<string, { events: number; views: number; viewsHourly: number; viewsDaily: number }>;
 
 /** Events and views per product, as a process's API reads them from its own ClickHouse. */
 export async function productCounts(url: string, ids: string[]): Promise<Counts> {
-  const rows = await Promise.all(ids.map(async (id) => [id, { events: await seriesSum(url, id, 'events'), views: await seriesSum(url, id) }] as const));
+  const rows = await Promise.all(ids.map(async (id) => {
+    const [events, views, viewsHourly, viewsDaily] = await Promise.all([seriesSum(url, id, 'events'), seriesSum(url, id), seriesSum(url, id, 'views', '1h'), seriesSum(url, id, 'views', '1d')]);
+    return [id, { events, views, viewsHourly, viewsDaily }] as const;
+  }));
   return new Map(rows);
+}
+
+/** Whether every count has reached what is expected (so a wait can stop and compare exactly). */
+export function reached(got: Counts, expected: Counts): boolean {
+  return [...expected].every(([id, want]) => {
+    const have = got.get(id);
+    return !!have && (Object.keys(want) as (keyof typeof want)[]).every((k) => have[k] >= want[k]);
+  });
 }
 
 /** What a set of events should count to, per product. */
 export function expectedCounts(events: { productId: string; views: number }[]): Counts {
   const m: Counts = new Map();
   for (const e of events) {
-    const c = m.get(e.productId) ?? { events: 0, views: 0 };
+    const c = m.get(e.productId) ?? { events: 0, views: 0, viewsHourly: 0, viewsDaily: 0 };
     c.events++;
     c.views += e.views;
+    c.viewsHourly += e.views;
+    c.viewsDaily += e.views;
     m.set(e.productId, c);
   }
   return m;
@@ -190,7 +204,12 @@ export function backlog(tag: string, products: number, per: number) {
 
 export function sumCounts(...all: Counts[]): Counts {
   const out: Counts = new Map();
-  for (const c of all) for (const [id, v] of c) { const o = out.get(id) ?? { events: 0, views: 0 }; out.set(id, { events: o.events + v.events, views: o.views + v.views }); }
+  for (const c of all) {
+    for (const [id, v] of c) {
+      const o = out.get(id) ?? { events: 0, views: 0, viewsHourly: 0, viewsDaily: 0 };
+      out.set(id, { events: o.events + v.events, views: o.views + v.views, viewsHourly: o.viewsHourly + v.viewsHourly, viewsDaily: o.viewsDaily + v.viewsDaily });
+    }
+  }
   return out;
 }
 

@@ -1,0 +1,117 @@
+// The rollups are materialized views, and ClickHouse commits a view's part after the raw part
+// it comes from, not with it: a crash between the two leaves a rollup short of the stored
+// events. Those events come back as redeliveries that the dedup finds already stored, so for
+// their buckets the rollups are compared with the raw rows and the shortfall is written.
+// Levels go finest first and each is read after the one before is repaired, because a delta
+// written into the 1-minute rollup cascades into the hourly and daily ones.
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
+
+interface Level {
+  table: string;
+  /** ClickHouse function that maps an event's ts to the level's bucket, as its view does. */
+  bucket: 'toStartOfMinute' | 'toStartOfHour' | 'toStartOfDay';
+  dims: string[];
+  sums: string[];
+  /** Rows of `events` the view reads. */
+  where: string;
+}
+
+const ENGAGEMENT = ['views', 'likes', 'shares', 'comments', 'orders', 'revenue', 'searches'];
+
+/** Every view fed by `events`, directly or through a coarser cascade (migrations 0001, 0004). */
+export const ROLLUP_LEVELS: Level[] = [
+  { table: 'engagement_1m', bucket: 'toStartOfMinute', dims: ['region', 'platform'], sums: ENGAGEMENT, where: '1' },
+  { table: 'engagement_1h', bucket: 'toStartOfHour', dims: ['region', 'platform'], sums: ENGAGEMENT, where: '1' },
+  { table: 'engagement_1d', bucket: 'toStartOfDay', dims: ['region', 'platform'], sums: ENGAGEMENT, where: '1' },
+  { table: 'video_engagement_1h', bucket: 'toStartOfHour', dims: ['videoId', 'platform'], sums: ENGAGEMENT.filter((m) => m !== 'searches'), where: "videoId != ''" },
+];
+
+type Row = Record<string, string | number>;
+
+/** Float sums (revenue) add up in a different order in the raw table and in a rollup. */
+const differs = (a: number, b: number) => Math.abs(a - b) > 1e-6 * Math.max(1, Math.abs(a));
+
+export interface RepairResult { rows: number; products: Set<string> }
+
+export class RollupRepair {
+  private readonly log: Logger;
+
+  constructor(private readonly d: { ch: ClickHouseClient; logger: Logger; metrics: Metrics }) {
+    this.log = d.logger.child({ component: 'rollup-repair' });
+  }
+
+  /** Brings every rollup bucket that holds one of these stored events level with the raw rows. */
+  async repair(stored: { productId: string; tsMs: number }[]): Promise<RepairResult> {
+    const result: RepairResult = { rows: 0, products: new Set() };
+    if (stored.length === 0) return result;
+    let from = Infinity, to = -Infinity;
+    for (const e of stored) { if (e.tsMs < from) from = e.tsMs; if (e.tsMs > to) to = e.tsMs; }
+    const pids = [...new Set(stored.map((e) => e.productId))];
+    for (const level of ROLLUP_LEVELS) {
+      const keys = [...new Set(stored.map((e) => `${e.productId}|${Math.floor(bucketStart(level.bucket, e.tsMs) / 1000)}`))];
+      const [raw, rolled] = await Promise.all([this.rawSums(level, pids, keys, from, to), this.rollupSums(level, pids, keys, from, to)]);
+      const deltas: Row[] = [];
+      for (const [k, r] of raw) {
+        const have = rolled.get(k);
+        const delta: Row = { productId: r.productId, bucket: toDateTime(Number(r.b)) };
+        for (const dim of level.dims) delta[dim] = r[dim];
+        let short = false, over = false;
+        for (const m of ['events', ...level.sums]) {
+          const want = Number(r[m]), got = Number(have?.[m] ?? 0);
+          delta[m] = want - got;
+          if (differs(want, got)) (want > got ? (short = true) : (over = true));
+        }
+        // A view part never lands before its raw part, so a rollup above the raw rows means
+        // something else wrote to it; a delta cannot take rows away from a SummingMergeTree.
+        if (over) this.log.error({ table: level.table, key: k, raw: r, rollup: have }, 'rollup holds more than the stored events');
+        else if (short) { deltas.push(delta); result.products.add(String(r.productId)); }
+      }
+      if (deltas.length) {
+        await this.d.ch.insert({ table: level.table, format: 'JSONEachRow', values: deltas });
+        this.log.warn({ table: level.table, buckets: deltas.length }, 'rollup was short of stored events (an interrupted write); repaired');
+        this.d.metrics.rollupRepairs.inc({ table: level.table }, deltas.length);
+        result.rows += deltas.length;
+      }
+    }
+    return result;
+  }
+
+  private async rawSums(l: Level, pids: string[], keys: string[], from: number, to: number): Promise<Map<string, Row>> {
+    const query = `
+      SELECT productId, toUnixTimestamp(${l.bucket}(ts)) AS b, ${l.dims.join(', ')}, count() AS events,
+        ${l.sums.map((m) => `sum(${m}) AS ${m}`).join(', ')}
+      FROM events
+      WHERE productId IN {pids:Array(String)} AND ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({to:Int64})
+        AND ${l.where} AND concat(productId, '|', toString(b)) IN {keys:Array(String)}
+      GROUP BY productId, b, ${l.dims.join(', ')}`;
+    return this.sums(l, query, pids, keys, bucketStart(l.bucket, from), to);
+  }
+
+  private async rollupSums(l: Level, pids: string[], keys: string[], from: number, to: number): Promise<Map<string, Row>> {
+    const query = `
+      SELECT productId, toUnixTimestamp(bucket) AS b, ${l.dims.join(', ')}, sum(events) AS events,
+        ${l.sums.map((m) => `sum(${m}) AS ${m}`).join(', ')}
+      FROM ${l.table}
+      WHERE productId IN {pids:Array(String)} AND bucket >= toDateTime({from:Int64} / 1000) AND bucket <= toDateTime({to:Int64} / 1000)
+        AND concat(productId, '|', toString(b)) IN {keys:Array(String)}
+      GROUP BY productId, b, ${l.dims.join(', ')}`;
+    return this.sums(l, query, pids, keys, bucketStart(l.bucket, from), to);
+  }
+
+  private async sums(l: Level, query: string, pids: string[], keys: string[], from: number, to: number): Promise<Map<string, Row>> {
+    const rs = await this.d.ch.query({ query, format: 'JSONEachRow', query_params: { pids, keys, from, to } });
+    const out = new Map<string, Row>();
+    for (const r of await rs.json<Row>()) out.set([r.productId, r.b, ...l.dims.map((d) => r[d])].join('|'), r);
+    return out;
+  }
+}
+
+/** Start of the bucket holding ms, in UTC as the views compute it. */
+function bucketStart(fn: Level['bucket'], ms: number): number {
+  const size = fn === 'toStartOfMinute' ? 60_000 : fn === 'toStartOfHour' ? 3_600_000 : 86_400_000;
+  return ms - (((ms % size) + size) % size);
+}
+
+const toDateTime = (sec: number) => new Date(sec * 1000).toISOString().slice(0, 19).replace('T', ' ');
