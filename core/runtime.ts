@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { watchReadiness } from './readiness-watch.js';
 import { retry } from './retry.js';
 import { openClickHouse, type ClickHouseStore } from './stores/clickhouse.js';
 import { openPostgres, type PostgresStore } from './stores/postgres.js';
@@ -50,6 +51,8 @@ export interface OpenOptions {
    * pass Infinity: they wait for their dependencies, saying so in `ready` and the logs.
    */
   attempts?: number;
+  /** How often the dependencies are probed for `ready` once open (default 5 s). */
+  probeMs?: number;
 }
 
 async function openBus(config: Config, logger: Logger, topics: Topics): Promise<Bus> {
@@ -74,6 +77,7 @@ function prefixGroups(bus: Bus, prefix: string): Bus {
     publish: (t, m) => bus.publish(t, m),
     subscribe: (o) => bus.subscribe({ ...o, groupId: `${prefix}${o.groupId}` }),
     lag: (groupId, topic) => bus.lag(`${prefix}${groupId}`, topic),
+    ping: () => bus.ping(),
     close: () => bus.close(),
   };
 }
@@ -120,9 +124,14 @@ export async function openRuntime(config: Config, o: OpenOptions): Promise<Runti
     return b;
   });
   logger.info({ bus: bus.kind, clickhouse: clickhouse.kind, postgres: postgres.kind, dataDir: config.dataDir }, 'stores ready');
+  const watch = watchReadiness({
+    readiness, logger, intervalMs: o.probeMs,
+    probes: { bus: () => bus.ping(), clickhouse: () => clickhouse.client.query({ query: 'SELECT 1' }).then((r) => r.text()), postgres: () => postgres.ping() },
+  });
   return {
     config, logger, clock: o.clock ?? systemClock, metrics: o.metrics ?? createMetrics(), topics, bus, clickhouse, postgres, readiness,
     async close() {
+      await watch.stop();
       await bus.close();
       await clickhouse.client.close();
       await postgres.close();

@@ -226,6 +226,11 @@ export class KafkaBus implements Bus {
     }, { what: `kafka subscription ${options.groupId}`, logger: this.log, attempts: this.o.connectAttempts ?? 10, baseMs: 500, maxMs: 5000, retryable: () => !this.closed });
   }
 
+  async ping(): Promise<void> {
+    await this.connect();
+    await this.admin.describeCluster();
+  }
+
   async lag(groupId: string, topic: string): Promise<number> {
     await this.connect();
     // Just after a topic is created (or a leader moves) the cached metadata can point at a broker

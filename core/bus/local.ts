@@ -6,6 +6,7 @@
 import { appendFileSync, closeSync, fdatasync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
+import { StoreError } from '../errors.js';
 import { sleep } from '../retry.js';
 import type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription, BatchHandler } from './types.js';
 
@@ -332,6 +333,11 @@ export class LocalBus implements Bus {
     const f = join(this.o.dir, 'offsets.json');
     writeFileSync(f + '.tmp', JSON.stringify(this.savedOffsets));
     renameSync(f + '.tmp', f);
+  }
+
+  /** In-process: up for as long as it is open. */
+  async ping(): Promise<void> {
+    if (this.closed) throw new StoreError('bus', 'bus is closed');
   }
 
   async lag(groupId: string, topic: string): Promise<number> {

@@ -54,5 +54,7 @@ export interface Bus {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Messages published but not yet committed by the group, summed over partitions. */
   lag(groupId: string, topic: string): Promise<number>;
+  /** Resolves when the bus can serve right now (Kafka: a broker answers), for readiness probes. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

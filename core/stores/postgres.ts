@@ -8,7 +8,14 @@ import * as schema from '../../schemas/postgres/schema.js';
 import type { Config } from '../config.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
-export interface PostgresStore { db: Db; kind: 'pglite' | 'server'; close(): Promise<void>; migrate(): Promise<void> }
+export interface PostgresStore {
+  db: Db;
+  kind: 'pglite' | 'server';
+  close(): Promise<void>;
+  migrate(): Promise<void>;
+  /** Resolves when the database answers a query right now, for readiness probes. */
+  ping(): Promise<void>;
+}
 
 const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), '../../schemas/postgres/migrations');
 
@@ -20,7 +27,7 @@ export async function openPostgres(config: Pick<Config, 'databaseUrl' | 'dataDir
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
     await pool.query('SELECT 1'); // fail here, inside the caller's retry, when the server is not up
     const db = drizzle(pool, { schema });
-    return { kind: 'server', db: db as unknown as Db, close: () => pool.end(), migrate: () => migrate(db, { migrationsFolder }) };
+    return { kind: 'server', db: db as unknown as Db, close: () => pool.end(), migrate: () => migrate(db, { migrationsFolder }), ping: async () => { await pool.query('SELECT 1'); } };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
@@ -29,5 +36,5 @@ export async function openPostgres(config: Pick<Config, 'databaseUrl' | 'dataDir
   mkdirSync(dir, { recursive: true });
   const client = await PGlite.create(dir);
   const db = drizzle(client, { schema });
-  return { kind: 'pglite', db: db as unknown as Db, close: () => client.close(), migrate: () => migrate(db, { migrationsFolder }) };
+  return { kind: 'pglite', db: db as unknown as Db, close: () => client.close(), migrate: () => migrate(db, { migrationsFolder }), ping: async () => { await client.query('SELECT 1'); } };
 }

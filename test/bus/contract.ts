@@ -333,5 +333,12 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?:
       await s.close();
       await b.close();
     });
+
+    it('ping() answers while the bus is open and fails once it is closed', async () => {
+      const b = await makeBus();
+      await b.ping();
+      await b.close();
+      await expect(b.ping()).rejects.toThrow();
+    });
   });
 }

@@ -3,7 +3,8 @@
 // - TrendDrop started before any broker answers keeps retrying with logged backoff, `ready`
 //   says the bus is not up (503) while ClickHouse and Postgres are, and it comes up by itself once
 //   the broker appears;
-// - the broker restarted while a backlog is being consumed: nothing lost, nothing doubled.
+// - the broker restarted while a backlog is being consumed: `ready` says the bus is down while
+//   it is away, and nothing is lost or doubled.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +68,9 @@ describe.skipIf(!brokers)('TrendDrop when its Kafka broker is down or restarts',
     // A controlled shutdown and a start on the same data, while the backlog is being consumed.
     const storedBefore = await metric(app.url, 'trenddrop_events_stored_total');
     await script('down');
+    // `ready` tells the truth after start-up too: the bus reads down while the broker is away.
+    const down = await eventually(async () => { const r = await get(app.url, 'ready'); return r.body.components?.bus?.state === 'down' ? r : undefined; }, 30_000, 'bus down in ready');
+    expect(down.status).toBe(503);
     await script('up');
     const again = await openProducer([`127.0.0.1:${port}`]);
     const second = backlog('restart2', 10, 1000);
