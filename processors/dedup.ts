@@ -2,7 +2,8 @@
 // eventId already stored is removed. A Bloom filter answers "certainly new" for almost all ids
 // without touching ClickHouse; only its "maybe seen" answers (real duplicates and ~1% false
 // positives) are checked against the events table. The filter is rebuilt from ClickHouse at
-// start, so ClickHouse stays the one source of truth for what was counted.
+// start, so ClickHouse stays the one source of truth for what was counted, and topped up from it
+// when partitions move: another processor's writes are in ClickHouse but not in this filter.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../core/logger.js';
 
@@ -48,6 +49,9 @@ export class BloomFilter {
   }
 }
 
+/** How far another writer's clock may lag this one's latest stamp and its ids still be read. */
+export const REFRESH_MARGIN_MS = 10 * 60_000;
+
 export interface DedupOptions {
   ch: ClickHouseClient;
   logger: Logger;
@@ -60,6 +64,8 @@ export class EventDedup {
   private readonly log: Logger;
   /** Lookups in ClickHouse caused by "maybe seen" answers, for the metrics. */
   lookups = 0;
+  /** Latest `ingestedAt` (ms) the filter has read up to; refresh() reads from a margin before it. */
+  private mark = 0;
 
   constructor(private readonly o: DedupOptions) {
     this.bloom = new BloomFilter(o.capacity ?? 20_000_000);
@@ -69,12 +75,41 @@ export class EventDedup {
   /** Loads every stored eventId into the filter. Streams, so memory stays flat. */
   async load(): Promise<number> {
     const t0 = Date.now();
-    const rs = await this.o.ch.query({ query: 'SELECT eventId FROM events', format: 'TabSeparated' });
-    let n = 0;
-    for await (const rows of rs.stream()) {
-      for (const row of rows) { this.bloom.add(row.text); n++; }
-    }
+    const n = await this.read(0);
     this.log.info({ events: n, ms: Date.now() - t0 }, 'dedup filter loaded');
+    return n;
+  }
+
+  /**
+   * Adds the ids stored since the last load or refresh. Writers stamp `ingestedAt` with their own
+   * clocks, so it reads from REFRESH_MARGIN_MS before the latest stamp it saw; adding an id twice
+   * is harmless.
+   */
+  async refresh(): Promise<number> {
+    const t0 = Date.now();
+    const n = await this.read(this.mark - REFRESH_MARGIN_MS);
+    this.log.debug({ events: n, ms: Date.now() - t0 }, 'dedup filter refreshed');
+    return n;
+  }
+
+  private async read(sinceMs: number): Promise<number> {
+    const rs = await this.o.ch.query({
+      query: 'SELECT eventId, toUnixTimestamp64Milli(ingestedAt) FROM events WHERE ingestedAt >= fromUnixTimestamp64Milli({since:Int64})',
+      // Raw, not escaped: an id may hold a backslash (never a tab or newline: the schema forbids
+      // whitespace), and the filter must see it as the sink does.
+      query_params: { since: Math.max(0, sinceMs) }, format: 'TabSeparatedRaw',
+    });
+    let n = 0, mark = this.mark;
+    for await (const rows of rs.stream()) {
+      for (const row of rows) {
+        const tab = row.text.lastIndexOf('\t');
+        this.bloom.add(row.text.slice(0, tab));
+        const at = Number(row.text.slice(tab + 1));
+        if (at > mark) mark = at;
+        n++;
+      }
+    }
+    this.mark = mark;
     return n;
   }
 

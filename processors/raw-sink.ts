@@ -50,6 +50,10 @@ export class RawSink {
   private writing: Promise<void> | null = null;
   private sub: Subscription | null = null;
   private watermark = 0;
+  /** Partition (re)assignments seen, and the last one the dedup filter was refreshed for. */
+  private assignments = 0;
+  private refreshedFor = 0;
+  private refreshing: Promise<void> | null = null;
   private readonly knownProducts = new Set<string>();
   private readonly log: Logger;
   private readonly flushMs: number;
@@ -73,12 +77,30 @@ export class RawSink {
     for (const r of await rs.json<{ productId: string }>()) this.knownProducts.add(r.productId);
     const wm = await this.d.ch.query({ query: 'SELECT toUnixTimestamp64Milli(max(ts)) AS wm FROM events', format: 'JSONEachRow' });
     this.watermark = Number((await wm.json<{ wm: number }>())[0]?.wm ?? 0);
-    this.sub = await this.d.bus.subscribe({ groupId: SINK_GROUP, topics: [this.d.topics.engagement], handler: (b) => this.handle(b), maxBatch: this.maxRows });
+    this.sub = await this.d.bus.subscribe({
+      groupId: SINK_GROUP, topics: [this.d.topics.engagement], handler: (b) => this.handle(b), maxBatch: this.maxRows,
+      onAssigned: () => { this.assignments++; },
+    });
     await this.sub.ready;
+  }
+
+  /**
+   * Before the first batch of a new partition share: a partition that comes from another
+   * processor may redeliver events that processor stored but did not commit, and only
+   * ClickHouse knows them, so the dedup filter is topped up first (a failure fails the batch,
+   * which the bus then retries).
+   */
+  private async refreshDedup(): Promise<void> {
+    while (this.refreshedFor < this.assignments) {
+      const upTo = this.assignments;
+      this.refreshing ??= this.d.dedup.refresh().then(() => { this.refreshedFor = Math.max(this.refreshedFor, upTo); }).finally(() => { this.refreshing = null; });
+      await this.refreshing;
+    }
   }
 
   /** Validates a bus batch, dead-letters what is unusable, and resolves once the rest is written. */
   private async handle(batch: BusMessage[]): Promise<void> {
+    await this.refreshDedup();
     const events: NormalizedEvent[] = [];
     const bad: { msg: BusMessage; reason: string; errors: FieldError[] }[] = [];
     let acceptedAt = Infinity;

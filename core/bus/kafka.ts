@@ -308,6 +308,7 @@ class KafkaSubscription implements Subscription {
     const ev = this.consumer.events;
     this.consumer.on(ev.GROUP_JOIN, (e) => {
       this.joined = true;
+      this.s.onAssigned?.();
       this.log.debug({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined group');
     });
     // Ready after the first fetch that follows the join: by then the start offsets are resolved

@@ -52,7 +52,7 @@ class Partition {
   get(offset: number): BusMessage | undefined { return this.records[offset - this.base]; }
 }
 
-interface Member { id: number; handler: BatchHandler; maxBatch: number }
+interface Member { id: number; handler: BatchHandler; maxBatch: number; onAssigned?: () => void }
 
 /** One delivery loop per (group, topic, partition); each batch goes to the member that owns it now. */
 class Group {
@@ -221,9 +221,9 @@ export class LocalBus implements Bus {
         g.committed.set(key, start);
       }
     }
-    const member: Member = { id: ++this.memberSeq, handler: o.handler, maxBatch: o.maxBatch ?? 10_000 };
+    const member: Member = { id: ++this.memberSeq, handler: o.handler, maxBatch: o.maxBatch ?? 10_000, onAssigned: o.onAssigned };
     g.members.push(member);
-    g.membersChanged.fire();
+    this.reassigned(g);
     for (const t of o.topics) for (const p of this.parts.get(t)!) {
       const key = `${t}/${p.id}`;
       if (!g.loops.has(key)) g.loops.set(key, this.deliver(g, p, key).finally(() => g!.loops.delete(key)));
@@ -231,9 +231,15 @@ export class LocalBus implements Bus {
     return { ready: Promise.resolve(), close: () => this.leave(g!, member) };
   }
 
+  /** Partitions are dealt by member count, so any join or leave may move them. */
+  private reassigned(g: Group): void {
+    for (const m of g.members) m.onAssigned?.();
+    g.membersChanged.fire();
+  }
+
   private async leave(g: Group, m: Member): Promise<void> {
     g.members = g.members.filter((x) => x !== m);
-    g.membersChanged.fire();
+    this.reassigned(g);
     for (const t of g.topics) for (const p of this.parts.get(t) ?? []) p.grew.fire();
     if (g.members.length === 0) {
       await Promise.all(g.loops.values());

@@ -39,6 +39,13 @@ export interface SubscribeOptions {
    * for fan-out readers such as the API's WebSocket gateway, which want only what is new.
    */
   ephemeral?: boolean;
+  /**
+   * Called when this member joins and whenever its share of partitions may have changed, before
+   * a batch of the new share is handed over. A partition that comes from another process may
+   * redeliver what that process wrote but did not commit, so a consumer that caches what is
+   * stored (the sink's dedup filter) refreshes it here.
+   */
+  onAssigned?: () => void;
 }
 
 export interface Subscription {

@@ -159,6 +159,20 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?:
       for (const p of parts[0]) expect(parts[1].has(p)).toBe(false);
     });
 
+    it('tells a member of its partitions before its first batch, and again when another member joins', async () => {
+      const b = await bus();
+      const { topic, group } = names();
+      await b.ensureTopics([topic]);
+      const log: string[] = [];
+      await sub(await b.subscribe({ groupId: group, topics: [topic], handler: async () => { log.push('batch'); }, onAssigned: () => log.push('assigned-1') }));
+      await b.publish(topic, messages(['a'], 1));
+      await waitFor(() => log.includes('batch'), T, 'a batch');
+      expect(log[0]).toBe('assigned-1');
+      const told = log.filter((x) => x === 'assigned-1').length;
+      await sub(await b.subscribe({ groupId: group, topics: [topic], handler: async () => undefined, onAssigned: () => log.push('assigned-2') }));
+      await waitFor(() => log.filter((x) => x === 'assigned-1').length > told && log.includes('assigned-2'), T, 'both members told of the new split');
+    });
+
     it('a group resumes after its last committed offset when it subscribes again', async () => {
       const b = await bus();
       const { topic, group } = names();
