@@ -52,11 +52,22 @@ export class BloomFilter {
 /** How far another writer's clock may lag this one's latest stamp and its ids still be read. */
 export const REFRESH_MARGIN_MS = 10 * 60_000;
 
+/** One page of ids after a (productId, ts, eventId) position: keyset paging on the sort key. */
+const READ_PAGE_SQL = `
+SELECT productId, toUnixTimestamp64Milli(ts), eventId FROM events
+WHERE ingestedAt >= fromUnixTimestamp64Milli({since:Int64})
+  AND (productId > {p:String} OR (productId = {p:String} AND (ts > fromUnixTimestamp64Milli({t:Int64})
+    OR (ts = fromUnixTimestamp64Milli({t:Int64}) AND eventId > {e:String}))))
+ORDER BY productId, ts, eventId
+LIMIT {page:UInt32}`;
+
 export interface DedupOptions {
   ch: ClickHouseClient;
   logger: Logger;
   /** Expected number of distinct events; past it the false-positive rate (and lookups) grows. */
   capacity?: number;
+  /** Ids read per query when loading. */
+  pageSize?: number;
 }
 
 export class EventDedup {
@@ -72,7 +83,7 @@ export class EventDedup {
     this.log = o.logger.child({ component: 'dedup' });
   }
 
-  /** Loads every stored eventId into the filter. Streams, so memory stays flat. */
+  /** Loads every stored eventId into the filter, a page at a time, so memory stays flat. */
   async load(): Promise<number> {
     const t0 = Date.now();
     const n = await this.read(0);
@@ -92,24 +103,35 @@ export class EventDedup {
     return n;
   }
 
+  /**
+   * Reads ids ingested since `sinceMs` in pages along the table's sort key. chdb hands back a
+   * whole result at once, so one query over 50M ids would hold them all in memory together.
+   */
   private async read(sinceMs: number): Promise<number> {
-    const rs = await this.o.ch.query({
-      query: 'SELECT eventId, toUnixTimestamp64Milli(ingestedAt) FROM events WHERE ingestedAt >= fromUnixTimestamp64Milli({since:Int64})',
-      // Raw, not escaped: an id may hold a backslash (never a tab or newline: the schema forbids
-      // whitespace), and the filter must see it as the sink does.
-      query_params: { since: Math.max(0, sinceMs) }, format: 'TabSeparatedRaw',
-    });
-    let n = 0, mark = this.mark;
-    for await (const rows of rs.stream()) {
-      for (const row of rows) {
-        const tab = row.text.lastIndexOf('\t');
-        this.bloom.add(row.text.slice(0, tab));
-        const at = Number(row.text.slice(tab + 1));
-        if (at > mark) mark = at;
+    // Taken first: anything stored while the pages are read is at or after it.
+    const top = await this.o.ch.query({ query: 'SELECT toUnixTimestamp64Milli(max(ingestedAt)) AS at FROM events', format: 'JSONEachRow' });
+    const mark = Number((await top.json<{ at: string }>())[0]?.at ?? 0);
+    let n = 0, after = { p: '', t: 0, e: '' };
+    for (;;) {
+      const rs = await this.o.ch.query({
+        query: READ_PAGE_SQL,
+        // Raw, not escaped: an id may hold a backslash (never a tab or newline: the schema forbids
+        // whitespace), and the filter must see it as the sink does.
+        query_params: { since: Math.max(0, sinceMs), ...after, page: this.o.pageSize ?? 250_000 }, format: 'TabSeparatedRaw',
+      });
+      const text = await rs.text();
+      if (!text) break;
+      let last = '';
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        this.bloom.add(line.slice(line.lastIndexOf('\t') + 1));
+        last = line;
         n++;
       }
+      const [p, t, e] = last.split('\t');
+      after = { p, t: Number(t), e };
     }
-    this.mark = mark;
+    this.mark = Math.max(this.mark, mark);
     return n;
   }
 

@@ -51,6 +51,21 @@ describe('EventDedup', () => {
     expect(again.lookups).toBe(50); // every one was a "maybe" the filter had, confirmed by ClickHouse
   });
 
+  it('loads page by page along the sort key, ties in product and time included', async () => {
+    const writer = new EventDedup({ ch: store.client, logger, capacity: 10_000 });
+    await writer.load();
+    // Five events share each (product, ms), so page ends fall inside runs of equal keys.
+    const events = batch('ties', 60).map((e, i) => ({ ...e, productId: `p-ties-${i % 2}`, ts: new Date(Date.UTC(2026, 10, 1) + Math.floor(i / 10) * 1000).toISOString() }));
+    expect(await write(writer, events)).toBe(60);
+    const paged = new EventDedup({ ch: store.client, logger, capacity: 10_000, pageSize: 7 });
+    const total = await paged.load();
+    const { fresh, stored } = await paged.filterNew(events.map((e) => normalizeEvent(e)));
+    expect(fresh).toHaveLength(0);
+    expect(stored).toHaveLength(60);
+    const count = await store.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' });
+    expect(total).toBe(Number((await count.json<{ n: string }>())[0].n)); // each stored id read once
+  });
+
   it('refresh() adds what another writer stored after the load', async () => {
     const [a, b, stale] = [1, 2, 3].map(() => new EventDedup({ ch: store.client, logger, capacity: 10_000 }));
     await Promise.all([a.load(), b.load(), stale.load()]);
