@@ -15,17 +15,20 @@ const sums = METRICS.map((m) => `sum(${m}) AS ${m}`).join(', ');
 const TRENDING = `label IN ('emerging', 'rising')`;
 
 // Scores "one period ago" come from the history of the day before that moment, so the query
-// stays bounded however long the history grows. Events in 24 h are counted by whole hours.
+// stays bounded however long the history grows. Events in 24 h are counted by whole hours. Each
+// table is read once for both of its figures (at 100k products a read of the score history or
+// of the hourly rollup is a full scan: both are ordered by product first).
+const PREV_HISTORY = 'WHERE computedAt < toDateTime({prev:UInt32}) AND computedAt >= toDateTime({prev:UInt32}) - INTERVAL 1 DAY';
 const KPI_SQL = `
 SELECT
   (SELECT uniqExact(productId) FROM products) AS products,
   (SELECT uniqExact(productId) FROM engagement_1d WHERE bucket < toDateTime({prev:UInt32})) AS productsPrev,
-  (SELECT countIf(${TRENDING}) FROM (${latestScoresSql('trend_scores')})) AS trending,
-  (SELECT ifNotFinite(avg(score), 0) FROM (${latestScoresSql('trend_scores')})) AS avgTrendScore,
-  (SELECT countIf(${TRENDING}) FROM (${latestScoresSql('trend_score_history', 'WHERE computedAt < toDateTime({prev:UInt32}) AND computedAt >= toDateTime({prev:UInt32}) - INTERVAL 1 DAY')})) AS trendingPrev,
-  (SELECT ifNotFinite(avg(score), 0) FROM (${latestScoresSql('trend_score_history', 'WHERE computedAt < toDateTime({prev:UInt32}) AND computedAt >= toDateTime({prev:UInt32}) - INTERVAL 1 DAY')})) AS avgTrendScorePrev,
-  (SELECT sum(events) FROM engagement_1h WHERE bucket >= toStartOfHour(toDateTime({day:UInt32}))) AS events24h,
-  (SELECT sum(events) FROM engagement_1h WHERE bucket >= toStartOfHour(toDateTime({day2:UInt32})) AND bucket < toStartOfHour(toDateTime({day:UInt32}))) AS events24hPrev`;
+  s.trending AS trending, s.avgTrendScore AS avgTrendScore, h.trending AS trendingPrev, h.avgTrendScore AS avgTrendScorePrev,
+  e.events24h AS events24h, e.events24hPrev AS events24hPrev
+FROM (SELECT countIf(${TRENDING}) AS trending, ifNotFinite(avg(score), 0) AS avgTrendScore FROM (${latestScoresSql('trend_scores')})) AS s
+CROSS JOIN (SELECT countIf(${TRENDING}) AS trending, ifNotFinite(avg(score), 0) AS avgTrendScore FROM (${latestScoresSql('trend_score_history', PREV_HISTORY)})) AS h
+CROSS JOIN (SELECT sumIf(events, bucket >= toStartOfHour(toDateTime({day:UInt32}))) AS events24h, sumIf(events, bucket < toStartOfHour(toDateTime({day:UInt32}))) AS events24hPrev
+  FROM engagement_1h WHERE bucket >= toStartOfHour(toDateTime({day2:UInt32}))) AS e`;
 
 const timelineSql = (table: string) => `
 SELECT toUnixTimestamp(toStartOfInterval(bucket, toIntervalSecond({step:UInt32}))) AS t, sum(events) AS events, ${sums}
@@ -46,14 +49,36 @@ FROM (${latestScoresSql('trend_scores')}) AS s
 LEFT JOIN (SELECT productId, argMax(title, updatedAt) AS title, argMax(category, updatedAt) AS category, argMax(imageUrl, updatedAt) AS imageUrl FROM products GROUP BY productId) AS p USING productId
 ORDER BY score DESC, productId LIMIT 10`;
 
-export async function overviewKpis(s: Services) {
-  const now = s.clock.now();
-  return kpis(s, now, now - RANGES['24h'].ms);
+const sec = (ms: number) => Math.floor(ms / 1000);
+const kpiParams = (now: number, prevMs: number) => ({ prev: sec(prevMs), day: sec(now - 86_400_000), day2: sec(now - 2 * 86_400_000) });
+
+/** A query as the route runs it: SQL text and bound parameters. */
+export interface BoundQuery { sql: string; params: Record<string, unknown> }
+
+/**
+ * The ClickHouse queries behind the overview at `now`, with the timeline's bounds. Exported so
+ * that `trenddrop bench` times exactly this SQL run directly beside the endpoint.
+ */
+export function overviewQueries(range: Range, now: number) {
+  const r = RANGES[range];
+  const to = Math.floor(now / 1000 / r.step) * r.step + r.step; // through the current step
+  const from = to - Math.round(r.ms / 1000);
+  const queries = {
+    kpis: { sql: KPI_SQL, params: kpiParams(now, now - r.ms) },
+    timeline: { sql: timelineSql(r.table), params: { step: r.step, from, to } },
+    categories: { sql: CATEGORIES_SQL, params: { from } },
+    top: { sql: TOP_SQL, params: {} },
+  } satisfies Record<string, BoundQuery>;
+  return { from, to, step: r.step, queries };
 }
 
-async function kpis(s: Services, now: number, prevMs: number) {
-  const sec = (ms: number) => Math.floor(ms / 1000);
-  const [k] = await rows<Record<string, number>>(s.ch, KPI_SQL, { prev: sec(prevMs), day: sec(now - 86_400_000), day2: sec(now - 2 * 86_400_000) });
+export async function overviewKpis(s: Services) {
+  const now = s.clock.now();
+  return kpis(s, { sql: KPI_SQL, params: kpiParams(now, now - RANGES['24h'].ms) });
+}
+
+async function kpis(s: Services, q: BoundQuery) {
+  const [k] = await rows<Record<string, number>>(s.ch, q.sql, q.params);
   const n = (v: unknown, d = 0) => Math.round(Number(v ?? 0) * 10 ** d) / 10 ** d;
   return {
     products: n(k.products), trending: n(k.trending), avgTrendScore: n(k.avgTrendScore, 1), events24h: n(k.events24h),
@@ -62,21 +87,19 @@ async function kpis(s: Services, now: number, prevMs: number) {
 }
 
 export async function overview(s: Services, range: Range) {
-  const r = RANGES[range];
   const now = s.clock.now();
-  const to = Math.floor(now / 1000 / r.step) * r.step + r.step; // through the current step
-  const from = to - Math.round(r.ms / 1000);
+  const { from, to, step, queries: q } = overviewQueries(range, now);
   const [k, timeline, categories, topProducts, agent] = await Promise.all([
-    kpis(s, now, now - r.ms),
-    rows<Record<string, number>>(s.ch, timelineSql(r.table), { step: r.step, from, to }),
-    rows<{ category: string; products: number; views: number | null; avgScore: number | null }>(s.ch, CATEGORIES_SQL, { from }),
-    rows<{ productId: string; title: string | null; category: string | null; imageUrl: string | null; score: number; label: string; velocity: number }>(s.ch, TOP_SQL),
+    kpis(s, q.kpis),
+    rows<Record<string, number>>(s.ch, q.timeline.sql, q.timeline.params),
+    rows<{ category: string; products: number; views: number | null; avgScore: number | null }>(s.ch, q.categories.sql, q.categories.params),
+    rows<{ productId: string; title: string | null; category: string | null; imageUrl: string | null; score: number; label: string; velocity: number }>(s.ch, q.top.sql, q.top.params),
     s.agentStatus(),
   ]);
   // Zero-filled, so a quiet interval shows as zero rather than as a line drawn across it.
   const byT = new Map(timeline.map((row) => [Number(row.t), row]));
   const points = [];
-  for (let t = from; t < to; t += r.step) {
+  for (let t = from; t < to; t += step) {
     const row = byT.get(t);
     points.push({ ts: isoFromUnix(t), events: Number(row?.events ?? 0), ...Object.fromEntries(METRICS.map((m) => [m, Number(row?.[m] ?? 0)])) });
   }

@@ -75,14 +75,19 @@ export function listFilters(q: ListQuery, nowMs: number): { where: string[]; par
   return { where, params };
 }
 
-export async function listProducts(s: Services, q: ListQuery) {
+/**
+ * The explorer's SQL for one request (one row more than the page, to tell whether another
+ * follows), the sort column and the page size. Exported so that `trenddrop bench` times exactly
+ * this SQL run directly beside the endpoint.
+ */
+export function listQuery(q: ListQuery, nowMs: number) {
   if (q.minScore !== undefined && q.maxScore !== undefined && q.minScore > q.maxScore) throw new ValidationError('invalid score range', [{ field: 'minScore', reason: 'must not exceed maxScore' }]);
   const sort = q.sort ?? '-score';
   const desc = sort.startsWith('-');
   const key = sort.replace(/^-/, '') as (typeof SORTS)[number];
   const col = SORT_COLUMN[key];
   const limit = q.limit ?? LIST_LIMIT.default;
-  const { where, params } = listFilters(q, s.clock.now());
+  const { where, params } = listFilters(q, nowMs);
   const cursor = decodeCursor(q.cursor, 2);
   if (cursor) {
     // Keyset pagination: strictly after the last row served, with the id breaking ties.
@@ -93,7 +98,12 @@ export async function listProducts(s: Services, q: ListQuery) {
   }
   const sql = `SELECT * FROM (${LIST_BASE}) ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
     ORDER BY ${col} ${desc ? 'DESC' : 'ASC'}, productId ASC LIMIT {limit:UInt32} SETTINGS join_use_nulls = 1`;
-  const found = await rows<ListRow & { priceOrZero: number }>(s.ch, sql, { ...params, limit: limit + 1 });
+  return { sql, params: { ...params, limit: limit + 1 }, col, limit };
+}
+
+export async function listProducts(s: Services, q: ListQuery) {
+  const { sql, params, col, limit } = listQuery(q, s.clock.now());
+  const found = await rows<ListRow & { priceOrZero: number }>(s.ch, sql, params);
   const page = found.slice(0, limit);
   const last = page[page.length - 1];
   return {
