@@ -15,7 +15,7 @@ export interface ReadinessWatchOptions {
 }
 
 export function watchReadiness(o: ReadinessWatchOptions): { stop(): Promise<void> } {
-  const interval = o.intervalMs ?? 5000, timeout = o.timeoutMs ?? 3000;
+  const interval = o.intervalMs ?? 5000, timeout = o.timeoutMs ?? 5000;
   const log = o.logger.child({ component: 'readiness' });
   let stopped = false, running: Promise<void> = Promise.resolve();
 
