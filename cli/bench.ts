@@ -10,6 +10,8 @@
 //   3. freshness: a steady 10,000 events/s while a WebSocket client subscribed to the
 //      products' channels times each message from bus acceptance (Kafka: the produce
 //      timestamp) to arrival.
+// Those three are the `pipeline` phase. `--phases` adds the WebSocket fan-out phase
+// (bench-fanout.ts) and the API-at-scale phase (bench-api.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,9 +26,21 @@ import type { EngagementEvent } from '../schemas/events.js';
 import { startApp, type App } from './app.js';
 import { encodeEvents, insertEvents } from '../processors/event-rows.js';
 import { normalizeEvent } from '../schemas/validate.js';
+import type { Phase } from './bench-phases.js';
 import { progress } from './progress.js';
 
-export interface BenchOptions { events?: number; quick: boolean; json: boolean; bus: 'local' | 'kafka' }
+export interface BenchOptions {
+  events?: number;
+  quick: boolean;
+  json: boolean;
+  bus: 'local' | 'kafka';
+  phases: Phase[];
+  /** Fan-out phase: WebSocket subscribers (default 10,000; 1,000 with --quick). */
+  subscribers?: number;
+  /** API phase: products and events loaded (default 100,000 and 50,000,000; 10,000 and 1,000,000 with --quick). */
+  products?: number;
+  apiEvents?: number;
+}
 
 export interface BenchResult {
   events: number;
@@ -230,13 +244,12 @@ const WORDS = {
   kafka: { ceiling: 'kafkajs produce → consume', from: 'produce' },
 } as const;
 
-export async function benchCommand(config: Config, o: BenchOptions): Promise<void> {
-  const r = await runBench(config, o);
-  if (o.json) { process.stdout.write(JSON.stringify(r, null, 2) + '\n'); return; }
+/** The pipeline phase as text lines. */
+function formatPipeline(r: BenchResult): string[] {
   const f = (x: number) => x.toLocaleString('en-US');
   const w = WORDS[r.bus === 'kafka' ? 'kafka' : 'local'];
   const label = (text: string) => `  ${text.padEnd(40)}`;
-  process.stdout.write([
+  return [
     `TrendDrop bench — ${f(r.events)} events, ${r.bus} bus`,
     `${label(`raw ceiling (${w.ceiling})`)}${f(r.ceiling.eventsPerSec)} events/s  (${r.ceiling.seconds} s)`,
     `${label(`pipeline (${w.from} → counted)`)}${f(r.pipeline.eventsPerSec)} events/s  (${r.pipeline.seconds} s)`,
@@ -244,5 +257,38 @@ export async function benchCommand(config: Config, o: BenchOptions): Promise<voi
     `${label(`${w.from} → WebSocket at ${f(r.freshness.ratePerSec)}/s`)}p50 ${r.freshness.p50Ms} ms, p99 ${r.freshness.p99Ms} ms (${f(r.freshness.messages)} messages)`,
     `${label('resident memory')}${f(r.rssMiB)} MiB`,
     '',
-  ].join('\n'));
+  ];
+}
+
+/**
+ * Runs the chosen phases one after another, each on a fresh TrendDrop of its own, printing each
+ * as it ends (with --json: one object keyed by phase at the end).
+ */
+export async function benchCommand(config: Config, o: BenchOptions): Promise<void> {
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const results: Record<string, unknown> = {};
+  const print = (lines: string[]) => { if (!o.json) process.stdout.write(lines.join('\n') + '\n'); };
+  for (const phase of o.phases) {
+    if (phase === 'pipeline') {
+      const r = await runBench(config, o);
+      results.pipeline = r;
+      print(formatPipeline(r));
+    } else if (phase === 'fanout') {
+      const { formatFanout, runFanoutBench } = await import('./bench-fanout.js');
+      const r = await runFanoutBench({ subscribers: o.subscribers ?? (o.quick ? 1000 : 10_000), messages: o.quick ? 40 : 200, logger });
+      results.fanout = r;
+      print(formatFanout(r));
+    } else {
+      const { formatApiBench, runApiBench } = await import('./bench-api.js');
+      const bar = o.json ? null : progress('api');
+      const r = await runApiBench(config, {
+        products: o.products ?? (o.quick ? 10_000 : 100_000), events: o.apiEvents ?? (o.quick ? 1_000_000 : 50_000_000),
+        samples: o.quick ? 10 : undefined, logger, onProgress: (f, label) => bar?.update(f, label),
+      });
+      bar?.stop();
+      results.api = r;
+      print(formatApiBench(r));
+    }
+  }
+  if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 }

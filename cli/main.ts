@@ -1,6 +1,7 @@
 // `trenddrop <command>`: the one entry point for every role and tool. Commands parse their
 // flags here and hand plain options to the modules that do the work.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { PHASES, type Phase } from './bench-phases.js';
 import { loadConfig, ROLES, type Role } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
 import { TrendDropError } from '../core/errors.js';
@@ -98,14 +99,23 @@ program.command('forecast').description('Forecast any series: a CSV of date,valu
     await forecastCommand({ input: o.input, horizon: o.horizon, season: o.season, json: !!o.json }, process.stdout);
   });
 
-program.command('bench').description('Measure the embedded pipeline against plain chdb inserts, and accept → WebSocket latency')
-  .option('--events <n>', 'events to push', positiveInt)
-  .option('--quick', 'a run under a minute')
-  .option('--json', 'print JSON')
-  .option('--bus <bus>', 'local or kafka', 'local')
-  .action(async (o: { events?: number; quick?: boolean; json?: boolean; bus: string }) => {
+program.command('bench').description('Measure TrendDrop against its raw ceilings: the pipeline (default), WebSocket fan-out, the API at scale')
+  .addOption(new Option('--phases <list>', 'comma-separated: pipeline, fanout, api, or all').default(['pipeline'], 'pipeline').argParser((v) => {
+    const list = v === 'all' ? [...PHASES] : v.split(',').map((s) => s.trim());
+    const bad = list.find((p) => !(PHASES as readonly string[]).includes(p));
+    if (bad !== undefined || list.length === 0) throw new InvalidArgumentError(`"${bad ?? v}" is not a phase; use ${PHASES.join(', ')} or all`);
+    return list as Phase[];
+  }))
+  .option('--events <n>', 'pipeline: events to push', positiveInt)
+  .option('--bus <bus>', 'pipeline: local or kafka', 'local')
+  .option('--subscribers <n>', 'fanout: WebSocket subscribers (default 10000)', positiveInt)
+  .option('--products <n>', 'api: products loaded (default 100000)', positiveInt)
+  .option('--api-events <n>', 'api: events loaded (default 50000000)', positiveInt)
+  .option('--quick', 'smaller runs: the pipeline phase under a minute')
+  .option('--json', 'print JSON, keyed by phase')
+  .action(async (o: { phases: Phase[]; events?: number; quick?: boolean; json?: boolean; bus: string; subscribers?: number; products?: number; apiEvents?: number }) => {
     const { benchCommand } = await import('./bench.js');
-    await benchCommand(loadConfig(), { events: o.events, quick: !!o.quick, json: !!o.json, bus: o.bus === 'kafka' ? 'kafka' : 'local' });
+    await benchCommand(loadConfig(), { ...o, quick: !!o.quick, json: !!o.json, bus: o.bus === 'kafka' ? 'kafka' : 'local' });
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -39,6 +39,32 @@ describe('WebSocket gateway', () => {
     expect(Date.parse(c.sent[2].ts)).toBeGreaterThan(0);
   });
 
+  it('computes one snapshot for clients subscribing together, and a new one once the channel moved on', async () => {
+    let calls = 0;
+    let release!: () => void;
+    gw = new Gateway({
+      logger: createLogger('silent'), metrics: createMetrics(), historySize: 4, slowBytes: 1000,
+      snapshot: async (ch) => { const n = ++calls; await new Promise<void>((r) => { release = r; }); return { ch, n }; },
+    });
+    const together = Array.from({ length: 50 }, () => new FakeConn());
+    for (const c of together) { gw.attach(c); c.receive({ type: 'subscribe', channels: ['product:p9'] }); }
+    await flush();
+    release();
+    await flush();
+    expect(calls).toBe(1);
+    for (const c of together) expect(c.of('snapshot')).toMatchObject([{ seq: 0, data: { n: 1 } }]);
+    // An event since: a later subscriber's snapshot must include it, so it is computed afresh.
+    gw.publish('product:p9', { e: 1 });
+    const later = new FakeConn();
+    gw.attach(later);
+    later.receive({ type: 'subscribe', channels: ['product:p9'] });
+    await flush();
+    release();
+    await flush();
+    expect(calls).toBe(2);
+    expect(later.of('snapshot')).toMatchObject([{ seq: 1, data: { n: 2 } }]);
+  });
+
   it('replays exactly what a reconnecting client missed, or snapshots when too old', async () => {
     make(4);
     for (let i = 1; i <= 6; i++) gw.publish('product:p1', { i });
