@@ -47,6 +47,19 @@ describe('cache writer', () => {
     }
   });
 
+  it('re-fetches an Overview fetched empty as soon as live KPIs show events, and a full one only every refreshMs', () => {
+    const qc = new QueryClient();
+    qc.setQueryData(['overview', '24h'], overview()); // no timeline, no top products
+    const refetches = vi.spyOn(qc, 'invalidateQueries');
+    const write = createCacheWriter(qc, {}, 60_000, 0);
+    const kpis = { kpis: { products: 3, trending: 2, avgTrendScore: 40, events24h: 99 } };
+    write({ v: 1, type: 'event', channel: 'overview', seq: 1, data: kpis });
+    expect(refetches).toHaveBeenCalledTimes(1);
+    qc.setQueryData(['overview', '24h'], { ...overview(), timeline: [{ ts: t(0), events: 5, views: 1, likes: 0, shares: 0, comments: 0, orders: 0, revenue: 0, searches: 0 }], topProducts: [{ productId: 'p-1' }] } as Overview);
+    write({ v: 1, type: 'event', channel: 'overview', seq: 2, data: kpis });
+    expect(refetches).toHaveBeenCalledTimes(1);
+  });
+
   it('product deltas land in the matching metric of each cached series and in the 24 h totals', () => {
     const qc = new QueryClient();
     const series = (metric: string): Timeseries => ({ productId: 'p-1', metric: metric as any, interval: '1m', points: [{ ts: t(0), value: 1 }] });

@@ -32,9 +32,11 @@ export interface LiveHooks {
 
 /**
  * Returns the message handler. Parts of the Overview that the socket does not carry (timeline,
- * categories, top products) are re-fetched at most every `refreshMs` while live data flows.
+ * categories, top products) are re-fetched at most every `refreshMs` while live data flows, and
+ * within `emptyRefreshMs` when they were fetched empty but the live KPIs show events (a first
+ * start: the page was opened before the history was written or scored).
  */
-export function createCacheWriter(qc: QueryClient, hooks: LiveHooks = {}, refreshMs = 15_000) {
+export function createCacheWriter(qc: QueryClient, hooks: LiveHooks = {}, refreshMs = 15_000, emptyRefreshMs = 2000) {
   let lastOverviewRefresh = Date.now();
 
   return (msg: WsMessage) => {
@@ -45,12 +47,18 @@ export function createCacheWriter(qc: QueryClient, hooks: LiveHooks = {}, refres
 
     if (channel === 'overview') {
       const kpis = data.kpis as (Kpis & { previous?: Kpis }) | undefined;
-      qc.setQueriesData<Overview>({ queryKey: ['overview'] }, (old) => old && {
-        ...old,
-        kpis: kpis ? { ...old.kpis, ...kpis, previous: kpis.previous ?? old.kpis.previous } : old.kpis,
-        agent: { ...old.agent, lastEventAt: (data.lastEventAt as string | null | undefined) ?? old.agent.lastEventAt },
+      let behind = false;
+      qc.setQueriesData<Overview>({ queryKey: ['overview'] }, (old) => {
+        if (!old) return old;
+        const live = (kpis?.events24h ?? 0) > 0 || (kpis?.trending ?? 0) > 0;
+        behind ||= live && (!old.topProducts?.length || old.timeline.every((p) => p.events === 0));
+        return {
+          ...old,
+          kpis: kpis ? { ...old.kpis, ...kpis, previous: kpis.previous ?? old.kpis.previous } : old.kpis,
+          agent: { ...old.agent, lastEventAt: (data.lastEventAt as string | null | undefined) ?? old.agent.lastEventAt },
+        };
       });
-      if (Date.now() - lastOverviewRefresh >= refreshMs) {
+      if (Date.now() - lastOverviewRefresh >= (behind ? emptyRefreshMs : refreshMs)) {
         lastOverviewRefresh = Date.now();
         qc.invalidateQueries({ queryKey: ['overview'], refetchType: 'active' });
       }
