@@ -154,14 +154,20 @@ export class Gateway {
     const frame = this.frame('event', name, seq, data);
     ch.history.push({ seq, frame });
     if (ch.history.length > this.historySize) ch.history.shift();
+    // Encoded once for every subscriber: `ws` would encode a string again for each socket.
+    const bytes = Buffer.from(frame);
+    let sent = 0, held = 0;
     for (const client of ch.subscribers) {
       if (client.behind.size > 0 || client.conn.bufferedAmount > this.slowBytes) {
         client.behind.add(name);
-        this.o.metrics.wsCoalesced.inc();
+        held++;
         continue;
       }
-      this.send(client, frame, 'event');
+      client.conn.send(bytes);
+      sent++;
     }
+    if (sent) this.o.metrics.wsSent.inc({ type: 'event' }, sent);
+    if (held) this.o.metrics.wsCoalesced.inc(held);
   }
 
   /** Slow clients that drained get one snapshot per channel they fell behind on. */

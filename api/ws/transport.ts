@@ -3,7 +3,8 @@
 import type { WebSocket } from 'ws';
 
 export interface Connection {
-  send(text: string): void;
+  /** A text frame: a string, or its UTF-8 bytes when one encoding serves many clients. */
+  send(text: string | Buffer): void;
   readonly bufferedAmount: number;
   close(code: number, reason: string): void;
   onMessage(cb: (text: string) => void): void;
@@ -15,7 +16,7 @@ export const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
 
 export function wsConnection(socket: WebSocket): Connection {
   return {
-    send: (text) => { if (socket.readyState === socket.OPEN) socket.send(text); },
+    send: (text) => { if (socket.readyState === socket.OPEN) socket.send(text, { binary: false }); },
     get bufferedAmount() { return socket.bufferedAmount; },
     close: (code, reason) => socket.close(code, reason),
     onMessage: (cb) => socket.on('message', (data, isBinary) => { if (!isBinary) cb(data.toString()); }),

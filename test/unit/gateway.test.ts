@@ -11,7 +11,7 @@ class FakeConn implements Connection {
   bufferedAmount = 0;
   private onMsg: (t: string) => void = () => {};
   private onCl: () => void = () => {};
-  send(text: string) { this.sent.push(JSON.parse(text)); }
+  send(text: string | Buffer) { this.sent.push(JSON.parse(text.toString())); }
   close() { this.onCl(); }
   onMessage(cb: (t: string) => void) { this.onMsg = cb; }
   onClose(cb: () => void) { this.onCl = cb; }
