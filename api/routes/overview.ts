@@ -15,20 +15,19 @@ const sums = METRICS.map((m) => `sum(${m}) AS ${m}`).join(', ');
 const TRENDING = `label IN ('emerging', 'rising')`;
 
 // Scores "one period ago" come from the history of the day before that moment, so the query
-// stays bounded however long the history grows. Events in 24 h are counted by whole hours. Each
-// table is read once for both of its figures (at 100k products a read of the score history or
-// of the hourly rollup is a full scan: both are ordered by product first).
+// stays bounded however long the history grows. Events in 24 h are counted by whole hours, each
+// window a plain sum over a time range, so the hourly rollup's `by_time` projection answers it.
+// The score history is read once for both of its figures.
 const PREV_HISTORY = 'WHERE computedAt < toDateTime({prev:UInt32}) AND computedAt >= toDateTime({prev:UInt32}) - INTERVAL 1 DAY';
 const KPI_SQL = `
 SELECT
   (SELECT uniqExact(productId) FROM products) AS products,
   (SELECT uniqExact(productId) FROM engagement_1d WHERE bucket < toDateTime({prev:UInt32})) AS productsPrev,
   s.trending AS trending, s.avgTrendScore AS avgTrendScore, h.trending AS trendingPrev, h.avgTrendScore AS avgTrendScorePrev,
-  e.events24h AS events24h, e.events24hPrev AS events24hPrev
+  (SELECT sum(events) FROM engagement_1h WHERE bucket >= toStartOfHour(toDateTime({day:UInt32}))) AS events24h,
+  (SELECT sum(events) FROM engagement_1h WHERE bucket >= toStartOfHour(toDateTime({day2:UInt32})) AND bucket < toStartOfHour(toDateTime({day:UInt32}))) AS events24hPrev
 FROM (SELECT countIf(${TRENDING}) AS trending, ifNotFinite(avg(score), 0) AS avgTrendScore FROM (${latestScoresSql('trend_scores')})) AS s
-CROSS JOIN (SELECT countIf(${TRENDING}) AS trending, ifNotFinite(avg(score), 0) AS avgTrendScore FROM (${latestScoresSql('trend_score_history', PREV_HISTORY)})) AS h
-CROSS JOIN (SELECT sumIf(events, bucket >= toStartOfHour(toDateTime({day:UInt32}))) AS events24h, sumIf(events, bucket < toStartOfHour(toDateTime({day:UInt32}))) AS events24hPrev
-  FROM engagement_1h WHERE bucket >= toStartOfHour(toDateTime({day2:UInt32}))) AS e`;
+CROSS JOIN (SELECT countIf(${TRENDING}) AS trending, ifNotFinite(avg(score), 0) AS avgTrendScore FROM (${latestScoresSql('trend_score_history', PREV_HISTORY)})) AS h`;
 
 const timelineSql = (table: string) => `
 SELECT toUnixTimestamp(toStartOfInterval(bucket, toIntervalSecond({step:UInt32}))) AS t, sum(events) AS events, ${sums}
