@@ -17,12 +17,13 @@ const TRENDING = `label IN ('emerging', 'rising')`;
 // Scores "one period ago" come from the history of the day before that moment, so the query
 // stays bounded however long the history grows. Events in 24 h are counted by whole hours, each
 // window a plain sum over a time range, so the hourly rollup's `by_time` projection answers it.
-// The score history is read once for both of its figures.
+// Products one period ago are those first seen before it (the daily rollup's `first_seen`
+// projection). The score history is read once for both of its figures, by time.
 const PREV_HISTORY = 'WHERE computedAt < toDateTime({prev:UInt32}) AND computedAt >= toDateTime({prev:UInt32}) - INTERVAL 1 DAY';
 const KPI_SQL = `
 SELECT
   (SELECT uniqExact(productId) FROM products) AS products,
-  (SELECT uniqExact(productId) FROM engagement_1d WHERE bucket < toDateTime({prev:UInt32})) AS productsPrev,
+  (SELECT countIf(first < toDateTime({prev:UInt32})) FROM (SELECT productId, min(bucket) AS first FROM engagement_1d GROUP BY productId)) AS productsPrev,
   s.trending AS trending, s.avgTrendScore AS avgTrendScore, h.trending AS trendingPrev, h.avgTrendScore AS avgTrendScorePrev,
   (SELECT sum(events) FROM engagement_1h WHERE bucket >= toStartOfHour(toDateTime({day:UInt32}))) AS events24h,
   (SELECT sum(events) FROM engagement_1h WHERE bucket >= toStartOfHour(toDateTime({day2:UInt32})) AND bucket < toStartOfHour(toDateTime({day:UInt32}))) AS events24hPrev
