@@ -16,6 +16,8 @@ export interface ReadinessWatchOptions {
 
 export function watchReadiness(o: ReadinessWatchOptions): { stop(): Promise<void> } {
   const interval = o.intervalMs ?? 5000, timeout = o.timeoutMs ?? 5000;
+  // Nothing runs elsewhere (the embedded form): no timer at all.
+  if (Object.keys(o.probes).length === 0) return { stop: async () => undefined };
   const log = o.logger.child({ component: 'readiness' });
   let stopped = false, running: Promise<void> = Promise.resolve();
 

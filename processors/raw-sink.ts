@@ -156,8 +156,8 @@ export class RawSink {
       const all = batch.length === 1 ? batch[0].events : batch.flatMap((p) => p.events);
       const { fresh, stored } = await this.d.dedup.filterNew(all);
       if (stored.length) {
-        const repaired = await this.d.repair.repair(stored);
-        if (repaired.products.size) this.d.onWritten?.(repaired.products);
+        const corrected = await this.d.repair.repair(stored);
+        if (corrected.size) this.d.onWritten?.(corrected);
       }
       this.d.metrics.duplicates.inc(all.length - fresh.length);
       if (fresh.length) await this.write(fresh, Math.min(...batch.map((p) => p.acceptedAt)));

@@ -33,8 +33,6 @@ type Row = Record<string, string | number>;
 /** Float sums (revenue) add up in a different order in the raw table and in a rollup. */
 const differs = (a: number, b: number) => Math.abs(a - b) > 1e-6 * Math.max(1, Math.abs(a));
 
-export interface RepairResult { rows: number; products: Set<string> }
-
 export class RollupRepair {
   private readonly log: Logger;
 
@@ -42,10 +40,13 @@ export class RollupRepair {
     this.log = d.logger.child({ component: 'rollup-repair' });
   }
 
-  /** Brings every rollup bucket that holds one of these stored events level with the raw rows. */
-  async repair(stored: { productId: string; tsMs: number }[]): Promise<RepairResult> {
-    const result: RepairResult = { rows: 0, products: new Set() };
-    if (stored.length === 0) return result;
+  /**
+   * Brings every rollup bucket that holds one of these stored events level with the raw rows.
+   * Resolves with the products whose rollups it corrected.
+   */
+  async repair(stored: { productId: string; tsMs: number }[]): Promise<Set<string>> {
+    const corrected = new Set<string>();
+    if (stored.length === 0) return corrected;
     let from = Infinity, to = -Infinity;
     for (const e of stored) { if (e.tsMs < from) from = e.tsMs; if (e.tsMs > to) to = e.tsMs; }
     const pids = [...new Set(stored.map((e) => e.productId))];
@@ -55,7 +56,7 @@ export class RollupRepair {
       const deltas: Row[] = [];
       for (const [k, r] of raw) {
         const have = rolled.get(k);
-        const delta: Row = { productId: r.productId, bucket: toDateTime(Number(r.b)) };
+        const delta: Row = { productId: r.productId, bucket: Number(r.b) }; // unix seconds, as DateTime reads a number
         for (const dim of level.dims) delta[dim] = r[dim];
         let short = false, over = false;
         for (const m of ['events', ...level.sums]) {
@@ -66,16 +67,15 @@ export class RollupRepair {
         // A view part never lands before its raw part, so a rollup above the raw rows means
         // something else wrote to it; a delta cannot take rows away from a SummingMergeTree.
         if (over) this.log.error({ table: level.table, key: k, raw: r, rollup: have }, 'rollup holds more than the stored events');
-        else if (short) { deltas.push(delta); result.products.add(String(r.productId)); }
+        else if (short) { deltas.push(delta); corrected.add(String(r.productId)); }
       }
       if (deltas.length) {
         await this.d.ch.insert({ table: level.table, format: 'JSONEachRow', values: deltas });
         this.log.warn({ table: level.table, buckets: deltas.length }, 'rollup was short of stored events (an interrupted write); repaired');
         this.d.metrics.rollupRepairs.inc({ table: level.table }, deltas.length);
-        result.rows += deltas.length;
       }
     }
-    return result;
+    return corrected;
   }
 
   private async rawSums(l: Level, pids: string[], keys: string[], from: number, to: number): Promise<Map<string, Row>> {
@@ -113,5 +113,3 @@ function bucketStart(fn: Level['bucket'], ms: number): number {
   const size = fn === 'toStartOfMinute' ? 60_000 : fn === 'toStartOfHour' ? 3_600_000 : 86_400_000;
   return ms - (((ms % size) + size) % size);
 }
-
-const toDateTime = (sec: number) => new Date(sec * 1000).toISOString().slice(0, 19).replace('T', ' ');
