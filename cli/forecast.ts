@@ -2,12 +2,12 @@
 // backtest MASE, and print the forecast with its intervals and the backtest table.
 import { readFile } from 'node:fs/promises';
 import { ValidationError } from '../core/errors.js';
-import { backtestOrigins, selectModel, type BacktestOptions } from '../processors/analytics/forecast/backtest.js';
-import { dampedEts } from '../processors/analytics/forecast/ets.js';
-import { neuralModel, trainGlobal, type NeuralForecaster } from '../processors/analytics/forecast/neural.js';
-import { detectSeason } from '../processors/analytics/forecast/season.js';
-import { seasonalNaive } from '../processors/analytics/forecast/seasonal-naive.js';
-import type { ForecastModel } from '../processors/analytics/forecast/types.js';
+import { backtestOrigins, selectModel, type BacktestOptions } from '../analytics/forecast/backtest.js';
+import { dampedEts } from '../analytics/forecast/ets.js';
+import { neuralModel, trainGlobal, type NeuralForecaster } from '../analytics/forecast/neural.js';
+import { detectSeason } from '../analytics/forecast/season.js';
+import { seasonalNaive } from '../analytics/forecast/seasonal-naive.js';
+import type { ForecastModel } from '../analytics/forecast/types.js';
 
 export interface ForecastCommandOptions { input: string; horizon: number; season?: number; json: boolean }
 

@@ -1,7 +1,7 @@
 // `trenddrop <command>`: the one entry point for every role and tool. Commands parse their
 // flags here and hand plain options to the modules that do the work.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { PHASES, type Phase } from './bench-phases.js';
+import { PHASES, type Phase } from '../bench/phases.js';
 import { loadConfig, ROLES, type Role } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
 import { TrendDropError } from '../core/errors.js';
@@ -34,7 +34,7 @@ async function serve(selected: Role[]): Promise<void> {
   if (config.kafkaBrokers.length === 0 && selected.length < ROLES.length) {
     logger.warn({ roles: selected }, 'the in-process bus connects roles only inside one process; set KAFKA_BROKERS to run roles separately');
   }
-  const { startApp } = await import('./app.js');
+  const { startApp } = await import('../app/start-app.js');
   // A server waits for its stores however long they take; `ready` and the logs say it is waiting.
   const app = await startApp(config, { roles: selected, logger, attempts: Infinity });
   const shutdown = (signal: string) => {
@@ -114,7 +114,7 @@ program.command('bench').description('Measure TrendDrop against its raw ceilings
   .option('--quick', 'smaller runs: the pipeline phase under a minute')
   .option('--json', 'print JSON, keyed by phase')
   .action(async (o: { phases: Phase[]; events?: number; quick?: boolean; json?: boolean; bus: string; subscribers?: number; products?: number; apiEvents?: number }) => {
-    const { benchCommand } = await import('./bench.js');
+    const { benchCommand } = await import('../bench/pipeline.js');
     await benchCommand(loadConfig(), { ...o, quick: !!o.quick, json: !!o.json, bus: o.bus === 'kafka' ? 'kafka' : 'local' });
   });
 

@@ -29,7 +29,7 @@ function httpTarget(url: string, apiKey: string | undefined): Target {
 export async function openTarget(config: Config, logger: Logger, url?: string): Promise<Target> {
   const local = url ?? `http://127.0.0.1:${config.port}`;
   if (url || (await answers(local))) return httpTarget(local, config.apiKeys[0]);
-  const { startApp } = await import('./app.js');
+  const { startApp } = await import('../app/start-app.js');
   const app = await startApp({ ...config, simulator: false, port: 0 }, { roles: ['ingest', 'processors'], logger, agent: false });
   return {
     where: `in-process (${config.dataDir})`,

@@ -14,7 +14,7 @@ import type { Logger } from '../core/logger.js';
 import type { Db } from '../core/stores/postgres.js';
 import { alerts } from '../schemas/postgres/schema.js';
 import type { AlertUpdate } from '../schemas/updates.js';
-import { DEFAULT_BREAKOUT, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from './analytics/breakout.js';
+import { DEFAULT_BREAKOUT, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../analytics/breakout.js';
 
 export interface BreakoutsDeps {
   ch: ClickHouseClient;

@@ -7,12 +7,12 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Metric } from '../schemas/events.js';
-import { backtestOrigins, selectModel, type BacktestOptions, type BacktestResult } from './analytics/forecast/backtest.js';
-import { dampedEts } from './analytics/forecast/ets.js';
-import type { NeuralForecaster } from './analytics/forecast/neural.js';
-import { detectSeason } from './analytics/forecast/season.js';
-import { seasonalNaive } from './analytics/forecast/seasonal-naive.js';
-import type { ForecastModel, ForecastPoint } from './analytics/forecast/types.js';
+import { backtestOrigins, selectModel, type BacktestOptions, type BacktestResult } from '../analytics/forecast/backtest.js';
+import { dampedEts } from '../analytics/forecast/ets.js';
+import type { NeuralForecaster } from '../analytics/forecast/neural.js';
+import { detectSeason } from '../analytics/forecast/season.js';
+import { seasonalNaive } from '../analytics/forecast/seasonal-naive.js';
+import type { ForecastModel, ForecastPoint } from '../analytics/forecast/types.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -189,7 +189,7 @@ export class Forecaster {
       return false;
     }
     // Loaded only to train: the API's forecaster, and a process without history, never pay for TF.js.
-    const { trainGlobal, neuralModel } = await import('./analytics/forecast/neural.js');
+    const { trainGlobal, neuralModel } = await import('../analytics/forecast/neural.js');
     const started = performance.now();
     try {
       const net = await trainGlobal(series, { lags: FORECAST.lags, horizon: FORECAST.horizon });

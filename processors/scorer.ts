@@ -10,8 +10,8 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { ScoresUpdate } from '../schemas/updates.js';
 import { sleep } from '../core/retry.js';
-import { computeTrend, engagementOf, TREND_SCALES, type Bucket, type TrendResult } from './analytics/trend.js';
-import { DEFAULT_BREAKOUT, type BreakoutConfig } from './analytics/breakout.js';
+import { computeTrend, engagementOf, TREND_SCALES, type Bucket, type TrendResult } from '../analytics/trend.js';
+import { DEFAULT_BREAKOUT, type BreakoutConfig } from '../analytics/breakout.js';
 import { METRICS } from '../schemas/events.js';
 
 export interface ScorerDeps {

@@ -1,7 +1,7 @@
 // Analytics routes: per-product forecast, similar products, regions and videos; market-wide
 // trends, correlations, regions and video analytics; watchlists; CSV export of the explorer.
 // Engagement comes from the rollups (engagement_1h/1d, video_engagement_1h), filtered by their
-// ordering keys; metadata from Postgres; the math from processors/analytics.
+// ordering keys; metadata from Postgres; the math from analytics/.
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
@@ -10,9 +10,9 @@ import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { METRICS, PLATFORMS, type Metric } from '../../schemas/events.js';
 import { videos, watchlistItems, watchlists } from '../../schemas/postgres/schema.js';
 import { regionName } from '../../schemas/validate.js';
-import { crossCorrelation, difference } from '../../processors/analytics/correlation.js';
-import { buildTextIndex, shapeSimilarity, similarProducts, type TextIndex } from '../../processors/analytics/similarity.js';
-import { ENGAGEMENT_WEIGHTS } from '../../processors/analytics/trend.js';
+import { crossCorrelation, difference } from '../../analytics/correlation.js';
+import { buildTextIndex, shapeSimilarity, similarProducts, type TextIndex } from '../../analytics/similarity.js';
+import { ENGAGEMENT_WEIGHTS } from '../../analytics/trend.js';
 import { FORECAST, Forecaster, type StoredForecast } from '../../processors/forecaster.js';
 import { rows, type ApiContext, type Services } from '../context.js';
 import { IdParams, INTERVALS, LIST_LIMIT, ListQuery, listProducts } from './products.js';

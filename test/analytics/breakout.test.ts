@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { DEFAULT_BREAKOUT, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../../processors/analytics/breakout.js';
+import { DEFAULT_BREAKOUT, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../../analytics/breakout.js';
 import { normals } from './helpers.js';
 
 const HOUR = 3_600_000;

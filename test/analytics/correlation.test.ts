@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { correlate, correlationPValue, crossCorrelation, difference } from '../../processors/analytics/correlation.js';
-import { studentTCdf } from '../../processors/analytics/stats.js';
+import { correlate, correlationPValue, crossCorrelation, difference } from '../../analytics/correlation.js';
+import { studentTCdf } from '../../analytics/stats.js';
 import { normals } from './helpers.js';
 
 // Reference figures from scipy.stats (t.cdf, pearsonr, spearmanr).

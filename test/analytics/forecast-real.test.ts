@@ -1,11 +1,11 @@
 // Real series shipped on npm: every model against seasonal naive, by rolling-origin backtest.
 // The network is trained only on data before the first backtest origin.
 import { describe, it, expect, afterAll } from 'vitest';
-import { backtest, backtestOrigins, type BacktestOptions } from '../../processors/analytics/forecast/backtest.js';
-import { dampedEts } from '../../processors/analytics/forecast/ets.js';
-import { neuralModel, trainGlobal, type NeuralForecaster } from '../../processors/analytics/forecast/neural.js';
-import { detectSeason } from '../../processors/analytics/forecast/season.js';
-import { seasonalNaive } from '../../processors/analytics/forecast/seasonal-naive.js';
+import { backtest, backtestOrigins, type BacktestOptions } from '../../analytics/forecast/backtest.js';
+import { dampedEts } from '../../analytics/forecast/ets.js';
+import { neuralModel, trainGlobal, type NeuralForecaster } from '../../analytics/forecast/neural.js';
+import { detectSeason } from '../../analytics/forecast/season.js';
+import { seasonalNaive } from '../../analytics/forecast/seasonal-naive.js';
 import { co2Monthly, sp500Monthly, usBirthsDaily } from './helpers.js';
 
 const nets: NeuralForecaster[] = [];

@@ -1,10 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { backtest, backtestOrigins, maseScale, selectModel } from '../../processors/analytics/forecast/backtest.js';
-import { dampedEts, etsForecast, fitEts } from '../../processors/analytics/forecast/ets.js';
-import { nelderMead } from '../../processors/analytics/forecast/optimize.js';
-import { autocorrelation, detectSeason } from '../../processors/analytics/forecast/season.js';
-import { seasonalNaive, seasonalNaiveForecast } from '../../processors/analytics/forecast/seasonal-naive.js';
-import { Z80, Z95, type ForecastModel } from '../../processors/analytics/forecast/types.js';
+import { backtest, backtestOrigins, maseScale, selectModel } from '../../analytics/forecast/backtest.js';
+import { dampedEts, etsForecast, fitEts } from '../../analytics/forecast/ets.js';
+import { nelderMead } from '../../analytics/forecast/optimize.js';
+import { autocorrelation, detectSeason } from '../../analytics/forecast/season.js';
+import { seasonalNaive, seasonalNaiveForecast } from '../../analytics/forecast/seasonal-naive.js';
+import { Z80, Z95, type ForecastModel } from '../../analytics/forecast/types.js';
 import { normals } from './helpers.js';
 
 describe('seasonal naive', () => {

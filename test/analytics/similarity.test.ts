@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { buildTextIndex, cosine, shapeSimilarity, similarProducts, tokenize } from '../../processors/analytics/similarity.js';
+import { buildTextIndex, cosine, shapeSimilarity, similarProducts, tokenize } from '../../analytics/similarity.js';
 
 describe('tokenize', () => {
   it('folds case and accents, splits on punctuation, drops stopwords and single letters', () => {

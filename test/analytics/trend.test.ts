@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { computeTrend, engagementOf, ENGAGEMENT_WEIGHTS, TREND_SCALES, type Bucket, type TrendInput } from '../../processors/analytics/trend.js';
+import { computeTrend, engagementOf, ENGAGEMENT_WEIGHTS, TREND_SCALES, type Bucket, type TrendInput } from '../../analytics/trend.js';
 import type { ScoreWeights } from '../../core/config.js';
 
 const HOUR = 3_600_000;

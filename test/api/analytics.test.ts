@@ -5,13 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type App } from '../../cli/app.js';
+import { startApp, type App } from '../../app/start-app.js';
 import { ManualClock } from '../../core/clock.js';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { regionOpportunity } from '../../api/routes/analytics.js';
-import { ENGAGEMENT_WEIGHTS } from '../../processors/analytics/trend.js';
-import { buildTextIndex, cosine } from '../../processors/analytics/similarity.js';
+import { ENGAGEMENT_WEIGHTS } from '../../analytics/trend.js';
+import { buildTextIndex, cosine } from '../../analytics/similarity.js';
 import { MetadataProcessor } from '../../processors/metadata.js';
 import type { ProductMessage } from '../../schemas/events.js';
 

@@ -2,7 +2,7 @@
 // stores), every measured endpoint answers with products, and the result has its full shape.
 // No timing is asserted: figures come from `trenddrop bench` on a known machine.
 import { describe, expect, it } from 'vitest';
-import { formatApiBench, runApiBench } from '../../cli/bench-api.js';
+import { formatApiBench, runApiBench } from '../../bench/api.js';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Role } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
-import { startApp, type App } from '../../cli/app.js';
+import { startApp, type App } from '../../app/start-app.js';
 
 /** A port nothing listens on right now, for servers started in child processes. */
 export const freePort = () => new Promise<number>((resolve) => {

@@ -2,7 +2,7 @@
 // the client harness in its own process. Structure and counts only; speed is the bench's job.
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/logger.js';
-import { formatFanout, runFanoutBench } from '../../cli/bench-fanout.js';
+import { formatFanout, runFanoutBench } from '../../bench/fanout.js';
 
 describe('bench fan-out phase', () => {
   it('times every (client, message) delivery on both sides', async () => {

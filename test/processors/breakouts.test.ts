@@ -12,7 +12,7 @@ import { ManualClock } from '../../core/clock.js';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { openRuntime, type Runtime } from '../../core/runtime.js';
-import { DEFAULT_BREAKOUT } from '../../processors/analytics/breakout.js';
+import { DEFAULT_BREAKOUT } from '../../analytics/breakout.js';
 import type { Scored } from '../../processors/scorer.js';
 import { Breakouts } from '../../processors/breakouts.js';
 import { alerts } from '../../schemas/postgres/schema.js';

@@ -60,7 +60,7 @@ export function fmtDuration(sec: number): string {
   return `${m}:${String(Math.round(sec % 60)).padStart(2, '0')}`;
 }
 
-/** Velocity is ln-growth per hour (processors/analytics/trend.ts); shown as % growth per hour. */
+/** Velocity is ln-growth per hour (analytics/trend.ts); shown as % growth per hour. */
 export function fmtVelocity(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
   return `${fmtPct(Math.expm1(v))}/h`;

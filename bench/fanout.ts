@@ -7,7 +7,7 @@
 //   plain ws: a WebSocketServer in the same process (the app still running beside it) sending
 //     the very frames the gateway sent, byte for byte, to N clients, timed from the start of
 //     the send loop to arrival.
-// The clients live in a child process (bench-fanout-clients.ts), the same harness for both
+// The clients live in a child process (fanout-clients.ts), the same harness for both
 // sides, so that the server's event loop carries only the server's work. Messages are paced,
 // so the figure is delivery latency, not queue depth. The two sides take turns in short rounds
 // (10,000 clients each, reconnected every round: both sets at once would need more descriptors
@@ -25,8 +25,8 @@ import type { Logger } from '../core/logger.js';
 import { sleep } from '../core/retry.js';
 import { emptyTotals, type EngagementUpdate } from '../schemas/updates.js';
 import { MAX_CLIENT_MESSAGE_BYTES } from '../api/ws/transport.js';
-import { startApp, type App } from './app.js';
-import { monotonicMs, type HarnessCommand, type HarnessReply } from './bench-fanout-clients.js';
+import { startApp, type App } from '../app/start-app.js';
+import { monotonicMs, type HarnessCommand, type HarnessReply } from './fanout-clients.js';
 
 export interface FanoutSide {
   p50Ms: number;
@@ -75,7 +75,7 @@ class Harness {
 
   constructor() {
     // tsx resolves from the repository root, whatever the caller's cwd.
-    this.child = fork(join(HERE, 'bench-fanout-clients.ts'), [], {
+    this.child = fork(join(HERE, 'fanout-clients.ts'), [], {
       cwd: join(HERE, '..'), execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced', // latencies come back as a Float64Array
     });
     this.child.on('message', (r: HarnessReply) => {

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { mean, quantile, standardDeviation } from 'simple-statistics';
 import type { FittedModel, ForecastModel, ForecastPoint } from './types.js';
-import { mulberry32 } from '../../../core/random.js';
+import { mulberry32 } from '../../core/random.js';
 
 export interface NeuralOptions {
   /** Input window length (buckets); cover at least one season, better two. */

@@ -23,11 +23,11 @@ import { createLogger } from '../core/logger.js';
 import { sleep } from '../core/retry.js';
 import { MarketSimulator } from '../ingest/simulator.js';
 import type { EngagementEvent } from '../schemas/events.js';
-import { startApp, type App } from './app.js';
+import { startApp, type App } from '../app/start-app.js';
 import { encodeEvents, insertEvents } from '../processors/event-rows.js';
 import { normalizeEvent } from '../schemas/validate.js';
-import type { Phase } from './bench-phases.js';
-import { progress } from './progress.js';
+import type { Phase } from './phases.js';
+import { progress } from '../cli/progress.js';
 
 export interface BenchOptions {
   events?: number;
@@ -274,12 +274,12 @@ export async function benchCommand(config: Config, o: BenchOptions): Promise<voi
       results.pipeline = r;
       print(formatPipeline(r));
     } else if (phase === 'fanout') {
-      const { formatFanout, runFanoutBench } = await import('./bench-fanout.js');
+      const { formatFanout, runFanoutBench } = await import('./fanout.js');
       const r = await runFanoutBench({ subscribers: o.subscribers ?? (o.quick ? 1000 : 10_000), messages: o.quick ? 40 : 200, logger });
       results.fanout = r;
       print(formatFanout(r));
     } else {
-      const { formatApiBench, runApiBench } = await import('./bench-api.js');
+      const { formatApiBench, runApiBench } = await import('./api.js');
       const bar = o.json ? null : progress('api');
       const r = await runApiBench(config, {
         products: o.products ?? (o.quick ? 10_000 : 100_000), events: o.apiEvents ?? (o.quick ? 1_000_000 : 50_000_000),

@@ -25,7 +25,7 @@ import { Scorer } from '../processors/scorer.js';
 import type { ProductMessage } from '../schemas/events.js';
 import { products as pgProducts } from '../schemas/postgres/schema.js';
 import type { ProductsUpdate } from '../schemas/updates.js';
-import { startApp, type App } from './app.js';
+import { startApp, type App } from '../app/start-app.js';
 
 export interface Latency { p50Ms: number; p95Ms: number }
 

@@ -1,6 +1,6 @@
 // Trend velocity, acceleration, label and the 0–100 trend score for one series of buckets.
 // Pure: buckets in, numbers out. Every definition here is documented in docs/analytics.md.
-import type { ScoreWeights } from '../../core/config.js';
+import type { ScoreWeights } from '../core/config.js';
 import { mean, sum } from 'simple-statistics';
 import { theilSenSlope } from './stats.js';
 
