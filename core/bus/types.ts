@@ -1,5 +1,5 @@
 // The bus: the one interface between producers and consumers. The in-process bus (local.ts) and
-// Kafka (kafka.ts) both implement it and pass the same contract tests (test/bus-contract.ts).
+// Kafka (kafka.ts) both implement it and pass the same contract tests (test/core/bus/contract.ts).
 //
 // Semantics every implementation keeps:
 // - messages with the same key go to the same partition and are delivered in publish order;

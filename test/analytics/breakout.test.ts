@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { DEFAULT_BREAKOUT, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../../analytics/breakout.js';
-import { normals } from './helpers.js';
+import { normals } from '../helpers/series.js';
 
 const HOUR = 3_600_000;
 const cfg: BreakoutConfig = { ...DEFAULT_BREAKOUT, minScale: 1e-6 };

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { correlate, correlationPValue, crossCorrelation, difference } from '../../analytics/correlation.js';
 import { studentTCdf } from '../../analytics/stats.js';
-import { normals } from './helpers.js';
+import { normals } from '../helpers/series.js';
 
 // Reference figures from scipy.stats (t.cdf, pearsonr, spearmanr).
 describe('studentTCdf', () => {

@@ -6,7 +6,7 @@ import { dampedEts } from '../../analytics/forecast/ets.js';
 import { neuralModel, trainGlobal, type NeuralForecaster } from '../../analytics/forecast/neural.js';
 import { detectSeason } from '../../analytics/forecast/season.js';
 import { seasonalNaive } from '../../analytics/forecast/seasonal-naive.js';
-import { co2Monthly, sp500Monthly, usBirthsDaily } from './helpers.js';
+import { co2Monthly, sp500Monthly, usBirthsDaily } from '../helpers/series.js';
 
 const nets: NeuralForecaster[] = [];
 afterAll(() => nets.forEach((n) => n.dispose()));

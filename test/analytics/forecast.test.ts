@@ -5,7 +5,7 @@ import { nelderMead } from '../../analytics/forecast/optimize.js';
 import { autocorrelation, detectSeason } from '../../analytics/forecast/season.js';
 import { seasonalNaive, seasonalNaiveForecast } from '../../analytics/forecast/seasonal-naive.js';
 import { Z80, Z95, type ForecastModel } from '../../analytics/forecast/types.js';
-import { normals } from './helpers.js';
+import { normals } from '../helpers/series.js';
 
 describe('seasonal naive', () => {
   it('repeats the last season, with intervals widening per whole season ahead', () => {

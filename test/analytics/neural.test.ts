@@ -2,7 +2,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { backtest } from '../../analytics/forecast/backtest.js';
 import { neuralModel, trainGlobal } from '../../analytics/forecast/neural.js';
 import { seasonalNaive } from '../../analytics/forecast/seasonal-naive.js';
-import { normals, rng } from './helpers.js';
+import { normals, rng } from '../helpers/series.js';
 
 // Many "products" of very different sizes sharing a shape: level drift, a 12-bucket season, noise.
 const z = normals(101);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Catalog, categorize, convertPrice, imageKey, insight, summarizeSeries, TAXONOMY, titleKey, type SeriesPoint } from '../../ingest/agent/analysis.js';
+import { Catalog, categorize, convertPrice, imageKey, insight, summarizeSeries, TAXONOMY, titleKey, type SeriesPoint } from '../../../ingest/agent/analysis.js';
 
 const H = 3_600_000, D = 24 * H;
 
@@ -43,7 +43,7 @@ describe('taxonomy', () => {
   });
 
   it('is the table docs/agent.md documents', () => {
-    const doc = readFileSync(join(import.meta.dirname, '../../docs/agent.md'), 'utf8');
+    const doc = readFileSync(join(import.meta.dirname, '../../../docs/agent.md'), 'utf8');
     for (const c of TAXONOMY) expect(doc).toContain(`| ${c.category} | ${c.keywords.join(', ')} |`);
   });
 });

@@ -5,7 +5,7 @@
 // lag() of a group that never committed counts every message in the log.
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Bus, BusMessage, OutgoingMessage, Subscription } from '../../core/bus/types.js';
+import type { Bus, BusMessage, OutgoingMessage, Subscription } from '../../../core/bus/types.js';
 
 export interface ContractOptions {
   /** How long to wait for deliveries and group changes; a broker needs more than memory. */

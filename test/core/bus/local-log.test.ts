@@ -4,10 +4,10 @@
 import { appendFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LocalBus } from '../../core/bus/local.js';
-import { createLogger } from '../../core/logger.js';
-import type { BusMessage } from '../../core/bus/types.js';
-import { tempDir } from '../helpers/app.js';
+import { LocalBus } from '../../../core/bus/local.js';
+import { createLogger } from '../../../core/logger.js';
+import type { BusMessage } from '../../../core/bus/types.js';
+import { tempDir } from '../../helpers/app.js';
 
 const logger = createLogger('silent');
 const bus = (dir: string, segmentRecords = 1000) => new LocalBus({ dir, partitions: 2, logger, segmentRecords });

@@ -1,8 +1,8 @@
 // The in-process bus passes the same contract as Kafka, both with its log on disk (as
 // `npm start` runs it) and in memory only.
-import { LocalBus } from '../../core/bus/local.js';
-import { createLogger } from '../../core/logger.js';
-import { tempDir } from '../helpers/app.js';
+import { LocalBus } from '../../../core/bus/local.js';
+import { createLogger } from '../../../core/logger.js';
+import { tempDir } from '../../helpers/app.js';
 import { busContract } from './contract.js';
 
 const logger = createLogger('silent');

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCsv, CsvParser } from '../../ingest/agent/formats/csv.js';
-import { parseGoogleTrends } from '../../ingest/agent/formats/trends.js';
-import { importFile } from '../../ingest/agent/import.js';
-import { validateEvent, validateProduct } from '../../schemas/validate.js';
-import { MemorySink } from './helpers.js';
+import { parseCsv, CsvParser } from '../../../ingest/agent/formats/csv.js';
+import { parseGoogleTrends } from '../../../ingest/agent/formats/trends.js';
+import { importFile } from '../../../ingest/agent/import.js';
+import { validateEvent, validateProduct } from '../../../schemas/validate.js';
+import { MemorySink } from '../../helpers/agent.js';
 
 const fixture = (p: string) => join(import.meta.dirname, 'fixtures', p);
 

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AgentConfigError, durationMs, loadAgentConfig, validateAgentConfig } from '../../ingest/agent/config.js';
+import { AgentConfigError, durationMs, loadAgentConfig, validateAgentConfig } from '../../../ingest/agent/config.js';
 
 function problems(value: unknown) {
   try { validateAgentConfig(value); } catch (err) {

@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaBus, decodeValue } from '../../core/bus/kafka.js';
-import type { BusMessage } from '../../core/bus/types.js';
-import { StoreError } from '../../core/errors.js';
-import { createLogger } from '../../core/logger.js';
+import { KafkaBus, decodeValue } from '../../../core/bus/kafka.js';
+import type { BusMessage } from '../../../core/bus/types.js';
+import { StoreError } from '../../../core/errors.js';
+import { createLogger } from '../../../core/logger.js';
 import { busContract, waitFor } from './contract.js';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);

@@ -1,4 +1,4 @@
-// A local fixture server (127.0.0.1, random port) serving real-format payloads from fixtures/
+// A local fixture server (127.0.0.1, random port) serving real-format payloads from test/ingest/agent/fixtures/
 // and the hostile answers sources meet in the wild. `version` switches to the "a day later" files.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-const dir = join(import.meta.dirname, 'fixtures');
+const dir = join(import.meta.dirname, '../ingest/agent/fixtures');
 const read = (p: string) => readFileSync(join(dir, p));
 
 export interface Hit { path: string; status: number; ifNoneMatch?: string; userAgent?: string }

@@ -1,16 +1,16 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../core/clock.js';
-import { validateEvent, validateProduct, validateVideo } from '../../schemas/validate.js';
-import { DiscoveryAgent } from '../../ingest/agent/agent.js';
-import { validateAgentConfig } from '../../ingest/agent/config.js';
-import { createAgent } from '../../ingest/agent/index.js';
-import { MemoryRunStore, MemoryStateStore } from '../../ingest/agent/state.js';
-import type { AgentNotice } from '../../ingest/agent/agent.js';
-import type { RunRecord, Source } from '../../ingest/agent/types.js';
-import { emptyResult } from '../../ingest/agent/types.js';
-import { fastHttp, logger, MemorySink } from './helpers.js';
-import { startFixtureServer, type FixtureServer } from './server.js';
+import { ManualClock } from '../../../core/clock.js';
+import { validateEvent, validateProduct, validateVideo } from '../../../schemas/validate.js';
+import { DiscoveryAgent } from '../../../ingest/agent/agent.js';
+import { validateAgentConfig } from '../../../ingest/agent/config.js';
+import { createAgent } from '../../../ingest/agent/index.js';
+import { MemoryRunStore, MemoryStateStore } from '../../../ingest/agent/state.js';
+import type { AgentNotice } from '../../../ingest/agent/agent.js';
+import type { RunRecord, Source } from '../../../ingest/agent/types.js';
+import { emptyResult } from '../../../ingest/agent/types.js';
+import { fastHttp, logger, MemorySink } from '../../helpers/agent.js';
+import { startFixtureServer, type FixtureServer } from '../../helpers/fixture-server.js';
 
 let srv: FixtureServer;
 beforeAll(async () => { srv = await startFixtureServer(); });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HttpError, parseRetryAfter, DEFAULT_USER_AGENT } from '../../ingest/agent/http.js';
-import { MemoryStateStore } from '../../ingest/agent/state.js';
-import { fastHttp } from './helpers.js';
-import { startFixtureServer, type FixtureServer } from './server.js';
+import { HttpError, parseRetryAfter, DEFAULT_USER_AGENT } from '../../../ingest/agent/http.js';
+import { MemoryStateStore } from '../../../ingest/agent/state.js';
+import { fastHttp } from '../../helpers/agent.js';
+import { startFixtureServer, type FixtureServer } from '../../helpers/fixture-server.js';
 
 let srv: FixtureServer;
 beforeAll(async () => { srv = await startFixtureServer(); });
