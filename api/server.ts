@@ -3,7 +3,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
@@ -11,6 +10,8 @@ import fastifyWebsocket from '@fastify/websocket';
 import { ConflictError, TrendDropError, ValidationError, NotFoundError } from '../core/errors.js';
 import { INGEST_LIMITS } from '../ingest/accept.js';
 import type { ApiContext } from './context.js';
+import { writeAuth } from './auth.js';
+import { errorBody } from './errors.js';
 import type { Gateway } from './ws/gateway.js';
 import { MAX_CLIENT_MESSAGE_BYTES, wsConnection } from './ws/transport.js';
 import { healthRoutes } from './routes/health.js';
@@ -24,16 +25,6 @@ import { agentControlRoutes, agentReadRoutes } from './routes/agent.js';
 export const API_PREFIX = '/api/v1';
 export const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '../dashboard/dist');
 
-interface ErrorBody { error: { code: string; message: string; details: { index?: number; field: string; reason: string }[] } }
-
-export function errorBody(code: string, message: string, details: ErrorBody['error']['details'] = []): ErrorBody {
-  return { error: { code, message, details } };
-}
-
-function keyMatches(given: string, keys: string[]): boolean {
-  const g = Buffer.from(given);
-  return keys.some((k) => { const b = Buffer.from(k); return b.length === g.length && timingSafeEqual(b, g); });
-}
 
 /**
  * Every role serves health, ready and metrics; the ingest role adds the write routes, the api
@@ -83,15 +74,9 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
     ctx.metrics.httpSeconds.observe({ route: req.routeOptions.url ?? 'unmatched', method: req.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
-  // Writes need a key when keys are configured; reads stay open for the dashboard.
-  app.addHook('preHandler', async (req, reply) => {
-    if (ctx.config.apiKeys.length && req.method !== 'GET' && req.method !== 'HEAD' && req.url.startsWith(API_PREFIX)) {
-      const key = req.headers['x-api-key'];
-      if (typeof key !== 'string' || !keyMatches(key, ctx.config.apiKeys)) {
-        return reply.status(401).send(errorBody('unauthorized', 'this write needs a valid x-api-key header', [{ field: 'x-api-key', reason: key ? 'is not a known key' : 'is required' }]));
-      }
-    }
-  });
+  // Writes need a key when keys are configured (api/auth.ts); reads stay open for the dashboard.
+  const auth = writeAuth(ctx.config.apiKeys);
+  if (auth) app.addHook('onRequest', auth);
 
   await app.register(async (api) => {
     await api.register(healthRoutes(ctx));
