@@ -11,12 +11,14 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { EngagementEvent, NormalizedEvent } from '../schemas/events.js';
 import { METRICS } from '../schemas/events.js';
+import { settledBefore } from '../analytics/event-time.js';
 import { emptyTotals, type EngagementUpdate } from '../schemas/updates.js';
 import { normalizeEvent, validateEvent, type FieldError } from '../schemas/validate.js';
 import { deadLetter, parseValue } from './dead-letter.js';
 import type { EventDedup } from './dedup.js';
 import { encodeEvents, insertEvents } from './event-rows.js';
 import type { RollupRepair } from './rollup-repair.js';
+import { readWatermark, WATERMARK_MAX_FUTURE_MS } from './watermark.js';
 
 export interface RawSinkDeps {
   bus: Bus;
@@ -75,8 +77,7 @@ export class RawSink {
   async start(): Promise<void> {
     const rs = await this.d.ch.query({ query: 'SELECT productId FROM products GROUP BY productId', format: 'JSONEachRow' });
     for (const r of await rs.json<{ productId: string }>()) this.knownProducts.add(r.productId);
-    const wm = await this.d.ch.query({ query: 'SELECT toUnixTimestamp64Milli(max(ts)) AS wm FROM events', format: 'JSONEachRow' });
-    this.watermark = Number((await wm.json<{ wm: number }>())[0]?.wm ?? 0);
+    this.watermark = await readWatermark(this.d.ch, this.d.clock.now());
     this.sub = await this.d.bus.subscribe({
       groupId: SINK_GROUP, topics: [this.d.topics.engagement], handler: (b) => this.handle(b), maxBatch: this.maxRows,
       onAssigned: () => { this.assignments++; },
@@ -173,14 +174,14 @@ export class RawSink {
 
   private async write(events: NormalizedEvent[], acceptedAt: number): Promise<void> {
     const now = this.d.clock.now();
-    const lateBefore = this.watermark - this.d.allowedLatenessMs;
+    const lateBefore = settledBefore(this.watermark, this.d.allowedLatenessMs);
     let late = 0, maxTs = this.watermark, lastEvent = 0;
     const products: EngagementUpdate['products'] = {};
     const latestOf = new Map<string, number>(); // per product; formatted once below, not per event
     const newProducts: string[] = [];
     for (const e of events) {
       if (e.tsMs < lateBefore) late++;
-      if (e.tsMs > maxTs && e.tsMs <= now + 60_000) maxTs = e.tsMs; // a clock-skewed future event must not drag the watermark
+      if (e.tsMs > maxTs && e.tsMs <= now + WATERMARK_MAX_FUTURE_MS) maxTs = e.tsMs; // a clock-skewed future event must not drag the watermark
       if (e.tsMs > lastEvent) lastEvent = e.tsMs;
       let p = products[e.productId];
       if (!p) {
