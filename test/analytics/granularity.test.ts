@@ -1,7 +1,7 @@
 // Native step inference, calendar arithmetic, seasonal periods and the seasonal-strength test.
 import { describe, expect, it } from 'vitest';
 import { addSteps, bucketStart, detectSeasons, inferStep, regularSeries, seasonalPeriods, seasonsOf, strengthThreshold, toLogScale } from '../../analytics/granularity.js';
-import { co2Monthly, normals, sp500Monthly, usBirthsDaily } from './helpers.js';
+import { co2Monthly, normals, sp500Monthly, usBirthsDaily } from '../helpers/series.js';
 
 const H = 3_600_000;
 const D = 24 * H;

@@ -1,7 +1,7 @@
 // STL and MSTL against a reference implementation and known answers.
 import { describe, expect, it } from 'vitest';
 import { componentStrengths, mstl, stl } from '../../analytics/stl.js';
-import { co2Monthly, normals } from './helpers.js';
+import { co2Monthly, normals } from '../helpers/series.js';
 
 describe('stl', () => {
   // Reference: statsmodels 0.15 STL with R's stl() settings (seasonal degree 0, trend and
