@@ -2,6 +2,7 @@
 // invalidations. Overview KPIs are recomputed at most once per `overviewEveryMs`, however fast
 // updates arrive; product channels get every batch, but only when somebody listens.
 import type { Bus, Subscription } from '../core/bus/types.js';
+import { NotFoundError } from '../core/errors.js';
 import type { Topics } from '../core/bus/topics.js';
 import type { Logger } from '../core/logger.js';
 import type { Update } from '../schemas/updates.js';
@@ -28,7 +29,10 @@ export async function startLive(d: LiveDeps): Promise<Live> {
     if (channel === 'overview') return { kpis: await overviewKpis(d.services), lastEventAt };
     if (channel === 'agent') return d.services.agentStatus();
     if (channel === 'alerts') return { items: (await latestAlerts(d.services, 20)).slice(0, 20) };
-    const product = await productDetail(d.services, channel.slice('product:'.length)).catch(() => null);
+    const product = await productDetail(d.services, channel.slice('product:'.length)).catch((err) => {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    });
     return product && { productId: product.productId, totals24h: product.totals24h, trend: product.trend };
   };
   let dirty = false;

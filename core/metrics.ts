@@ -20,6 +20,8 @@ export function createMetrics() {
     scored: new Counter({ name: 'trenddrop_products_scored_total', help: 'Trend score computations', registers: r }),
     wsClients: new Gauge({ name: 'trenddrop_ws_clients', help: 'Connected WebSocket clients', registers: r }),
     wsSent: new Counter({ name: 'trenddrop_ws_messages_sent_total', help: 'WebSocket messages sent', labelNames: ['type'], registers: r }),
+    wsRefused: new Counter({ name: 'trenddrop_ws_refused_total', help: 'WebSocket client messages dropped for exceeding the per-connection rate', registers: r }),
+    wsSnapshotWork: new Gauge({ name: 'trenddrop_ws_snapshot_work', help: 'WebSocket snapshots being computed or waiting for a turn', registers: r }),
     wsCoalesced: new Counter({ name: 'trenddrop_ws_coalesced_total', help: 'Updates held back from slow clients and replaced by a snapshot', registers: r }),
     httpSeconds: new Histogram({ name: 'trenddrop_http_request_seconds', help: 'HTTP request duration', labelNames: ['route', 'method', 'status'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: r }),
   };

@@ -7,7 +7,8 @@ export interface Connection {
   send(text: string | Buffer): void;
   readonly bufferedAmount: number;
   close(code: number, reason: string): void;
-  onMessage(cb: (text: string) => void): void;
+  /** Each message in arrival order; binary frames are passed on (flagged) so they can be refused. */
+  onMessage(cb: (text: string, binary: boolean) => void): void;
   onClose(cb: () => void): void;
 }
 
@@ -19,7 +20,7 @@ export function wsConnection(socket: WebSocket): Connection {
     send: (text) => { if (socket.readyState === socket.OPEN) socket.send(text, { binary: false }); },
     get bufferedAmount() { return socket.bufferedAmount; },
     close: (code, reason) => socket.close(code, reason),
-    onMessage: (cb) => socket.on('message', (data, isBinary) => { if (!isBinary) cb(data.toString()); }),
+    onMessage: (cb) => socket.on('message', (data, isBinary) => cb(isBinary ? '' : data.toString(), isBinary)),
     onClose: (cb) => socket.on('close', cb),
   };
 }
