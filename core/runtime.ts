@@ -10,9 +10,8 @@ import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { watchReadiness } from './readiness-watch.js';
 import { retry } from './retry.js';
-import { openClickHouse, type ClickHouseStore } from './stores/clickhouse.js';
+import { migrateClickHouse, openClickHouse, type ClickHouseStore } from './stores/clickhouse.js';
 import { openPostgres, type PostgresStore } from './stores/postgres.js';
-import { migrateClickHouse } from '../schemas/clickhouse/migrate.js';
 
 export type ComponentState = { state: 'starting' | 'up' | 'down'; detail?: string; since: string };
 

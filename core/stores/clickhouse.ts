@@ -1,9 +1,13 @@
 // The time-series store: the official @clickhouse/client API over either the embedded chdb
-// engine (data under the data dir) or a ClickHouse server, chosen by CLICKHOUSE_URL alone.
+// engine (data under the data dir) or a ClickHouse server, chosen by CLICKHOUSE_URL alone; and
+// the runner that applies the numbered migrations of schemas/clickhouse to either.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { clickhouseMigrations } from '../../schemas/clickhouse/migrations.js';
 import type { Config } from '../config.js';
+import { StoreError } from '../errors.js';
+import type { Logger } from '../logger.js';
 
 export type { ClickHouseClient };
 
@@ -29,4 +33,25 @@ export async function openClickHouse(config: Pick<Config, 'clickhouseUrl' | 'dat
   const path = join(config.dataDir, 'clickhouse');
   mkdirSync(path, { recursive: true });
   return { kind: 'chdb', client: createClient({ connection: createChdbConnection({ path }) } as Parameters<typeof createClient>[0]) };
+}
+
+/**
+ * Applies each migration not yet recorded in schema_migrations, in order; returns how many ran.
+ * Tables are named without a database: the client's default database holds them.
+ */
+export async function migrateClickHouse(ch: ClickHouseClient, logger: Logger): Promise<number> {
+  await ch.command({ query: `CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, appliedAt DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = MergeTree ORDER BY version` });
+  const rs = await ch.query({ query: 'SELECT version FROM schema_migrations', format: 'JSONEachRow' });
+  const done = new Set((await rs.json<{ version: number }>()).map((r) => Number(r.version)));
+  let applied = 0;
+  for (const m of clickhouseMigrations()) {
+    if (done.has(m.version)) continue;
+    for (const statement of m.statements) await ch.command({ query: statement }).catch((err) => {
+      throw new StoreError('clickhouse', `migration ${m.name} failed: ${(err as Error).message}`, err);
+    });
+    await ch.insert({ table: 'schema_migrations', values: [{ version: m.version, name: m.name }], format: 'JSONEachRow' });
+    logger.info({ migration: m.name }, 'applied ClickHouse migration');
+    applied++;
+  }
+  return applied;
 }
