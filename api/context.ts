@@ -7,7 +7,7 @@ import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
-import type { Readiness } from '../core/runtime.js';
+import type { Readiness } from '../core/readiness.js';
 import type { Db } from '../core/stores/postgres.js';
 import type { Ingestor } from '../ingest/accept.js';
 import type { QueryCache } from './cache.js';

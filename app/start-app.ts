@@ -3,7 +3,8 @@
 import type { Config, Role } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { createMetrics } from '../core/metrics.js';
-import { openRuntime, Readiness, type Runtime } from '../core/runtime.js';
+import { Readiness } from '../core/readiness.js';
+import { openRuntime, type Runtime } from '../core/runtime.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { Ingestor } from '../ingest/accept.js';
 import { MarketSimulator } from '../ingest/simulator.js';

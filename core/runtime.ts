@@ -8,22 +8,10 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { watchReadiness } from './readiness-watch.js';
+import { Readiness, watchReadiness } from './readiness.js';
 import { retry } from './retry.js';
 import { migrateClickHouse, openClickHouse, type ClickHouseStore } from './stores/clickhouse.js';
 import { openPostgres, type PostgresStore } from './stores/postgres.js';
-
-export type ComponentState = { state: 'starting' | 'up' | 'down'; detail?: string; since: string };
-
-/** What is up and what is not, as the `ready` endpoint tells it. */
-export class Readiness {
-  readonly components = new Map<string, ComponentState>();
-  set(name: string, state: ComponentState['state'], detail?: string): void {
-    this.components.set(name, { state, detail, since: new Date().toISOString() });
-  }
-  get ready(): boolean { return this.components.size > 0 && [...this.components.values()].every((c) => c.state === 'up'); }
-  toJSON() { return Object.fromEntries(this.components); }
-}
 
 export interface Runtime {
   config: Config;

@@ -1,8 +1,19 @@
-// `ready` tells the truth after start-up too: each dependency is probed on an interval, and one
-// that stops answering (a broker or database gone away) reads `down`, with the error, until it
-// answers again. Probes run one at a time, so a hung dependency cannot pile them up.
+// What is up and what is not, as the `ready` endpoint tells it. It tells the truth after
+// start-up too: each dependency is probed on an interval, and one that stops answering (a broker
+// or database gone away) reads `down`, with the error, until it answers again. Probes run one at
+// a time, so a hung dependency cannot pile them up.
 import type { Logger } from './logger.js';
-import type { Readiness } from './runtime.js';
+
+export type ComponentState = { state: 'starting' | 'up' | 'down'; detail?: string; since: string };
+
+export class Readiness {
+  readonly components = new Map<string, ComponentState>();
+  set(name: string, state: ComponentState['state'], detail?: string): void {
+    this.components.set(name, { state, detail, since: new Date().toISOString() });
+  }
+  get ready(): boolean { return this.components.size > 0 && [...this.components.values()].every((c) => c.state === 'up'); }
+  toJSON() { return Object.fromEntries(this.components); }
+}
 
 export interface ReadinessWatchOptions {
   readiness: Readiness;

@@ -2,8 +2,7 @@
 // the reason, and the next probe that answers turns it up again; the others are untouched.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/logger.js';
-import { watchReadiness } from '../../core/readiness-watch.js';
-import { Readiness } from '../../core/runtime.js';
+import { Readiness, watchReadiness } from '../../core/readiness.js';
 import { eventually } from '../helpers/app.js';
 
 let watch: { stop(): Promise<void> } | null = null;
