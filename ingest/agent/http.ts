@@ -1,12 +1,11 @@
 // One polite HTTP client for every source: per-request timeout, retries with capped backoff that
 // honour Retry-After, a per-host request gap (raised by robots.txt Crawl-delay), conditional
-// requests (validators kept in a StateStore so they survive restarts), a body size cap, a
+// requests (validators kept in the agent's state so they survive restarts), a body size cap, a
 // redirect limit with loop detection and robots.txt for scrapers. Errors say what and where.
 import robotsParser from 'robots-parser';
 import { TrendDropError } from '../../core/errors.js';
 import { backoffDelay } from '../../core/retry.js';
 import type { Logger } from '../../core/logger.js';
-import type { StateStore } from './types.js';
 
 export const ROBOTS_TOKEN = 'TrendDropBot';
 export const DEFAULT_USER_AGENT = `${ROBOTS_TOKEN}/0.1 (product trend research; honours robots.txt)`;
@@ -20,6 +19,12 @@ export class HttpError extends TrendDropError {
     super(`http_${kind}`, `${message} (${url})`, { url, ...context }, { cause });
   }
   get status(): number | undefined { return this.context.status as number | undefined; }
+}
+
+/** Where ETag / Last-Modified validators persist: any async key-value store (the agent's StateStore is one). */
+export interface ValidatorStore {
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown): Promise<void>;
 }
 
 export interface HttpClientOptions {
@@ -39,7 +44,7 @@ export interface HttpClientOptions {
   maxRedirects?: number;
   robotsTtlMs?: number;
   /** Where ETag / Last-Modified validators persist unless a request names its own store. */
-  state?: StateStore;
+  state?: ValidatorStore;
   fetch?: typeof fetch;
 }
 
@@ -50,7 +55,7 @@ export interface RequestOptions {
    * Validators store for this request. The agent passes the run's staged state, so validators
    * of an answer whose items never reached the sink are dropped with them.
    */
-  cache?: StateStore;
+  cache?: ValidatorStore;
   /** Check robots.txt first (scrapers). */
   robots?: boolean;
   accept?: string;

@@ -3,7 +3,7 @@
 // RunStore, each backed by whoever wires it (bus + Postgres in production, memory in tests).
 import type { EngagementEvent, Platform, ProductMessage, VideoMessage } from '../../schemas/events.js';
 import type { Logger } from '../../core/logger.js';
-import type { HttpClient } from './http.js';
+import type { HttpClient, ValidatorStore } from './http.js';
 
 export type { EngagementEvent, Platform, ProductMessage, VideoMessage };
 
@@ -15,9 +15,7 @@ export interface AgentSink {
 }
 
 /** Small JSON key-value memory: HTTP validators, last-seen counters, the product catalogue. */
-export interface StateStore {
-  get<T>(key: string): Promise<T | undefined>;
-  set(key: string, value: unknown): Promise<void>;
+export interface StateStore extends ValidatorStore {
   /** Makes earlier writes durable; called by the agent after each run. */
   flush?(): Promise<void>;
 }
