@@ -1,5 +1,5 @@
-// `trenddrop bench`: the pipeline measured against its own raw ceiling, in one run on one
-// machine, so that noise cancels in the ratio.
+// The `pipeline` phase of `trenddrop bench`: the pipeline measured against its own raw ceiling,
+// in one run on one machine, so that noise cancels in the ratio.
 //   1. ceiling: with the in-process bus, the same rows inserted straight into the events table
 //      (with its rollup views) in 50k-row batches — what chdb can take with no pipeline at all;
 //      with `--bus kafka`, the same messages produced and consumed by plain kafkajs with no
@@ -10,8 +10,7 @@
 //   3. freshness: a steady 10,000 events/s while a WebSocket client subscribed to the
 //      products' channels times each message from bus acceptance (Kafka: the produce
 //      timestamp) to arrival.
-// Those three are the `pipeline` phase. `--phases` adds the WebSocket fan-out phase
-// (bench-fanout.ts) and the API-at-scale phase (bench-api.ts).
+// The other phases are in this folder (fanout.ts, api.ts); cli/bench.ts runs them.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,30 +18,25 @@ import WebSocket from 'ws';
 import { topics as topicNames } from '../core/bus/topics.js';
 import type { Config } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
-import { createLogger } from '../core/logger.js';
+import type { Logger } from '../core/logger.js';
 import { sleep } from '../core/retry.js';
 import { MarketSimulator } from '../ingest/simulator.js';
 import type { EngagementEvent } from '../schemas/events.js';
 import { startApp, type App } from '../app/start-app.js';
 import { encodeEvents, insertEvents } from '../processors/event-rows.js';
 import { normalizeEvent } from '../schemas/validate.js';
-import type { Phase } from './phases.js';
-import { progress } from '../cli/progress.js';
 
-export interface BenchOptions {
-  events?: number;
-  quick: boolean;
-  json: boolean;
+export interface PipelineBenchOptions {
+  /** Events pushed through the ceiling and the pipeline. */
+  events: number;
   bus: 'local' | 'kafka';
-  phases: Phase[];
-  /** Fan-out phase: WebSocket subscribers (default 10,000; 1,000 with --quick). */
-  subscribers?: number;
-  /** API phase: products and events loaded (default 100,000 and 50,000,000; 10,000 and 1,000,000 with --quick). */
-  products?: number;
-  apiEvents?: number;
+  /** How long the freshness stage offers its steady 10,000 events/s. */
+  freshnessSeconds: number;
+  logger: Logger;
+  onProgress?: (fraction: number, stage: string) => void;
 }
 
-export interface BenchResult {
+export interface PipelineBenchResult {
   events: number;
   ceiling: { eventsPerSec: number; seconds: number };
   pipeline: { eventsPerSec: number; seconds: number; ratio: number };
@@ -203,26 +197,24 @@ async function kafkaFeed(app: App, brokers: string[], prefix: string): Promise<F
   };
 }
 
-export async function runBench(config: Config, o: BenchOptions): Promise<BenchResult> {
-  const n = o.events ?? (o.quick ? 200_000 : 1_000_000);
+export async function runPipelineBench(config: Config, o: PipelineBenchOptions): Promise<PipelineBenchResult> {
+  const n = o.events;
+  const progress = o.onProgress ?? (() => undefined);
   const kafka = o.bus === 'kafka';
   if (kafka && config.kafkaBrokers.length === 0) throw new ConfigError('KAFKA_BROKERS', 'must name the brokers for bench --bus kafka (e.g. 127.0.0.1:9092 after npm run kafka:up)');
   const dir = mkdtempSync(join(tmpdir(), 'trenddrop-bench-'));
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
   // Topics and groups of their own, so the run never meets a deployment on the same broker.
   const topicPrefix = kafka ? `trenddrop-bench.${Date.now().toString(36)}.` : config.topicPrefix;
-  const app = await startApp({ ...config, dataDir: dir, port: 0, host: '127.0.0.1', simulator: false, kafkaBrokers: kafka ? config.kafkaBrokers : [], topicPrefix }, { roles: ['ingest', 'processors', 'api'], logger });
+  const app = await startApp({ ...config, dataDir: dir, port: 0, host: '127.0.0.1', simulator: false, kafkaBrokers: kafka ? config.kafkaBrokers : [], topicPrefix }, { roles: ['ingest', 'processors', 'api'], logger: o.logger });
   let feed: Feed | null = null;
   try {
     feed = kafka ? await kafkaFeed(app, config.kafkaBrokers, topicPrefix) : embeddedFeed(app);
-    const bar = o.json ? null : progress('bench');
     const events = makeEvents(n, 1000);
-    bar?.update(0, 'raw ceiling');
+    progress(0, 'raw ceiling');
     const ceilingSec = await feed.ceiling(events);
-    const pipelineSec = await pipeline(app, events, feed.send, (f) => bar?.update(f, 'pipeline'));
-    bar?.update(1, 'freshness');
-    const fresh = await freshness(app, feed.send, 10_000, o.quick ? 5 : 15);
-    bar?.stop();
+    const pipelineSec = await pipeline(app, events, feed.send, (f) => progress(f, 'pipeline'));
+    progress(1, 'freshness');
+    const fresh = await freshness(app, feed.send, 10_000, o.freshnessSeconds);
     const ceilingEps = n / ceilingSec, pipelineEps = n / pipelineSec;
     return {
       events: n, bus: app.runtime.bus.kind,
@@ -245,7 +237,7 @@ const WORDS = {
 } as const;
 
 /** The pipeline phase as text lines. */
-function formatPipeline(r: BenchResult): string[] {
+export function formatPipelineBench(r: PipelineBenchResult): string[] {
   const f = (x: number) => x.toLocaleString('en-US');
   const w = WORDS[r.bus === 'kafka' ? 'kafka' : 'local'];
   const label = (text: string) => `  ${text.padEnd(40)}`;
@@ -258,37 +250,4 @@ function formatPipeline(r: BenchResult): string[] {
     `${label('resident memory')}${f(r.rssMiB)} MiB`,
     '',
   ];
-}
-
-/**
- * Runs the chosen phases one after another, each on a fresh TrendDrop of its own, printing each
- * as it ends (with --json: one object keyed by phase at the end).
- */
-export async function benchCommand(config: Config, o: BenchOptions): Promise<void> {
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
-  const results: Record<string, unknown> = {};
-  const print = (lines: string[]) => { if (!o.json) process.stdout.write(lines.join('\n') + '\n'); };
-  for (const phase of o.phases) {
-    if (phase === 'pipeline') {
-      const r = await runBench(config, o);
-      results.pipeline = r;
-      print(formatPipeline(r));
-    } else if (phase === 'fanout') {
-      const { formatFanout, runFanoutBench } = await import('./fanout.js');
-      const r = await runFanoutBench({ subscribers: o.subscribers ?? (o.quick ? 1000 : 10_000), messages: o.quick ? 40 : 200, logger });
-      results.fanout = r;
-      print(formatFanout(r));
-    } else {
-      const { formatApiBench, runApiBench } = await import('./api.js');
-      const bar = o.json ? null : progress('api');
-      const r = await runApiBench(config, {
-        products: o.products ?? (o.quick ? 10_000 : 100_000), events: o.apiEvents ?? (o.quick ? 1_000_000 : 50_000_000),
-        samples: o.quick ? 10 : undefined, logger, onProgress: (f, label) => bar?.update(f, label),
-      });
-      bar?.stop();
-      results.api = r;
-      print(formatApiBench(r));
-    }
-  }
-  if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 }

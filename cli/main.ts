@@ -114,8 +114,10 @@ program.command('bench').description('Measure TrendDrop against its raw ceilings
   .option('--quick', 'smaller runs: the pipeline phase under a minute')
   .option('--json', 'print JSON, keyed by phase')
   .action(async (o: { phases: Phase[]; events?: number; quick?: boolean; json?: boolean; bus: string; subscribers?: number; products?: number; apiEvents?: number }) => {
-    const { benchCommand } = await import('../bench/pipeline.js');
-    await benchCommand(loadConfig(), { ...o, quick: !!o.quick, json: !!o.json, bus: o.bus === 'kafka' ? 'kafka' : 'local' });
+    const { benchCommand } = await import('./bench.js');
+    // The bench prints its own figures: the app's info logs would bury them unless asked for.
+    const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+    await benchCommand(config, { ...o, quick: !!o.quick, json: !!o.json, bus: o.bus === 'kafka' ? 'kafka' : 'local' }, createLogger(config.logLevel), process.stdout);
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -3,6 +3,7 @@ import pino from 'pino';
 
 export type Logger = pino.Logger;
 
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
+/** `level` comes from Config.logLevel (LOG_LEVEL), or a test's choice. */
+export function createLogger(level: string): Logger {
   return pino({ level, base: { app: 'trenddrop' }, timestamp: pino.stdTimeFunctions.isoTime });
 }

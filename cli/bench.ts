@@ -1,0 +1,62 @@
+// `trenddrop bench`: runs the chosen phases one after another, each on a fresh TrendDrop of its
+// own, printing each as it ends (with --json: one object keyed by phase at the end). The
+// measurements live in bench/, one module per phase; this picks their sizes and shows progress.
+import type { Phase } from '../bench/phases.js';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import { progress, type Progress } from './progress.js';
+
+export interface BenchCommandOptions {
+  phases: Phase[];
+  /** Smaller runs: the pipeline phase under a minute. */
+  quick: boolean;
+  json: boolean;
+  /** Pipeline phase: events pushed (default 1,000,000; 200,000 with --quick). */
+  events?: number;
+  bus: 'local' | 'kafka';
+  /** Fan-out phase: WebSocket subscribers (default 10,000; 1,000 with --quick). */
+  subscribers?: number;
+  /** API phase: products and events loaded (default 100,000 and 50,000,000; 10,000 and 1,000,000 with --quick). */
+  products?: number;
+  apiEvents?: number;
+}
+
+interface PhaseRun { result: unknown; lines: string[] }
+type Runner = (config: Config, o: BenchCommandOptions, logger: Logger, onProgress: (fraction: number, stage: string) => void) => Promise<PhaseRun>;
+
+// Each phase's module is loaded only when the phase runs.
+const RUNNERS: Record<Phase, Runner> = {
+  async pipeline(config, o, logger, onProgress) {
+    const { formatPipelineBench, runPipelineBench } = await import('../bench/pipeline.js');
+    const result = await runPipelineBench(config, {
+      events: o.events ?? (o.quick ? 200_000 : 1_000_000), bus: o.bus, freshnessSeconds: o.quick ? 5 : 15, logger, onProgress,
+    });
+    return { result, lines: formatPipelineBench(result) };
+  },
+  async fanout(_config, o, logger) {
+    const { formatFanout, runFanoutBench } = await import('../bench/fanout.js');
+    const result = await runFanoutBench({ subscribers: o.subscribers ?? (o.quick ? 1000 : 10_000), messages: o.quick ? 40 : 200, logger });
+    return { result, lines: formatFanout(result) };
+  },
+  async api(config, o, logger, onProgress) {
+    const { formatApiBench, runApiBench } = await import('../bench/api.js');
+    const result = await runApiBench(config, {
+      products: o.products ?? (o.quick ? 10_000 : 100_000), events: o.apiEvents ?? (o.quick ? 1_000_000 : 50_000_000),
+      samples: o.quick ? 10 : undefined, logger, onProgress,
+    });
+    return { result, lines: formatApiBench(result) };
+  },
+};
+
+export async function benchCommand(config: Config, o: BenchCommandOptions, logger: Logger, out: NodeJS.WritableStream): Promise<void> {
+  const results: Partial<Record<Phase, unknown>> = {};
+  for (const phase of o.phases) {
+    // A bar appears once the phase reports progress (the fan-out phase reports none).
+    let bar: Progress | null = null;
+    const onProgress = (f: number, stage: string) => { if (!o.json) (bar ??= progress(phase)).update(f, stage); };
+    const run = await RUNNERS[phase](config, o, logger, onProgress).finally(() => bar?.stop());
+    results[phase] = run.result;
+    if (!o.json) out.write(run.lines.join('\n') + '\n');
+  }
+  if (o.json) out.write(JSON.stringify(results, null, 2) + '\n');
+}
