@@ -1,21 +1,42 @@
 #!/usr/bin/env bash
-# The whole test suite in one command (`npm test`): builds the dashboard for the browser
-# tests, brings up a local Kafka broker for the Kafka tests unless KAFKA_BROKERS points at one,
-# runs every vitest project (browser tests last), and stops the broker it started. Extra
-# arguments go to vitest.
+# `npm test`: the whole suite — the type checks (tsc, vue-tsc over the dashboard), the
+# dependency rules (.dependency-cruiser.cjs), then every vitest project, the browser tests last.
+# `npm test -- <paths or vitest flags>`: only the test files those select, with no checks.
+# Either way the dashboard is built only when browser tests are selected, and a local Kafka
+# broker is started (and stopped after) only when Kafka tests are selected and KAFKA_BROKERS
+# names none.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-npm run --silent build >/dev/null
+if (( $# == 0 )); then
+  echo "test: type checks and dependency rules" >&2
+  npm run --silent typecheck
+  npm run --silent check:deps
+fi
+
+# "[project] file" per selected test file.
+selected=$(npx vitest list --filesOnly "$@")
+if [[ -z "$selected" ]]; then
+  echo "test: no test file matches: $*" >&2
+  exit 1
+fi
+files=$(sed -E 's/^\[[^]]+\] //' <<<"$selected")
+projects=$(sed -nE 's/^\[([^]]+)\] .*/\1/p' <<<"$selected" | sort -u)
+
+if grep -qx browser <<<"$projects"; then
+  npm run --silent build >/dev/null
+fi
 
 started=""
-if [[ -z "${KAFKA_BROKERS:-}" ]]; then
+# The Kafka tests are the files that ask for a broker (test/helpers/kafka.ts).
+# (Unquoted: test file paths have no spaces.)
+if [[ -z "${KAFKA_BROKERS:-}" ]] && grep -qs 'kafkaOrSkip(' $files; then
   if command -v java >/dev/null && command -v mvn >/dev/null; then
     bash scripts/kafka-up.sh
     started=1
     export KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}"
   else
-    echo "test: no java/mvn, so no local Kafka broker: the Kafka tests will be skipped" >&2
+    echo "test: no java/mvn, so no local Kafka broker: the Kafka tests will be skipped (in CI they fail)" >&2
   fi
 fi
 stop() { [[ -n "$started" ]] && bash scripts/kafka-down.sh || true; }
@@ -23,5 +44,10 @@ trap stop EXIT
 
 # The browser tests start a whole TrendDrop and Chromium: on two cores they run after the rest,
 # not beside the Kafka tests' brokers, or both starve.
-npx vitest run --project server --project dashboard "$@"
-npx vitest run --project browser "$@"
+others=$(grep -vx browser <<<"$projects" || true)
+if [[ -n "$others" ]]; then
+  npx vitest run $(printf -- '--project %s ' $others) "$@"
+fi
+if grep -qx browser <<<"$projects"; then
+  npx vitest run --project browser "$@"
+fi
