@@ -16,7 +16,7 @@ import { SERVER_URL } from './postgres.js';
 export function kafkaOrSkip(file: string): string[] | null {
   const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (brokers.length > 0) return brokers;
-  const how = `Run \`npm run kafka:up\` and KAFKA_BROKERS=127.0.0.1:9092 npx vitest run ${file}`;
+  const how = `\`npm test -- ${file}\` starts a broker when Java and Maven are present; or point KAFKA_BROKERS at one.`;
   if (process.env.CI) throw new Error(`[${file}] KAFKA_BROKERS is not set, and in CI (CI is set) the Kafka tests must run. ${how}`);
   console.warn(`[${file}] KAFKA_BROKERS is not set: skipping. ${how}`);
   return null;
