@@ -44,8 +44,3 @@ export interface ApiContext {
   services: Services | null;
 }
 
-/** Runs a query and returns its rows; parameters are bound, never spliced into the SQL. */
-export async function rows<T>(ch: ClickHouseClient, query: string, query_params: Record<string, unknown> = {}): Promise<T[]> {
-  const rs = await ch.query({ query, query_params, format: 'JSONEachRow' });
-  return rs.json<T>();
-}

@@ -8,9 +8,9 @@ import type { Logger } from '../core/logger.js';
 import type { Update } from '../schemas/updates.js';
 import type { QueryCache } from './cache.js';
 import type { Services } from './context.js';
-import { overviewKpis } from './routes/overview.js';
-import { productDetail } from './routes/products.js';
-import { latestAlerts } from './routes/alerts.js';
+import { getOverviewKpis } from './queries/get-overview-kpis.js';
+import { getProduct } from './queries/get-product.js';
+import { listAlerts } from './queries/list-alerts.js';
 import type { Gateway } from './ws/gateway.js';
 
 export interface LiveDeps { bus: Bus; topics: Topics; gateway: Gateway; cache: QueryCache; services: Services; logger: Logger; overviewEveryMs?: number }
@@ -25,11 +25,13 @@ export async function startLive(d: LiveDeps): Promise<Live> {
   const log = d.logger.child({ component: 'live' });
   const every = d.overviewEveryMs ?? 1000;
   let lastEventAt: string | null = null;
+  const s = d.services;
+  const kpis = () => getOverviewKpis(s.ch, s.clock.now());
   const snapshot = async (channel: string): Promise<unknown | null> => {
-    if (channel === 'overview') return { kpis: await overviewKpis(d.services), lastEventAt };
-    if (channel === 'agent') return d.services.agentStatus();
-    if (channel === 'alerts') return { items: (await latestAlerts(d.services, 20)).slice(0, 20) };
-    const product = await productDetail(d.services, channel.slice('product:'.length)).catch((err) => {
+    if (channel === 'overview') return { kpis: await kpis(), lastEventAt };
+    if (channel === 'agent') return s.agentStatus();
+    if (channel === 'alerts') return { items: (await listAlerts(s.db, { limit: 20 })).items };
+    const product = await getProduct({ ch: s.ch, db: s.db, now: s.clock.now() }, channel.slice('product:'.length)).catch((err) => {
       if (err instanceof NotFoundError) return null;
       throw err;
     });
@@ -42,7 +44,7 @@ export async function startLive(d: LiveDeps): Promise<Live> {
     dirty = false;
     computing = true;
     try {
-      d.gateway.publish('overview', { kpis: await overviewKpis(d.services), lastEventAt });
+      d.gateway.publish('overview', { kpis: await kpis(), lastEventAt });
     } catch (err) {
       log.warn({ err }, 'overview update failed');
     } finally {

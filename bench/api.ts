@@ -17,9 +17,9 @@ import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { mulberry32 } from '../core/random.js';
 import { sleep } from '../core/retry.js';
-import { rows } from '../api/context.js';
-import { overviewQueries } from '../api/routes/overview.js';
-import { LIST_LIMIT, listQuery, type ListQuery } from '../api/routes/products.js';
+import { overviewQueries } from '../api/queries/get-overview.js';
+import { LIST_LIMIT, listProductsQuery, type ListProductsParams } from '../api/queries/list-products.js';
+import { latestScoresSql, rows } from '../api/queries/sql.js';
 import { MetadataProcessor } from '../processors/metadata.js';
 import { Scorer } from '../processors/scorer.js';
 import type { ProductMessage } from '../schemas/events.js';
@@ -136,8 +136,7 @@ const HISTORY_SQL = `
 INSERT INTO trend_score_history (productId, computedAt, score, label, velocity, acceleration, momentum)
 SELECT s.productId, fromUnixTimestamp64Milli(toInt64({now:Int64} - k.number * {step:Int64}), 'UTC'),
   least(100, s.score * (0.85 + (cityHash64(s.productId, k.number) % 300) / 1000)), s.label, s.velocity, s.acceleration, s.momentum
-FROM (SELECT productId, argMax(score, computedAt) AS score, argMax(label, computedAt) AS label, argMax(velocity, computedAt) AS velocity,
-        argMax(acceleration, computedAt) AS acceleration, argMax(momentum, computedAt) AS momentum FROM trend_scores GROUP BY productId) AS s
+FROM (${latestScoresSql({ columns: ['score', 'label', 'velocity', 'acceleration', 'momentum'] })}) AS s
 CROSS JOIN numbers(1, {rounds:UInt64}) AS k`;
 
 const COUNTS_SQL = `
@@ -239,12 +238,12 @@ function probes(app: App, cursor: string | null): Probe[] {
   const overview: Probe = {
     name: 'overview (24h)', path: 'overview?range=24h',
     // The route's four ClickHouse queries, concurrently as it runs them.
-    direct: () => Promise.all(Object.values(overviewQueries('24h', now()).queries).map((q) => rows(ch, q.sql, q.params))),
+    direct: () => Promise.all(Object.values(overviewQueries('24h', now())).map((q) => rows(ch, q.sql, q.params))),
     items: (b) => b.topProducts?.length ?? 0,
   };
-  const explorer = (name: string, q: ListQuery): Probe => ({
+  const explorer = (name: string, q: ListProductsParams): Probe => ({
     name, path: `products?${new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)]))}`,
-    direct: () => { const l = listQuery({ limit: LIST_LIMIT.default, ...q }, now()); return rows(ch, l.sql, l.params); },
+    direct: () => { const l = listProductsQuery({ limit: LIST_LIMIT.default, ...q }, now()); return rows(ch, l.sql, l.params); },
     items: (b) => b.items?.length ?? 0,
   });
   return [

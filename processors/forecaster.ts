@@ -1,7 +1,7 @@
 // Forecast refresh: per product and metric, the hourly series from engagement_1h goes through
 // selectModel (seasonal naive, damped ETS and the global TF.js MLP, chosen by rolling-origin
-// backtest MASE), and the forecast with its backtest is written to ClickHouse. On a schedule
-// for products active in the last day, and on demand for one product.
+// backtest MASE), and the forecast with its backtest is written to ClickHouse on a schedule for
+// products active in the last day; one product can be forecast on demand without a write.
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Clock } from '../core/clock.js';
@@ -243,14 +243,15 @@ export class Forecaster {
     return stats;
   }
 
-  /** Forecasts one product now and stores it; null when its history is too short. */
-  async refresh(productId: string, metric: Metric = 'views'): Promise<StoredForecast | null> {
+  /**
+   * Forecasts one product now without storing it (the API's answer for a product the schedule has
+   * not reached yet: reads never write); null when its history is too short.
+   */
+  async forecast(productId: string, metric: Metric = 'views'): Promise<StoredForecast | null> {
     const now = this.d.clock.now();
     const endSec = this.endSec(now);
     const y = (await loadHourlySeries(this.d.ch, [productId], metric, endSec)).get(productId);
-    const f = y ? this.compute(productId, metric, y, now, endSec) : null;
-    if (f) await this.store([f]);
-    return f;
+    return y ? this.compute(productId, metric, y, now, endSec) : null;
   }
 
   /** A product is current once a forecast made after its last complete hour has the model set this forecaster uses. */

@@ -9,10 +9,12 @@ import { startApp, type App } from '../../app/start-app.js';
 import { ManualClock } from '../../core/clock.js';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
-import { regionOpportunity } from '../../api/routes/analytics.js';
+import { regionOpportunity } from '../../api/queries/list-region-opportunities.js';
 import { ENGAGEMENT_WEIGHTS } from '../../analytics/trend.js';
 import { buildTextIndex, cosine } from '../../analytics/similarity.js';
+import { Forecaster } from '../../processors/forecaster.js';
 import { MetadataProcessor } from '../../processors/metadata.js';
+import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { ProductMessage } from '../../schemas/events.js';
 
 const H = 3_600_000;
@@ -94,7 +96,7 @@ afterAll(async () => {
 });
 
 describe('GET /products/:id/forecast', () => {
-  it('computes a forecast on demand when none is stored, stores it, and serves the stored one after', async () => {
+  it('computes a forecast on demand when none is stored without writing it (a GET never writes), and serves the stored one of the processors once there is one', async () => {
     const r = await get('products/lamp-1/forecast');
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ horizon: 24, interval: '1h', generatedAt: iso(clock.now()) });
@@ -108,8 +110,19 @@ describe('GET /products/:id/forecast', () => {
     const short = await get('products/lamp-1/forecast?horizon=6');
     expect(short.body.points).toEqual(r.body.points.slice(0, 6));
     expect(short.body.generatedAt).toBe(r.body.generatedAt);
-    const rs = await app.runtime.clickhouse.client.query({ query: "SELECT count() AS n FROM forecasts WHERE productId = 'lamp-1'", format: 'JSONEachRow' });
-    expect(Number((await rs.json<{ n: number }>())[0].n)).toBe(24); // one generation: the second answer was read, not recomputed
+    const stored = async () => {
+      const rs = await app.runtime.clickhouse.client.query({ query: `SELECT count() AS n FROM ${TABLES.forecasts} WHERE productId = 'lamp-1'`, format: 'JSONEachRow' });
+      return Number((await rs.json<{ n: number }>())[0].n);
+    };
+    expect(await stored()).toBe(0);
+
+    // The processors' round stores a generation a minute later; the API answers with it.
+    clock.advance(60_000);
+    await new Forecaster({ ch: app.runtime.clickhouse.client, clock, logger: app.runtime.logger, metrics: ['views'] }).round();
+    expect(await stored()).toBe(24);
+    const later = await get('products/lamp-1/forecast?horizon=12');
+    expect(later.body.generatedAt).toBe(iso(clock.now()));
+    expect(later.body.points).toEqual(r.body.points.slice(0, 12));
   });
 
   it('answers model null for a product with too little history, 404 for an unknown one, 400 beyond the horizon', async () => {

@@ -9,6 +9,7 @@ import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { openRuntime, type Runtime } from '../../core/runtime.js';
 import { FORECAST, Forecaster } from '../../processors/forecaster.js';
+import { TABLES } from '../../schemas/clickhouse/tables.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 10, 1);
@@ -124,19 +125,21 @@ describe('Forecaster', () => {
     expect((await latest('periodic'))[0].yhat).toBe(cycle(DAYS * 24 + 1));
   });
 
-  it('refreshes one product on demand, for any metric, and says null when its history is too short', async () => {
-    const orders = await f.refresh('periodic', 'orders');
+  it('forecasts one product on demand, for any metric, without storing it, and says null when its history is too short', async () => {
+    const stored = async () => (await rt.clickhouse.client.query({ query: `SELECT count() AS n FROM ${TABLES.forecasts}`, format: 'JSONEachRow' }).then((r) => r.json<{ n: string }>()))[0].n;
+    const before = await stored();
+    const orders = await f.forecast('periodic', 'orders');
     expect(orders).toMatchObject({ productId: 'periodic', metric: 'orders', model: 'seasonal-naive', generatedAt: clock.now() });
     expect(orders!.points.map((p) => p.yhat)).toEqual(Array.from({ length: FORECAST.horizon }, (_, i) => Math.round(cycle(DAYS * 24 + 1 + i) / 100)));
-    expect((await latest('periodic', 'orders')).map((p) => p.yhat)).toEqual(orders!.points.map((p) => p.yhat));
-    expect(await f.refresh('newcomer')).toBeNull();
-    expect(await f.refresh('nobody')).toBeNull();
+    expect(await stored()).toBe(before);
+    expect(await f.forecast('newcomer')).toBeNull();
+    expect(await f.forecast('nobody')).toBeNull();
     await f.stop();
   });
 
   it('forecasts with the statistical models alone when the MLP is off (the API path)', async () => {
     const plain = new Forecaster({ ch: rt.clickhouse.client, clock, logger: rt.logger });
-    const r = await plain.refresh('noisy-a');
+    const r = await plain.forecast('noisy-a');
     expect(r!.backtest.map((b) => b.model)).toEqual(['seasonal-naive', 'ets-damped']);
   });
 });

@@ -1,0 +1,56 @@
+// The overview at `now`: KPI cards (with the value one period earlier), the engagement timeline
+// of the range, categories, agent status and the top products; served from the rollups and the
+// latest scores.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { TABLES } from '../../schemas/clickhouse/tables.js';
+import type { AgentStatus } from '../context.js';
+import { getEngagementTimeline, engagementTimelineQuery } from './get-engagement-timeline.js';
+import { getOverviewKpis, overviewKpisQuery } from './get-overview-kpis.js';
+import { categoryStatsQuery, listCategoryStats } from './list-category-stats.js';
+import { listTopProducts, topProductsQuery } from './list-top-products.js';
+import type { BoundQuery } from './sql.js';
+
+export const RANGES = {
+  '1h': { ms: 3_600_000, step: 60, table: TABLES.engagement1m },
+  '24h': { ms: 86_400_000, step: 900, table: TABLES.engagement1m },
+  '7d': { ms: 7 * 86_400_000, step: 3600, table: TABLES.engagement1h },
+  '30d': { ms: 30 * 86_400_000, step: 6 * 3600, table: TABLES.engagement1h },
+} as const;
+export type Range = keyof typeof RANGES;
+
+const TOP_PRODUCTS = 10;
+
+/** The timeline's bounds for a range at `now`: whole steps, through the current one. */
+function timelineBounds(range: Range, now: number) {
+  const r = RANGES[range];
+  const to = Math.floor(now / 1000 / r.step) * r.step + r.step;
+  return { from: to - Math.round(r.ms / 1000), to, step: r.step, table: r.table };
+}
+
+/**
+ * The ClickHouse queries behind the overview at `now`, as the overview runs them, so that
+ * `trenddrop bench` times exactly this SQL run directly beside the endpoint.
+ */
+export function overviewQueries(range: Range, now: number): Record<'kpis' | 'timeline' | 'categories' | 'top', BoundQuery> {
+  const b = timelineBounds(range, now);
+  return {
+    kpis: overviewKpisQuery(now, RANGES[range].ms),
+    timeline: engagementTimelineQuery(b.table, b.from, b.to, b.step),
+    categories: categoryStatsQuery(b.from),
+    top: topProductsQuery(TOP_PRODUCTS),
+  };
+}
+
+export interface OverviewDeps { ch: ClickHouseClient; now: number; agentStatus: () => Promise<AgentStatus> }
+
+export async function getOverview(d: OverviewDeps, range: Range) {
+  const b = timelineBounds(range, d.now);
+  const [kpis, timeline, categories, topProducts, agent] = await Promise.all([
+    getOverviewKpis(d.ch, d.now, RANGES[range].ms),
+    getEngagementTimeline(d.ch, b.table, b.from, b.to, b.step),
+    listCategoryStats(d.ch, b.from),
+    listTopProducts(d.ch, TOP_PRODUCTS),
+    d.agentStatus(),
+  ]);
+  return { range, kpis, timeline, categories, agent, topProducts, generatedAt: new Date(d.now).toISOString() };
+}

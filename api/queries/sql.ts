@@ -1,0 +1,48 @@
+// SQL that the queries share: how a query runs, the latest row of a product or of its score,
+// metric sums, weighted engagement and the bucket-range condition. One definition each, so a
+// table or a rule changes in one place.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { ENGAGEMENT_WEIGHTS } from '../../analytics/trend.js';
+import { TABLES } from '../../schemas/clickhouse/tables.js';
+
+/** A query as it runs: SQL text and its bound parameters (never spliced into the text). */
+export interface BoundQuery { sql: string; params: Record<string, unknown> }
+
+/** Runs a query and returns its rows. */
+export async function rows<T>(ch: ClickHouseClient, query: string, query_params: Record<string, unknown> = {}): Promise<T[]> {
+  const rs = await ch.query({ query, query_params, format: 'JSONEachRow' });
+  return rs.json<T>();
+}
+
+export type ProductColumn = 'title' | 'category' | 'brand' | 'price' | 'currency' | 'imageUrl' | 'tags';
+
+/**
+ * The latest version of each product's metadata (ReplacingMergeTree rows are only collapsed by
+ * background merges, so a read takes the newest itself). `lastUpdate` is the time of that version:
+ * named apart from `updatedAt`, which the argMax calls read.
+ */
+export const latestProductsSql = (columns: readonly ProductColumn[], where = '', opts: { lastUpdate?: boolean } = {}) => `
+SELECT productId, ${[...columns.map((c) => `argMax(${c}, updatedAt) AS ${c}`), ...(opts.lastUpdate ? ['max(updatedAt) AS lastUpdate'] : [])].join(', ')}
+FROM ${TABLES.products} ${where} GROUP BY productId`;
+
+export type ScoreColumn = 'score' | 'label' | 'velocity' | 'acceleration' | 'momentum' | 'views24h' | 'orders24h'
+  | 'c_velocity' | 'c_acceleration' | 'c_volume' | 'c_breadth' | 'c_conversion' | 'c_saturation';
+export const SCORE_HEADLINE: readonly ScoreColumn[] = ['score', 'label', 'velocity', 'acceleration'];
+
+/**
+ * The latest score per product, with `scoredAt`, from the current scores or from their history;
+ * works before background merges collapse the rows.
+ */
+export const latestScoresSql = (opts: { table?: 'trendScores' | 'trendScoreHistory'; columns?: readonly ScoreColumn[]; where?: string } = {}) => `
+SELECT productId, ${(opts.columns ?? SCORE_HEADLINE).map((c) => `argMax(${c}, computedAt) AS ${c}`).join(', ')}, max(computedAt) AS scoredAt
+FROM ${TABLES[opts.table ?? 'trendScores']} ${opts.where ?? ''} GROUP BY productId`;
+
+/** `sum(m) AS m` for each metric (column names from a whitelist, never from a request). */
+export const sumsSql = (metrics: readonly string[]) => metrics.map((m) => `sum(${m}) AS ${m}`).join(', ');
+
+/** Weighted engagement (analytics/trend.ts) of a rollup row, in SQL. */
+export const ENGAGEMENT_SQL = Object.entries(ENGAGEMENT_WEIGHTS).map(([m, w]) => `${w} * ${m}`).join(' + ');
+
+/** Rollup buckets in [{from}, {to}), both unix seconds. */
+export const IN_BUCKET_RANGE = 'bucket >= toDateTime({from:UInt32}) AND bucket < toDateTime({to:UInt32})';
+

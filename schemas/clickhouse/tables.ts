@@ -1,0 +1,21 @@
+// The ClickHouse tables by name: the one spelling that code uses (the DDL in ./migrations creates
+// them, and a test checks that the two agree). Postgres tables are named by the drizzle schema.
+export const TABLES = {
+  /** Every accepted event, deduplicated by eventId. */
+  events: 'events',
+  /** Engagement rollups per product × platform × region, by minute, hour and day. */
+  engagement1m: 'engagement_1m',
+  engagement1h: 'engagement_1h',
+  engagement1d: 'engagement_1d',
+  /** Product dimension mirrored from Postgres, one row per update. */
+  products: 'products',
+  /** Latest trend score per product, and every score ever computed. */
+  trendScores: 'trend_scores',
+  trendScoreHistory: 'trend_score_history',
+  forecasts: 'forecasts',
+  forecastBacktests: 'forecast_backtests',
+  /** Engagement per video by hour. */
+  videoEngagement1h: 'video_engagement_1h',
+} as const;
+
+export type TableName = (typeof TABLES)[keyof typeof TABLES];
