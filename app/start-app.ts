@@ -22,6 +22,7 @@ import { agentConfigPath, createAgent, JsonFileStateStore, loadAgentConfig, type
 import { PgRunStore } from '../ingest/agent/pg-run-store.js';
 import type { AgentUpdate } from '../schemas/updates.js';
 import { join } from 'node:path';
+import { TABLES } from '../schemas/clickhouse/tables.js';
 
 export interface App {
   runtime: Runtime;
@@ -132,7 +133,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   if (sim) {
     await publishCatalogue(sim, ingestor);
     simRun.newProducts = sim.products.length;
-    const rs = await runtime.clickhouse.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' });
+    const rs = await runtime.clickhouse.client.query({ query: `SELECT count() AS n FROM ${TABLES.events}`, format: 'JSONEachRow' });
     const empty = Number((await rs.json<{ n: number }>())[0].n) === 0;
     const liveFrom = Math.floor(clock.now() / 1000) * 1000;
     const publish: PublishEvents = async (events) => {

@@ -26,6 +26,7 @@ import type { ProductMessage } from '../schemas/events.js';
 import { products as pgProducts } from '../schemas/postgres/schema.js';
 import type { ProductsUpdate } from '../schemas/updates.js';
 import { startApp, type App } from '../app/start-app.js';
+import { TABLES } from '../schemas/clickhouse/tables.js';
 
 export interface Latency { p50Ms: number; p95Ms: number }
 
@@ -106,7 +107,7 @@ function catalogue(n: number): ProductMessage[] {
 // exponent on its event ages. Regions, platforms and videos vary per event, as do the counts.
 // The views run side by side on each block (each still sees every row): about 20 % faster here.
 const EVENTS_SQL = `
-INSERT INTO events (eventId, ts, productId, platform, region, videoId, views, likes, shares, comments, orders, revenue, searches, late, ingestedAt)
+INSERT INTO ${TABLES.events} (eventId, ts, productId, platform, region, videoId, views, likes, shares, comments, orders, revenue, searches, late, ingestedAt)
 SELECT
   concat('bench-', toString(number)) AS eventId,
   fromUnixTimestamp64Milli(toInt64({end:Int64} - toInt64({span:Float64} * pow(age, shape))), 'UTC') AS ts,
@@ -133,7 +134,7 @@ SETTINGS parallel_view_processing = 1`;
 
 // Past scores, one per product and hour before the real scorer's run, within ±15 % of its score.
 const HISTORY_SQL = `
-INSERT INTO trend_score_history (productId, computedAt, score, label, velocity, acceleration, momentum)
+INSERT INTO ${TABLES.trendScoreHistory} (productId, computedAt, score, label, velocity, acceleration, momentum)
 SELECT s.productId, fromUnixTimestamp64Milli(toInt64({now:Int64} - k.number * {step:Int64}), 'UTC'),
   least(100, s.score * (0.85 + (cityHash64(s.productId, k.number) % 300) / 1000)), s.label, s.velocity, s.acceleration, s.momentum
 FROM (${latestScoresSql({ columns: ['score', 'label', 'velocity', 'acceleration', 'momentum'] })}) AS s
@@ -141,14 +142,14 @@ CROSS JOIN numbers(1, {rounds:UInt64}) AS k`;
 
 const COUNTS_SQL = `
 SELECT
-  (SELECT uniqExact(productId) FROM products) AS chProducts,
-  (SELECT count() FROM events) AS events,
-  (SELECT uniqExact(productId) FROM events) AS productsWithEvents,
-  (SELECT sum(events) FROM engagement_1m) AS e1m, (SELECT count() FROM engagement_1m) AS r1m,
-  (SELECT sum(events) FROM engagement_1h) AS e1h, (SELECT count() FROM engagement_1h) AS r1h,
-  (SELECT sum(events) FROM engagement_1d) AS e1d, (SELECT count() FROM engagement_1d) AS r1d,
-  (SELECT uniqExact(productId) FROM trend_scores) AS scores,
-  (SELECT count() FROM trend_score_history) AS history`;
+  (SELECT uniqExact(productId) FROM ${TABLES.products}) AS chProducts,
+  (SELECT count() FROM ${TABLES.events}) AS events,
+  (SELECT uniqExact(productId) FROM ${TABLES.events}) AS productsWithEvents,
+  (SELECT sum(events) FROM ${TABLES.engagement1m}) AS e1m, (SELECT count() FROM ${TABLES.engagement1m}) AS r1m,
+  (SELECT sum(events) FROM ${TABLES.engagement1h}) AS e1h, (SELECT count() FROM ${TABLES.engagement1h}) AS r1h,
+  (SELECT sum(events) FROM ${TABLES.engagement1d}) AS e1d, (SELECT count() FROM ${TABLES.engagement1d}) AS r1d,
+  (SELECT uniqExact(productId) FROM ${TABLES.trendScores}) AS scores,
+  (SELECT count() FROM ${TABLES.trendScoreHistory}) AS history`;
 
 const seconds = (t0: number) => +((performance.now() - t0) / 1000).toFixed(1);
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20);

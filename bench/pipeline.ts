@@ -25,6 +25,7 @@ import type { EngagementEvent } from '../schemas/events.js';
 import { startApp, type App } from '../app/start-app.js';
 import { encodeEvents, insertEvents } from '../processors/event-rows.js';
 import { normalizeEvent } from '../schemas/validate.js';
+import { TABLES } from '../schemas/clickhouse/tables.js';
 
 export interface PipelineBenchOptions {
   /** Events pushed through the ceiling and the pipeline. */
@@ -65,11 +66,12 @@ function makeEvents(n: number, products: number): EngagementEvent[] {
 
 
 async function count(app: App): Promise<number> {
-  const rs = await app.runtime.clickhouse.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' });
+  const rs = await app.runtime.clickhouse.client.query({ query: `SELECT count() AS n FROM ${TABLES.events}`, format: 'JSONEachRow' });
   return Number((await rs.json<{ n: number }>())[0].n);
 }
 
-const TABLES = ['events', 'engagement_1m', 'engagement_1h', 'engagement_1d'];
+/** What the ceiling's plain inserts wrote, emptied before the pipeline's own run. */
+const CEILING_TABLES = [TABLES.events, TABLES.engagement1m, TABLES.engagement1h, TABLES.engagement1d];
 
 async function ceiling(app: App, events: EngagementEvent[]): Promise<number> {
   const ch = app.runtime.clickhouse.client;
@@ -79,7 +81,7 @@ async function ceiling(app: App, events: EngagementEvent[]): Promise<number> {
     await insertEvents(ch, encodeEvents(events.slice(i, i + CEILING_BATCH).map(normalizeEvent), () => false, now));
   }
   const seconds = (performance.now() - t0) / 1000;
-  for (const t of TABLES) await ch.command({ query: `TRUNCATE TABLE ${t}` });
+  for (const t of CEILING_TABLES) await ch.command({ query: `TRUNCATE TABLE ${t}` });
   return seconds;
 }
 

@@ -15,6 +15,7 @@ import type { Db } from '../core/stores/postgres.js';
 import { alerts } from '../schemas/postgres/schema.js';
 import type { AlertUpdate } from '../schemas/updates.js';
 import { DEFAULT_BREAKOUT, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../analytics/breakout.js';
+import { TABLES } from '../schemas/clickhouse/tables.js';
 
 export interface BreakoutsDeps {
   ch: ClickHouseClient;
@@ -39,7 +40,7 @@ export type AlertRow = typeof alerts.$inferSelect;
 const REPLAY_SQL = `
 SELECT productId, intDiv(toUnixTimestamp64Milli(computedAt), {sampleMs:UInt64}) AS slot,
   toUnixTimestamp64Milli(min(computedAt)) AS at, argMin(momentum, computedAt) AS velocity
-FROM trend_score_history
+FROM ${TABLES.trendScoreHistory}
 WHERE computedAt >= fromUnixTimestamp64Milli({since:Int64}) AND computedAt <= fromUnixTimestamp64Milli({now:Int64})
 GROUP BY productId, slot
 ORDER BY productId, slot`;

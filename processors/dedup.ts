@@ -6,6 +6,7 @@
 // when partitions move: another processor's writes are in ClickHouse but not in this filter.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../core/logger.js';
+import { TABLES } from '../schemas/clickhouse/tables.js';
 
 /** A plain Bloom filter over strings with double hashing (FNV-1a and a murmur-style mix). */
 export class BloomFilter {
@@ -54,7 +55,7 @@ export const REFRESH_MARGIN_MS = 10 * 60_000;
 
 /** One page of ids after a (productId, ts, eventId) position: keyset paging on the sort key. */
 const READ_PAGE_SQL = `
-SELECT productId, toUnixTimestamp64Milli(ts), eventId FROM events
+SELECT productId, toUnixTimestamp64Milli(ts), eventId FROM ${TABLES.events}
 WHERE ingestedAt >= fromUnixTimestamp64Milli({since:Int64})
   AND (productId > {p:String} OR (productId = {p:String} AND (ts > fromUnixTimestamp64Milli({t:Int64})
     OR (ts = fromUnixTimestamp64Milli({t:Int64}) AND eventId > {e:String}))))
@@ -109,7 +110,7 @@ export class EventDedup {
    */
   private async read(sinceMs: number): Promise<number> {
     // Taken first: anything stored while the pages are read is at or after it.
-    const top = await this.o.ch.query({ query: 'SELECT toUnixTimestamp64Milli(max(ingestedAt)) AS at FROM events', format: 'JSONEachRow' });
+    const top = await this.o.ch.query({ query: `SELECT toUnixTimestamp64Milli(max(ingestedAt)) AS at FROM ${TABLES.events}`, format: 'JSONEachRow' });
     const mark = Number((await top.json<{ at: string }>())[0]?.at ?? 0);
     let n = 0, after = { p: '', t: 0, e: '' };
     for (;;) {
@@ -154,7 +155,7 @@ export class EventDedup {
     if (maybe.length) {
       this.lookups += maybe.length;
       const rs = await this.o.ch.query({
-        query: 'SELECT DISTINCT eventId FROM events WHERE productId IN {pids:Array(String)} AND eventId IN {ids:Array(String)}',
+        query: `SELECT DISTINCT eventId FROM ${TABLES.events} WHERE productId IN {pids:Array(String)} AND eventId IN {ids:Array(String)}`,
         query_params: { pids: [...new Set(maybe.map((m) => m.productId))], ids: maybe.map((m) => m.eventId) },
         format: 'JSONEachRow',
       });

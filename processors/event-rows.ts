@@ -4,6 +4,7 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { NormalizedEvent } from '../schemas/events.js';
+import { TABLES } from '../schemas/clickhouse/tables.js';
 
 export const EVENT_COLUMNS = ['eventId', 'ts', 'productId', 'platform', 'region', 'videoId', 'views', 'likes', 'shares', 'comments', 'orders', 'revenue', 'searches', 'late', 'ingestedAt'];
 
@@ -22,5 +23,5 @@ export function encodeEvents(events: NormalizedEvent[], isLate: (e: NormalizedEv
 }
 
 export function insertEvents(ch: ClickHouseClient, tsv: string): Promise<unknown> {
-  return ch.insert({ table: 'events', columns: EVENT_COLUMNS as [string, ...string[]], format: 'TabSeparated', values: Readable.from([tsv], { objectMode: false }) });
+  return ch.insert({ table: TABLES.events, columns: EVENT_COLUMNS as [string, ...string[]], format: 'TabSeparated', values: Readable.from([tsv], { objectMode: false }) });
 }

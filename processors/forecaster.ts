@@ -13,6 +13,7 @@ import type { NeuralForecaster } from '../analytics/forecast/neural.js';
 import { detectSeason } from '../analytics/forecast/season.js';
 import { seasonalNaive } from '../analytics/forecast/seasonal-naive.js';
 import type { ForecastModel, ForecastPoint } from '../analytics/forecast/types.js';
+import { TABLES } from '../schemas/clickhouse/tables.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -69,20 +70,20 @@ export interface RoundStats {
 // Hourly values per product over [from, to); metric is a column name from the Metric whitelist.
 const seriesSql = (metric: Metric) => `
 SELECT productId, toUnixTimestamp(bucket) AS t, sum(${metric}) AS v
-FROM engagement_1h
+FROM ${TABLES.engagement1h}
 WHERE productId IN {ids:Array(String)} AND bucket >= toDateTime({from:UInt32}) AND bucket < toDateTime({to:UInt32})
 GROUP BY productId, t ORDER BY productId, t`;
 
-const ACTIVE_SQL = `SELECT DISTINCT productId FROM engagement_1h WHERE bucket >= toDateTime({since:UInt32}) ORDER BY productId`;
+const ACTIVE_SQL = `SELECT DISTINCT productId FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({since:UInt32}) ORDER BY productId`;
 
 // A deterministic pseudo-random sample of active products to train the MLP on.
 const TRAIN_SAMPLE_SQL = `
-SELECT productId FROM engagement_1h WHERE bucket >= toDateTime({since:UInt32})
+SELECT productId FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({since:UInt32})
 GROUP BY productId ORDER BY cityHash64(productId) LIMIT {n:UInt32}`;
 
 // Products whose forecast already includes the latest complete hour, with the full model set.
 const CURRENT_SQL = `
-SELECT DISTINCT productId FROM forecast_backtests
+SELECT DISTINCT productId FROM ${TABLES.forecastBacktests}
 WHERE productId IN {ids:Array(String)} AND metric = {metric:String} AND model = {model:String} AND generatedAt >= fromUnixTimestamp64Milli({since:Int64})`;
 
 /** Zero-filled hourly series per product, from its first hour with data to `endSec` (exclusive). */
@@ -274,14 +275,14 @@ export class Forecaster {
   private async store(forecasts: StoredForecast[]): Promise<void> {
     if (!forecasts.length) return;
     await this.d.ch.insert({
-      table: 'forecasts', format: 'JSONEachRow',
+      table: TABLES.forecasts, format: 'JSONEachRow',
       values: forecasts.flatMap((f) => f.points.map((p) => ({
         productId: f.productId, metric: f.metric, generatedAt: f.generatedAt, model: f.model, horizon: f.horizon, step: p.step,
         ts: p.ts / 1000, yhat: p.yhat, lo80: p.lo80, hi80: p.hi80, lo95: p.lo95, hi95: p.hi95,
       }))),
     });
     await this.d.ch.insert({
-      table: 'forecast_backtests', format: 'JSONEachRow',
+      table: TABLES.forecastBacktests, format: 'JSONEachRow',
       // On a flat history any error is an infinite MASE; JSON has no Infinity, ClickHouse reads 'inf' (and reads it back as null).
       values: forecasts.flatMap((f) => f.backtest.map((b) => ({
         productId: f.productId, metric: f.metric, generatedAt: f.generatedAt, model: b.model,

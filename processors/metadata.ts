@@ -13,6 +13,7 @@ import { products, videos } from '../schemas/postgres/schema.js';
 import type { ProductsUpdate } from '../schemas/updates.js';
 import { validateProduct, validateVideo, type FieldError, type Validated } from '../schemas/validate.js';
 import { deadLetter, parseValue } from './dead-letter.js';
+import { TABLES } from '../schemas/clickhouse/tables.js';
 
 export interface MetadataDeps { bus: Bus; topics: Topics; db: Db; ch: ClickHouseClient; clock: Clock; logger: Logger; metrics: Metrics }
 
@@ -77,7 +78,7 @@ export class MetadataProcessor {
       },
     });
     await this.d.ch.insert({
-      table: 'products', format: 'JSONEachRow',
+      table: TABLES.products, format: 'JSONEachRow',
       values: rows.map((r) => ({ productId: r.productId, title: r.title, category: r.category, brand: r.brand ?? '', price: r.price, currency: r.currency ?? '', imageUrl: r.imageUrl ?? '', source: r.source ?? '', tags: r.tags, updatedAt: now.getTime() })),
     });
     const update: ProductsUpdate = { kind: 'products', productIds: rows.map((r) => r.productId) };

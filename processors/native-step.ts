@@ -5,13 +5,14 @@
 // series calls before choosing its step (scorer, forecaster, API).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { inferStep, type StepInfo } from '../analytics/granularity.js';
+import { TABLES } from '../schemas/clickhouse/tables.js';
 
 /** The latest buckets looked at per product: enough to see the grid, bounded for live products. */
 export const NATIVE_STEP_BUCKETS = 256;
 
 const NATIVE_STEP_SQL = `
 SELECT productId, arraySlice(arrayReverseSort(groupUniqArray(toUnixTimestamp(bucket))), 1, {n:UInt32}) AS ts
-FROM engagement_1h
+FROM ${TABLES.engagement1h}
 WHERE productId IN {ids:Array(String)}
 GROUP BY productId`;
 

@@ -19,6 +19,7 @@ import type { EventDedup } from './dedup.js';
 import { encodeEvents, insertEvents } from './event-rows.js';
 import type { RollupRepair } from './rollup-repair.js';
 import { readWatermark, WATERMARK_MAX_FUTURE_MS } from './watermark.js';
+import { TABLES } from '../schemas/clickhouse/tables.js';
 
 export interface RawSinkDeps {
   bus: Bus;
@@ -75,7 +76,7 @@ export class RawSink {
   }
 
   async start(): Promise<void> {
-    const rs = await this.d.ch.query({ query: 'SELECT productId FROM products GROUP BY productId', format: 'JSONEachRow' });
+    const rs = await this.d.ch.query({ query: `SELECT productId FROM ${TABLES.products} GROUP BY productId`, format: 'JSONEachRow' });
     for (const r of await rs.json<{ productId: string }>()) this.knownProducts.add(r.productId);
     this.watermark = await readWatermark(this.d.ch, this.d.clock.now());
     this.sub = await this.d.bus.subscribe({
@@ -196,7 +197,7 @@ export class RawSink {
     if (newProducts.length) {
       // A product seen in events before its metadata gets a placeholder row (epoch version),
       // which any real product message replaces, so it is listed and counted from the start.
-      await this.d.ch.insert({ table: 'products', format: 'JSONEachRow', values: newProducts.map((productId) => ({ productId, title: productId, category: 'Uncategorized', brand: '', price: null, currency: '', imageUrl: '', source: 'events', tags: [], updatedAt: 0 })) });
+      await this.d.ch.insert({ table: TABLES.products, format: 'JSONEachRow', values: newProducts.map((productId) => ({ productId, title: productId, category: 'Uncategorized', brand: '', price: null, currency: '', imageUrl: '', source: 'events', tags: [], updatedAt: 0 })) });
     }
     await insertEvents(this.d.ch, encodeEvents(events, (e) => e.tsMs < lateBefore, now));
     for (const id of newProducts) this.knownProducts.add(id);

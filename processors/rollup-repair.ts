@@ -7,6 +7,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
+import { TABLES } from '../schemas/clickhouse/tables.js';
 
 interface Level {
   table: string;
@@ -22,10 +23,10 @@ const ENGAGEMENT = ['views', 'likes', 'shares', 'comments', 'orders', 'revenue',
 
 /** Every view fed by `events`, directly or through a coarser cascade (migrations 0001, 0004). */
 export const ROLLUP_LEVELS: Level[] = [
-  { table: 'engagement_1m', bucket: 'toStartOfMinute', dims: ['region', 'platform'], sums: ENGAGEMENT, where: '1' },
-  { table: 'engagement_1h', bucket: 'toStartOfHour', dims: ['region', 'platform'], sums: ENGAGEMENT, where: '1' },
-  { table: 'engagement_1d', bucket: 'toStartOfDay', dims: ['region', 'platform'], sums: ENGAGEMENT, where: '1' },
-  { table: 'video_engagement_1h', bucket: 'toStartOfHour', dims: ['videoId', 'platform'], sums: ENGAGEMENT.filter((m) => m !== 'searches'), where: "videoId != ''" },
+  { table: TABLES.engagement1m, bucket: 'toStartOfMinute', dims: ['region', 'platform'], sums: ENGAGEMENT, where: '1' },
+  { table: TABLES.engagement1h, bucket: 'toStartOfHour', dims: ['region', 'platform'], sums: ENGAGEMENT, where: '1' },
+  { table: TABLES.engagement1d, bucket: 'toStartOfDay', dims: ['region', 'platform'], sums: ENGAGEMENT, where: '1' },
+  { table: TABLES.videoEngagement1h, bucket: 'toStartOfHour', dims: ['videoId', 'platform'], sums: ENGAGEMENT.filter((m) => m !== 'searches'), where: "videoId != ''" },
 ];
 
 type Row = Record<string, string | number>;
@@ -82,7 +83,7 @@ export class RollupRepair {
     const query = `
       SELECT productId, toUnixTimestamp(${l.bucket}(ts)) AS b, ${l.dims.join(', ')}, count() AS events,
         ${l.sums.map((m) => `sum(${m}) AS ${m}`).join(', ')}
-      FROM events
+      FROM ${TABLES.events}
       WHERE productId IN {pids:Array(String)} AND ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({to:Int64})
         AND ${l.where} AND concat(productId, '|', toString(b)) IN {keys:Array(String)}
       GROUP BY productId, b, ${l.dims.join(', ')}`;

@@ -13,6 +13,7 @@ import { sleep } from '../core/retry.js';
 import { computeTrend, engagementOf, TREND_SCALES, type Bucket, type TrendResult } from '../analytics/trend.js';
 import { DEFAULT_BREAKOUT, type BreakoutConfig } from '../analytics/breakout.js';
 import { METRICS } from '../schemas/events.js';
+import { TABLES } from '../schemas/clickhouse/tables.js';
 
 export interface ScorerDeps {
   ch: ClickHouseClient;
@@ -66,24 +67,24 @@ const BUCKETS_SQL = `
 SELECT productId, intDiv(toUnixTimestamp(bucket) - {start:UInt32}, 3600) AS idx,
   sum(views) AS views, sum(likes) AS likes, sum(shares) AS shares, sum(comments) AS comments,
   sum(orders) AS orders, sum(revenue) AS revenue, sum(searches) AS searches
-FROM engagement_1h
+FROM ${TABLES.engagement1h}
 WHERE productId IN {ids:Array(String)} AND bucket >= toDateTime({start:UInt32}) AND bucket < toDateTime({end:UInt32})
 GROUP BY productId, idx`;
 
 const BREADTH_SQL = `
 SELECT productId, uniqExact(region) AS regions, uniqExact(platform) AS platforms
-FROM engagement_1h
+FROM ${TABLES.engagement1h}
 WHERE productId IN {ids:Array(String)} AND bucket >= toDateTime({start:UInt32}) AND bucket < toDateTime({end:UInt32})
 GROUP BY productId`;
 
 const MARKET_SQL = `
 SELECT uniqExact(region) AS regions, uniqExact(platform) AS platforms
-FROM engagement_1h WHERE bucket >= toDateTime({start:UInt32})`;
+FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({start:UInt32})`;
 
 // Trending products per category, for saturation: many rising rivals means a crowded niche.
 const COMPETITION_SQL = `
-WITH cats AS (SELECT productId, argMax(category, updatedAt) AS category FROM products GROUP BY productId),
-     labels AS (SELECT productId, argMax(label, computedAt) IN ('emerging', 'rising') AS trending FROM trend_scores GROUP BY productId),
+WITH cats AS (SELECT productId, argMax(category, updatedAt) AS category FROM ${TABLES.products} GROUP BY productId),
+     labels AS (SELECT productId, argMax(label, computedAt) IN ('emerging', 'rising') AS trending FROM ${TABLES.trendScores} GROUP BY productId),
      per_category AS (SELECT category, countIf(trending) AS n FROM cats LEFT JOIN labels USING productId GROUP BY category)
 SELECT c.productId AS productId, pc.n - ifNull(l.trending, 0) AS rivals
 FROM cats AS c
@@ -91,7 +92,7 @@ LEFT JOIN per_category AS pc ON pc.category = c.category
 LEFT JOIN labels AS l ON l.productId = c.productId
 WHERE c.productId IN {ids:Array(String)}`;
 
-const ACTIVE_SQL = `SELECT DISTINCT productId FROM engagement_1h WHERE bucket >= toDateTime({start:UInt32})`;
+const ACTIVE_SQL = `SELECT DISTINCT productId FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({start:UInt32})`;
 
 export class Scorer {
   private touched = new Set<string>();
@@ -212,8 +213,8 @@ export class Scorer {
       history.push({ productId, computedAt: now, score: t.score, label: t.label, velocity: t.velocity, acceleration: t.acceleration, momentum: t.momentum });
     }
     if (latest.length) {
-      await this.d.ch.insert({ table: 'trend_scores', values: latest, format: 'JSONEachRow' });
-      await this.d.ch.insert({ table: 'trend_score_history', values: history, format: 'JSONEachRow' });
+      await this.d.ch.insert({ table: TABLES.trendScores, values: latest, format: 'JSONEachRow' });
+      await this.d.ch.insert({ table: TABLES.trendScoreHistory, values: history, format: 'JSONEachRow' });
       this.d.metrics.scored.inc(latest.length);
       const update: ScoresUpdate = { kind: 'scores', items: [...results].map(([productId, t]) => ({ productId, score: t.score, label: t.label, velocity: t.velocity })) };
       await this.d.bus.publish(this.d.topics.updates, [{ key: 'scores', value: update }]);

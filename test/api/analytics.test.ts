@@ -75,7 +75,7 @@ beforeAll(async () => {
   const rt = app.runtime;
   buildEvents();
   const ch = rt.clickhouse.client;
-  await ch.insert({ table: 'events', format: 'JSONEachRow', values: events.map((e) => ({ ...e, late: 0, ingestedAt: e.ts })) });
+  await ch.insert({ table: TABLES.events, format: 'JSONEachRow', values: events.map((e) => ({ ...e, late: 0, ingestedAt: e.ts })) });
   const metadata = new MetadataProcessor({ bus: rt.bus, topics: rt.topics, db: rt.postgres.db, ch, clock, logger: rt.logger, metrics: rt.metrics });
   await metadata.upsertProducts(PRODUCTS);
   await metadata.upsertVideos([
@@ -83,7 +83,7 @@ beforeAll(async () => {
     { videoId: 'lamp-1-v2', productId: 'lamp-1', platform: 'tiktok', title: 'Room tour', creator: 'ben', publishedAt: '2026-11-11T09:00:00.000Z', durationSec: 200, hashtags: ['lamp'] },
   ]);
   await ch.insert({
-    table: 'trend_scores', format: 'JSONEachRow',
+    table: TABLES.trendScores, format: 'JSONEachRow',
     values: [['lamp-1', 50, 'rising', 0.05], ['lamp-2', 30, 'declining', -0.01], ['band-1', 70, 'emerging', 0.2]].map(([productId, score, label, velocity]) => ({
       productId, score, label, velocity, acceleration: 0.001, c_velocity: 0, c_acceleration: 0, c_volume: 0, c_breadth: 0, c_conversion: 0, c_saturation: 0, views24h: 0, orders24h: 0, computedAt: NOW_H,
     })),

@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyChecker } from '../../api/auth.js';
 import { makeEvents, startTestApp, tempDir, type TestApp } from '../helpers/app.js';
+import { TABLES } from '../../schemas/clickhouse/tables.js';
 
 const KEY = 'k-0123456789abcdef';
 let t: TestApp;
@@ -28,7 +29,7 @@ const product = (productId: string) => JSON.stringify({ productId, title: 'Bypas
 
 async function storedEvents(productId: string): Promise<number> {
   await t.app.drain();
-  const rs = await t.app.runtime.clickhouse.client.query({ query: 'SELECT count() AS n FROM events WHERE productId = {p:String}', query_params: { p: productId }, format: 'JSONEachRow' });
+  const rs = await t.app.runtime.clickhouse.client.query({ query: `SELECT count() AS n FROM ${TABLES.events} WHERE productId = {p:String}`, query_params: { p: productId }, format: 'JSONEachRow' });
   return Number((await rs.json<{ n: string }>())[0].n);
 }
 

@@ -17,6 +17,7 @@ import type { Scored } from '../../processors/scorer.js';
 import { Breakouts } from '../../processors/breakouts.js';
 import { alerts } from '../../schemas/postgres/schema.js';
 import type { AlertUpdate, Update } from '../../schemas/updates.js';
+import { TABLES } from '../../schemas/clickhouse/tables.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 10, 1);
@@ -52,7 +53,7 @@ async function hour(b: Breakouts, h: number) {
     clock.set(T0 + h * H + m * 60_000);
     const results = new Map(['steady', 'surging'].map((id) => [id, result(momentum(id, h, m))]));
     await rt.clickhouse.client.insert({
-      table: 'trend_score_history', format: 'JSONEachRow',
+      table: TABLES.trendScoreHistory, format: 'JSONEachRow',
       values: [...results].map(([productId, r]) => ({ productId, computedAt: clock.now(), score: r.score, label: r.label, velocity: r.velocity, acceleration: r.acceleration, momentum: r.momentum })),
     });
     rounds.push({ at: clock.now(), results });

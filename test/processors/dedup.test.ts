@@ -12,6 +12,7 @@ import { encodeEvents, insertEvents } from '../../processors/event-rows.js';
 import type { EngagementEvent } from '../../schemas/events.js';
 import { normalizeEvent } from '../../schemas/validate.js';
 import { makeEvents } from '../helpers/app.js';
+import { TABLES } from '../../schemas/clickhouse/tables.js';
 
 const logger = createLogger('silent');
 let dir: string;
@@ -61,7 +62,7 @@ describe('EventDedup', () => {
     const { fresh, stored } = await paged.filterNew(events.map((e) => normalizeEvent(e)));
     expect(fresh).toHaveLength(0);
     expect(stored).toHaveLength(60);
-    const count = await store.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' });
+    const count = await store.client.query({ query: `SELECT count() AS n FROM ${TABLES.events}`, format: 'JSONEachRow' });
     expect(total).toBe(Number((await count.json<{ n: string }>())[0].n)); // each stored id read once
   });
 

@@ -33,13 +33,13 @@ async function insertHours(from: number, to: number) {
     rows.push(event('periodic', h, cycle(h), Math.round(cycle(h) / 100)));
     for (const p of ['noisy-a', 'noisy-b']) rows.push(event(p, h, Math.max(0, Math.round(cycle(h) * (1 + h / 200) + 150 * noise()))));
   }
-  await rt.clickhouse.client.insert({ table: 'events', format: 'JSONEachRow', values: rows });
+  await rt.clickhouse.client.insert({ table: TABLES.events, format: 'JSONEachRow', values: rows });
 }
 
 async function latest(productId: string, metric = 'views') {
   const rs = await rt.clickhouse.client.query({
-    query: `SELECT toUnixTimestamp64Milli(generatedAt) AS at, model, step, toUnixTimestamp(ts) * 1000 AS ts, yhat, lo80, hi80, lo95, hi95 FROM forecasts
-      WHERE productId = {id:String} AND metric = {metric:String} AND generatedAt = (SELECT max(generatedAt) FROM forecasts WHERE productId = {id:String} AND metric = {metric:String}) ORDER BY step`,
+    query: `SELECT toUnixTimestamp64Milli(generatedAt) AS at, model, step, toUnixTimestamp(ts) * 1000 AS ts, yhat, lo80, hi80, lo95, hi95 FROM ${TABLES.forecasts}
+      WHERE productId = {id:String} AND metric = {metric:String} AND generatedAt = (SELECT max(generatedAt) FROM ${TABLES.forecasts} WHERE productId = {id:String} AND metric = {metric:String}) ORDER BY step`,
     query_params: { id: productId, metric }, format: 'JSONEachRow',
   });
   return rs.json<{ at: number; model: string; step: number; ts: number; yhat: number; lo80: number; hi80: number; lo95: number; hi95: number }>();
@@ -47,7 +47,7 @@ async function latest(productId: string, metric = 'views') {
 
 async function backtests(productId: string, at: number) {
   const rs = await rt.clickhouse.client.query({
-    query: 'SELECT model, mase, coverage80, coverage95, origins FROM forecast_backtests WHERE productId = {id:String} AND generatedAt = fromUnixTimestamp64Milli({at:Int64}) ORDER BY model',
+    query: `SELECT model, mase, coverage80, coverage95, origins FROM ${TABLES.forecastBacktests} WHERE productId = {id:String} AND generatedAt = fromUnixTimestamp64Milli({at:Int64}) ORDER BY model`,
     query_params: { id: productId, at }, format: 'JSONEachRow',
   });
   return rs.json<{ model: string; mase: number | null; coverage80: number; coverage95: number; origins: number }>();
@@ -58,7 +58,7 @@ beforeAll(async () => {
   rt = await openRuntime(loadConfig({ TRENDDROP_DATA_DIR: dir }), { logger: createLogger('silent'), clock });
   await insertHours(0, DAYS * 24);
   // Ten hours of history: too short to backtest a 24-hour horizon.
-  await rt.clickhouse.client.insert({ table: 'events', format: 'JSONEachRow', values: Array.from({ length: 10 }, (_, i) => event('newcomer', DAYS * 24 - 10 + i, 50)) });
+  await rt.clickhouse.client.insert({ table: TABLES.events, format: 'JSONEachRow', values: Array.from({ length: 10 }, (_, i) => event('newcomer', DAYS * 24 - 10 + i, 50)) });
 });
 
 afterAll(async () => {

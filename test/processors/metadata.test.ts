@@ -16,6 +16,7 @@ import type { RunRecord } from '../../ingest/agent/index.js';
 import type { BusMessage } from '../../core/bus/types.js';
 import { eventually, tempDir } from '../helpers/app.js';
 import { openTestPostgres, serverAvailable, SERVER_URL, type TestPostgres } from '../helpers/postgres.js';
+import { TABLES } from '../../schemas/clickhouse/tables.js';
 
 const logger = createLogger('silent');
 const hasServer = await serverAvailable();
@@ -63,7 +64,7 @@ for (const kind of ['pglite', 'server'] as const) {
       await eventually(async () => (dlq.length === 2 ? true : undefined));
       expect(dlq.map((m) => (m.value as { reason: string }).reason)).toEqual(expect.arrayContaining([`invalid ${t.products}`, expect.stringMatching(/^not JSON/)]));
       expect((dlq.find((m) => m.key === `${kind}-bad`)!.value as { errors: { field: string }[] }).errors.map((e) => e.field).sort()).toEqual(['price', 'title']);
-      const dim = await (await ch.client.query({ query: 'SELECT argMax(title, updatedAt) AS title FROM products WHERE productId = {id:String}', query_params: { id: `${kind}-1` }, format: 'JSONEachRow' })).json<{ title: string }>();
+      const dim = await (await ch.client.query({ query: `SELECT argMax(title, updatedAt) AS title FROM ${TABLES.products} WHERE productId = {id:String}`, query_params: { id: `${kind}-1` }, format: 'JSONEachRow' })).json<{ title: string }>();
       expect(dim[0].title).toBe('New title');
       await proc.stop();
       await bus.close();

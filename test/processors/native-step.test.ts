@@ -7,6 +7,7 @@ import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { openRuntime, type Runtime } from '../../core/runtime.js';
 import { loadNativeStep, loadNativeSteps } from '../../processors/native-step.js';
+import { TABLES } from '../../schemas/clickhouse/tables.js';
 
 const H = 3_600_000;
 let dir: string;
@@ -28,7 +29,7 @@ beforeAll(async () => {
     // Live engagement: several events an hour at arbitrary seconds.
     ...Array.from({ length: 500 }, (_, i) => event('live', Date.UTC(2026, 10, 20) + i * 7 * 60_000 + (i % 13) * 1000, i)),
   ];
-  await rt.clickhouse.client.insert({ table: 'events', format: 'JSONEachRow', values: rows });
+  await rt.clickhouse.client.insert({ table: TABLES.events, format: 'JSONEachRow', values: rows });
 });
 
 afterAll(async () => {

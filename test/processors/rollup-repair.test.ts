@@ -15,6 +15,7 @@ import { ROLLUP_LEVELS } from '../../processors/rollup-repair.js';
 import type { EngagementEvent } from '../../schemas/events.js';
 import { normalizeEvent } from '../../schemas/validate.js';
 import { eventually, makeEvents } from '../helpers/app.js';
+import { TABLES } from '../../schemas/clickhouse/tables.js';
 
 let dir: string;
 let rt: Runtime;
@@ -28,8 +29,8 @@ async function sums(): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = {};
   const q = async (sql: string) => (await (await rt.clickhouse.client.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, string>>())[0];
   const cols = (count: string) => `${count} AS events, sum(views) AS views, sum(orders) AS orders, round(sum(revenue), 6) AS revenue`;
-  const raw = await q(`SELECT ${cols('count()')} FROM events`);
-  const rawVideo = await q(`SELECT ${cols('count()')} FROM events WHERE videoId != ''`);
+  const raw = await q(`SELECT ${cols('count()')} FROM ${TABLES.events}`);
+  const rawVideo = await q(`SELECT ${cols('count()')} FROM ${TABLES.events} WHERE videoId != ''`);
   out.events = Object.values(raw).map(Number);
   out.eventsOnVideo = Object.values(rawVideo).map(Number);
   for (const l of ROLLUP_LEVELS) out[l.table] = Object.values(await q(`SELECT ${cols('sum(events)')} FROM ${l.table}`)).map(Number);

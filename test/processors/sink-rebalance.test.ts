@@ -12,6 +12,7 @@ import { EventDedup } from '../../processors/dedup.js';
 import { RawSink } from '../../processors/raw-sink.js';
 import { RollupRepair } from '../../processors/rollup-repair.js';
 import { eventually, makeEvents } from '../helpers/app.js';
+import { TABLES } from '../../schemas/clickhouse/tables.js';
 
 let dir: string;
 let rt: Runtime;
@@ -28,7 +29,7 @@ function sink() {
   return { s, dedup, refresh: vi.spyOn(dedup, 'refresh') };
 }
 
-const stored = async () => Number((await (await rt.clickhouse.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })).json<{ n: string }>())[0].n);
+const stored = async () => Number((await (await rt.clickhouse.client.query({ query: `SELECT count() AS n FROM ${TABLES.events}`, format: 'JSONEachRow' })).json<{ n: string }>())[0].n);
 const publish = (events: ReturnType<typeof makeEvents>) => rt.bus.publish(rt.topics.engagement, events.map((e) => ({ key: e.productId, value: e })));
 
 beforeAll(async () => {
