@@ -1,7 +1,7 @@
 // Autoregressive models for prewhitening (Box & Jenkins, Time Series Analysis, 1970, §11.2):
 // fit AR(p) by Yule–Walker, p chosen by AIC, then filter a series with it so that what remains
 // is (close to) white noise. Pure.
-import { autocorrelation } from './forecast/season.js';
+import { autocorrelation } from './stats.js';
 
 export interface Autoregression {
   /** φ₁…φ_p of x_t = φ₁x_{t−1} + … + φ_p x_{t−p} + e_t (on the mean-removed series); empty for white noise. */

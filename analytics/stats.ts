@@ -1,5 +1,6 @@
-// Statistics simple-statistics does not provide: a robust slope and Student's t distribution.
-import { median, gammaln } from 'simple-statistics';
+// Statistics simple-statistics does not provide: a robust slope, the autocorrelation function
+// and Student's t distribution.
+import { gammaln, mean, median } from 'simple-statistics';
 
 /**
  * Theil–Sen slope: the median of the slopes of all pairs of points. Up to ~29% of the points
@@ -15,6 +16,19 @@ export function theilSenSlope(x: readonly number[], y: readonly number[]): numbe
     }
   }
   return slopes.length ? median(slopes) : 0;
+}
+
+/** Autocorrelation at lags 1…maxLag (the usual biased estimator: one common denominator). */
+export function autocorrelation(x: readonly number[], maxLag: number): number[] {
+  const mu = mean(x as number[]);
+  const d = x.map((v) => v - mu);
+  const denom = d.reduce((s, v) => s + v * v, 0);
+  return Array.from({ length: maxLag }, (_, i) => {
+    const k = i + 1;
+    let s = 0;
+    for (let t = k; t < d.length; t++) s += d[t] * d[t - k];
+    return denom > 0 ? s / denom : 0;
+  });
 }
 
 /** Regularised incomplete beta I_x(a, b) by Lentz's continued fraction (Numerical Recipes 6.4). */

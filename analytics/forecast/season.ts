@@ -1,19 +1,6 @@
 // Season length detection from the autocorrelation of the differenced series.
 import { difference } from '../correlation.js';
-import { mean } from 'simple-statistics';
-
-/** Autocorrelation at lags 1…maxLag (the usual biased estimator: one common denominator). */
-export function autocorrelation(x: readonly number[], maxLag: number): number[] {
-  const mu = mean(x as number[]);
-  const d = x.map((v) => v - mu);
-  const denom = d.reduce((s, v) => s + v * v, 0);
-  return Array.from({ length: maxLag }, (_, i) => {
-    const k = i + 1;
-    let s = 0;
-    for (let t = k; t < d.length; t++) s += d[t] * d[t - k];
-    return denom > 0 ? s / denom : 0;
-  });
-}
+import { autocorrelation } from '../stats.js';
 
 /**
  * The lag (2…maxSeason) whose autocorrelation of first differences is the highest local peak,

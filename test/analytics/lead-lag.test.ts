@@ -2,7 +2,7 @@
 // a cycle and market traffic) are not called linked, on simulated panels over many seeds and on
 // real series (US births, SSA 2000–2014; monthly stock prices 2000–2010 from vega-datasets).
 import { describe, expect, it } from 'vitest';
-import { autocorrelation } from '../../analytics/forecast/season.js';
+import { autocorrelation } from '../../analytics/stats.js';
 import { fitAutoregression, whiten } from '../../analytics/autoregression.js';
 import { correlate, difference } from '../../analytics/correlation.js';
 import { LEAD_LAG, leadLag } from '../../analytics/lead-lag.js';
