@@ -19,7 +19,14 @@ import { ingestRoutes } from './routes/ingest.js';
 import { overviewRoutes } from './routes/overview.js';
 import { productRoutes } from './routes/products.js';
 import { alertRoutes } from './routes/alerts.js';
-import { analyticsRoutes } from './routes/analytics.js';
+import { correlationRoutes } from './routes/correlations.js';
+import { exportRoutes } from './routes/export.js';
+import { forecastRoutes } from './routes/forecast.js';
+import { regionRoutes } from './routes/regions.js';
+import { similarRoutes } from './routes/similar.js';
+import { trendRoutes } from './routes/trends.js';
+import { videoRoutes } from './routes/videos.js';
+import { watchlistRoutes } from './routes/watchlists.js';
 import { agentControlRoutes, agentReadRoutes } from './routes/agent.js';
 
 export const API_PREFIX = '/api/v1';
@@ -94,7 +101,9 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
       await data.register(overviewRoutes(ctx));
       await data.register(productRoutes(ctx));
       await data.register(alertRoutes(ctx));
-      await data.register(analyticsRoutes(ctx));
+      for (const routes of [forecastRoutes, similarRoutes, regionRoutes, videoRoutes, trendRoutes, correlationRoutes, watchlistRoutes, exportRoutes]) {
+        await data.register(routes(ctx));
+      }
     });
     api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   }, { prefix: API_PREFIX });

@@ -7,6 +7,7 @@ import type { ApiContext } from '../context.js';
 import { getProduct } from '../queries/get-product.js';
 import { getProductTimeseries, type TimeseriesParams } from '../queries/get-product-timeseries.js';
 import { LABELS, LIST_LIMIT, listProducts, SORT_KEYS, type ListProductsParams } from '../queries/list-products.js';
+import { IdParams } from '../schemas/params.js';
 import { sendCached } from './shared.js';
 
 export const ListQuery = Type.Object({
@@ -30,7 +31,6 @@ const SeriesQuery = Type.Object({
   from: Type.Optional(Type.String({ description: 'ISO 8601; default: 6 h, 7 d or 90 d before `to` for 1m, 1h, 1d' })),
   to: Type.Optional(Type.String({ description: 'ISO 8601; default now' })),
 });
-export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 
 export const productRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app) => {
   app.get('/products', {
