@@ -11,7 +11,7 @@ import { ConflictError, TrendDropError, ValidationError, NotFoundError } from '.
 import { INGEST_LIMITS } from '../ingest/accept.js';
 import type { ApiContext } from './context.js';
 import { writeAuth } from './auth.js';
-import { errorBody } from './errors.js';
+import { clientErrorHandler, errorBody } from './errors.js';
 import type { Gateway } from './ws/gateway.js';
 import { MAX_CLIENT_MESSAGE_BYTES, wsConnection } from './ws/transport.js';
 import { healthRoutes } from './routes/health.js';
@@ -44,6 +44,13 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
     // Request lines would drown the pipeline's own logs; /metrics has the request figures.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: INGEST_LIMITS.bodyBytes,
+    // A client dribbling its headers or body holds a socket only this long (Node's own
+    // defaults: none for the body, 60 s for headers), checked every second.
+    requestTimeout: ctx.config.requestTimeoutMs,
+    http: { headersTimeout: ctx.config.headersTimeoutMs, connectionsCheckingInterval: 1000 },
+    clientErrorHandler: clientErrorHandler(ctx.config),
+    // Requests during a stop get the 503 below, in the error shape, not Fastify's own.
+    return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: true } },
   });
 
@@ -57,6 +64,13 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
     },
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES } });
+
+  // While stopping: new requests, and those whose queries a bounded stop cancelled, get 503.
+  let closing = false;
+  const shuttingDown = (reply: FastifyReply) => reply.status(503).header('retry-after', '5').header('connection', 'close')
+    .send(errorBody('shutting_down', 'this TrendDrop process is shutting down; retry shortly'));
+  app.addHook('preClose', async () => { closing = true; });
+  app.addHook('onRequest', async (_req, reply) => { if (closing) return shuttingDown(reply); });
 
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof ValidationError) return reply.status(err.status).send(errorBody(err.code, err.message, err.details));
@@ -73,6 +87,7 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(errorBody('payload_too_large', `body is larger than ${INGEST_LIMITS.bodyBytes} bytes`, [{ field: '', reason: 'body too large' }]));
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(415).send(errorBody('unsupported_media_type', 'send application/json or application/x-ndjson'));
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return reply.status(err.statusCode).send(errorBody('bad_request', err.message));
+    if (closing) return shuttingDown(reply);
     req.log.error({ err, url: req.url, context: err instanceof TrendDropError ? err.context : undefined }, 'request failed');
     return reply.status(err instanceof TrendDropError && err.code === 'store_unavailable' ? 503 : 500).send(errorBody('internal_error', 'the server could not complete the request'));
   });

@@ -34,7 +34,14 @@ export interface App {
   gateway: Gateway | null;
   /** Resolves once the processors have consumed everything published so far. */
   drain(): Promise<void>;
+  /** Stops producers, then readers, then stores: everything accepted is written before it resolves. */
   stop(): Promise<void>;
+  /**
+   * Cuts short what a stop waits on: running ClickHouse queries are cancelled and open HTTP
+   * connections closed. Nothing accepted is lost: events are in the bus log before their 202,
+   * and what was not written yet is delivered again at the next start.
+   */
+  cancelInFlight(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -180,6 +187,12 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   return {
     runtime, server, port, processors, ingestor, gateway,
     drain,
+    async cancelInFlight() {
+      logger.warn('cancelling in-flight work to stop in time');
+      await runtime.clickhouse.cancelQueries().catch((err) => logger.warn({ err }, 'could not cancel ClickHouse queries'));
+      // Requests whose queries were cancelled get their 503 first; whatever still hangs is cut.
+      setTimeout(() => server.server.closeAllConnections(), 500).unref();
+    },
     stop() {
       // Producers first, then readers, then stores: everything accepted is written before exit.
       stopping ??= (async () => {

@@ -37,14 +37,8 @@ async function serve(selected: Role[]): Promise<void> {
   const { startApp } = await import('../app/start-app.js');
   // A server waits for its stores however long they take; `ready` and the logs say it is waiting.
   const app = await startApp(config, { roles: selected, logger, attempts: Infinity });
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => { logger.error('shutdown took too long; exiting'); process.exit(1); }, 15_000);
-    force.unref();
-    app.stop().then(() => process.exit(0), (err) => { logger.error({ err }, 'shutdown failed'); process.exit(1); });
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  const { stopOnSignals } = await import('../app/shutdown.js');
+  stopOnSignals(app, { logger, timeoutMs: config.shutdownTimeoutMs });
 }
 
 program.command('start').description('Run TrendDrop (all roles by default)')

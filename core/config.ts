@@ -35,6 +35,11 @@ export interface Config {
   /** Simulated engagement events per second in live mode. */
   simulatorRate: number;
   apiKeys: string[];
+  /** Longest a client may take to send a whole request (headers and body), and its headers alone. */
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  /** Longest a graceful stop takes: in-flight work is cancelled before, the process exits at it. */
+  shutdownTimeoutMs: number;
   logLevel: string;
   scoreWeights: ScoreWeights;
   /** Event-time lateness accepted into windows before an event counts as late. */
@@ -84,6 +89,14 @@ function weights(env: Env): ScoreWeights {
   return w;
 }
 
+function timeouts(env: Env): Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs' | 'shutdownTimeoutMs'> {
+  const requestTimeoutMs = int(env, 'TRENDDROP_REQUEST_TIMEOUT_MS', 60_000, 1000, 3_600_000);
+  const headersTimeoutMs = int(env, 'TRENDDROP_HEADERS_TIMEOUT_MS', 10_000, 1000, 3_600_000);
+  // Node refuses a headers timeout longer than the whole request's.
+  if (headersTimeoutMs > requestTimeoutMs) throw new ConfigError('TRENDDROP_HEADERS_TIMEOUT_MS', `must not exceed TRENDDROP_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  return { requestTimeoutMs, headersTimeoutMs, shutdownTimeoutMs: int(env, 'TRENDDROP_SHUTDOWN_TIMEOUT_MS', 15_000, 1000, 600_000) };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const kafkaBrokers = list(env, 'KAFKA_BROKERS');
   const sim = (env.TRENDDROP_SIMULATOR ?? '').trim().toLowerCase();
@@ -104,6 +117,7 @@ export function loadConfig(env: Env = process.env): Config {
     simulatorSeed: int(env, 'TRENDDROP_SIMULATOR_SEED', 42, 0, 2 ** 31 - 1),
     simulatorRate: int(env, 'TRENDDROP_SIMULATOR_RATE', 50, 1, 1_000_000),
     apiKeys: list(env, 'TRENDDROP_API_KEYS'),
+    ...timeouts(env),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     scoreWeights: weights(env),
     allowedLatenessMs: int(env, 'TRENDDROP_ALLOWED_LATENESS_SEC', 3600, 0, 30 * 86400) * 1000,

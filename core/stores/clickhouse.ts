@@ -14,6 +14,12 @@ export type { ClickHouseClient };
 export interface ClickHouseStore {
   client: ClickHouseClient;
   kind: 'chdb' | 'server';
+  /**
+   * Cancels the queries running now, for a stop that must keep its time bound. Embedded, a
+   * running query would hold up even process.exit until it ends (minutes, for a big one); a
+   * server's queries do not hold this process, so there it does nothing.
+   */
+  cancelQueries(): Promise<void>;
 }
 
 /** Database used on a ClickHouse server; the embedded engine keeps its own `default`. */
@@ -26,13 +32,22 @@ export async function openClickHouse(config: Pick<Config, 'clickhouseUrl' | 'dat
     url.pathname = '/';
     const bootstrap = createClient({ url: url.toString(), request_timeout: 30_000 });
     try { await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` }); } finally { await bootstrap.close(); }
-    return { kind: 'server', client: createClient({ url: url.toString(), database, request_timeout: 30_000, clickhouse_settings: { date_time_input_format: 'best_effort' } }) };
+    return { kind: 'server', client: createClient({ url: url.toString(), database, request_timeout: 30_000, clickhouse_settings: { date_time_input_format: 'best_effort' } }), cancelQueries: async () => {} };
   }
   // chdb is loaded only when used: its native library is large and the server path never needs it.
   const { createChdbConnection } = await import('chdb/connection');
   const path = join(config.dataDir, 'clickhouse');
   mkdirSync(path, { recursive: true });
-  return { kind: 'chdb', client: createClient({ connection: createChdbConnection({ path }) } as Parameters<typeof createClient>[0]) };
+  const connect = () => createClient({ connection: createChdbConnection({ path }) } as Parameters<typeof createClient>[0]);
+  return {
+    kind: 'chdb', client: connect(),
+    // A connection runs one query at a time, so the KILL goes through one of its own; the
+    // engine (and system.processes) is the process's, shared by every connection on the path.
+    async cancelQueries() {
+      const killer = connect();
+      try { await killer.command({ query: "KILL QUERY WHERE query NOT ILIKE 'KILL QUERY%' ASYNC" }); } finally { await killer.close(); }
+    },
+  };
 }
 
 /**

@@ -22,7 +22,15 @@ describe('config', () => {
     expect(w.breadth).toBe(loadConfig({}).scoreWeights.breadth);
   });
 
+  it('bounds slow clients and the stop, by default and on request', () => {
+    expect(loadConfig({})).toMatchObject({ requestTimeoutMs: 60_000, headersTimeoutMs: 10_000, shutdownTimeoutMs: 15_000 });
+    expect(loadConfig({ TRENDDROP_REQUEST_TIMEOUT_MS: '5000', TRENDDROP_HEADERS_TIMEOUT_MS: '2000', TRENDDROP_SHUTDOWN_TIMEOUT_MS: '30000' }))
+      .toMatchObject({ requestTimeoutMs: 5000, headersTimeoutMs: 2000, shutdownTimeoutMs: 30_000 });
+  });
+
   it.each([
+    [{ TRENDDROP_HEADERS_TIMEOUT_MS: '20000', TRENDDROP_REQUEST_TIMEOUT_MS: '10000' }, /TRENDDROP_HEADERS_TIMEOUT_MS must not exceed TRENDDROP_REQUEST_TIMEOUT_MS/],
+    [{ TRENDDROP_REQUEST_TIMEOUT_MS: '0' }, /TRENDDROP_REQUEST_TIMEOUT_MS must be an integer from 1000/],
     [{ PORT: 'abc' }, /PORT must be an integer/],
     [{ PORT: '70000' }, /PORT must be an integer from 0 to 65535/],
     [{ CLICKHOUSE_URL: 'not a url' }, /CLICKHOUSE_URL is not a URL/],
