@@ -99,7 +99,7 @@ export async function openRuntime(config: Config, o: OpenOptions): Promise<Runti
       return s;
     }),
     step('postgres', async () => {
-      const s = await openPostgres(config);
+      const s = await openPostgres(config, logger);
       try { if (migrate) await s.migrate(); } catch (err) { await s.close(); throw err; }
       opened.push(s);
       return s;

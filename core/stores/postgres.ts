@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from '../../schemas/postgres/schema.js';
 import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface PostgresStore {
@@ -19,13 +20,27 @@ export interface PostgresStore {
 
 const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), '../../schemas/postgres/migrations');
 
-export async function openPostgres(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<PostgresStore> {
+export async function openPostgres(config: Pick<Config, 'databaseUrl' | 'dataDir'>, logger: Logger): Promise<PostgresStore> {
   if (config.databaseUrl) {
     const { default: pg } = await import('pg');
     const { drizzle } = await import('drizzle-orm/node-postgres');
     const { migrate } = await import('drizzle-orm/node-postgres/migrator');
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
-    await pool.query('SELECT 1'); // fail here, inside the caller's retry, when the server is not up
+    // A connection the server closes (restart, failover, pg_terminate_backend) is reported as an
+    // 'error' event, which kills the process when nobody listens: on the pool for idle clients,
+    // on the client itself while it is checked out. The pool drops the dead client and opens a
+    // new one for the next query; the query that was running fails with a transient error
+    // (core/errors.ts isTransient) and is retried by its caller.
+    const log = logger.child({ component: 'postgres' });
+    const lost = (err: Error) => log.warn({ err: err.message, code: (err as { code?: string }).code }, 'postgres connection lost; the pool reconnects on the next query');
+    pool.on('connect', (client) => client.on('error', lost));
+    pool.on('error', () => undefined); // the same error, re-emitted for an idle client: logged above
+    try {
+      await pool.query('SELECT 1'); // fail here, inside the caller's retry, when the server is not up
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
     const db = drizzle(pool, { schema });
     return { kind: 'server', db: db as unknown as Db, close: () => pool.end(), migrate: () => migrate(db, { migrationsFolder }), ping: async () => { await pool.query('SELECT 1'); } };
   }

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { openPostgres, type PostgresStore } from '../../core/stores/postgres.js';
+import { createLogger } from '../../core/logger.js';
 import { tempDir } from './app.js';
 
 export const SERVER_URL = process.env.TRENDDROP_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -18,7 +19,7 @@ export interface TestPostgres { store: PostgresStore; drop(): Promise<void> }
 /** A migrated, empty metadata store of the given kind. */
 export async function openTestPostgres(kind: 'pglite' | 'server'): Promise<TestPostgres> {
   if (kind === 'pglite') {
-    const store = await openPostgres({ databaseUrl: null, dataDir: tempDir('pglite') });
+    const store = await openPostgres({ databaseUrl: null, dataDir: tempDir('pglite') }, createLogger('silent'));
     await store.migrate();
     return { store, drop: () => store.close() };
   }
@@ -29,7 +30,7 @@ export async function openTestPostgres(kind: 'pglite' | 'server'): Promise<TestP
   await admin.end();
   const url = new URL(SERVER_URL);
   url.pathname = `/${name}`;
-  const store = await openPostgres({ databaseUrl: url.toString(), dataDir: tempDir('pg') });
+  const store = await openPostgres({ databaseUrl: url.toString(), dataDir: tempDir('pg') }, createLogger('silent'));
   await store.migrate();
   return {
     store,
