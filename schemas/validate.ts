@@ -3,7 +3,7 @@
 import { Compile } from 'typebox/compile';
 import Format from 'typebox/format';
 import type { TSchema } from 'typebox';
-import { EngagementEvent, ProductMessage, VideoMessage, type NormalizedEvent } from './events.js';
+import { EngagementEvent, LIMITS, ProductMessage, STRING_RULES, VideoMessage, type NormalizedEvent } from './events.js';
 
 export interface FieldError { field: string; reason: string }
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
@@ -20,17 +20,26 @@ export const regionName = (code: string): string => (code === 'ZZ' ? 'Worldwide'
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 const daysIn = (y: number, m: number) => new Date(Date.UTC(y, m, 0)).getUTCDate();
+const EARLIEST_MS = Date.parse(LIMITS.earliestTime), LATEST_MS = Date.parse(LIMITS.latestTime);
 /**
- * RFC 3339 date-time (the `date-time` format of every schema here). TypeBox's own check is
- * general (RFC 9557 suffixes) and costs a microsecond a call; this one is on every event.
+ * RFC 3339 date-time within the times every store can hold (LIMITS): the `date-time` format of
+ * every schema here. TypeBox's own check is general (RFC 9557 suffixes) and costs a microsecond
+ * a call; this one is on every event.
  */
 export function isDateTime(s: string): boolean {
   const m = RFC3339.exec(s);
   if (!m) return false;
   const y = +m[1], mo = +m[2], d = +m[3];
-  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysIn(y, mo) && +m[4] < 24 && +m[5] < 60 && +m[6] < 60;
+  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= daysIn(y, mo) && +m[4] < 24 && +m[5] < 60 && +m[6] < 60)) return false;
+  // The offset can carry a time across the bounds, so the instant is compared, not the year.
+  const ms = Date.parse(s);
+  return ms >= EARLIEST_MS && ms < LATEST_MS;
 }
 Format.Set('date-time', isDateTime);
+
+/** Reasons a caller can act on, in place of the regular expression that refused the value. */
+const PATTERN_REASONS = new Map<string, string>(Object.values(STRING_RULES).map((r) => [r.pattern, r.reason]));
+const DATE_TIME_REASON = `must be an ISO 8601 date-time from ${LIMITS.earliestTime} until (not including) ${LIMITS.latestTime}`;
 
 function compile<T>(schema: TSchema, extra?: (v: T) => FieldError[]) {
   const checker = Compile(schema);
@@ -52,9 +61,12 @@ function compile<T>(schema: TSchema, extra?: (v: T) => FieldError[]) {
       for (const field of fields) {
         if (seen.has(field)) continue;
         seen.add(field);
+        const pattern = (e.params as { pattern?: string }).pattern;
         const reason = params.requiredProperties ? 'is required'
           : params.additionalProperties ? 'is not a known field'
-          : e.keyword === 'enum' ? 'must be one of the documented values' : e.message;
+          : e.keyword === 'enum' ? 'must be one of the documented values'
+          : e.keyword === 'format' && (e.params as { format?: string }).format === 'date-time' ? DATE_TIME_REASON
+          : (pattern !== undefined && PATTERN_REASONS.get(pattern)) || e.message;
         errors.push({ field, reason });
       }
     }

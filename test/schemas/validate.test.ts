@@ -30,6 +30,39 @@ describe('engagement event schema', () => {
     expect(fields(validateEvent({ ...good, ...patch }))).toEqual(expected);
   });
 
+  it.each([
+    [{ ts: '1969-12-31T23:59:59.999Z' }],
+    [{ ts: '1970-01-01T00:30:00+01:00' }], // an instant before 1970, whatever the written year
+    [{ ts: '0000-01-01T00:00:00Z' }],
+    [{ ts: '2100-01-01T00:00:00Z' }],
+    [{ ts: '2286-11-21T00:00:00Z' }],
+    [{ ts: '9999-12-31T23:59:59Z' }],
+  ])('refuses a time no store can hold: %j', (patch) => {
+    const r = validateEvent({ ...good, ...patch });
+    expect(r.ok ? [] : r.errors).toEqual([{ field: 'ts', reason: 'must be an ISO 8601 date-time from 1970-01-01T00:00:00Z until (not including) 2100-01-01T00:00:00Z' }]);
+  });
+
+  it('accepts the first and last instants the stores hold', () => {
+    expect(validateEvent({ ...good, ts: '1970-01-01T00:00:00Z' }).ok).toBe(true);
+    expect(validateEvent({ ...good, ts: '2099-12-31T23:59:59.999Z' }).ok).toBe(true);
+  });
+
+  it.each([
+    ['eventId', 'e-\ud800'],
+    ['eventId', 'e-\udc00-x'],
+    ['productId', 'p\u0000'],
+    ['productId', 'p\u0007'],
+    ['videoId', 'v\ud83d'],
+  ])('refuses %s %j: a NUL, control character or lone surrogate the stores cannot keep', (field, value) => {
+    const r = validateEvent(JSON.parse(JSON.stringify({ ...good, [field]: value }))); // as a JSON body carries it
+    expect(r.ok ? [] : r.errors).toEqual([{ field, reason: 'must not hold whitespace, control characters or lone UTF-16 surrogates' }]);
+  });
+
+  it('accepts whole surrogate pairs (emoji) in ids and text', () => {
+    expect(validateEvent({ ...good, eventId: 'e-😀', productId: 'p-🚀' }).ok).toBe(true);
+    expect(validateProduct({ productId: 'p', title: 'Lamp 💡', tags: ['✨'] }).ok).toBe(true);
+  });
+
   it('names every missing required field', () => {
     expect(fields(validateEvent({ views: 1 }))).toEqual(['eventId', 'platform', 'productId', 'region', 'ts']);
     expect(validateEvent([1])).toEqual({ ok: false, errors: [{ field: '', reason: 'must be a JSON object' }] });
@@ -40,6 +73,15 @@ describe('engagement event schema', () => {
     const bad = validateProduct({ productId: 'p', currency: 'usd', imageUrl: 'ftp://x' });
     expect(bad.ok ? [] : bad.errors.map((e) => e.field).sort()).toEqual(['currency', 'imageUrl', 'title']);
     expect(validateVideo({ videoId: 'v', productId: 'p', platform: 'youtube', durationSec: 30 }).ok).toBe(true);
+  });
+
+  it('refuses text Postgres cannot keep (NUL) or UTF-8 cannot carry (lone surrogates), and out-of-range times', () => {
+    const text = 'must not hold NUL characters or lone UTF-16 surrogates';
+    const p = validateProduct({ productId: 'p', title: 'Lamp\u0000', brand: 'B\ud800', tags: ['ok', 't\u0000'], imageUrl: 'https://x/\udc00' });
+    expect(p.ok ? [] : p.errors).toEqual(expect.arrayContaining([{ field: 'title', reason: text }, { field: 'brand', reason: text }, { field: 'tags.1', reason: text }]));
+    expect(p.ok ? [] : p.errors.map((e) => e.field).sort()).toEqual(['brand', 'imageUrl', 'tags.1', 'title']);
+    const v = validateVideo({ videoId: 'v', productId: 'p', platform: 'youtube', creator: 'c\u0000', title: 't\ud800', publishedAt: '0000-01-01T00:00:00Z' });
+    expect(v.ok ? [] : v.errors.map((e) => e.field).sort()).toEqual(['creator', 'publishedAt', 'title']);
   });
 });
 
