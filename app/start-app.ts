@@ -9,9 +9,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { Ingestor } from '../ingest/accept.js';
 import { MarketSimulator } from '../ingest/simulator.js';
 import { backfill, publishCatalogue, runLive, type PublishEvents } from '../ingest/simulate.js';
-import { startProcessors, type Processors } from '../processors/index.js';
-import { SINK_GROUP } from '../processors/raw-sink.js';
-import { METADATA_GROUP } from '../processors/metadata.js';
+import { consumerGroups, startProcessors, type Processors } from '../processors/index.js';
 import { sleep } from '../core/retry.js';
 import { QueryCache } from '../api/cache.js';
 import type { AgentStatus, ApiContext } from '../api/context.js';
@@ -120,7 +118,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   const processors = has('processors') ? await startProcessors(runtime) : null;
   const ingestor = new Ingestor(runtime.bus, runtime.topics, metrics);
   const drain = async () => {
-    const groups: [string, string][] = [[SINK_GROUP, runtime.topics.engagement], [METADATA_GROUP, runtime.topics.products], [METADATA_GROUP, runtime.topics.videos]];
+    const groups = consumerGroups(runtime.topics);
     for (;;) {
       const lags = await Promise.all(groups.map(([g, t]) => runtime.bus.lag(g, t)));
       if (lags.every((l) => l === 0)) return;

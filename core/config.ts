@@ -48,6 +48,8 @@ export interface Config {
   scoreIntervalMs: number;
   /** Discovery agent sources (docs/agent.md); default `<dataDir>/trenddrop.agent.json`. */
   agentConfigFile: string | null;
+  /** Failed tries of a consumer on one message before it goes to the dead-letter topic. */
+  deliveryAttempts: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -123,5 +125,6 @@ export function loadConfig(env: Env = process.env): Config {
     allowedLatenessMs: int(env, 'TRENDDROP_ALLOWED_LATENESS_SEC', 3600, 0, 30 * 86400) * 1000,
     scoreIntervalMs: int(env, 'TRENDDROP_SCORE_INTERVAL_MS', 5000, 100, 3_600_000),
     agentConfigFile: env.TRENDDROP_AGENT_CONFIG?.trim() ? resolve(env.TRENDDROP_AGENT_CONFIG.trim()) : null,
+    deliveryAttempts: int(env, 'TRENDDROP_DELIVERY_ATTEMPTS', 5, 1, 100),
   };
 }

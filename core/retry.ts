@@ -10,6 +10,8 @@ export interface RetryOptions {
   maxMs?: number;
   /** Called with each failure; return false to stop retrying at once. */
   retryable?: (err: unknown) => boolean;
+  /** Told of each failure that will be retried (e.g. to show it in `ready` while it lasts). */
+  onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, o: RetryOpti
       if (attempt >= attempts || (o.retryable && !o.retryable(err))) throw err;
       const delayMs = backoffDelay(attempt, baseMs, maxMs);
       o.logger.warn({ what: o.what, attempt, delayMs, err: (err as Error).message }, 'not ready yet, retrying');
+      o.onRetry?.(err, attempt, delayMs);
       await wait(delayMs);
     }
   }

@@ -7,6 +7,7 @@ import { LocalBus } from './bus/local.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { ConsumerHealth } from './consumer-health.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { Readiness, watchReadiness } from './readiness.js';
 import { retry } from './retry.js';
@@ -23,6 +24,8 @@ export interface Runtime {
   clickhouse: ClickHouseStore;
   postgres: PostgresStore;
   readiness: Readiness;
+  /** Consumer retries, dead letters and stalls, for `ready` and /metrics. */
+  consumers: ConsumerHealth;
   close(): Promise<void>;
 }
 
@@ -42,12 +45,12 @@ export interface OpenOptions {
   probeMs?: number;
 }
 
-async function openBus(config: Config, logger: Logger, topics: Topics): Promise<Bus> {
+async function openBus(config: Config, logger: Logger, topics: Topics, observer: ConsumerHealth): Promise<Bus> {
   if (config.kafkaBrokers.length === 0) {
-    return new LocalBus({ dir: join(config.dataDir, 'bus'), partitions: config.partitions, logger, ephemeralTopics: [topics.updates] });
+    return new LocalBus({ dir: join(config.dataDir, 'bus'), partitions: config.partitions, logger, ephemeralTopics: [topics.updates], maxAttempts: config.deliveryAttempts, observer });
   }
   const { KafkaBus } = await import('./bus/kafka.js');
-  const bus = new KafkaBus({ brokers: config.kafkaBrokers, clientId: 'trenddrop', partitions: config.partitions, logger, sessionTimeoutMs: config.kafkaSessionTimeoutMs });
+  const bus = new KafkaBus({ brokers: config.kafkaBrokers, clientId: 'trenddrop', partitions: config.partitions, logger, sessionTimeoutMs: config.kafkaSessionTimeoutMs, maxAttempts: config.deliveryAttempts, observer });
   return prefixGroups(bus, config.topicPrefix);
 }
 
@@ -64,6 +67,7 @@ function prefixGroups(bus: Bus, prefix: string): Bus {
     publish: (t, m) => bus.publish(t, m),
     subscribe: (o) => bus.subscribe({ ...o, groupId: `${prefix}${o.groupId}` }),
     lag: (groupId, topic) => bus.lag(`${prefix}${groupId}`, topic),
+    offsets: (groupId, topic) => bus.offsets(`${prefix}${groupId}`, topic),
     ping: () => bus.ping(),
     close: () => bus.close(),
   };
@@ -72,12 +76,18 @@ function prefixGroups(bus: Bus, prefix: string): Bus {
 export async function openRuntime(config: Config, o: OpenOptions): Promise<Runtime> {
   const { logger } = o;
   const readiness = o.readiness ?? new Readiness();
+  const metrics = o.metrics ?? createMetrics();
+  const consumers = new ConsumerHealth({ report: (state, detail) => readiness.set('consumers', state, detail), metrics, logger });
   const topics = topicNames(config.topicPrefix);
   for (const c of ['bus', 'clickhouse', 'postgres']) readiness.set(c, 'starting');
   const opened: { close(): Promise<void> }[] = [];
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     try {
-      const v = await retry(fn, { what: name, logger, attempts: o.attempts ?? 8, baseMs: 250, maxMs: 8000 });
+      // While it retries, `ready` shows why it is not up yet, not just "starting".
+      const v = await retry(fn, {
+        what: name, logger, attempts: o.attempts ?? 8, baseMs: 250, maxMs: 8000,
+        onRetry: (err, attempt, delayMs) => readiness.set(name, 'starting', `attempt ${attempt} failed, retrying in ${delayMs} ms: ${(err as Error).message}`),
+      });
       readiness.set(name, 'up');
       return v;
     } catch (err) {
@@ -106,7 +116,7 @@ export async function openRuntime(config: Config, o: OpenOptions): Promise<Runti
     }),
   ]);
   const bus = await step('bus', async () => {
-    const b = await openBus(config, logger, topics);
+    const b = await openBus(config, logger, topics, consumers);
     try { await b.ensureTopics(Object.values(topics)); } catch (err) { await b.close().catch(() => {}); throw err; }
     return b;
   });
@@ -119,7 +129,7 @@ export async function openRuntime(config: Config, o: OpenOptions): Promise<Runti
   if (postgres.kind === 'server') probes.postgres = () => postgres.ping();
   const watch = watchReadiness({ readiness, logger, intervalMs: o.probeMs, probes });
   return {
-    config, logger, clock: o.clock ?? systemClock, metrics: o.metrics ?? createMetrics(), topics, bus, clickhouse, postgres, readiness,
+    config, logger, clock: o.clock ?? systemClock, metrics, topics, bus, clickhouse, postgres, readiness, consumers,
     async close() {
       await watch.stop();
       await bus.close();

@@ -1,14 +1,18 @@
 // The processors role: raw sink, metadata upserts, trend scoring, breakout alerts and forecasts,
 // on whichever bus and stores the runtime holds. Stop order matters: consumers first, then the
 // scorer's last round.
+import type { Topics } from '../core/bus/topics.js';
 import type { Runtime } from '../core/runtime.js';
 import { Breakouts } from './breakouts.js';
 import { EventDedup } from './dedup.js';
 import { Forecaster } from './forecaster.js';
-import { MetadataProcessor } from './metadata.js';
-import { RawSink } from './raw-sink.js';
+import { METADATA_GROUP, MetadataProcessor } from './metadata.js';
+import { RawSink, SINK_GROUP } from './raw-sink.js';
 import { RollupRepair } from './rollup-repair.js';
 import { MOMENTUM_BREAKOUT, Scorer } from './scorer.js';
+
+/** Every (consumer group, topic) the processors read: what draining waits for and health watches. */
+export const consumerGroups = (t: Topics): [string, string][] => [[SINK_GROUP, t.engagement], [METADATA_GROUP, t.products], [METADATA_GROUP, t.videos]];
 
 export interface Processors { sink: RawSink; metadata: MetadataProcessor; scorer: Scorer; breakouts: Breakouts; forecaster: Forecaster; stop(): Promise<void> }
 
@@ -28,9 +32,11 @@ export async function startProcessors(rt: Runtime): Promise<Processors> {
   await sink.start();
   scorer.start();
   forecaster.start();
+  const health = rt.consumers.watch(rt.bus, { groups: consumerGroups(rt.topics) });
   return {
     sink, metadata, scorer, breakouts, forecaster,
     async stop() {
+      await health.stop();
       await Promise.all([sink.stop(), metadata.stop()]);
       await Promise.all([scorer.stop(), forecaster.stop()]);
     },

@@ -11,8 +11,8 @@ import type { Db } from '../core/stores/postgres.js';
 import type { ProductMessage, VideoMessage } from '../schemas/events.js';
 import { products, videos } from '../schemas/postgres/schema.js';
 import type { ProductsUpdate } from '../schemas/updates.js';
-import { validateProduct, validateVideo, type FieldError, type Validated } from '../schemas/validate.js';
-import { deadLetter, parseValue } from './dead-letter.js';
+import { validateProduct, validateVideo, type Validated } from '../schemas/validate.js';
+import { deadLetter, parseValue, type Unusable } from './dead-letter.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
 
 export interface MetadataDeps { bus: Bus; topics: Topics; db: Db; ch: ClickHouseClient; clock: Clock; logger: Logger; metrics: Metrics }
@@ -31,19 +31,19 @@ export class MetadataProcessor {
   constructor(private readonly d: MetadataDeps) {}
 
   async start(): Promise<void> {
-    this.sub = await this.d.bus.subscribe({ groupId: METADATA_GROUP, topics: [this.d.topics.products, this.d.topics.videos], handler: (b) => this.handle(b), maxBatch: 2000 });
+    this.sub = await this.d.bus.subscribe({ groupId: METADATA_GROUP, topics: [this.d.topics.products, this.d.topics.videos], handler: (b) => this.handle(b), maxBatch: 2000, deadLetterTopic: this.d.topics.dlq });
     await this.sub.ready;
   }
 
   private split<T>(batch: BusMessage[], validate: (v: unknown) => Validated<T>) {
     const ok: T[] = [];
-    const bad: { msg: BusMessage; reason: string; errors: FieldError[] }[] = [];
+    const bad: Unusable[] = [];
     for (const msg of batch) {
       const parsed = parseValue(msg.value);
-      if (!parsed.ok) { bad.push({ msg, reason: parsed.reason, errors: [] }); continue; }
+      if (!parsed.ok) { bad.push({ msg, code: 'not_json', reason: parsed.reason, errors: [] }); continue; }
       const v = validate(parsed.value);
       if (v.ok) ok.push(v.value);
-      else bad.push({ msg, reason: `invalid ${msg.topic}`, errors: v.errors });
+      else bad.push({ msg, code: 'invalid', reason: `invalid ${msg.topic}`, errors: v.errors });
     }
     return { ok, bad };
   }

@@ -7,14 +7,15 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Bus, BusMessage, Subscription } from '../core/bus/types.js';
 import type { Topics } from '../core/bus/topics.js';
 import type { Clock } from '../core/clock.js';
+import { isTransient } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { EngagementEvent, NormalizedEvent } from '../schemas/events.js';
 import { METRICS } from '../schemas/events.js';
 import { settledBefore } from '../analytics/event-time.js';
 import { emptyTotals, type EngagementUpdate } from '../schemas/updates.js';
-import { normalizeEvent, validateEvent, type FieldError } from '../schemas/validate.js';
-import { deadLetter, parseValue } from './dead-letter.js';
+import { normalizeEvent, validateEvent } from '../schemas/validate.js';
+import { deadLetter, parseValue, type Unusable } from './dead-letter.js';
 import type { EventDedup } from './dedup.js';
 import { encodeEvents, insertEvents } from './event-rows.js';
 import type { RollupRepair } from './rollup-repair.js';
@@ -80,7 +81,7 @@ export class RawSink {
     for (const r of await rs.json<{ productId: string }>()) this.knownProducts.add(r.productId);
     this.watermark = await readWatermark(this.d.ch, this.d.clock.now());
     this.sub = await this.d.bus.subscribe({
-      groupId: SINK_GROUP, topics: [this.d.topics.engagement], handler: (b) => this.handle(b), maxBatch: this.maxRows,
+      groupId: SINK_GROUP, topics: [this.d.topics.engagement], handler: (b) => this.handle(b), maxBatch: this.maxRows, deadLetterTopic: this.d.topics.dlq,
       onAssigned: () => { this.assignments++; },
     });
     await this.sub.ready;
@@ -104,7 +105,7 @@ export class RawSink {
   private async handle(batch: BusMessage[]): Promise<void> {
     await this.refreshDedup();
     const events: NormalizedEvent[] = [];
-    const bad: { msg: BusMessage; reason: string; errors: FieldError[] }[] = [];
+    const bad: Unusable[] = [];
     let acceptedAt = Infinity;
     for (const msg of batch) {
       if (this.trusted) {
@@ -113,9 +114,9 @@ export class RawSink {
         continue;
       }
       const parsed = parseValue(msg.value);
-      if (!parsed.ok) { bad.push({ msg, reason: parsed.reason, errors: [] }); continue; }
+      if (!parsed.ok) { bad.push({ msg, code: 'not_json', reason: parsed.reason, errors: [] }); continue; }
       const v = validateEvent(parsed.value);
-      if (!v.ok) { bad.push({ msg, reason: 'invalid engagement event', errors: v.errors }); continue; }
+      if (!v.ok) { bad.push({ msg, code: 'invalid', reason: 'invalid engagement event', errors: v.errors }); continue; }
       events.push(v.value);
       if (msg.timestamp < acceptedAt) acceptedAt = msg.timestamp;
     }
@@ -153,6 +154,33 @@ export class RawSink {
     const batch = this.pending.splice(0, take);
     if (batch.length === 0) return;
     this.rows -= rows;
+    try {
+      await this.writeOut(batch);
+      for (const p of batch) p.done();
+    } catch (err) {
+      if (batch.length === 1 || isTransient(err)) {
+        this.log.error({ err, rows }, 'sink write failed; the bus will redeliver');
+        for (const p of batch) p.fail(err);
+        return;
+      }
+      // Batches of several partitions share a write, so one bad event fails them all: each is
+      // written again on its own, and only the one that holds the culprit fails (the bus then
+      // narrows it down to the message and sets that aside).
+      this.log.warn({ err: (err as Error).message, batches: batch.length, rows }, 'shared sink write failed; writing each batch on its own');
+      for (const p of batch) {
+        try {
+          await this.writeOut([p]);
+          p.done();
+        } catch (e) {
+          this.log.error({ err: e, rows: p.events.length }, 'sink write failed; the bus will redeliver');
+          p.fail(e);
+        }
+      }
+    }
+  }
+
+  /** Dedup, rollup repair and insert of one or more handlers' events, as one write. */
+  private async writeOut(batch: Pending[]): Promise<void> {
     const endTimer = this.d.metrics.flushSeconds.startTimer();
     try {
       const all = batch.length === 1 ? batch[0].events : batch.flatMap((p) => p.events);
@@ -164,10 +192,6 @@ export class RawSink {
       this.d.metrics.duplicates.inc(all.length - fresh.length);
       if (fresh.length) await this.write(fresh, Math.min(...batch.map((p) => p.acceptedAt)));
       this.d.metrics.flushRows.observe(fresh.length);
-      for (const p of batch) p.done();
-    } catch (err) {
-      this.log.error({ err, rows: batch.reduce((a, p) => a + p.events.length, 0) }, 'sink write failed; the bus will redeliver');
-      for (const p of batch) p.fail(err);
     } finally {
       endTimer();
     }

@@ -26,9 +26,10 @@ import {
   type Producer,
 } from 'kafkajs';
 import type { Logger } from '../logger.js';
-import { backoffDelay, retry } from '../retry.js';
+import { retry } from '../retry.js';
 import { StoreError } from '../errors.js';
-import type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription } from './types.js';
+import { deliver, type DeliveryObserver } from './delivery.js';
+import type { Bus, BusMessage, OutgoingMessage, PartitionOffsets, SubscribeOptions, Subscription } from './types.js';
 
 export interface KafkaBusOptions {
   /** host:port list; `localhost` is rewritten to 127.0.0.1 (Node may resolve it to ::1). */
@@ -51,6 +52,9 @@ export interface KafkaBusOptions {
   partitionsConcurrency?: number;
   /** Backoff for a handler that throws: first delay about baseMs, doubling up to maxMs. */
   handlerRetry?: { baseMs?: number; maxMs?: number };
+  /** Default failed tries before a message is dead-lettered (SubscribeOptions.maxAttempts). */
+  maxAttempts?: number;
+  observer?: DeliveryObserver;
 }
 
 // Same default as the in-process bus: big batches make cheap bulk inserts downstream.
@@ -213,7 +217,7 @@ export class KafkaBus implements Bus {
     // A broker that has just started may have no group coordinator yet; the consumer then gives
     // up ("Failed to find group coordinator") before it is ready. Start a fresh member instead.
     return retry(async () => {
-      const sub = new KafkaSubscription(this.kafka, options, this.o, this.log, () => this.subs.delete(sub));
+      const sub = new KafkaSubscription(this.kafka, options, this.o, this.log, (t, m) => this.publish(t, m), () => this.subs.delete(sub));
       this.subs.add(sub);
       try {
         await sub.start();
@@ -232,23 +236,24 @@ export class KafkaBus implements Bus {
   }
 
   async lag(groupId: string, topic: string): Promise<number> {
+    return (await this.offsets(groupId, topic)).reduce((n, p) => n + Math.max(0, p.end - p.committed), 0);
+  }
+
+  async offsets(groupId: string, topic: string): Promise<PartitionOffsets[]> {
     await this.connect();
     // Just after a topic is created (or a leader moves) the cached metadata can point at a broker
     // that is not the leader yet: refresh it and ask again, for errors Kafka calls retriable.
     const [ends, committed] = await retry(async (attempt) => {
       if (attempt > 1) await this.admin.fetchTopicMetadata({ topics: [topic] });
       return Promise.all([this.admin.fetchTopicOffsets(topic), this.admin.fetchOffsets({ groupId, topics: [topic] })]);
-    }, { what: `kafka lag of ${topic}`, logger: this.log, attempts: 6, baseMs: 100, maxMs: 1000, retryable: isRetriable });
+    }, { what: `kafka offsets of ${topic}`, logger: this.log, attempts: 6, baseMs: 100, maxMs: 1000, retryable: isRetriable });
     const done = new Map<number, number>();
     for (const p of committed.find((c) => c.topic === topic)?.partitions ?? []) done.set(p.partition, Number(p.offset));
-    let lag = 0;
-    for (const p of ends) {
+    return ends.map((p) => {
       const c = done.get(p.partition) ?? -1;
-      // No commit yet: the group would start at the log's beginning, so all of it is lag.
-      const from = c >= 0 ? c : Number(p.low);
-      lag += Math.max(0, Number(p.high) - from);
-    }
-    return lag;
+      // No commit yet: the group would start at the log's beginning.
+      return { partition: p.partition, committed: c >= 0 ? c : Number(p.low), end: Number(p.high) };
+    }).sort((a, b) => a.partition - b.partition);
   }
 
   async close(): Promise<void> {
@@ -281,6 +286,7 @@ class KafkaSubscription implements Subscription {
     private readonly s: SubscribeOptions,
     private readonly o: KafkaBusOptions,
     log: Logger,
+    private readonly publish: (topic: string, messages: OutgoingMessage[]) => Promise<void>,
     private readonly onClosed: () => void,
   ) {
     this.ephemeral = s.ephemeral === true;
@@ -358,30 +364,23 @@ class KafkaSubscription implements Subscription {
     }
   }
 
-  /** True once the handler resolved; false when the subscription stopped before it could. */
-  private async handleWithRetry(msgs: BusMessage[], p: EachBatchPayload): Promise<boolean> {
-    const baseMs = this.o.handlerRetry?.baseMs ?? 200;
-    const maxMs = this.o.handlerRetry?.maxMs ?? 10_000;
-    for (let attempt = 1; ; attempt++) {
-      // A long handler must not look like a dead member; kafkajs throttles these to its interval.
-      const beat = setInterval(() => p.heartbeat().catch(() => undefined), 1000);
-      try {
-        await this.s.handler(msgs);
-        return true;
-      } catch (err) {
-        const delayMs = backoffDelay(attempt, baseMs, maxMs);
-        this.log.error(
-          { topic: msgs[0].topic, partition: msgs[0].partition, fromOffset: msgs[0].offset, count: msgs.length, attempt, delayMs, err: (err as Error).message },
-          'batch handler failed; retrying the same messages',
-        );
-        if (!(await this.pause(delayMs))) return false;
-        if (!p.isRunning() || p.isStale()) return false;
+  /** True once the messages are handled or set aside; false when the subscription stopped first. */
+  private handleWithRetry(msgs: BusMessage[], p: EachBatchPayload): Promise<boolean> {
+    return deliver(msgs, {
+      group: this.groupId, deadLetterTopic: this.s.deadLetterTopic, maxAttempts: this.s.maxAttempts ?? this.o.maxAttempts, retry: this.o.handlerRetry,
+      publish: this.publish, log: this.log, observer: this.o.observer,
+      handler: async (batch) => {
+        // A long handler must not look like a dead member; kafkajs throttles these to its interval.
+        const beat = setInterval(() => p.heartbeat().catch(() => undefined), 1000);
+        try { await this.s.handler(batch); } finally { clearInterval(beat); }
+      },
+      pause: async (ms) => {
+        if (!(await this.pause(ms)) || !p.isRunning() || p.isStale()) return false;
         // Throws on a rebalance, which hands control back to kafkajs to rejoin; nothing is resolved.
         await p.heartbeat();
-      } finally {
-        clearInterval(beat);
-      }
-    }
+        return true;
+      },
+    });
   }
 
   /** Sleeps unless the subscription is closing; false when woken by close. */

@@ -7,8 +7,8 @@ import { appendFileSync, closeSync, fdatasync, mkdirSync, openSync, readdirSync,
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { StoreError } from '../errors.js';
-import { sleep } from '../retry.js';
-import type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription, BatchHandler } from './types.js';
+import { deliver, type DeliveryObserver } from './delivery.js';
+import type { Bus, BusMessage, OutgoingMessage, PartitionOffsets, SubscribeOptions, Subscription } from './types.js';
 
 export interface LocalBusOptions {
   /** Where durable topics keep their log; null keeps everything in memory (tests, benchmarks). */
@@ -21,6 +21,11 @@ export interface LocalBusOptions {
   maxLag?: number;
   /** Records per log segment before a new one is started. */
   segmentRecords?: number;
+  /** Backoff for a handler that throws: first delay about baseMs, doubling up to maxMs. */
+  handlerRetry?: { baseMs?: number; maxMs?: number };
+  /** Default failed tries before a message is dead-lettered (SubscribeOptions.maxAttempts). */
+  maxAttempts?: number;
+  observer?: DeliveryObserver;
 }
 
 /** FNV-1a: cheap, stable across restarts, spreads keys evenly enough for partitioning. */
@@ -31,9 +36,27 @@ export function partitionFor(key: string, partitions: number): number {
 }
 
 class Signal {
-  private waiters: (() => void)[] = [];
-  wait(): Promise<void> { return new Promise((r) => this.waiters.push(r)); }
-  fire(): void { const w = this.waiters; this.waiters = []; for (const r of w) r(); }
+  private waiters = new Set<() => void>();
+  wait(): Promise<void> { return new Promise((r) => this.waiters.add(r)); }
+  fire(): void { const w = [...this.waiters]; this.waiters.clear(); for (const r of w) r(); }
+
+  /**
+   * Resolves true when any of the signals fires, false after ms; either way it leaves no waiter
+   * behind on the others (a loop that waits on two signals would otherwise pile one up per turn).
+   */
+  static any(signals: Signal[], ms = Infinity): Promise<boolean> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (fired: boolean) => {
+        for (const s of signals) s.waiters.delete(onFire);
+        clearTimeout(timer);
+        resolve(fired);
+      };
+      const onFire = () => settle(true);
+      for (const s of signals) s.waiters.add(onFire);
+      if (Number.isFinite(ms)) timer = setTimeout(() => settle(false), ms);
+    });
+  }
 }
 
 interface Segment { base: number; path: string }
@@ -52,7 +75,7 @@ class Partition {
   get(offset: number): BusMessage | undefined { return this.records[offset - this.base]; }
 }
 
-interface Member { id: number; handler: BatchHandler; maxBatch: number; onAssigned?: () => void }
+interface Member { id: number; options: SubscribeOptions; maxBatch: number }
 
 /** One delivery loop per (group, topic, partition); each batch goes to the member that owns it now. */
 class Group {
@@ -221,7 +244,7 @@ export class LocalBus implements Bus {
         g.committed.set(key, start);
       }
     }
-    const member: Member = { id: ++this.memberSeq, handler: o.handler, maxBatch: o.maxBatch ?? 10_000, onAssigned: o.onAssigned };
+    const member: Member = { id: ++this.memberSeq, options: o, maxBatch: o.maxBatch ?? 10_000 };
     g.members.push(member);
     this.reassigned(g);
     for (const t of o.topics) for (const p of this.parts.get(t)!) {
@@ -233,7 +256,7 @@ export class LocalBus implements Bus {
 
   /** Partitions are dealt by member count, so any join or leave may move them. */
   private reassigned(g: Group): void {
-    for (const m of g.members) m.onAssigned?.();
+    for (const m of g.members) m.options.onAssigned?.();
     g.membersChanged.fire();
   }
 
@@ -249,26 +272,23 @@ export class LocalBus implements Bus {
   }
 
   private async deliver(g: Group, p: Partition, key: string): Promise<void> {
-    let failures = 0;
     while (!this.closed && g.members.length > 0) {
       const pos = g.positions.get(key)!;
-      if (pos >= p.next) { await Promise.race([p.grew.wait(), g.membersChanged.wait()]); continue; }
+      if (pos >= p.next) { await Signal.any([p.grew, g.membersChanged]); continue; }
       const owner = g.members[p.id % g.members.length];
       const batch = pos < p.base ? this.readLog(p, pos, owner.maxBatch) : p.records.slice(pos - p.base, pos - p.base + owner.maxBatch);
       if (batch.length === 0) { // nothing left on disk below the memory window: skip the gap
         g.positions.set(key, p.base);
         continue;
       }
-      try {
-        await owner.handler(batch);
-        failures = 0;
-      } catch (err) {
-        failures++;
-        const delayMs = Math.min(5000, 50 * 2 ** Math.min(failures, 7));
-        this.log.error({ group: g.id, topic: p.topic, partition: p.id, offset: pos, attempt: failures, delayMs, err }, 'handler failed; retrying the same batch');
-        await sleep(delayMs);
-        continue;
-      }
+      const done = await deliver(batch, {
+        group: g.id, handler: owner.options.handler, deadLetterTopic: owner.options.deadLetterTopic, maxAttempts: owner.options.maxAttempts ?? this.o.maxAttempts,
+        retry: this.o.handlerRetry, publish: (t, m) => this.publish(t, m), log: this.log, observer: this.o.observer,
+        // A member that joins or leaves may take the partition over: the batch goes back to
+        // whoever owns it then, from where it started.
+        pause: (ms) => this.pause(g, ms),
+      });
+      if (!done) continue;
       const nextPos = batch[batch.length - 1].offset + 1;
       g.positions.set(key, nextPos);
       g.committed.set(key, nextPos);
@@ -276,6 +296,12 @@ export class LocalBus implements Bus {
       p.drained.fire();
       if (g.durable) this.scheduleOffsets();
     }
+  }
+
+  /** Sleeps ms; false when the bus closes or the group's members change first. */
+  private async pause(g: Group, ms: number): Promise<boolean> {
+    const changed = await Signal.any([g.membersChanged], ms);
+    return !changed && !this.closed && g.members.length > 0;
   }
 
   /** Reads records below the in-memory window back from the log (a group that is far behind). */
@@ -347,10 +373,15 @@ export class LocalBus implements Bus {
   }
 
   async lag(groupId: string, topic: string): Promise<number> {
+    return (await this.offsets(groupId, topic)).reduce((n, p) => n + p.end - p.committed, 0);
+  }
+
+  async offsets(groupId: string, topic: string): Promise<PartitionOffsets[]> {
     const g = this.groups.get(groupId);
-    let total = 0;
-    for (const p of this.parts.get(topic) ?? []) total += p.next - (g?.committed.get(`${topic}/${p.id}`) ?? this.savedOffsets[groupId]?.[`${topic}/${p.id}`] ?? 0);
-    return total;
+    return (this.parts.get(topic) ?? []).map((p) => {
+      const key = `${topic}/${p.id}`;
+      return { partition: p.id, committed: g?.committed.get(key) ?? this.savedOffsets[groupId]?.[key] ?? 0, end: p.next };
+    });
   }
 
   async close(): Promise<void> {

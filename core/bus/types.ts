@@ -6,7 +6,9 @@
 // - a consumer group splits partitions between its members; each message is handled by one;
 // - a batch handler that resolves commits the batch's offsets; one that throws is retried
 //   (same batch, backoff) and nothing after it in that partition is delivered meanwhile, so
-//   delivery is at-least-once and consumers make their writes idempotent;
+//   delivery is at-least-once and consumers make their writes idempotent; with a dead-letter
+//   topic, a message that keeps failing (not for want of a dependency) is set aside there after
+//   bounded tries and the partition moves on (delivery.ts);
 // - publish() resolves only once the messages are durable (WAL / broker ack) and waits while
 //   consumers lag too far behind (back-pressure);
 // - close() stops fetching, lets in-flight handlers finish and commits what they finished.
@@ -46,6 +48,13 @@ export interface SubscribeOptions {
    * stored (the sink's dedup filter) refreshes it here.
    */
   onAssigned?: () => void;
+  /**
+   * Where a message goes when its handler keeps failing on it for any reason but an unavailable
+   * dependency (delivery.ts). Unset, such a message is retried for ever and holds its partition.
+   */
+  deadLetterTopic?: string;
+  /** Failed tries before a batch is split, and before a lone message is dead-lettered (default 5). */
+  maxAttempts?: number;
 }
 
 export interface Subscription {
@@ -54,6 +63,9 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/** Where a group stands on one partition: `committed` is the next offset it will read, `end` the next one written. */
+export interface PartitionOffsets { partition: number; committed: number; end: number }
+
 export interface Bus {
   readonly kind: 'local' | 'kafka';
   ensureTopics(topics: string[]): Promise<void>;
@@ -61,6 +73,8 @@ export interface Bus {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Messages published but not yet committed by the group, summed over partitions. */
   lag(groupId: string, topic: string): Promise<number>;
+  /** The group's position on each partition of the topic (a group that never committed is at the log's start). */
+  offsets(groupId: string, topic: string): Promise<PartitionOffsets[]>;
   /** Resolves when the bus can serve right now (Kafka: a broker answers), for readiness probes. */
   ping(): Promise<void>;
   close(): Promise<void>;

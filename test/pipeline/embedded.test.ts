@@ -18,7 +18,7 @@ describe('embedded pipeline', () => {
     expect((await get(t.url, 'health')).status).toBe(200);
     const ready = await get(t.url, 'ready');
     expect(ready.status).toBe(200);
-    expect(Object.keys(ready.body.components).sort()).toEqual(['bus', 'clickhouse', 'postgres']);
+    expect(Object.keys(ready.body.components).sort()).toEqual(['bus', 'clickhouse', 'consumers', 'postgres']);
   });
 
   it('stores a product and lists it', async () => {

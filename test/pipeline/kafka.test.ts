@@ -6,7 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { topics as topicNames } from '../../core/bus/topics.js';
-import type { DeadLetter } from '../../processors/dead-letter.js';
+import type { DeadLetter } from '../../schemas/dead-letter.js';
 import { eventually, get, makeEvents, post, seriesSum, startTestApp, tempDir, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, dropPrefix, kafkaOrSkip, openProducer, uniquePrefix } from '../helpers/kafka.js';
 

@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bus, BusMessage, OutgoingMessage, Subscription } from '../../../core/bus/types.js';
+import { StoreError } from '../../../core/errors.js';
+import type { DeadLetter } from '../../../schemas/dead-letter.js';
 
 export interface ContractOptions {
   /** How long to wait for deliveries and group changes; a broker needs more than memory. */
@@ -249,6 +251,73 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?:
       await waitFor(() => again.length >= 5, T, 'the 5 uncommitted messages');
       await sleep(SETTLE);
       expect(again).toEqual([5, 6, 7, 8, 9]);
+    });
+
+    /** Reads a dead-letter topic; `until` publishes a marker there and waits for it, so what came before is all there. */
+    async function deadLetters(b: Bus, topic: string, group: string) {
+      const got: BusMessage[] = [];
+      await sub(await b.subscribe({ groupId: `${group}.dlq-reader`, topics: [topic], handler: async (batch) => { got.push(...batch); } }));
+      return {
+        async all(key: string): Promise<DeadLetter[]> {
+          await b.publish(topic, [{ key, value: { marker: true } }]);
+          await waitFor(() => got.some((m) => (m.value as { marker?: boolean }).marker), T, 'the marker on the dead-letter topic');
+          return got.filter((m) => !(m.value as { marker?: boolean }).marker).map((m) => m.value as DeadLetter);
+        },
+      };
+    }
+
+    it('sets a message that keeps failing aside on the dead-letter topic with its error, and handles its neighbours', async () => {
+      const b = await bus();
+      const { topic, other: dlq, group } = names();
+      await b.ensureTopics([topic, dlq]);
+      await b.publish(topic, messages(['only'], 20));
+      const ok: number[] = [];
+      let triesAlone = 0;
+      await sub(await b.subscribe({
+        groupId: group, topics: [topic], maxBatch: 10, deadLetterTopic: dlq, maxAttempts: 3,
+        handler: async (batch) => {
+          const seqs = batch.map((m) => payload(m).seq);
+          if (seqs.includes(7)) {
+            if (seqs.length === 1) triesAlone++;
+            throw new Error('cannot store seq 7');
+          }
+          ok.push(...seqs);
+        },
+      }));
+      const letters = await deadLetters(b, dlq, group);
+      await waitFor(() => ok.length >= 19, T, 'the 19 good messages');
+      await waitFor(async () => (await b.lag(group, topic)) === 0, T, 'lag 0: the partition moved past the bad message');
+      expect(ok).toEqual([...Array(20).keys()].filter((i) => i !== 7));
+      expect(triesAlone).toBe(3);
+      const all = await letters.all('only');
+      expect(all).toHaveLength(1);
+      expect(all[0]).toMatchObject({
+        sourceTopic: topic, key: 'only', offset: 7, value: { id: 'only:7', k: 'only', seq: 7 }, code: 'failed', attempts: 3, group,
+        error: { message: 'cannot store seq 7' },
+      });
+      expect(all[0].reason).toContain('cannot store seq 7');
+    });
+
+    it('retries a batch whose dependency is unavailable until it returns, and never sets it aside', async () => {
+      const b = await bus();
+      const { topic, other: dlq, group } = names();
+      await b.ensureTopics([topic, dlq]);
+      await b.publish(topic, messages(['only'], 10));
+      let attempts = 0;
+      const ok: number[] = [];
+      await sub(await b.subscribe({
+        groupId: group, topics: [topic], deadLetterTopic: dlq, maxAttempts: 2,
+        handler: async (batch) => {
+          // Twice as many failures as the bound: an outage is not the message's fault.
+          if (++attempts <= 4) throw new StoreError('clickhouse', 'connect ECONNREFUSED 127.0.0.1:8123');
+          ok.push(...batch.map((m) => payload(m).seq));
+        },
+      }));
+      const letters = await deadLetters(b, dlq, group);
+      await waitFor(() => ok.length >= 10, T, 'all 10 once the dependency is back');
+      expect(ok).toEqual([...Array(10).keys()]);
+      expect(attempts).toBe(5);
+      expect(await letters.all('only')).toEqual([]);
     });
 
     it('publish resolves once the messages are accepted: lag counts them before anyone reads', async () => {
