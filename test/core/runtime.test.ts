@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
-import { openRuntime, Readiness } from '../../core/runtime.js';
+import { Readiness } from '../../core/readiness.js';
+import { openRuntime } from '../../core/runtime.js';
 import { eventually, freePort, tempDir } from '../helpers/app.js';
 
 describe('openRuntime', () => {
