@@ -211,8 +211,7 @@ describe('WebSocket gateway', () => {
     for (let i = 0; i < 100; i++) gw.publish('overview', { i });
     expect(slow.sent).toHaveLength(0);
     slow.bufferedAmount = 0;
-    await new Promise((r) => setTimeout(r, 400));
-    expect(slow.sent.map((m) => m.type)).toEqual(['snapshot']);
+    await expect.poll(() => slow.sent.map((m) => m.type)).toEqual(['snapshot']);
     gw.publish('overview', { i: 100 });
     expect(slow.of('event')).toHaveLength(1);
   });

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { loadConfig, type Role } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { startApp, type App } from '../../app/start-app.js';
+import type { Runtime } from '../../core/runtime.js';
+import { METADATA_GROUP } from '../../processors/metadata.js';
+import { SINK_GROUP } from '../../processors/raw-sink.js';
 
 /** A port nothing listens on right now, for servers started in child processes. */
 export const freePort = () => new Promise<number>((resolve) => {
@@ -48,6 +51,28 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Resolves once the durable consumer groups have committed everything published so far (bus lag
+ * 0 on each of their topics): every accepted item has been processed, and its effects (stores,
+ * metrics) are in place. Consumers commit only after their handler finished.
+ */
+export async function drained(rt: Runtime, timeoutMs = 60_000): Promise<void> {
+  const groups: [string, string[]][] = [[SINK_GROUP, [rt.topics.engagement]], [METADATA_GROUP, [rt.topics.products, rt.topics.videos]]];
+  let left = '';
+  await eventually(async () => {
+    for (const [group, topics] of groups) for (const topic of topics) {
+      const lag = await rt.bus.lag(group, topic);
+      if (lag > 0) { left = `${group} on ${topic}: lag ${lag}`; return undefined; }
+    }
+    return true;
+  }, timeoutMs, 'a drained pipeline').catch((err: Error) => { throw new Error(`${err.message} (${left})`); });
+}
+
+/** The value of an unlabelled counter in the runtime's metrics. */
+export async function counterValue(c: Runtime['metrics']['stored']): Promise<number> {
+  return (await c.get()).values[0]?.value ?? 0;
 }
 
 export function makeEvents(productId: string, n: number, startMs: number, stepMs = 1000) {
