@@ -21,8 +21,6 @@ if (!canRun) {
 }
 
 const VIEWPORTS = { desktop: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } } as const;
-// Routes whose API is planned but may not exist on this server yet answer 404; that is reported
-// inside the panel ("Not available on this server yet"), so those requests are not test failures.
 const ROUTES = [
   { path: '/', name: 'overview', charts: 2 },
   { path: '/explorer', name: 'explorer', charts: 0 },
@@ -72,26 +70,26 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     if (app && app.exitCode === null) {
+      const exited = new Promise((r) => app.once('exit', r));
       app.kill('SIGTERM');
-      await new Promise((r) => { app.once('exit', r); setTimeout(r, 10_000); });
+      // Shutdown is bounded (15 s); past that the process is stuck, and the data dir goes anyway.
+      const timer = setTimeout(() => app.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
     }
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  }, 30_000);
+  }, 60_000);
 
   for (const [vpName, viewport] of Object.entries(VIEWPORTS)) {
     it(`opens every route at ${vpName} width with charts and no console errors`, async () => {
       const ctx = await browser.newContext({ viewport, deviceScaleFactor: 1 });
       const page = await ctx.newPage();
       const errors: string[] = [];
-      const missingApi = new Set<string>();
       page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+      // Failed requests are caught below with their URL; the console's copy of them says less.
       page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
-      page.on('response', (r) => {
-        const u = new URL(r.url());
-        if (!u.pathname.startsWith('/api/')) { if (r.status() >= 400) errors.push(`${r.status()} ${u.pathname}`); return; }
-        if (r.status() === 404 && !/\/products\/[^/]+$/.test(u.pathname)) missingApi.add(u.pathname.replace(/\/products\/[^/]+/, '/products/:id'));
-        else if (r.status() >= 400) errors.push(`${r.status()} ${u.pathname}`);
-      });
+      // Every page asks only for what exists: any error answer, API or asset, fails the test.
+      page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${new URL(r.url()).pathname}${new URL(r.url()).search}`); });
 
       for (const route of [...ROUTES, { path: `/products/${encodeURIComponent(productId)}`, name: 'product', charts: 1 }]) {
         await page.goto(base + route.path, { waitUntil: 'load' });
@@ -110,7 +108,6 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
         if (route.name === 'explorer') await waitFor(async () => ((await page.locator('[data-grid] [role="row"]').count()) > 1 ? true : undefined), 15_000, 'explorer rows');
         await page.screenshot({ path: join(SHOTS, `${route.name}-${vpName}.png`), fullPage: true });
       }
-      if (missingApi.size) process.stderr.write(`[${vpName}] API routes not on this server yet: ${[...missingApi].join(', ')}\n`);
       expect(errors).toEqual([]);
       await ctx.close();
     }, 180_000);
