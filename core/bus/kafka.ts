@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   CompressionTypes,
+  ConfigResourceTypes,
   Kafka,
   logLevel as KafkaLogLevel,
   Partitioners,
@@ -59,6 +60,27 @@ export interface KafkaBusOptions {
 
 // Same default as the in-process bus: big batches make cheap bulk inserts downstream.
 const DEFAULT_MAX_BATCH = 10_000;
+
+/** The broker's default max.message.bytes, for a topic whose own setting cannot be read. */
+const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/**
+ * Splits encoded messages, in order, into parts of at most `limit` bytes counted uncompressed
+ * with room for record headers: one send puts one record batch per partition, which the broker
+ * refuses whole (MESSAGE_TOO_LARGE) past the topic's max.message.bytes, after compression.
+ */
+export function partsUnder<T extends { key: string; value: string }>(messages: T[], limit: number): T[][] {
+  const parts: T[][] = [];
+  let part: T[] = [], bytes = 0;
+  for (const m of messages) {
+    const size = Buffer.byteLength(m.key) + Buffer.byteLength(m.value) + 64;
+    if (part.length > 0 && bytes + size > limit) { parts.push(part); part = []; bytes = 0; }
+    part.push(m);
+    bytes += size;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
+}
 
 /** The parsed JSON value, or the raw string when it is not JSON (so a consumer can dead-letter it). */
 export function decodeValue(raw: Buffer | null): unknown {
@@ -109,6 +131,7 @@ export class KafkaBus implements Bus {
   private readonly log: Logger;
   private readonly ensured = new Set<string>();
   private readonly subs = new Set<KafkaSubscription>();
+  private readonly maxMessageBytes = new Map<string, Promise<number>>();
   private connecting: Promise<void> | null = null;
   private closed = false;
 
@@ -202,12 +225,29 @@ export class KafkaBus implements Bus {
     if (messages.length === 0) return;
     if (this.closed) throw new StoreError('kafka', 'publish on a closed bus');
     await this.connect();
-    await this.producer.send({
-      topic,
-      acks: -1,
-      compression: this.o.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
-      messages: messages.map((m) => ({ key: m.key, value: JSON.stringify(m.value) })),
-    });
+    const encoded = messages.map((m) => ({ key: m.key, value: JSON.stringify(m.value) }));
+    // Parts go one after another, so per-key order holds across them (a 20,000-item request
+    // of long products was one 12 MB send, which the broker refused).
+    const limit = Math.floor((await this.topicMaxMessageBytes(topic)) * 0.9);
+    for (const part of partsUnder(encoded, limit)) {
+      await this.producer.send({ topic, acks: -1, compression: this.o.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP, messages: part });
+    }
+  }
+
+  /** The topic's max.message.bytes (its own, else the broker's), read once per topic. */
+  private topicMaxMessageBytes(topic: string): Promise<number> {
+    let known = this.maxMessageBytes.get(topic);
+    if (!known) {
+      known = this.admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }] })
+        .then((r) => Number(r.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue) || KAFKA_DEFAULT_MAX_MESSAGE_BYTES)
+        .catch((err: Error) => {
+          this.maxMessageBytes.delete(topic); // asked again next time
+          this.log.warn({ topic, err: err.message }, 'cannot read max.message.bytes; assuming the broker default');
+          return KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+        });
+      this.maxMessageBytes.set(topic, known);
+    }
+    return known;
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {

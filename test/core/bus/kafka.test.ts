@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaBus, decodeValue } from '../../../core/bus/kafka.js';
+import { randomBytes } from 'node:crypto';
+import { KafkaBus, decodeValue, partsUnder } from '../../../core/bus/kafka.js';
 import type { BusMessage } from '../../../core/bus/types.js';
 import { StoreError } from '../../../core/errors.js';
 import { createLogger } from '../../../core/logger.js';
@@ -26,6 +27,16 @@ const make = (extra: Partial<ConstructorParameters<typeof KafkaBus>[0]> = {}) =>
     handlerRetry: { baseMs: 50, maxMs: 500 },
     ...extra,
   });
+
+describe('partsUnder', () => {
+  it('keeps the order, fills each part up to the limit, and gives an oversized message a part of its own', () => {
+    const msgs = Array.from({ length: 10 }, (_, i) => ({ key: `k${i % 3}`, value: 'x'.repeat(i === 4 ? 1000 : 34) }));
+    const parts = partsUnder(msgs, 300); // each small message counts 2 + 34 + 64 = 100 bytes
+    expect(parts.flat()).toEqual(msgs);
+    expect(parts.map((p) => p.length)).toEqual([3, 1, 1, 3, 2]);
+    expect(partsUnder([], 300)).toEqual([]);
+  });
+});
 
 describe('decodeValue', () => {
   it('parses JSON and hands back anything else as the raw string', () => {
@@ -112,6 +123,24 @@ if (brokers.length > 0) {
       const part = new Map(got.map((m) => [m.key, m.partition]));
       expect(part.get('a')).toBe(0);
       expect(part.get('p-123')).toBe(1);
+    });
+
+    it('splits a publish larger than the topic\'s max.message.bytes into sends it accepts, in order per key', async () => {
+      const t = `${p}.small-messages`;
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: t, numPartitions: 4, configEntries: [{ name: 'max.message.bytes', value: '32768' }] }] });
+      // ~800 KB of incompressible values: one send would put ~200 KB in each partition's batch.
+      const sent = Array.from({ length: 3000 }, (_, i) => ({ key: `k${i % 7}`, value: { i, noise: randomBytes(150).toString('base64') } }));
+      await bus.publish(t, sent);
+      const got: BusMessage[] = [];
+      const sub = await bus.subscribe({ groupId: `${p}.small.g`, topics: [t], handler: async (b) => { got.push(...b); } });
+      await sub.ready;
+      await waitFor(() => got.length >= sent.length, 30_000, `${sent.length} messages`);
+      await sub.close();
+      expect(got).toHaveLength(sent.length);
+      for (let k = 0; k < 7; k++) {
+        const order = got.filter((m) => m.key === `k${k}`).map((m) => (m.value as { i: number }).i);
+        expect(order).toEqual(sent.filter((m) => m.key === `k${k}`).map((m) => m.value.i));
+      }
     });
 
     it('fails start-up with a StoreError naming the brokers when none answers', async () => {
