@@ -49,7 +49,11 @@ export interface KafkaBusOptions {
   sessionTimeoutMs?: number;
   /** How long an idle fetch waits on the broker; bounds idle polling, not delivery latency. */
   maxWaitTimeMs?: number;
-  /** Partitions of one subscription handled at once (each still strictly in order). */
+  /**
+   * Partitions of one subscription handled at once, each still strictly in order; default: all
+   * of a topic's partitions, so the batches of one fetch reach the handler together (the sink
+   * writes them as one insert) instead of one after another.
+   */
   partitionsConcurrency?: number;
   /** Backoff for a handler that throws: first delay about baseMs, doubling up to maxMs. */
   handlerRetry?: { baseMs?: number; maxMs?: number };
@@ -378,7 +382,10 @@ class KafkaSubscription implements Subscription {
     await this.consumer.run({
       autoCommit: !this.ephemeral,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.o.partitionsConcurrency ?? 1,
+      partitionsConsumedConcurrently: this.o.partitionsConcurrency ?? this.o.partitions * this.s.topics.length,
+      // Progress inside a long batch is committed at most once a second; kafkajs commits what
+      // was resolved after every batch anyway (one request for all partitions).
+      autoCommitInterval: 1000,
       eachBatch: (payload) => this.eachBatch(payload),
     });
   }
@@ -397,9 +404,7 @@ class KafkaSubscription implements Subscription {
       if (!handled) return;
       const last = chunk[chunk.length - 1].offset;
       p.resolveOffset(last);
-      if (!this.ephemeral) {
-        await p.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(Number(last) + 1) }] }] });
-      }
+      if (!this.ephemeral) await p.commitOffsetsIfNecessary();
       await p.heartbeat();
     }
   }
