@@ -104,8 +104,8 @@ export async function openRuntime(config: Config, o: OpenOptions): Promise<Runti
       try {
         await s.client.query({ query: 'SELECT 1' });
         if (migrate) await migrateClickHouse(s.client, logger);
-      } catch (err) { await s.client.close(); throw err; }
-      opened.push({ close: () => s.client.close() });
+      } catch (err) { await s.close(); throw err; }
+      opened.push(s);
       return s;
     }),
     step('postgres', async () => {
@@ -133,7 +133,7 @@ export async function openRuntime(config: Config, o: OpenOptions): Promise<Runti
     async close() {
       await watch.stop();
       await bus.close();
-      await clickhouse.client.close();
+      await clickhouse.close();
       await postgres.close();
     },
   };

@@ -18,14 +18,16 @@ export interface Processors { sink: RawSink; metadata: MetadataProcessor; scorer
 
 export async function startProcessors(rt: Runtime): Promise<Processors> {
   const ch = rt.clickhouse.client;
+  // The sink and what it calls on its write path use the store's writer connection.
+  const writer = rt.clickhouse.writer;
   const common = { bus: rt.bus, topics: rt.topics, clock: rt.clock, logger: rt.logger, metrics: rt.metrics };
-  const dedup = new EventDedup({ ch, logger: rt.logger });
+  const dedup = new EventDedup({ ch: writer, logger: rt.logger });
   await dedup.load();
   const breakouts = new Breakouts({ ...common, ch, db: rt.postgres.db, config: MOMENTUM_BREAKOUT });
   await breakouts.start();
   const scorer = new Scorer({ ...common, ch, weights: rt.config.scoreWeights, intervalMs: rt.config.scoreIntervalMs, onScored: (r, now) => breakouts.observe(r, now) });
-  const repair = new RollupRepair({ ch, logger: rt.logger, metrics: rt.metrics });
-  const sink = new RawSink({ ...common, ch, dedup, repair, allowedLatenessMs: rt.config.allowedLatenessMs, onWritten: (ids) => scorer.touch(ids) });
+  const repair = new RollupRepair({ ch: writer, logger: rt.logger, metrics: rt.metrics });
+  const sink = new RawSink({ ...common, ch: writer, dedup, repair, allowedLatenessMs: rt.config.allowedLatenessMs, onWritten: (ids) => scorer.touch(ids) });
   const metadata = new MetadataProcessor({ ...common, ch, db: rt.postgres.db });
   const forecaster = new Forecaster({ ch, clock: rt.clock, logger: rt.logger, neural: true });
   await metadata.start();

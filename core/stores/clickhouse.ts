@@ -13,6 +13,12 @@ export type { ClickHouseClient };
 
 export interface ClickHouseStore {
   client: ClickHouseClient;
+  /**
+   * For the ingest path's writes (the raw sink). Embedded, a connection of its own: chdb runs one
+   * query at a time per connection, so the sink's inserts would otherwise queue behind the API's
+   * and the scorer's reads, and hold them up in turn. On a server, the same pooled client.
+   */
+  writer: ClickHouseClient;
   kind: 'chdb' | 'server';
   /**
    * Cancels the queries running now, for a stop that must keep its time bound. Embedded, a
@@ -20,6 +26,8 @@ export interface ClickHouseStore {
    * server's queries do not hold this process, so there it does nothing.
    */
   cancelQueries(): Promise<void>;
+  /** Closes the connections. */
+  close(): Promise<void>;
 }
 
 /** Database used on a ClickHouse server; the embedded engine keeps its own `default`. */
@@ -32,21 +40,25 @@ export async function openClickHouse(config: Pick<Config, 'clickhouseUrl' | 'dat
     url.pathname = '/';
     const bootstrap = createClient({ url: url.toString(), request_timeout: 30_000 });
     try { await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` }); } finally { await bootstrap.close(); }
-    return { kind: 'server', client: createClient({ url: url.toString(), database, request_timeout: 30_000, clickhouse_settings: { date_time_input_format: 'best_effort' } }), cancelQueries: async () => {} };
+    const client = createClient({ url: url.toString(), database, request_timeout: 30_000, clickhouse_settings: { date_time_input_format: 'best_effort' } });
+    return { kind: 'server', client, writer: client, cancelQueries: async () => {}, close: () => client.close() };
   }
   // chdb is loaded only when used: its native library is large and the server path never needs it.
   const { createChdbConnection } = await import('chdb/connection');
   const path = join(config.dataDir, 'clickhouse');
   mkdirSync(path, { recursive: true });
+  // Connections on one path share the engine and its data; each runs its own queries.
   const connect = () => createClient({ connection: createChdbConnection({ path }) } as Parameters<typeof createClient>[0]);
+  const client = connect(), writer = connect();
   return {
-    kind: 'chdb', client: connect(),
+    kind: 'chdb', client, writer,
     // A connection runs one query at a time, so the KILL goes through one of its own; the
     // engine (and system.processes) is the process's, shared by every connection on the path.
     async cancelQueries() {
       const killer = connect();
       try { await killer.command({ query: "KILL QUERY WHERE query NOT ILIKE 'KILL QUERY%' ASYNC" }); } finally { await killer.close(); }
     },
+    close: async () => { await writer.close(); await client.close(); },
   };
 }
 
