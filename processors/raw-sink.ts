@@ -40,7 +40,7 @@ export interface RawSinkDeps {
   maxRows?: number;
 }
 
-interface Pending { events: NormalizedEvent[]; acceptedAt: number; done: () => void; fail: (e: unknown) => void }
+interface Pending { events: NormalizedEvent[]; acceptedAt: number; deliveredAt: number; done: () => void; fail: (e: unknown) => void }
 
 export const SINK_GROUP = 'trenddrop-raw-sink';
 
@@ -52,6 +52,7 @@ export class RawSink {
   private rows = 0;
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
+  private announcing: Promise<void> = Promise.resolve();
   private sub: Subscription | null = null;
   private watermark = 0;
   /** Partition (re)assignments seen, and the last one the dedup filter was refreshed for. */
@@ -103,6 +104,7 @@ export class RawSink {
 
   /** Validates a bus batch, dead-letters what is unusable, and resolves once the rest is written. */
   private async handle(batch: BusMessage[]): Promise<void> {
+    const deliveredAt = this.d.clock.now();
     await this.refreshDedup();
     const events: NormalizedEvent[] = [];
     const bad: Unusable[] = [];
@@ -123,7 +125,7 @@ export class RawSink {
     await deadLetter(this.d.bus, this.d.topics.dlq, this.d.metrics, bad);
     if (events.length === 0) return;
     await new Promise<void>((done, fail) => {
-      this.pending.push({ events, acceptedAt, done, fail });
+      this.pending.push({ events, acceptedAt, deliveredAt, done, fail });
       this.rows += events.length;
       this.schedule();
     });
@@ -190,14 +192,14 @@ export class RawSink {
         if (corrected.size) this.d.onWritten?.(corrected);
       }
       this.d.metrics.duplicates.inc(all.length - fresh.length);
-      if (fresh.length) await this.write(fresh, Math.min(...batch.map((p) => p.acceptedAt)));
+      if (fresh.length) await this.write(fresh, Math.min(...batch.map((p) => p.acceptedAt)), Math.min(...batch.map((p) => p.deliveredAt)));
       this.d.metrics.flushRows.observe(fresh.length);
     } finally {
       endTimer();
     }
   }
 
-  private async write(events: NormalizedEvent[], acceptedAt: number): Promise<void> {
+  private async write(events: NormalizedEvent[], acceptedAt: number, deliveredAt: number): Promise<void> {
     const now = this.d.clock.now();
     const lateBefore = settledBefore(this.watermark, this.d.allowedLatenessMs);
     let late = 0, maxTs = this.watermark, lastEvent = 0;
@@ -229,9 +231,20 @@ export class RawSink {
     this.d.metrics.watermark.set(maxTs / 1000);
     this.d.metrics.stored.inc(events.length);
     if (late) this.d.metrics.late.inc(late);
-    const update: EngagementUpdate = { kind: 'engagement', writtenAt: this.d.clock.now(), acceptedAt, lastEventAt: new Date(lastEvent).toISOString(), products };
-    await this.d.bus.publish(this.d.topics.updates, [{ key: 'engagement', value: update }]);
+    const update: EngagementUpdate = { kind: 'engagement', writtenAt: this.d.clock.now(), acceptedAt, deliveredAt, lastEventAt: new Date(lastEvent).toISOString(), products };
+    this.announce(update);
     this.d.onWritten?.(new Set(Object.keys(products)));
+  }
+
+  /**
+   * Publishes a write's update, in write order, without holding up the next write (on Kafka a
+   * publish is a broker round trip). An update is a notification derived from stored rows: one
+   * lost to a crash costs a live delta on a chart, never a count.
+   */
+  private announce(update: EngagementUpdate): void {
+    this.announcing = this.announcing
+      .then(() => this.d.bus.publish(this.d.topics.updates, [{ key: 'engagement', value: update }]))
+      .catch((err) => this.log.warn({ err }, 'engagement update not published'));
   }
 
   /** Stops consuming and writes what is buffered. */
@@ -240,5 +253,6 @@ export class RawSink {
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
     while (this.writing || this.pending.length) await (this.writing ?? (this.startWrite(), this.writing));
     await closing;
+    await this.announcing;
   }
 }

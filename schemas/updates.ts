@@ -12,6 +12,8 @@ export interface EngagementUpdate {
   writtenAt: number;
   /** Earliest bus acceptance time in the batch: freshness is measured from it. */
   acceptedAt: number;
+  /** When the bus handed the sink the earliest of the batch's messages (the bench splits latency by stage with it). */
+  deliveredAt: number;
   lastEventAt: string;
   /** Per product: the counts this batch added, and the minute bucket of its latest event. */
   products: Record<string, { delta: Totals; bucketTs: string }>;
