@@ -3,8 +3,8 @@
 // measure. The same harness serves both sides of the comparison. Times are CLOCK_MONOTONIC
 // (process.hrtime), which every process on the machine shares, so a publish stamped by the
 // parent and an arrival stamped here are on one clock.
-import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
+import { serveParent } from './child.js';
 
 /** Parent → harness. */
 export type HarnessCommand =
@@ -22,8 +22,7 @@ export type HarnessCommand =
 export type HarnessReply =
   | { op: 'connected'; clients: number }
   /** Every delivery's latency in ms (unsorted), and the frames as client 0 got them. */
-  | { op: 'result'; expected: number; latencies: Float64Array; frames: string[] }
-  | { op: 'failed'; message: string };
+  | { op: 'result'; expected: number; latencies: Float64Array; frames: string[] };
 
 export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
@@ -119,21 +118,15 @@ async function collect(c: Extract<HarnessCommand, { op: 'collect' }>): Promise<v
 }
 
 // Only as the forked harness: the parent imports this module for its types and clock.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.on('disconnect', () => process.exit(0));
-  process.on('message', (c: HarnessCommand) => {
-    const run = async () => {
-      switch (c.op) {
-        case 'connect':
-          // Collection is set up before the first socket opens, for the first frame.
-          ({ firstSeq, messages } = c);
-          arrivals = new Float64Array(c.clients * c.messages);
-          delivered = 0; lastArrival = 0; published.clear(); frames.clear();
-          return connect(c);
-        case 'published': published.set(c.seq, c.at); return;
-        case 'collect': return collect(c);
-      }
-    };
-    run().catch((err: Error) => reply({ op: 'failed', message: err.message }));
-  });
-}
+serveParent<HarnessCommand, HarnessReply>(import.meta.url, process.argv[1], async (c) => {
+  switch (c.op) {
+    case 'connect':
+      // Collection is set up before the first socket opens, for the first frame.
+      ({ firstSeq, messages } = c);
+      arrivals = new Float64Array(c.clients * c.messages);
+      delivered = 0; lastArrival = 0; published.clear(); frames.clear();
+      return connect(c);
+    case 'published': published.set(c.seq, c.at); return;
+    case 'collect': return collect(c);
+  }
+});

@@ -13,12 +13,10 @@
 // (10,000 clients each, reconnected every round: both sets at once would need more descriptors
 // than a default `ulimit -n` gives one process), so that load from elsewhere on the machine
 // falls on both alike.
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { loadConfig } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
@@ -26,6 +24,7 @@ import { sleep } from '../core/retry.js';
 import { emptyTotals, type EngagementUpdate } from '../schemas/updates.js';
 import { MAX_CLIENT_MESSAGE_BYTES } from '../api/ws/transport.js';
 import { startApp, type App } from '../app/start-app.js';
+import { BenchChild } from './child.js';
 import { monotonicMs, type HarnessCommand, type HarnessReply } from './fanout-clients.js';
 
 export interface FanoutSide {
@@ -60,7 +59,6 @@ export interface FanoutOptions {
   intervalMs?: number;
 }
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 /** Event-loop utilisation under which the server counts as idle after the clients connected. */
 const IDLE_ELU = 0.05;
 /** How long the harness waits for missing deliveries once none arrive. */
@@ -68,37 +66,8 @@ const QUIET_MS = 5000;
 /** Messages per side per round. */
 const ROUND_MESSAGES = 20;
 
-/** The client harness as a child process, spoken to one command at a time. */
-class Harness {
-  private readonly child: ChildProcess;
-  private pending: { resolve: (r: HarnessReply) => void; reject: (e: Error) => void } | null = null;
-
-  constructor() {
-    // tsx resolves from the repository root, whatever the caller's cwd.
-    this.child = fork(join(HERE, 'fanout-clients.ts'), [], {
-      cwd: join(HERE, '..'), execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced', // latencies come back as a Float64Array
-    });
-    this.child.on('message', (r: HarnessReply) => {
-      const p = this.pending;
-      this.pending = null;
-      if (r.op === 'failed') p?.reject(new Error(`fan-out client harness: ${r.message}`));
-      else p?.resolve(r);
-    });
-    this.child.on('exit', (code) => this.pending?.reject(new Error(`fan-out client harness exited (${code})`)));
-    this.child.on('error', (err) => this.pending?.reject(err));
-  }
-
-  tell(c: HarnessCommand): void { this.child.send(c); }
-
-  ask<T extends HarnessReply['op']>(c: HarnessCommand, op: T): Promise<Extract<HarnessReply, { op: T }>> {
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve: (r) => (r.op === op ? resolve(r as Extract<HarnessReply, { op: T }>) : reject(new Error(`harness answered ${r.op}, not ${op}`))), reject };
-      this.child.send(c);
-    });
-  }
-
-  close(): void { this.child.disconnect(); }
-}
+/** The client harness: a child process of its own. */
+type Harness = BenchChild<HarnessCommand, HarnessReply>;
 
 /** Waits until this process's event loop is nearly idle (subscribe-time work such as snapshots done). */
 async function idle(log: Logger, maxMs = 180_000): Promise<void> {
@@ -166,7 +135,7 @@ function update(productId: string, k: number): EngagementUpdate {
   const now = Date.now();
   const delta = { ...emptyTotals(), events: 12, views: 1200 + k, likes: 80, shares: 9, comments: 14, orders: 2, revenue: 39.98, searches: 31 };
   const minute = new Date(Math.floor(now / 60_000) * 60_000).toISOString();
-  return { kind: 'engagement', writtenAt: now, acceptedAt: now, lastEventAt: new Date(now).toISOString(), products: { [productId]: { delta, bucketTs: minute } } };
+  return { kind: 'engagement', writtenAt: now, acceptedAt: now, deliveredAt: now, lastEventAt: new Date(now).toISOString(), products: { [productId]: { delta, bucketTs: minute } } };
 }
 
 export async function runFanoutBench(o: FanoutOptions): Promise<FanoutResult> {
@@ -178,7 +147,7 @@ export async function runFanoutBench(o: FanoutOptions): Promise<FanoutResult> {
   // One API process on embedded stores, whatever the environment points at: the gateway is measured, not a deployment.
   const config = loadConfig({ TRENDDROP_DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', TRENDDROP_SIMULATOR: 'off' });
   let app: App | null = null;
-  const harness = new Harness();
+  const harness: Harness = new BenchChild('bench/fanout-clients.ts');
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
   try {
     await new Promise<void>((r, j) => { wss.once('listening', r); wss.once('error', j); });

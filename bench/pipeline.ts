@@ -5,27 +5,30 @@
 //      with `--bus kafka`, the same messages produced and consumed by plain kafkajs with no
 //      processing — what the client and broker carry with no pipeline at all;
 //   2. pipeline: the events put in the way users do (accepted through the ingest path, or
-//      produced into the engagement topic by an outside producer) until every one is counted in
-//      ClickHouse (validation, bus, sink with dedup, rollups);
+//      produced into the engagement topic by an outside producer, a process of its own) until
+//      every one is counted in ClickHouse (validation, bus, sink with dedup, rollups);
 //   3. freshness: a steady 10,000 events/s while a WebSocket client subscribed to the
 //      products' channels times each message from bus acceptance (Kafka: the produce
-//      timestamp) to arrival.
+//      timestamp) to arrival, and splits that time by stage (see Timeline).
 // The other phases are in this folder (fanout.ts, api.ts); cli/bench.ts runs them.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { topics as topicNames } from '../core/bus/topics.js';
 import type { Config } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { sleep } from '../core/retry.js';
-import { MarketSimulator } from '../ingest/simulator.js';
 import type { EngagementEvent } from '../schemas/events.js';
+import type { Update } from '../schemas/updates.js';
 import { startApp, type App } from '../app/start-app.js';
 import { encodeEvents, insertEvents } from '../processors/event-rows.js';
 import { normalizeEvent } from '../schemas/validate.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
+import { BenchChild } from './child.js';
+import { BENCH_PRODUCTS, benchProductIds, FRESH_PRODUCTS, makeEvents } from './events.js';
+import type { ProducerCommand, ProducerReply } from './kafka-producer.js';
+import { flood, pace, type Send } from './load.js';
 
 export interface PipelineBenchOptions {
   /** Events pushed through the ceiling and the pipeline. */
@@ -41,132 +44,147 @@ export interface PipelineBenchResult {
   events: number;
   ceiling: { eventsPerSec: number; seconds: number };
   pipeline: { eventsPerSec: number; seconds: number; ratio: number };
-  freshness: { ratePerSec: number; messages: number; p50Ms: number; p99Ms: number };
+  freshness: Freshness & { ratePerSec: number };
   rssMiB: number;
   bus: string;
 }
 
 const CEILING_BATCH = 50_000;
-const ACCEPT_BATCH = 10_000;
-
-function makeEvents(n: number, products: number): EngagementEvent[] {
-  const sim = new MarketSimulator({ seed: 7, products, ratePerSec: 1 });
-  const ids = sim.catalogue().map((p) => p.productId);
-  const now = Date.now();
-  const out: EngagementEvent[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    out[i] = {
-      eventId: `bench-${now}-${i}`, ts: new Date(now - 3_600_000 + (i % 3_600_000)).toISOString(), productId: ids[i % ids.length],
-      platform: (['tiktok', 'instagram', 'youtube', 'amazon'] as const)[i % 4], region: ['US', 'DE', 'GB', 'BR', 'JP'][i % 5],
-      views: 1 + (i % 97), likes: i % 7, shares: i % 3, comments: i % 5, orders: i % 50 === 0 ? 1 : 0, revenue: i % 50 === 0 ? 19.99 : 0, searches: i % 4,
-    };
-  }
-  return out;
-}
-
+const FRESH_RATE = 10_000;
 
 async function count(app: App): Promise<number> {
   const rs = await app.runtime.clickhouse.client.query({ query: `SELECT count() AS n FROM ${TABLES.events}`, format: 'JSONEachRow' });
   return Number((await rs.json<{ n: number }>())[0].n);
 }
 
-/** What the ceiling's plain inserts wrote, emptied before the pipeline's own run. */
-const CEILING_TABLES = [TABLES.events, TABLES.engagement1m, TABLES.engagement1h, TABLES.engagement1d];
-
-async function ceiling(app: App, events: EngagementEvent[]): Promise<number> {
-  const ch = app.runtime.clickhouse.client;
-  const now = Date.now();
-  const t0 = performance.now();
-  for (let i = 0; i < events.length; i += CEILING_BATCH) {
-    await insertEvents(ch, encodeEvents(events.slice(i, i + CEILING_BATCH).map(normalizeEvent), () => false, now));
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  for (const t of CEILING_TABLES) await ch.command({ query: `TRUNCATE TABLE ${t}` });
-  return seconds;
-}
-
-/** Sends all events in batches, several in flight, as concurrent clients would. */
-async function sendAll(events: EngagementEvent[], send: Send, onProgress: (f: number) => void = () => undefined): Promise<void> {
-  const inflight = new Set<Promise<unknown>>();
-  for (let i = 0; i < events.length; i += ACCEPT_BATCH) {
-    const p = send(events.slice(i, i + ACCEPT_BATCH)).finally(() => inflight.delete(p));
-    inflight.add(p);
-    if (inflight.size >= 4) await Promise.race(inflight);
-    onProgress(i / events.length);
-  }
-  await Promise.all(inflight);
-}
-
-async function pipeline(app: App, events: EngagementEvent[], send: Send, onProgress: (f: number) => void): Promise<number> {
-  const t0 = performance.now();
-  await sendAll(events, send, (f) => onProgress(f / 2));
+async function untilCounted(app: App, n: number, onProgress: (f: number) => void): Promise<void> {
   for (;;) {
-    const n = await count(app);
-    onProgress(0.5 + n / events.length / 2);
-    if (n >= events.length) break;
+    const stored = await count(app);
+    onProgress(stored / n);
+    if (stored >= n) return;
     await sleep(20);
   }
-  return (performance.now() - t0) / 1000;
 }
 
-async function freshness(app: App, send: Send, ratePerSec: number, seconds: number): Promise<{ messages: number; p50Ms: number; p99Ms: number }> {
-  const products = 100;
-  const events = makeEvents(ratePerSec * seconds, products).map((e) => ({ ...e, eventId: `fresh-${e.eventId}`, ts: new Date().toISOString() }));
-  const ws = new WebSocket(`ws://127.0.0.1:${app.port}/ws`);
-  const latencies: number[] = [];
-  await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
-  const channels = [...new Set(events.slice(0, products).map((e) => `product:${e.productId}`))];
-  ws.send(JSON.stringify({ type: 'subscribe', channels }));
-  ws.on('message', (raw) => {
-    const m = JSON.parse(String(raw));
-    if (m.type === 'event' && m.data?.acceptedAt) latencies.push(Date.now() - Date.parse(m.data.acceptedAt));
+type Quantiles = { p50Ms: number; p99Ms: number };
+
+/**
+ * Where an event's time goes on its way to the browser, stage by stage, each a p50/p99 over the
+ * sink's writes (`accept`: over the sends): the send's ack; the bus handing the batch to the
+ * sink; the sink's write (group-commit wait, dedup, insert); the engagement update's trip over
+ * the updates topic to the API and the gateway framing it; the socket. All but `accept` add up
+ * to the total, write by write.
+ */
+export interface Timeline { accept: Quantiles; busToSink: Quantiles; sinkWrite: Quantiles; updateToFrame: Quantiles; socket: Quantiles }
+
+export interface Freshness extends Quantiles { messages: number; timeline: Timeline }
+
+function percentiles(xs: number[]): Quantiles {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
+  return { p50Ms: Math.round(q(0.5)), p99Ms: Math.round(q(0.99)) };
+}
+
+async function freshness(app: App, feed: Feed, seconds: number): Promise<Freshness> {
+  // The sink's stamps of each write, read off the updates topic beside the API, keyed by the
+  // write's acceptance time, which its WebSocket frames carry too.
+  const writes = new Map<number, { deliveredAt: number; writtenAt: number }>();
+  const updates = await app.runtime.bus.subscribe({
+    groupId: 'trenddrop-bench-timeline', topics: [app.runtime.topics.updates], ephemeral: true,
+    handler: async (batch) => {
+      for (const { value: u } of batch as { value: Update }[]) if (u.kind === 'engagement' && !writes.has(u.acceptedAt)) writes.set(u.acceptedAt, u);
+    },
   });
+  await updates.ready;
+  const latencies: number[] = [], socket: number[] = [];
+  const framed = new Map<number, number>(); // acceptedAt → when the gateway framed it (once per write)
+  const ws = new WebSocket(`ws://127.0.0.1:${app.port}/ws`);
+  await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+  ws.on('message', (raw) => {
+    const now = Date.now();
+    const m = JSON.parse(String(raw));
+    if (m.type !== 'event' || !m.data?.acceptedAt) return;
+    const acceptedAt = Date.parse(m.data.acceptedAt), framedAt = Date.parse(m.ts);
+    latencies.push(now - acceptedAt);
+    socket.push(now - framedAt);
+    if (!framed.has(acceptedAt)) framed.set(acceptedAt, framedAt);
+  });
+  ws.send(JSON.stringify({ type: 'subscribe', channels: benchProductIds(FRESH_PRODUCTS).map((id) => `product:${id}`) }));
   await sleep(300);
-  const tick = 100;
-  const perTick = Math.round((ratePerSec * tick) / 1000);
-  const t0 = Date.now();
-  for (let i = 0, k = 0; i < events.length; i += perTick, k++) {
-    await send(events.slice(i, i + perTick));
-    const wait = t0 + (k + 1) * tick - Date.now();
-    if (wait > 0) await sleep(wait);
-  }
+  const accept = await feed.pace(FRESH_RATE, seconds);
   await sleep(1000);
   ws.close();
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-  return { messages: latencies.length, p50Ms: q(0.5), p99Ms: q(0.99) };
+  await updates.close();
+  const stages = { busToSink: [] as number[], sinkWrite: [] as number[], updateToFrame: [] as number[] };
+  for (const [acceptedAt, framedAt] of framed) {
+    const w = writes.get(acceptedAt);
+    if (!w) continue;
+    stages.busToSink.push(w.deliveredAt - acceptedAt);
+    stages.sinkWrite.push(w.writtenAt - w.deliveredAt);
+    stages.updateToFrame.push(framedAt - w.writtenAt);
+  }
+  return {
+    messages: latencies.length, ...percentiles(latencies),
+    timeline: { accept: percentiles(accept), busToSink: percentiles(stages.busToSink), sinkWrite: percentiles(stages.sinkWrite), updateToFrame: percentiles(stages.updateToFrame), socket: percentiles(socket) },
+  };
 }
 
-/** How events enter the pipeline. */
-type Send = (events: EngagementEvent[]) => Promise<unknown>;
-
-/** Per bus: the pipeline's input and the raw ceiling it is measured against. */
+/** Per bus: how events go in the way users put them, and the raw ceiling they are measured against. */
 interface Feed {
-  send: Send;
-  /** Seconds the ceiling takes for these events. */
-  ceiling(events: EngagementEvent[]): Promise<number>;
+  /** Seconds the raw ceiling takes for the run's `n` events. */
+  ceiling(n: number): Promise<number>;
+  /** Puts the run's `n` events in as fast as they are taken (the pipeline then counts them). */
+  flood(n: number, onProgress: (f: number) => void): Promise<void>;
+  /** Puts fresh events in at a steady rate; resolves with each send's time to its ack (ms). */
+  pace(ratePerSec: number, seconds: number): Promise<number[]>;
   close(): Promise<void>;
 }
 
-function embeddedFeed(app: App): Feed {
-  return { send: (events) => app.ingestor.accept('events', events), ceiling: (events) => ceiling(app, events), close: async () => undefined };
+/** What the ceiling's plain inserts wrote, emptied before the pipeline's own run. */
+const CEILING_TABLES = [TABLES.events, TABLES.engagement1m, TABLES.engagement1h, TABLES.engagement1d];
+
+/**
+ * Events accepted through the ingest path, as the HTTP route does (validation, the bus's log).
+ * The ceiling inserts the same rows straight into the events table, whose views write the
+ * rollups, and empties the tables again for the pipeline.
+ */
+function embeddedFeed(app: App, run: string, products: string[]): Feed {
+  let built: EngagementEvent[] = [];
+  // Built before anything is timed, and the same events for the ceiling and the pipeline.
+  const events = (n: number) => (built.length === n ? built : (built = makeEvents({ prefix: run, n, products, now: Date.now() })));
+  const accept: Send = (batch) => app.ingestor.accept('events', batch);
+  return {
+    async ceiling(n) {
+      const all = events(n);
+      const ch = app.runtime.clickhouse.writer;
+      const now = Date.now();
+      const t0 = performance.now();
+      for (let i = 0; i < n; i += CEILING_BATCH) await insertEvents(ch, encodeEvents(all.slice(i, i + CEILING_BATCH).map(normalizeEvent), () => false, now));
+      const seconds = (performance.now() - t0) / 1000;
+      for (const t of CEILING_TABLES) await ch.command({ query: `TRUNCATE TABLE ${t}` });
+      return seconds;
+    },
+    flood: (n, onProgress) => { const all = events(n); return flood(accept, n, (from, count) => all.slice(from, from + count), onProgress); },
+    pace: (ratePerSec, seconds) => pace(accept, { prefix: `${run}-fresh`, ratePerSec, seconds, products: products.slice(0, FRESH_PRODUCTS) }),
+    close: async () => undefined,
+  };
 }
 
 /**
- * Events produced into the engagement topic by a plain kafkajs producer, as any outside client
- * would. The ceiling is plain kafkajs by definition, so this is the one place outside the bus
- * that uses the client directly; consumer settings match the KafkaBus's.
+ * Events produced into the engagement topic by a plain kafkajs producer in a process of its own,
+ * as any outside client would. The ceiling is plain kafkajs by definition: the same producer
+ * into a topic of the run's, drained by a plain kafkajs consumer here, with no processing.
  */
-async function kafkaFeed(app: App, brokers: string[], prefix: string): Promise<Feed> {
-  const { CompressionTypes, Kafka, logLevel, Partitioners } = await import('kafkajs');
+async function kafkaFeed(app: App, config: Config, prefix: string, run: string, products: string[]): Promise<Feed> {
+  const brokers = config.kafkaBrokers;
+  const { Kafka, logLevel } = await import('kafkajs');
   const kafka = new Kafka({ clientId: 'trenddrop-bench', brokers, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-  await producer.connect();
-  const produce = (topic: string): Send => (events) =>
-    producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages: events.map((e) => ({ key: e.productId, value: JSON.stringify(e) })) });
+  const producer = new BenchChild<ProducerCommand, ProducerReply>('bench/kafka-producer.ts');
+  await producer.ask({ op: 'connect', brokers }, 'connected');
+  const now = Date.now();
+  const floodInto = (topic: string, n: number) => producer.ask({ op: 'flood', topic, prefix: run, n, products, now }, 'flooded');
   return {
-    send: produce(app.runtime.topics.engagement),
-    async ceiling(events) {
+    async ceiling(n) {
       const topic = `${prefix}ceiling.v1`;
       await app.runtime.bus.ensureTopics([topic]);
       const consumer = kafka.consumer({ groupId: `${prefix}ceiling`, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 250 });
@@ -175,18 +193,20 @@ async function kafkaFeed(app: App, brokers: string[], prefix: string): Promise<F
       const joined = new Promise((r) => consumer.on(consumer.events.GROUP_JOIN, r));
       await consumer.connect();
       await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await consumer.run({ eachBatch: async ({ batch }) => { got += batch.messages.length; if (got >= events.length) allIn(); } });
+      await consumer.run({ partitionsConsumedConcurrently: config.partitions, eachBatch: async ({ batch }) => { got += batch.messages.length; if (got >= n) allIn(); } });
       // Timed from the first send, with the consumer already in its group, as the sink is.
       await joined;
       const t0 = performance.now();
-      await sendAll(events, produce(topic));
+      await floodInto(topic, n);
       await all;
       const seconds = (performance.now() - t0) / 1000;
       await consumer.disconnect();
       return seconds;
     },
+    flood: (n) => floodInto(app.runtime.topics.engagement, n).then(() => undefined),
+    pace: async (ratePerSec, seconds) => (await producer.ask({ op: 'pace', topic: app.runtime.topics.engagement, prefix: `${run}-fresh`, ratePerSec, seconds, products: products.slice(0, FRESH_PRODUCTS) }, 'paced')).acksMs,
     async close() {
-      await producer.disconnect();
+      producer.close();
       // The run's topics and groups go, so a shared broker does not collect them.
       const admin = kafka.admin();
       await admin.connect();
@@ -205,24 +225,28 @@ export async function runPipelineBench(config: Config, o: PipelineBenchOptions):
   const kafka = o.bus === 'kafka';
   if (kafka && config.kafkaBrokers.length === 0) throw new ConfigError('KAFKA_BROKERS', 'must name the brokers for bench --bus kafka (e.g. 127.0.0.1:9092 after npm run kafka:up)');
   const dir = mkdtempSync(join(tmpdir(), 'trenddrop-bench-'));
+  const run = `bench-${Date.now().toString(36)}`;
   // Topics and groups of their own, so the run never meets a deployment on the same broker.
-  const topicPrefix = kafka ? `trenddrop-bench.${Date.now().toString(36)}.` : config.topicPrefix;
+  const topicPrefix = kafka ? `trenddrop-${run}.` : config.topicPrefix;
   const app = await startApp({ ...config, dataDir: dir, port: 0, host: '127.0.0.1', simulator: false, kafkaBrokers: kafka ? config.kafkaBrokers : [], topicPrefix }, { roles: ['ingest', 'processors', 'api'], logger: o.logger });
   let feed: Feed | null = null;
   try {
-    feed = kafka ? await kafkaFeed(app, config.kafkaBrokers, topicPrefix) : embeddedFeed(app);
-    const events = makeEvents(n, 1000);
+    const products = benchProductIds(BENCH_PRODUCTS);
+    feed = kafka ? await kafkaFeed(app, config, topicPrefix, run, products) : embeddedFeed(app, run, products);
     progress(0, 'raw ceiling');
-    const ceilingSec = await feed.ceiling(events);
-    const pipelineSec = await pipeline(app, events, feed.send, (f) => progress(f, 'pipeline'));
+    const ceilingSec = await feed.ceiling(n);
+    const t0 = performance.now();
+    await feed.flood(n, (f) => progress(f / 2, 'pipeline'));
+    await untilCounted(app, n, (f) => progress(0.5 + f / 2, 'pipeline'));
+    const pipelineSec = (performance.now() - t0) / 1000;
     progress(1, 'freshness');
-    const fresh = await freshness(app, feed.send, 10_000, o.freshnessSeconds);
+    const fresh = await freshness(app, feed, o.freshnessSeconds);
     const ceilingEps = n / ceilingSec, pipelineEps = n / pipelineSec;
     return {
       events: n, bus: app.runtime.bus.kind,
       ceiling: { eventsPerSec: Math.round(ceilingEps), seconds: +ceilingSec.toFixed(2) },
       pipeline: { eventsPerSec: Math.round(pipelineEps), seconds: +pipelineSec.toFixed(2), ratio: +(pipelineEps / ceilingEps).toFixed(3) },
-      freshness: { ratePerSec: 10_000, ...fresh },
+      freshness: { ratePerSec: FRESH_RATE, ...fresh },
       rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
     };
   } finally {
@@ -249,6 +273,7 @@ export function formatPipelineBench(r: PipelineBenchResult): string[] {
     `${label(`pipeline (${w.from} → counted)`)}${f(r.pipeline.eventsPerSec)} events/s  (${r.pipeline.seconds} s)`,
     `${label('ratio pipeline / ceiling')}${r.pipeline.ratio}`,
     `${label(`${w.from} → WebSocket at ${f(r.freshness.ratePerSec)}/s`)}p50 ${r.freshness.p50Ms} ms, p99 ${r.freshness.p99Ms} ms (${f(r.freshness.messages)} messages)`,
+    `${label('  where the time goes, p50 / p99')}${Object.entries(r.freshness.timeline).map(([k, q]) => `${k} ${q.p50Ms}/${q.p99Ms}`).join(', ')} ms`,
     `${label('resident memory')}${f(r.rssMiB)} MiB`,
     '',
   ];
