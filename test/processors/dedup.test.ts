@@ -33,7 +33,7 @@ beforeAll(async () => {
   await migrateClickHouse(store.client, logger);
 });
 afterAll(async () => {
-  await store?.client.close();
+  await store?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
