@@ -29,7 +29,7 @@ const nextOdd = (x: number) => { const v = Math.round(x); return v % 2 === 0 ? v
  * nleft…nright with tricube weights over half-width h (widened when the span exceeds n); `rw`
  * multiplies in robustness weights. Returns NaN when every weight is zero.
  */
-function est(y: ArrayLike<number>, n: number, len: number, degree: number, xs: number, nleft: number, nright: number, w: Float64Array, rw: ArrayLike<number> | null): number {
+function est(y: Float64Array, n: number, len: number, degree: number, xs: number, nleft: number, nright: number, w: Float64Array, rw: Float64Array | null): number {
   const range = n - 1;
   let h = Math.max(xs - nleft, nright - xs);
   if (len > n) h += Math.floor((len - n) / 2);
@@ -40,7 +40,8 @@ function est(y: ArrayLike<number>, n: number, len: number, degree: number, xs: n
     w[j - 1] = 0;
     const r = Math.abs(j - xs);
     if (r <= h9) {
-      w[j - 1] = r <= h1 ? 1 : (1 - (r / h) ** 3) ** 3;
+      if (r <= h1) w[j - 1] = 1;
+      else { const q = r / h; const c = 1 - q * q * q; w[j - 1] = c * c * c; }
       if (rw) w[j - 1] *= rw[j - 1];
       a += w[j - 1];
     }
@@ -64,7 +65,7 @@ function est(y: ArrayLike<number>, n: number, len: number, degree: number, xs: n
 }
 
 /** Loess smooth of y (span `len`) evaluated every `jump` points and linearly interpolated between. */
-function ess(y: ArrayLike<number>, n: number, len: number, degree: number, jump: number, rw: ArrayLike<number> | null, ys: Float64Array, offset: number, w: Float64Array): void {
+function ess(y: Float64Array, n: number, len: number, degree: number, jump: number, rw: Float64Array | null, ys: Float64Array, offset: number, w: Float64Array): void {
   if (n < 2) { if (n === 1) ys[offset] = y[0]; return; }
   const newjump = Math.min(jump, n - 1);
   let nleft = 1;
@@ -110,7 +111,7 @@ function ess(y: ArrayLike<number>, n: number, len: number, degree: number, jump:
 }
 
 /** Moving average of length `len` (output n − len + 1 values). */
-function movingAverage(x: ArrayLike<number>, n: number, len: number): Float64Array {
+function movingAverage(x: Float64Array, n: number, len: number): Float64Array {
   const out = new Float64Array(n - len + 1);
   let v = 0;
   for (let i = 0; i < len; i++) v += x[i];
@@ -122,7 +123,7 @@ function movingAverage(x: ArrayLike<number>, n: number, len: number): Float64Arr
 interface Spans { ns: number; nt: number; nl: number; isdeg: number; itdeg: number; ildeg: number; nsjump: number; ntjump: number; nljump: number }
 
 /** One inner loop pass set of STL: returns seasonal and trend (trend is updated in place). */
-function stlInner(y: ArrayLike<number>, np: number, sp: Spans, inner: number, rw: ArrayLike<number> | null, season: Float64Array, trend: Float64Array): void {
+function stlInner(y: Float64Array, np: number, sp: Spans, inner: number, rw: Float64Array | null, season: Float64Array, trend: Float64Array): void {
   const n = y.length;
   const work1 = new Float64Array(n);
   const cycle = new Float64Array(n + 2 * np);
@@ -157,7 +158,7 @@ function stlInner(y: ArrayLike<number>, np: number, sp: Spans, inner: number, rw
 }
 
 /** Bisquare robustness weights from the remainder: 6·median|r| is the cut-off. */
-function robustnessWeights(y: ArrayLike<number>, fit: Float64Array): Float64Array {
+function robustnessWeights(y: Float64Array, fit: Float64Array): Float64Array {
   const n = y.length;
   const r = new Float64Array(n);
   for (let i = 0; i < n; i++) r[i] = Math.abs(y[i] - fit[i]);
@@ -195,13 +196,15 @@ export function stl(y: readonly number[], period: number, opts: StlOptions = {})
   const outer = opts.outer ?? (robust ? 15 : 0);
   const season = new Float64Array(n);
   const trend = new Float64Array(n);
+  // One array type through the hot loops keeps them monomorphic (several times faster).
+  const yf = Float64Array.from(y);
   let rw: Float64Array | null = null;
   for (let k = 0; ; k++) {
-    stlInner(y, np, sp, inner, rw, season, trend);
+    stlInner(yf, np, sp, inner, rw, season, trend);
     if (k >= outer) break;
     const fit = new Float64Array(n);
     for (let i = 0; i < n; i++) fit[i] = trend[i] + season[i];
-    rw = robustnessWeights(y, fit);
+    rw = robustnessWeights(yf, fit);
   }
   let seasonal = Array.from(season);
   if (periodic) {
@@ -234,7 +237,7 @@ export function mstl(y: readonly number[], periods: readonly number[], { iterati
   for (let it = 0; it < rounds; it++) {
     order.forEach(({ p, i }, rank) => {
       const input = deseason.map((v, t) => v + seasonal[i][t]);
-      const fit = stl(input, p, { seasonalWindow: seasonalWindows?.[i] ?? 7 + 4 * (rank + 1) });
+      const fit = stl(input, p, { seasonalWindow: seasonalWindows?.[i] ?? 7 + 4 * rank });
       seasonal[i] = fit.seasonal;
       trend = fit.trend;
       deseason = input.map((v, t) => v - fit.seasonal[t]);
@@ -248,7 +251,7 @@ function stlTrendOnly(y: readonly number[]): number[] {
   if (n < 3) return y.slice();
   const span = Math.max(3, nextOdd(0.75 * n));
   const out = new Float64Array(n);
-  ess(y, n, span, 1, Math.ceil(span / 10), null, out, 0, new Float64Array(n + span + 2));
+  ess(Float64Array.from(y), n, span, 1, Math.ceil(span / 10), null, out, 0, new Float64Array(n + span + 2));
   return Array.from(out);
 }
 

@@ -1,94 +1,129 @@
-// `trenddrop forecast`: forecast a `date,value` CSV with every model, choose one by rolling
-// backtest MASE, and print the forecast with its intervals and the backtest table.
+// `trenddrop forecast`: forecast a series from a CSV with every model, choose one by rolling
+// backtest MASE, and print the forecast with calibrated intervals and the backtest table; with
+// `--evaluate`, hold out the end of one or many series and report each model's accuracy.
 import { readFile } from 'node:fs/promises';
 import { ValidationError } from '../core/errors.js';
-import { backtestOrigins, selectModel, type BacktestOptions } from '../analytics/forecast/backtest.js';
-import { dampedEts } from '../analytics/forecast/ets.js';
-import { neuralModel, trainGlobal, type NeuralForecaster } from '../analytics/forecast/neural.js';
-import { detectSeason } from '../analytics/forecast/season.js';
-import { seasonalNaive } from '../analytics/forecast/seasonal-naive.js';
+import { addSteps, inferStep, seasonsOf, STEPS, type Step, type StepInfo } from '../analytics/granularity.js';
+import { backtestOrigins, forecastSeries, minTrain } from '../analytics/forecast/backtest.js';
+import { evaluateAll, SELECTED, summarize, type ModelSummary } from '../analytics/forecast/evaluate.js';
+import { chooseLags, neuralModel, trainGlobal, type NeuralForecaster } from '../analytics/forecast/neural.js';
+import { STATISTICAL_MODELS } from '../analytics/forecast/models.js';
 import type { ForecastModel } from '../analytics/forecast/types.js';
 
-export interface ForecastCommandOptions { input: string; horizon: number; season?: number; json: boolean }
+export interface ForecastCommandOptions {
+  input: string;
+  /** Steps ahead; for --evaluate, defaults per step (48 hours, 14 days, 13 weeks, 12 months). */
+  horizon?: number;
+  season?: number;
+  json: boolean;
+  evaluate?: boolean;
+  /** --evaluate: test windows held out at the end of each series. */
+  windows?: number;
+  /** --evaluate: train the global MLP across the series too. */
+  neural?: boolean;
+}
 
-/** Rows are either whole months (`YYYY-MM`, or dates on the 1st a month apart) or a fixed step in ms. */
-type Step = { months: number } | { ms: number };
+export interface Series {
+  name: string;
+  ts: number[];
+  values: number[];
+  info: StepInfo;
+  /** Every date was written without a time of day. */
+  dateOnly: boolean;
+}
 
-export interface Series { ts: number[]; values: number[]; step: Step; dateOnly: boolean }
+/** Held out by `--evaluate` unless --horizon says otherwise: the M4 competition's horizons, monthly 12. */
+export const EVALUATION_HORIZON: Record<Step, number> = { hour: 48, day: 14, week: 13, month: 12 };
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const MONTH = /^(\d{4})-(\d{2})$/;
-const FULL_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
-
-const FOLDS = 5;
+// Full ISO 8601 date-time; without a zone it is read as UTC (not as the machine's local time).
+const FULL_ISO = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(:\d{2}(\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?$/;
 
 function bad(file: string, line: number, field: string, reason: string): ValidationError {
   return new ValidationError(`${file}:${line}: ${reason}`, [{ index: line, field, reason }]);
 }
 
-function parseDate(raw: string): number | null {
+/** Milliseconds since the epoch, or null when `raw` is not a date this command reads. */
+export function parseDate(raw: string): number | null {
   const month = MONTH.exec(raw);
   if (month) {
     const m = Number(month[2]);
     return m >= 1 && m <= 12 ? Date.UTC(Number(month[1]), m - 1, 1) : null;
   }
-  if (DATE_ONLY.test(raw)) {
-    const t = Date.parse(`${raw}T00:00:00Z`);
-    // Date.parse would roll 2021-02-30 over into March; a real date round-trips.
-    return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === raw ? t : null;
-  }
-  const t = FULL_ISO.test(raw) ? Date.parse(raw) : Number.NaN;
-  return Number.isNaN(t) ? null : t;
+  const iso = FULL_ISO.exec(raw);
+  const date = iso ? iso[1] : DATE_ONLY.test(raw) ? raw : null;
+  if (!date) return null;
+  const t = Date.parse(iso ? `${iso[1]}T${iso[2]}${iso[5] ?? 'Z'}` : `${raw}T00:00:00Z`);
+  if (Number.isNaN(t)) return null;
+  // Date.parse would roll 2021-02-30 over into March; a real date round-trips (its zone aside).
+  const check = new Date(iso?.[5] ? Date.parse(`${date}T00:00:00Z`) : t).toISOString().slice(0, 10);
+  return check === date ? t : null;
 }
 
+const isDate = (raw: string) => parseDate(raw) !== null;
 const unquote = (s: string) => s.trim().replace(/^"(.*)"$/, '$1').trim();
 
-const addMonths = (t: number, k: number) => { const d = new Date(t); return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + k, 1); };
+interface Row { line: number; date: string; t: number; value: number }
 
-/** Parses and checks a `date,value` CSV: optional header, increasing dates, regular spacing. */
-export function parseSeriesCsv(text: string, file = 'input'): Series {
-  const ts: number[] = [];
-  const values: number[] = [];
-  const rowLine: number[] = [];
-  let dateOnly = true;
-  let monthly = true;
-  let seenLine = false;
-  text.split(/\r?\n/).forEach((rawLine, i) => {
-    const lineNo = i + 1;
-    if (!rawLine.trim()) return;
-    const fields = rawLine.split(',').map(unquote);
-    // A header is a first line whose first field has no digit ("date", "month"); a malformed
-    // date such as 2020-13-01 still has digits and is reported, not skipped.
-    const isHeader = !seenLine && !/\d/.test(fields[0]);
-    seenLine = true;
-    if (isHeader) return;
-    if (fields.length !== 2) throw bad(file, lineNo, 'row', `expected 2 fields (date,value), got ${fields.length}`);
-    const t = parseDate(fields[0]);
-    if (t === null) throw bad(file, lineNo, 'date', `"${fields[0]}" is not a date (YYYY-MM-DD, YYYY-MM or full ISO 8601)`);
-    if (fields[1] === '') throw bad(file, lineNo, 'value', 'value is missing');
-    const v = Number(fields[1]);
-    if (!Number.isFinite(v)) throw bad(file, lineNo, 'value', `"${fields[1]}" is not a number`);
-    if (ts.length && t <= ts[ts.length - 1]) throw bad(file, lineNo, 'date', `dates must increase: ${fields[0]} is not after the previous row`);
-    if (!DATE_ONLY.test(fields[0]) && !MONTH.test(fields[0])) dateOnly = false;
-    if (new Date(t).getUTCDate() !== 1 || t % 86_400_000 !== 0) monthly = false;
-    ts.push(t);
-    values.push(v);
-    rowLine.push(lineNo);
-  });
-  if (ts.length < 2) throw new ValidationError(`${file}: needs at least 2 rows of date,value`, [{ field: 'rows', reason: `found ${ts.length}` }]);
+/**
+ * Reads one or many series from CSV text, in any of three layouts, told apart by where the
+ * dates are: `date,value` (one series), long `series,date,value` (any order of series), or wide
+ * `date,a,b,…` (a header names the series; an empty cell is a missing value). A header is a
+ * first line with no date where dates go. Each series must have increasing dates, evenly spaced
+ * at its native step (hourly, daily, weekly or monthly; gaps are refused, not zero-filled).
+ */
+export function parseSeriesCsv(text: string, file = 'input'): Series[] {
+  const lines = text.split(/\r?\n/).map((raw, i) => ({ line: i + 1, fields: raw.split(',').map(unquote) })).filter((l) => l.fields.some((f) => f !== ''));
+  if (!lines.length) throw new ValidationError(`${file}: no rows`, [{ field: 'rows', reason: 'found 0' }]);
+  const probe = lines.find((l) => l.fields.some(isDate));
+  if (!probe) throw bad(file, lines[0].line, 'date', 'no date found (YYYY-MM-DD, YYYY-MM or ISO 8601 date-time)');
+  const long = probe.fields.length === 3 && !isDate(probe.fields[0]) && isDate(probe.fields[1]);
+  const width = probe.fields.length;
+  let names: string[];
+  let body = lines;
+  const headerLine = lines[0] !== probe && !isDate(lines[0].fields[long ? 1 : 0]) ? lines[0] : null;
+  if (headerLine) body = lines.slice(1);
+  if (long) names = [];
+  else if (width === 2) names = [headerLine?.fields[1] || 'value'];
+  else names = headerLine ? headerLine.fields.slice(1) : Array.from({ length: width - 1 }, (_, i) => `series${i + 1}`);
 
-  // Month starts a month apart are monthly; anything else must keep the first interval.
-  const d0 = new Date(ts[0]);
-  const d1 = new Date(ts[1]);
-  const months = (d1.getUTCFullYear() - d0.getUTCFullYear()) * 12 + d1.getUTCMonth() - d0.getUTCMonth();
-  const step: Step = monthly ? { months } : { ms: ts[1] - ts[0] };
-  for (let i = 1; i < ts.length; i++) {
-    const expected = 'months' in step ? addMonths(ts[i - 1], step.months) : ts[i - 1] + step.ms;
-    if (ts[i] !== expected) {
-      throw bad(file, rowLine[i], 'date', `rows must be evenly spaced: expected ${formatTs(expected, dateOnly)} after the previous row (fill in missing rows)`);
+  const rows = new Map<string, Row[]>();
+  const push = (name: string, r: Row) => { const list = rows.get(name) ?? []; list.push(r); rows.set(name, list); };
+  for (const { line, fields } of body) {
+    if (fields.length !== width) throw bad(file, line, 'row', `expected ${width} fields (${long ? 'series,date,value' : width === 2 ? 'date,value' : 'date and one value per series'}), got ${fields.length}`);
+    const dateField = long ? fields[1] : fields[0];
+    const t = parseDate(dateField);
+    if (t === null) throw bad(file, line, 'date', `"${dateField}" is not a date (YYYY-MM-DD, YYYY-MM or ISO 8601 date-time; no zone means UTC)`);
+    const cells = long ? [{ name: fields[0], raw: fields[2] }] : names.map((name, i) => ({ name, raw: fields[i + 1] }));
+    for (const { name, raw } of cells) {
+      if (raw === '') {
+        if (width === 2 || long) throw bad(file, line, 'value', 'value is missing');
+        continue;
+      }
+      const value = Number(raw);
+      if (!Number.isFinite(value)) throw bad(file, line, 'value', `"${raw}" is not a number`);
+      push(name, { line, date: dateField, t, value });
     }
   }
-  return { ts, values, step, dateOnly };
+  return [...rows].map(([name, list]) => toSeries(file, name, list));
+}
+
+function toSeries(file: string, name: string, rows: Row[]): Series {
+  const label = name === 'value' ? '' : ` (series ${name})`;
+  if (rows.length < 2) throw new ValidationError(`${file}${label}: needs at least 2 rows`, [{ field: 'rows', reason: `found ${rows.length}` }]);
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i].t <= rows[i - 1].t) throw bad(file, rows[i].line, 'date', `dates must increase${label}: ${rows[i].date} is not after ${rows[i - 1].date}`);
+  }
+  const info = inferStep(rows.map((r) => r.t));
+  const dateOnly = rows.every((r) => DATE_ONLY.test(r.date) || MONTH.test(r.date));
+  for (let i = 1; i < rows.length; i++) {
+    const expected = addSteps(rows[i - 1].t, 1, info);
+    if (rows[i].t !== expected) {
+      throw bad(file, rows[i].line, 'date', `rows must be evenly spaced at the series' ${STEPS[info.step].label} step${label}: expected ${formatTs(expected, dateOnly)} after ${rows[i - 1].date} (fill in missing rows)`);
+    }
+  }
+  return { name, ts: rows.map((r) => r.t), values: rows.map((r) => r.value), info, dateOnly };
 }
 
 function formatTs(t: number, dateOnly: boolean): string {
@@ -96,12 +131,9 @@ function formatTs(t: number, dateOnly: boolean): string {
   return dateOnly ? iso.slice(0, 10) : iso;
 }
 
-function nextTs(s: Series, k: number): number {
-  const last = s.ts[s.ts.length - 1];
-  return 'months' in s.step ? addMonths(last, s.step.months * k) : last + s.step.ms * k;
-}
-
-const num = (v: number) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: 3, useGrouping: false }) : '∞');
+const num = (v: number) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: 3, useGrouping: false }) : Number.isNaN(v) ? '–' : '∞');
+const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '–');
+const jsonNum = (v: number) => (Number.isFinite(v) ? v : null);
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
@@ -112,59 +144,119 @@ function positiveInt(name: string, v: number | undefined): void {
   if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new ValidationError(`${name} must be a positive integer`, [{ field: name, reason: `got ${v}` }]);
 }
 
+async function readSeries(input: string): Promise<Series[]> {
+  let text: string;
+  try {
+    text = await readFile(input, 'utf8');
+  } catch (e) {
+    throw new ValidationError(`cannot read ${input}: ${(e as Error).message}`, [{ field: 'input', reason: 'unreadable' }]);
+  }
+  return parseSeriesCsv(text, input);
+}
+
 export async function forecastCommand(opts: ForecastCommandOptions, out: NodeJS.WritableStream): Promise<void> {
   positiveInt('horizon', opts.horizon);
   positiveInt('season', opts.season);
-  let text: string;
-  try {
-    text = await readFile(opts.input, 'utf8');
-  } catch (e) {
-    throw new ValidationError(`cannot read ${opts.input}: ${(e as Error).message}`, [{ field: 'input', reason: 'unreadable' }]);
-  }
-  const series = parseSeriesCsv(text, opts.input);
-  const y = series.values;
-  const season = opts.season ?? detectSeason(y);
-  const bt: BacktestOptions = { horizon: opts.horizon, season, folds: FOLDS };
-  const origins = backtestOrigins(y.length, bt);
-  if (!origins.length) {
-    const need = 2 * Math.max(1, season) + 2 + opts.horizon;
-    throw new ValidationError(`${opts.input}: ${y.length} rows are too few to backtest a horizon of ${opts.horizon} with season ${season}; need at least ${need}`, [{ field: 'rows', reason: `found ${y.length}` }]);
-  }
+  positiveInt('windows', opts.windows);
+  const series = await readSeries(opts.input);
+  if (opts.evaluate) return evaluateCommand(series, opts, out);
+  if (series.length > 1) throw new ValidationError(`${opts.input}: ${series.length} series; forecast one at a time, or compare models on all with --evaluate`, [{ field: 'input', reason: 'several series' }]);
+  if (opts.horizon === undefined) throw new ValidationError('horizon is required', [{ field: 'horizon', reason: 'missing' }]);
+  await forecastOne(series[0], { ...opts, horizon: opts.horizon }, out);
+}
 
+async function forecastOne(s: Series, opts: ForecastCommandOptions & { horizon: number }, out: NodeJS.WritableStream): Promise<void> {
+  const y = s.values;
+  const periods = opts.season ? (opts.season > 1 ? [opts.season] : []) : seasonsOf(y, s.info.step);
+  const origins = backtestOrigins(y.length, opts.horizon, periods);
+  if (!origins.length) {
+    const need = minTrain(periods) + opts.horizon;
+    throw new ValidationError(`${opts.input}: ${y.length} rows are too few to backtest a horizon of ${opts.horizon} with season ${periods[0] ?? 'none'}; need at least ${need}`, [{ field: 'rows', reason: `found ${y.length}` }]);
+  }
   // The network learns only from data before the first backtest origin, so its backtest is honest.
-  const models: ForecastModel[] = [seasonalNaive, dampedEts];
+  const models: ForecastModel[] = [...STATISTICAL_MODELS];
   let net: NeuralForecaster | undefined;
   let skipped = '';
   try {
-    net = await trainGlobal([y.slice(0, origins[0])], { lags: Math.max(2 * season, 8), horizon: opts.horizon });
+    const train = y.slice(0, origins[0]);
+    net = await trainGlobal([train], { lags: chooseLags(train.length, opts.horizon, periods[0] ?? 1), horizon: opts.horizon });
     models.push(neuralModel(net));
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     skipped = `mlp-global skipped: ${e.message}`;
   }
   try {
-    const sel = selectModel(y, models, bt);
+    const f = forecastSeries(y, { horizon: opts.horizon, periods, models })!;
+    const at = (step: number) => addSteps(s.ts[s.ts.length - 1], step, s.info);
     if (opts.json) {
       out.write(JSON.stringify({
-        model: sel.model,
+        model: f.model,
         horizon: opts.horizon,
-        points: sel.points.map((p) => ({ ts: new Date(nextTs(series, p.step)).toISOString(), yhat: p.yhat, lo80: p.lo80, hi80: p.hi80, lo95: p.lo95, hi95: p.hi95 })),
-        backtest: sel.backtest.map((r) => ({ model: r.model, mase: Number.isFinite(r.mase) ? r.mase : null, coverage80: r.coverage80 })),
+        interval: STEPS[s.info.step].interval,
+        seasons: f.periods,
+        points: f.points.map((p) => ({ ts: new Date(at(p.step)).toISOString(), yhat: p.yhat, lo80: p.lo80, hi80: p.hi80, lo95: p.lo95, hi95: p.hi95 })),
+        backtest: f.backtest.map((r) => ({ model: r.model, mase: jsonNum(r.mase), smape: jsonNum(r.smape), coverage80: jsonNum(r.coverage80), coverage95: jsonNum(r.coverage95), points: r.points })),
       }) + '\n');
       return;
     }
-    out.write(`model: ${sel.model} (lowest backtest MASE; season ${season > 1 ? season : 'none'}, ${y.length} rows)\n\n`);
+    out.write(`model: ${f.model} (lowest backtest MASE; ${STEPS[s.info.step].label}, season ${f.periods.length ? f.periods.join(' and ') : 'none'}, ${y.length} rows)\n\n`);
     out.write(table([
       ['date', 'forecast', '80% low', '80% high', '95% low', '95% high'],
-      ...sel.points.map((p) => [formatTs(nextTs(series, p.step), series.dateOnly), num(p.yhat), num(p.lo80), num(p.hi80), num(p.lo95), num(p.hi95)]),
+      ...f.points.map((p) => [formatTs(at(p.step), s.dateOnly), num(p.yhat), num(p.lo80), num(p.hi80), num(p.lo95), num(p.hi95)]),
     ]));
-    out.write(`\nbacktest: ${sel.backtest[0].origins.length} origins × horizon ${opts.horizon}; MASE scaled by in-sample seasonal naive\n\n`);
+    out.write(`\nbacktest: ${f.backtest[0].origins} origins × horizon ${opts.horizon}; MASE scaled by in-sample seasonal naive; intervals from backtest errors (${f.calibrationErrors} of them)\n\n`);
     out.write(table([
-      ['model', 'MASE', 'coverage 80%', 'coverage 95%'],
-      ...sel.backtest.map((r) => [r.model + (r.model === sel.model ? ' *' : ''), num(r.mase), num(r.coverage80), num(r.coverage95)]),
+      ['model', 'MASE', 'sMAPE %', 'coverage 80%', 'coverage 95%', 'points'],
+      ...f.backtest.map((r) => [r.model + (r.model === f.model ? ' *' : ''), num(r.mase), num(r.smape), pct(r.coverage80), pct(r.coverage95), String(r.points)]),
     ]));
     if (skipped) out.write(`\n${skipped}\n`);
   } finally {
     net?.dispose();
   }
+}
+
+/** One step for all series of an evaluation: the coarsest is refused when they differ. */
+function commonStep(series: Series[], input: string): Step {
+  const steps = [...new Set(series.map((s) => s.info.step))];
+  if (steps.length > 1) throw new ValidationError(`${input}: series at different steps (${steps.join(', ')}); evaluate one step at a time`, [{ field: 'input', reason: 'mixed steps' }]);
+  return steps[0];
+}
+
+async function evaluateCommand(series: Series[], opts: ForecastCommandOptions, out: NodeJS.WritableStream): Promise<void> {
+  const step = commonStep(series, opts.input);
+  const horizon = opts.horizon ?? EVALUATION_HORIZON[step];
+  const windows = opts.windows ?? 1;
+  const run = await evaluateAll(series.map((s) => s.values), {
+    step, horizon, windows, models: STATISTICAL_MODELS, neural: opts.neural ?? true,
+    ...(opts.season ? { periods: opts.season > 1 ? [opts.season] : [] } : {}),
+  });
+  const scored = run.evaluations.flatMap((e, i) => (e ? [{ s: series[i], e }] : []));
+  const tooShort = series.filter((_, i) => !run.evaluations[i]).map((s) => s.name);
+  if (!scored.length) throw new ValidationError(`${opts.input}: no series is long enough to hold out ${windows} × ${horizon} points and backtest before them`, [{ field: 'rows', reason: 'too short' }]);
+  const summary = summarize(scored.map((x) => x.e));
+  const ms = scored.flatMap((x) => x.e.ms).sort((a, b) => a - b);
+  const timing = { medianMs: ms[Math.floor((ms.length - 1) / 2)], p95Ms: ms[Math.min(ms.length - 1, Math.floor(0.95 * ms.length))], forecasts: ms.length };
+  if (opts.json) {
+    out.write(JSON.stringify({
+      step: STEPS[step].interval, horizon, windows, series: scored.length, tooShort,
+      models: summary.map((m) => ({ ...m, mase: jsonNum(m.mase), smape: jsonNum(m.smape), coverage80: jsonNum(m.coverage80), coverage95: jsonNum(m.coverage95), relativeMase: jsonNum(m.relativeMase) })),
+      timing, neural: run.neuralStats ?? { skipped: run.neuralSkipped ?? 'not requested' },
+      perSeries: scored.map(({ s, e }) => ({ series: s.name, n: s.values.length, seasons: e.periods, windows: e.windows.map((w) => Object.fromEntries(w.map((x) => [x.model, { mase: jsonNum(x.mase), smape: jsonNum(x.smape), in80: x.in80, in95: x.in95, points: x.points }]))) })),
+    }) + '\n');
+    return;
+  }
+  out.write(`${scored.length} series, ${STEPS[step].label}; last ${windows === 1 ? '' : `${windows} × `}${horizon} points of each held out, forecast from everything before\n`);
+  out.write('MASE scaled by the in-sample seasonal-naive error; relative = geometric mean over series of MASE ÷ seasonal naive\'s\n\n');
+  const order = (m: ModelSummary) => (m.model === SELECTED ? 1 : 0);
+  out.write(table([
+    ['model', 'MASE', 'relative', 'sMAPE %', 'coverage 80%', 'coverage 95%', 'points'],
+    ...[...summary].sort((a, b) => order(a) - order(b)).map((m) => [
+      m.model === SELECTED ? 'selected (chosen per series by backtest)' : m.model,
+      num(m.mase), num(m.relativeMase), num(m.smape), pct(m.coverage80), pct(m.coverage95), String(m.points),
+    ]),
+  ]));
+  out.write(`\nforecast time per series (backtest, selection, refit, intervals): median ${timing.medianMs.toFixed(1)} ms, p95 ${timing.p95Ms.toFixed(1)} ms over ${timing.forecasts}\n`);
+  if (run.neuralStats) out.write(`mlp-global: trained once across the series on data before their backtests (${run.neuralStats.train} windows, ${run.neuralStats.validation} validation windows, lags ${run.neuralStats.lags}, ${run.neuralStats.epochs} epochs, ${(run.neuralStats.ms / 1000).toFixed(1)} s)\n`);
+  else if (run.neuralSkipped) out.write(`mlp-global skipped: ${run.neuralSkipped}\n`);
+  if (tooShort.length) out.write(`too short to evaluate: ${tooShort.length} series (${tooShort.slice(0, 5).join(', ')}${tooShort.length > 5 ? ', …' : ''})\n`);
 }

@@ -83,14 +83,17 @@ program.command('import').description('Import a Google Trends export, CSV or JSO
     await importCommand(loadConfig(), { file, ...o }, process.stdout);
   });
 
-program.command('forecast').description('Forecast any series: a CSV of date,value rows')
-  .requiredOption('--input <file>', 'CSV of date,value rows (header optional; dates ISO or YYYY-MM)')
-  .requiredOption('--horizon <n>', 'steps ahead', positiveInt)
-  .option('--season <m>', 'season length in steps (default: detected)', positiveInt)
+program.command('forecast').description('Forecast a series from a CSV, or compare the models on one or many series (--evaluate)')
+  .requiredOption('--input <file>', 'CSV: date,value rows; or long series,date,value; or wide date,a,b,… (header optional; dates ISO 8601, no zone = UTC, or YYYY-MM)')
+  .option('--horizon <n>', 'steps ahead (required to forecast; --evaluate default: 48 hours, 14 days, 13 weeks, 12 months)', positiveInt)
+  .option('--season <m>', 'season length in steps (default: the step\'s seasons that pass the seasonal-strength test; 1 for none)', positiveInt)
+  .option('--evaluate', 'hold out the end of every series and report MASE, sMAPE, 80/95% coverage per model')
+  .option('--windows <n>', '--evaluate: test windows held out per series', positiveInt)
+  .option('--no-neural', '--evaluate: leave out the global MLP')
   .option('--json', 'print JSON')
-  .action(async (o: { input: string; horizon: number; season?: number; json?: boolean }) => {
+  .action(async (o: { input: string; horizon?: number; season?: number; json?: boolean; evaluate?: boolean; windows?: number; neural: boolean }) => {
     const { forecastCommand } = await import('./forecast.js');
-    await forecastCommand({ input: o.input, horizon: o.horizon, season: o.season, json: !!o.json }, process.stdout);
+    await forecastCommand({ input: o.input, horizon: o.horizon, season: o.season, json: !!o.json, evaluate: !!o.evaluate, windows: o.windows, neural: o.neural }, process.stdout);
   });
 
 program.command('bench').description('Measure TrendDrop against its raw ceilings: the pipeline (default), WebSocket fan-out, the API at scale')

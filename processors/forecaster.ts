@@ -1,38 +1,49 @@
-// Forecast refresh: per product and metric, the hourly series from engagement_1h goes through
-// selectModel (seasonal naive, damped ETS and the global TF.js MLP, chosen by rolling-origin
-// backtest MASE), and the forecast with its backtest is written to ClickHouse on a schedule for
-// products active in the last day; one product can be forecast on demand without a write.
+// Forecast refresh: per product and metric, the series at the product's native step (hourly live
+// engagement; daily, weekly or monthly imports), cut before its still-filling bucket, goes
+// through the forecasting engine (seasonal naive, ETS, STL-ETS, Theta, their combination and,
+// for hourly series, the global TF.js MLP, chosen by rolling-origin backtest MASE, intervals
+// calibrated from backtest errors), and the forecast with its backtest is written to
+// ClickHouse on a schedule for products active in the last day; one product can be forecast on
+// demand without a write.
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Metric } from '../schemas/events.js';
-import { backtestOrigins, selectModel, type BacktestOptions, type BacktestResult } from '../analytics/forecast/backtest.js';
-import { dampedEts } from '../analytics/forecast/ets.js';
+import { settledBefore } from '../analytics/event-time.js';
+import { addSteps, bucketStart, regularSeries, seasonsOf, STEPS, type Step, type StepInfo } from '../analytics/granularity.js';
+import { backtestOrigins, forecastSeries, type ModelBacktest } from '../analytics/forecast/backtest.js';
+import { STATISTICAL_MODELS } from '../analytics/forecast/models.js';
 import type { NeuralForecaster } from '../analytics/forecast/neural.js';
-import { detectSeason } from '../analytics/forecast/season.js';
-import { seasonalNaive } from '../analytics/forecast/seasonal-naive.js';
 import type { ForecastModel, ForecastPoint } from '../analytics/forecast/types.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
+import { loadNativeSteps } from './native-step.js';
+import { readWatermark } from './watermark.js';
 
 const HOUR_MS = 3_600_000;
 
+/** Per native step: how far ahead, and how much history a forecast reads. */
+export const FORECAST_STEPS: Record<Step, { horizon: number; history: number }> = {
+  // Four weeks: the weekly cycle (168) is used from three weeks on.
+  hour: { horizon: 24, history: 28 * 24 },
+  day: { horizon: 14, history: 2 * 365 },
+  // Five years: the yearly cycle (52) needs two.
+  week: { horizon: 13, history: 5 * 52 },
+  month: { horizon: 12, history: 10 * 12 },
+};
+
 export const FORECAST = {
-  /** Hours ahead; the MLP is trained for exactly this many outputs. */
-  horizon: 24,
-  /** Hours of history a forecast reads: enough for the backtest and two weeks of daily cycle. */
-  historyHours: 14 * 24,
-  folds: 5,
-  /** The one season hourly engagement is expected to have: the daily cycle. */
-  daySeason: 24,
-  /** MLP input window: two days, so it sees the daily cycle twice. */
-  lags: 48,
+  /** Longest horizon any step has (hourly), the API's upper bound. */
+  horizon: Math.max(...Object.values(FORECAST_STEPS).map((s) => s.horizon)),
+  origins: 12,
 } as const;
 
 export interface ForecasterDeps {
   ch: ClickHouseClient;
   clock: Clock;
   logger: Logger;
+  /** Buckets are complete once their end is behind watermark − allowed lateness (analytics/event-time.ts). */
+  allowedLatenessMs: number;
   /** Train and use the global MLP. The API's on-demand path leaves it out: training takes seconds. */
   neural?: boolean;
   /** Metrics refreshed on the schedule; any metric can be refreshed on demand. */
@@ -50,24 +61,29 @@ export interface StoredForecast {
   metric: Metric;
   generatedAt: number;
   model: string;
+  /** The native step's interval name: 1h, 1d, 1w, 1mo. */
+  interval: string;
   horizon: number;
-  /** `ts`: start of the forecast hour, ms. */
+  /** `ts`: start of the forecast bucket, ms. */
   points: (ForecastPoint & { ts: number })[];
-  backtest: BacktestResult[];
+  backtest: ModelBacktest[];
 }
 
 export interface RoundStats {
   products: number;
   refreshed: number;
-  /** Already forecast through the last complete hour. */
+  /** Already forecast from the first incomplete hour on. */
   skipped: number;
-  /** Too little hourly history to backtest. */
+  /** Too little history to backtest. */
   tooShort: number;
   /** Mean time of backtest + model choice + forecast per refreshed product (queries and inserts excluded). */
   msPerProduct: number;
 }
 
-// Hourly values per product over [from, to); metric is a column name from the Metric whitelist.
+/** A product's series at its native step: values of the complete buckets from `start`, the first forecast bucket at `end`. */
+export interface ProductSeries { info: StepInfo; start: number; end: number; values: number[] }
+
+// Values per product and hourly bucket over [from, to); metric is a column name from the Metric whitelist.
 const seriesSql = (metric: Metric) => `
 SELECT productId, toUnixTimestamp(bucket) AS t, sum(${metric}) AS v
 FROM ${TABLES.engagement1h}
@@ -81,46 +97,56 @@ const TRAIN_SAMPLE_SQL = `
 SELECT productId FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({since:UInt32})
 GROUP BY productId ORDER BY cityHash64(productId) LIMIT {n:UInt32}`;
 
-// Products whose forecast already includes the latest complete hour, with the full model set.
+// Products whose forecast already starts at the first incomplete hour (it was fitted on every
+// complete one), made with the full model set.
 const CURRENT_SQL = `
-SELECT DISTINCT productId FROM ${TABLES.forecastBacktests}
-WHERE productId IN {ids:Array(String)} AND metric = {metric:String} AND model = {model:String} AND generatedAt >= fromUnixTimestamp64Milli({since:Int64})`;
+SELECT DISTINCT productId FROM ${TABLES.forecasts}
+WHERE productId IN {ids:Array(String)} AND metric = {metric:String} AND step = 1 AND ts >= toDateTime({since:UInt32})
+  AND (productId, generatedAt) IN (
+    SELECT productId, generatedAt FROM ${TABLES.forecastBacktests}
+    WHERE productId IN {ids:Array(String)} AND metric = {metric:String} AND model = {model:String})`;
 
-/** Zero-filled hourly series per product, from its first hour with data to `endSec` (exclusive). */
-export async function loadHourlySeries(ch: ClickHouseClient, ids: string[], metric: Metric, endSec: number): Promise<Map<string, number[]>> {
-  const from = endSec - FORECAST.historyHours * 3600;
-  const rs = await ch.query({ query: seriesSql(metric), query_params: { ids, from, to: endSec }, format: 'JSONEachRow' });
-  const out = new Map<string, number[]>();
-  let id = '';
-  let first = 0;
-  let y: number[] = [];
-  for (const r of await rs.json<{ productId: string; t: number; v: number }>()) {
-    if (r.productId !== id) {
-      id = r.productId;
-      first = Number(r.t);
-      y = new Array((endSec - first) / 3600).fill(0);
-      out.set(id, y);
+/**
+ * Each product's series at its native step, zero-filled (a bucket without engagement had none),
+ * ending before the first bucket that is not complete at `settled`. A daily, weekly or monthly
+ * series (an import) also ends after its last stored bucket: past that there is no data, not zeros.
+ */
+export async function loadSeries(ch: ClickHouseClient, steps: ReadonlyMap<string, StepInfo>, metric: Metric, settled: number): Promise<Map<string, ProductSeries>> {
+  const out = new Map<string, ProductSeries>();
+  const byStep = new Map<Step, string[]>();
+  for (const [id, info] of steps) byStep.set(info.step, [...(byStep.get(info.step) ?? []), id]);
+  for (const [step, ids] of byStep) {
+    const settledEnd = (info: StepInfo) => bucketStart(settled, info);
+    const maxEnd = Math.max(...ids.map((id) => settledEnd(steps.get(id)!)));
+    const from = maxEnd - FORECAST_STEPS[step].history * STEPS[step].ms;
+    const rs = await ch.query({ query: seriesSql(metric), query_params: { ids, from: Math.max(0, Math.floor(from / 1000)), to: Math.floor(maxEnd / 1000) }, format: 'JSONEachRow' });
+    const points = new Map<string, { t: number; v: number }[]>();
+    for (const r of await rs.json<{ productId: string; t: number | string; v: number | string }>()) {
+      const list = points.get(r.productId) ?? [];
+      list.push({ t: Number(r.t) * 1000, v: Number(r.v) });
+      points.set(r.productId, list);
     }
-    y[(Number(r.t) - first) / 3600] = Number(r.v);
+    for (const [id, pts] of points) {
+      const info = steps.get(id)!;
+      let end = settledEnd(info);
+      if (step !== 'hour') end = Math.min(end, addSteps(bucketStart(pts[pts.length - 1].t, info), 1, info));
+      const kept = pts.filter((p) => p.t < end);
+      if (!kept.length) continue;
+      const { start, values } = regularSeries(kept, info, end);
+      out.set(id, { info, start, end, values });
+    }
   }
   return out;
 }
 
-/** Season 24 when the daily cycle shows in the series (three days needed to tell), else none. */
-export const hourlySeason = (y: readonly number[]) => (detectSeason(y, FORECAST.daySeason) === FORECAST.daySeason ? FORECAST.daySeason : 1);
-
 /**
- * Backtests the models on y and forecasts with the best; null when y is too short for even one
- * backtest origin. Counts cannot be negative, so forecasts and bounds are cut at zero (which
- * only ever moves them closer to the actuals).
+ * The engine on one product's series at its step: seasons tested on the series, models
+ * backtested and chosen, intervals calibrated; null when too short for one backtest origin.
  */
-export function forecastHourly(y: readonly number[], models: readonly ForecastModel[]) {
-  const season = hourlySeason(y);
-  const opts: BacktestOptions = { horizon: FORECAST.horizon, season, folds: FORECAST.folds };
-  if (!backtestOrigins(y.length, opts).length) return null;
-  const sel = selectModel(y, models, opts);
-  const clip = (v: number) => Math.max(0, v);
-  return { season, model: sel.model, backtest: sel.backtest, points: sel.points.map((p) => ({ ...p, yhat: clip(p.yhat), lo80: clip(p.lo80), hi80: clip(p.hi80), lo95: clip(p.lo95), hi95: clip(p.hi95) })) };
+export function forecastProduct(s: ProductSeries, models: readonly ForecastModel[]) {
+  const { horizon } = FORECAST_STEPS[s.info.step];
+  const periods = seasonsOf(s.values, s.info.step);
+  return forecastSeries(s.values, { horizon, periods, models, origins: FORECAST.origins });
 }
 
 export class Forecaster {
@@ -160,29 +186,32 @@ export class Forecaster {
     this.netModel = null;
   }
 
-  private get models(): ForecastModel[] {
-    return this.netModel ? [seasonalNaive, dampedEts, this.netModel] : [seasonalNaive, dampedEts];
+  /** The models for a series at `step`: the MLP is trained on hourly series only. */
+  private modelsFor(step: Step): ForecastModel[] {
+    return this.netModel && step === 'hour' ? [...STATISTICAL_MODELS, this.netModel] : [...STATISTICAL_MODELS];
   }
 
-  /** End of the last complete hour, in seconds: the partial current hour would read as a fall. */
-  private endSec(now: number): number {
-    return Math.floor(now / HOUR_MS) * 3600;
+  /** Event time before which every bucket is complete. */
+  private async settled(): Promise<number> {
+    return settledBefore(await readWatermark(this.d.ch, this.d.clock.now()), this.d.allowedLatenessMs);
   }
 
   /**
-   * Trains the MLP on a sample of products, each series cut at its first backtest origin, so
-   * that the backtests of the following refreshes only test it on hours it never saw.
+   * Trains the MLP on a sample of hourly products, each series cut at its first backtest
+   * origin, so that the backtests of the following refreshes only test it on hours it never saw.
    */
   async train(): Promise<boolean> {
     const now = this.d.clock.now();
-    const endSec = this.endSec(now);
-    const rs = await this.d.ch.query({ query: TRAIN_SAMPLE_SQL, query_params: { since: endSec - 86_400, n: this.d.trainProducts ?? 300 }, format: 'JSONEachRow' });
-    const ids = (await rs.json<{ productId: string }>()).map((r) => r.productId);
+    const settled = await this.settled();
+    const rs = await this.d.ch.query({ query: TRAIN_SAMPLE_SQL, query_params: { since: Math.floor(settled / 1000) - 86_400, n: this.d.trainProducts ?? 300 }, format: 'JSONEachRow' });
+    const steps = await loadNativeSteps(this.d.ch, (await rs.json<{ productId: string }>()).map((r) => r.productId));
+    const hourly = new Map([...steps].filter(([, s]) => s.step === 'hour'));
+    const { horizon } = FORECAST_STEPS.hour;
     const series: number[][] = [];
     for (const metric of this.metrics) {
-      for (const y of (await loadHourlySeries(this.d.ch, ids, metric, endSec)).values()) {
-        const first = backtestOrigins(y.length, { horizon: FORECAST.horizon, season: hourlySeason(y), folds: FORECAST.folds })[0];
-        if (first) series.push(y.slice(0, first));
+      for (const s of (await loadSeries(this.d.ch, hourly, metric, settled)).values()) {
+        const first = backtestOrigins(s.values.length, horizon, seasonsOf(s.values, 'hour'), FORECAST.origins)[0];
+        if (first) series.push(s.values.slice(0, first));
       }
     }
     if (!series.length) {
@@ -190,15 +219,16 @@ export class Forecaster {
       return false;
     }
     // Loaded only to train: the API's forecaster, and a process without history, never pay for TF.js.
-    const { trainGlobal, neuralModel } = await import('../analytics/forecast/neural.js');
+    const { trainGlobal, neuralModel, chooseLags } = await import('../analytics/forecast/neural.js');
+    const lags = chooseLags(Math.min(...series.map((y) => y.length)), horizon, 24);
     const started = performance.now();
     try {
-      const net = await trainGlobal(series, { lags: FORECAST.lags, horizon: FORECAST.horizon });
+      const net = await trainGlobal(series.filter((y) => y.length >= lags + 3 * horizon), { lags, horizon });
       this.net?.dispose();
       this.net = net;
       this.netModel = neuralModel(net);
       this.trainedAt = now;
-      this.log.info({ series: series.length, ms: Math.round(performance.now() - started) }, 'trained the global forecasting MLP');
+      this.log.info({ series: series.length, lags, ...net.stats, ms: Math.round(performance.now() - started) }, 'trained the global forecasting MLP');
       return true;
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
@@ -212,31 +242,33 @@ export class Forecaster {
   async round(): Promise<RoundStats> {
     const now = this.d.clock.now();
     if (this.d.neural && now - this.trainedAt >= (this.d.retrainMs ?? 6 * HOUR_MS)) await this.train();
-    const endSec = this.endSec(now);
-    const rs = await this.d.ch.query({ query: ACTIVE_SQL, query_params: { since: endSec - 86_400 }, format: 'JSONEachRow' });
+    const settled = await this.settled();
+    const rs = await this.d.ch.query({ query: ACTIVE_SQL, query_params: { since: Math.floor(settled / 1000) - 86_400 }, format: 'JSONEachRow' });
     const ids = (await rs.json<{ productId: string }>()).map((r) => r.productId);
     const stats: RoundStats = { products: ids.length, refreshed: 0, skipped: 0, tooShort: 0, msPerProduct: 0 };
     let computeMs = 0;
     const chunk = this.d.chunk ?? 200;
+    const hourEnd = Math.floor(settled / HOUR_MS) * HOUR_MS;
     for (let i = 0; i < ids.length && !this.stopped; i += chunk) {
+      const part = ids.slice(i, i + chunk);
+      const steps = await loadNativeSteps(this.d.ch, part);
       for (const metric of this.metrics) {
-        const part = ids.slice(i, i + chunk);
-        const current = await this.currentIds(part, metric, endSec);
+        const current = await this.currentIds(part, metric, hourEnd);
         stats.skipped += current.size;
-        const due = part.filter((id) => !current.has(id));
-        const series = await loadHourlySeries(this.d.ch, due, metric, endSec);
+        const due = new Map([...steps].filter(([id]) => !current.has(id)));
+        const series = await loadSeries(this.d.ch, due, metric, settled);
         const done: StoredForecast[] = [];
-        for (const [productId, y] of series) {
+        for (const [productId, s] of series) {
           const started = performance.now();
-          const f = this.compute(productId, metric, y, now, endSec);
+          const f = this.compute(productId, metric, s, now);
           computeMs += performance.now() - started;
           if (f) done.push(f);
-          // Each forecast is a few milliseconds of CPU: let the sink and the scorer run between them.
+          // Each forecast is milliseconds of CPU: let the sink and the scorer run between them.
           await yieldToIo();
         }
         await this.store(done);
         stats.refreshed += done.length;
-        stats.tooShort += due.length - done.length;
+        stats.tooShort += due.size - done.length;
       }
     }
     stats.msPerProduct = stats.refreshed ? computeMs / stats.refreshed : 0;
@@ -249,25 +281,28 @@ export class Forecaster {
    * not reached yet: reads never write); null when its history is too short.
    */
   async forecast(productId: string, metric: Metric = 'views'): Promise<StoredForecast | null> {
-    const now = this.d.clock.now();
-    const endSec = this.endSec(now);
-    const y = (await loadHourlySeries(this.d.ch, [productId], metric, endSec)).get(productId);
-    return y ? this.compute(productId, metric, y, now, endSec) : null;
+    const steps = await loadNativeSteps(this.d.ch, [productId]);
+    const s = (await loadSeries(this.d.ch, steps, metric, await this.settled())).get(productId);
+    return s ? this.compute(productId, metric, s, this.d.clock.now()) : null;
   }
 
-  /** A product is current once a forecast made after its last complete hour has the model set this forecaster uses. */
-  private async currentIds(ids: string[], metric: Metric, endSec: number): Promise<Set<string>> {
-    const model = this.netModel ? 'mlp-global' : dampedEts.name;
-    const rs = await this.d.ch.query({ query: CURRENT_SQL, query_params: { ids, metric, model, since: endSec * 1000 }, format: 'JSONEachRow' });
+  /**
+   * A product is current once its forecast starts at the first incomplete hour and has the model
+   * set this forecaster uses. (Daily, weekly and monthly series start earlier, so they are
+   * recomputed each round; there are few of them.)
+   */
+  private async currentIds(ids: string[], metric: Metric, hourEnd: number): Promise<Set<string>> {
+    const model = this.netModel ? this.netModel.name : STATISTICAL_MODELS[0].name;
+    const rs = await this.d.ch.query({ query: CURRENT_SQL, query_params: { ids, metric, model, since: Math.floor(hourEnd / 1000) }, format: 'JSONEachRow' });
     return new Set((await rs.json<{ productId: string }>()).map((r) => r.productId));
   }
 
-  private compute(productId: string, metric: Metric, y: readonly number[], now: number, endSec: number): StoredForecast | null {
-    const f = forecastHourly(y, this.models);
+  private compute(productId: string, metric: Metric, s: ProductSeries, now: number): StoredForecast | null {
+    const f = forecastProduct(s, this.modelsFor(s.info.step));
     if (!f) return null;
     return {
-      productId, metric, generatedAt: now, model: f.model, horizon: FORECAST.horizon,
-      points: f.points.map((p) => ({ ...p, ts: (endSec + (p.step - 1) * 3600) * 1000 })),
+      productId, metric, generatedAt: now, model: f.model, interval: STEPS[s.info.step].interval, horizon: f.points.length,
+      points: f.points.map((p) => ({ ...p, ts: addSteps(s.end, p.step - 1, s.info) })),
       backtest: f.backtest,
     };
   }
@@ -277,16 +312,17 @@ export class Forecaster {
     await this.d.ch.insert({
       table: TABLES.forecasts, format: 'JSONEachRow',
       values: forecasts.flatMap((f) => f.points.map((p) => ({
-        productId: f.productId, metric: f.metric, generatedAt: f.generatedAt, model: f.model, horizon: f.horizon, step: p.step,
-        ts: p.ts / 1000, yhat: p.yhat, lo80: p.lo80, hi80: p.hi80, lo95: p.lo95, hi95: p.hi95,
+        productId: f.productId, metric: f.metric, generatedAt: f.generatedAt, model: f.model, granularity: f.interval, horizon: f.horizon, step: p.step,
+        ts: Math.floor(p.ts / 1000), yhat: p.yhat, lo80: p.lo80, hi80: p.hi80, lo95: p.lo95, hi95: p.hi95,
       }))),
     });
+    // On a flat history any error is an infinite MASE; JSON has no Infinity, ClickHouse reads 'inf' (and reads it back as null).
+    const finite = (v: number) => (Number.isFinite(v) ? v : Number.isNaN(v) ? 'nan' : 'inf');
     await this.d.ch.insert({
       table: TABLES.forecastBacktests, format: 'JSONEachRow',
-      // On a flat history any error is an infinite MASE; JSON has no Infinity, ClickHouse reads 'inf' (and reads it back as null).
       values: forecasts.flatMap((f) => f.backtest.map((b) => ({
-        productId: f.productId, metric: f.metric, generatedAt: f.generatedAt, model: b.model,
-        mase: Number.isFinite(b.mase) ? b.mase : 'inf', coverage80: b.coverage80, coverage95: b.coverage95, origins: b.origins.length,
+        productId: f.productId, metric: f.metric, generatedAt: f.generatedAt, model: b.model, chosen: b.model === f.model ? 1 : 0,
+        mase: finite(b.mase), smape: finite(b.smape), coverage80: finite(b.coverage80), coverage95: finite(b.coverage95), points: b.points, origins: b.origins,
       }))),
     });
   }

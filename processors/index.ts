@@ -29,7 +29,7 @@ export async function startProcessors(rt: Runtime): Promise<Processors> {
   const repair = new RollupRepair({ ch: writer, logger: rt.logger, metrics: rt.metrics });
   const sink = new RawSink({ ...common, ch: writer, dedup, repair, allowedLatenessMs: rt.config.allowedLatenessMs, onWritten: (ids) => scorer.touch(ids) });
   const metadata = new MetadataProcessor({ ...common, ch, db: rt.postgres.db });
-  const forecaster = new Forecaster({ ch, clock: rt.clock, logger: rt.logger, neural: true });
+  const forecaster = new Forecaster({ ch, clock: rt.clock, logger: rt.logger, allowedLatenessMs: rt.config.allowedLatenessMs, neural: true });
   await metadata.start();
   await sink.start();
   scorer.start();

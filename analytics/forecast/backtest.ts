@@ -1,93 +1,184 @@
-// Rolling-origin backtest (MASE, interval coverage) and model selection by it.
-import { mean } from 'simple-statistics';
+// The forecasting engine: rolling-origin backtest of every model on the series' own history,
+// selection by backtest MASE, intervals calibrated from each model's backtest errors, and the
+// chosen model's forecast. Models work on the log scale when the series allows it (see
+// toLogScale); accuracy is measured on the original scale.
+import { fromLogScale, toLogScale } from '../granularity.js';
+import { mstl, type Decomposition } from '../stl.js';
+import { inside, mase, maseScale, smape } from './accuracy.js';
+import { bounds, calibrate, type Calibration } from './intervals.js';
 import { seasonalNaive } from './seasonal-naive.js';
-import type { ForecastModel, ForecastPoint } from './types.js';
+import type { ForecastModel, ForecastPoint, SeriesContext } from './types.js';
 
-export interface BacktestOptions {
+export interface EngineOptions {
   horizon: number;
-  /** Season length; ≤ 1 for none. Also the lag of the MASE scale. */
-  season: number;
-  /** Forecast origins (default 5), the last one at n − horizon. */
-  folds?: number;
-  /** Buckets between origins (default: horizon). */
-  step?: number;
+  /** Seasonal periods in force, primary first (analytics/granularity.ts `seasonsOf`); empty for none. */
+  periods: readonly number[];
+  /** Candidate models; seasonal naive is always added. */
+  models: readonly ForecastModel[];
+  /** Rolling origins (default 12), the last at n − horizon. */
+  origins?: number;
+  /** Steps between origins (default ⌈horizon / 3⌉). */
+  stride?: number;
+  /** Models whose forecasts are averaged into the `combination` candidate (those present; at least two). */
+  combine?: readonly string[];
+  /** Also return every candidate's final forecast (for evaluation). */
+  allForecasts?: boolean;
 }
 
-export interface BacktestResult {
+export interface ModelBacktest {
   model: string;
-  /** Mean over origins of (mean |error| over the horizon / in-sample seasonal-naive MAE). */
+  /** Mean over origins of the MASE, scaled by the in-sample seasonal-naive MAE up to each origin. */
   mase: number;
-  /** Share of held-out points inside the 80% / 95% interval. */
+  /** Mean sMAPE (%) over origins. */
+  smape: number;
+  /** Share of held-out points inside the 80% / 95% interval, each origin's interval calibrated on the origins whose test windows do not overlap it. */
   coverage80: number;
   coverage95: number;
-  /** Origins actually used (index of the first held-out point). */
-  origins: number[];
+  /** Held-out points the figures rest on. */
+  points: number;
+  origins: number;
 }
 
-/** In-sample MAE of the seasonal naive one-season-ahead forecast: the MASE denominator. */
-export function maseScale(train: readonly number[], season: number): number {
-  const m = Math.max(1, Math.floor(season));
-  const diffs = train.slice(m).map((v, i) => Math.abs(v - train[i]));
-  return diffs.length ? mean(diffs) : Number.NaN;
+export interface SeriesForecast {
+  model: string;
+  periods: number[];
+  points: ForecastPoint[];
+  /** Every candidate, best MASE first. */
+  backtest: ModelBacktest[];
+  /** The chosen model's interval calibration: errors it rests on. */
+  calibrationErrors: number;
+  /** With `allForecasts`: each candidate's forecast. */
+  candidates?: Map<string, ForecastPoint[]>;
 }
 
-/**
- * Origins o (training = y[0..o), test = y[o..o+h)) spaced `step` apart ending at n − h, keeping
- * only those with at least two seasons plus two points of training data (three for m = 1).
- */
-export function backtestOrigins(n: number, { horizon, season, folds = 5, step = horizon }: BacktestOptions): number[] {
-  const minTrain = Math.max(3, 2 * Math.max(1, season) + 2);
-  const origins: number[] = [];
-  for (let j = folds - 1; j >= 0; j--) {
-    const o = n - horizon - j * step;
-    if (o >= minTrain) origins.push(o);
+export const COMBINATION = 'combination';
+/** Averaged by default: the combinations of exponential smoothing and Theta that did well in M4. */
+export const DEFAULT_COMBINE = ['ets', 'stl-ets', 'theta'] as const;
+
+/** Shortest history a model is fitted on: two primary seasons plus two points. */
+export const minTrain = (periods: readonly number[]) => Math.max(4, 2 * (periods[0] ?? 1) + 2);
+
+/** Origins o (train y[0..o), test y[o..o+h)) `stride` apart, the last at n − h, each with at least minTrain points before it. */
+export function backtestOrigins(n: number, horizon: number, periods: readonly number[], count = 12, stride = Math.ceil(horizon / 3)): number[] {
+  const out: number[] = [];
+  for (let j = count - 1; j >= 0; j--) {
+    const o = n - horizon - j * stride;
+    if (o >= minTrain(periods)) out.push(o);
   }
-  return origins;
+  return out;
+}
+
+/** Decompositions of prefixes of one series, each computed once; periods without two cycles in a prefix get a zero component. */
+export function seriesContext(z: readonly number[], periods: readonly number[]): SeriesContext {
+  const memo = new Map<number, Decomposition>();
+  return {
+    periods,
+    decompose(history) {
+      const n = history.length;
+      let d = memo.get(n);
+      if (!d) {
+        const usable = periods.filter((p) => n >= 2 * p);
+        const part = mstl(history, usable);
+        d = { trend: part.trend, remainder: part.remainder, seasonal: periods.map((p) => (usable.includes(p) ? part.seasonal[usable.indexOf(p)] : new Array<number>(n).fill(0))) };
+        memo.set(n, d);
+      }
+      return d;
+    },
+  };
+}
+
+interface Candidate {
+  model: string;
+  /** Forecasts on the model scale, per origin. */
+  paths: number[][];
+  /** The forecast after refitting on the whole series, computed once when first asked for. */
+  refit: () => number[];
+}
+
+function once<T>(f: () => T): () => T {
+  let v: T | undefined;
+  let done = false;
+  return () => { if (!done) { v = f(); done = true; } return v as T; };
 }
 
 /**
- * Parameters are estimated once, on the data before the first origin, and then applied at every
- * origin to the history up to it: no origin sees its future, and only one fit is paid for.
+ * Backtests every model, picks the lowest MASE (the earlier-listed on a tie; seasonal naive
+ * first), refits it on the whole series and forecasts with calibrated intervals. Null when the
+ * series is too short for a single backtest origin.
  */
-export function backtest(y: readonly number[], model: ForecastModel, opts: BacktestOptions): BacktestResult {
-  const origins = backtestOrigins(y.length, opts);
-  if (!origins.length) throw new RangeError(`series of ${y.length} points is too short to backtest a horizon of ${opts.horizon}`);
-  const fitted = model.fit(y.slice(0, origins[0]), opts.season);
-  const scores: number[] = [];
-  let in80 = 0;
-  let in95 = 0;
-  let points = 0;
-  for (const o of origins) {
-    const history = y.slice(0, o);
-    const fc = fitted.forecast(history, opts.horizon);
-    const errors = fc.map((p, i) => Math.abs(y[o + i] - p.yhat));
-    // A flat history has scale 0: any error is then infinitely worse than naive.
-    const scale = maseScale(history, opts.season);
-    scores.push(scale > 0 ? mean(errors) / scale : mean(errors) === 0 ? 0 : Infinity);
-    fc.forEach((p, i) => {
-      const v = y[o + i];
-      if (v >= p.lo80 && v <= p.hi80) in80++;
-      if (v >= p.lo95 && v <= p.hi95) in95++;
-      points++;
+export function forecastSeries(y: readonly number[], opts: EngineOptions): SeriesForecast | null {
+  const { horizon: h, periods } = opts;
+  const origins = backtestOrigins(y.length, h, periods, opts.origins, opts.stride);
+  if (!origins.length) return null;
+  const m = periods[0] ?? 1;
+  const { values: z, kind } = toLogScale(y);
+  const ctx = seriesContext(z, periods);
+  const models = opts.models.some((x) => x.name === seasonalNaive.name) ? opts.models : [seasonalNaive, ...opts.models];
+
+  const candidates: Candidate[] = models.map((model) => {
+    const fitted = model.fit(z.slice(0, origins[0]), ctx);
+    return {
+      model: model.name,
+      paths: origins.map((o) => fitted.forecast(z.slice(0, o), h)),
+      refit: once(() => model.fit(z, ctx).forecast(z, h)),
+    };
+  });
+  const members = (opts.combine ?? DEFAULT_COMBINE).map((name) => candidates.find((c) => c.model === name)).filter((c): c is Candidate => !!c);
+  if (members.length >= 2) {
+    const mean = (paths: number[][]) => paths[0].map((_, k) => paths.reduce((s, p) => s + p[k], 0) / paths.length);
+    candidates.push({
+      model: COMBINATION,
+      paths: origins.map((_, i) => mean(members.map((c) => c.paths[i]))),
+      refit: once(() => mean(members.map((c) => c.refit()))),
     });
   }
-  return { model: model.name, mase: mean(scores), coverage80: in80 / points, coverage95: in95 / points, origins };
-}
 
-export interface Selection {
-  /** Name of the model with the lowest backtest MASE (the earlier-listed model on a tie). */
-  model: string;
-  /** That model, fitted on the whole series, forecasting `horizon` steps. */
-  points: ForecastPoint[];
-  backtest: BacktestResult[];
-}
+  // Counts stay non-negative: ln(1 + y) can come back a little below zero.
+  const back = kind === 'log1p' ? (v: number) => Math.max(0, fromLogScale(v, kind)) : (v: number) => fromLogScale(v, kind);
+  const scales = origins.map((o) => maseScale(y.slice(0, o), m));
+  const scored = candidates.map((c) => {
+    const errors = c.paths.map((path, i) => path.map((v, k) => z[origins[i] + k] - v));
+    let maseSum = 0;
+    let smapeSum = 0;
+    let in80 = 0;
+    let in95 = 0;
+    let points = 0;
+    origins.forEach((o, i) => {
+      const actual = y.slice(o, o + h);
+      const fc = c.paths[i].map(back);
+      maseSum += mase(actual, fc, scales[i]);
+      smapeSum += smape(actual, fc);
+      // Calibrated on the other origins whose test windows do not overlap this one.
+      const cal = calibrate(errors.filter((_, j) => Math.abs(origins[j] - o) >= h), h);
+      if (!cal.errors) return;
+      c.paths[i].forEach((v, k) => {
+        const b = bounds(cal, k + 1, v);
+        if (inside(z[o + k], b.lo80, b.hi80)) in80++;
+        if (inside(z[o + k], b.lo95, b.hi95)) in95++;
+        points++;
+      });
+    });
+    const report: ModelBacktest = {
+      model: c.model, mase: maseSum / origins.length, smape: smapeSum / origins.length,
+      coverage80: points ? in80 / points : Number.NaN, coverage95: points ? in95 / points : Number.NaN,
+      points, origins: origins.length,
+    };
+    return { c, report, calibration: calibrate(errors, h) };
+  });
 
-/** Backtests each model, then refits the best on all the data. Seasonal naive is always a candidate. */
-export function selectModel(y: readonly number[], models: readonly ForecastModel[], opts: BacktestOptions): Selection {
-  const candidates = models.some((m) => m.name === seasonalNaive.name) ? models : [seasonalNaive, ...models];
-  const results = candidates.map((m) => backtest(y, m, opts));
-  let best = 0;
-  results.forEach((r, i) => { if (r.mase < results[best].mase) best = i; });
-  const points = candidates[best].fit(y, opts.season).forecast(y, opts.horizon);
-  return { model: candidates[best].name, points, backtest: results };
+  let best = scored[0];
+  for (const s of scored) if (s.report.mase < best.report.mase) best = s;
+  const finish = (path: number[], cal: Calibration): ForecastPoint[] => path.map((v, i) => {
+    const b = bounds(cal, i + 1, v);
+    return { step: i + 1, yhat: back(v), lo80: back(b.lo80), hi80: back(b.hi80), lo95: back(b.lo95), hi95: back(b.hi95) };
+  });
+  const out: SeriesForecast = {
+    model: best.c.model,
+    periods: [...periods],
+    points: finish(best.c.refit(), best.calibration),
+    backtest: scored.map((s) => s.report).sort((a, b) => a.mase - b.mase),
+    calibrationErrors: best.calibration.errors,
+  };
+  if (opts.allForecasts) out.candidates = new Map(scored.map((s) => [s.c.model, s === best ? out.points : finish(s.c.refit(), s.calibration)]));
+  return out;
 }

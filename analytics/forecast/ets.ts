@@ -1,107 +1,234 @@
-// Damped-trend exponential smoothing, with additive seasonality when a season is given
-// (ETS(A,Ad,A), Holt–Winters damped; ETS(A,Ad,N) without a season). Error-correction form and
-// interval formula from Hyndman et al., "Forecasting with Exponential Smoothing" (2008), class 1.
-import { mean } from 'simple-statistics';
+// Exponential smoothing in innovations form with additive errors (Hyndman, Koehler, Ord &
+// Snyder, "Forecasting with Exponential Smoothing", 2008): ETS(A,N,N), ETS(A,Ad,N), ETS(A,N,A)
+// and ETS(A,Ad,A). The engine gives it the log of the series, where additive season and trend
+// are multiplicative ones on the original scale. Smoothing parameters are fitted from several
+// starts (a coarse grid, then Nelder–Mead from the two best points); the initial states are
+// fitted too, by least squares: for fixed smoothing parameters the one-step errors are linear
+// in the initial state. The form is chosen by AICc, as R's ets() does.
 import { nelderMead } from './optimize.js';
-import { normalPoint, type FittedModel, type ForecastModel, type ForecastPoint } from './types.js';
+import type { FittedModel, ForecastModel } from './types.js';
 
-export interface EtsParams {
-  alpha: number;
-  /** Trend smoothing in error-correction form, 0 < beta < alpha. */
-  beta: number;
-  /** Seasonal smoothing, 0 < gamma < 1 − alpha; 0 without a season. */
-  gamma: number;
-  /** Damping, 0.8 ≤ phi ≤ 0.98, so long-range forecasts level off instead of running away. */
-  phi: number;
-  /** Season length used; 1 means none. */
+export interface EtsSpec {
+  trend: boolean;
+  /** Season length; 1 for none. */
   season: number;
 }
 
-interface State { level: number; trend: number; seasonal: number[] }
+export interface EtsParams {
+  alpha: number;
+  /** Trend smoothing, 0 < beta < alpha (0 without a trend). */
+  beta: number;
+  /** Seasonal smoothing, 0 < gamma < 1 − alpha (0 without a season). */
+  gamma: number;
+  /** Damping, 0.8 ≤ phi ≤ 0.98, so long-range forecasts level off instead of running away. */
+  phi: number;
+}
+
+export interface EtsFit {
+  spec: EtsSpec;
+  params: EtsParams;
+  /** State before the first observation: level, trend, and one seasonal index per position of the cycle. */
+  x0: number[];
+  sse: number;
+  aicc: number;
+}
 
 const logistic = (v: number) => 1 / (1 + Math.exp(-v));
+const logit = (p: number) => Math.log(p / (1 - p));
 
 /** Optimiser coordinates (unbounded) → admissible parameters. */
-function params(p: number[], season: number): EtsParams {
+function toParams(p: readonly number[], spec: EtsSpec): EtsParams {
   const alpha = 0.0001 + 0.9998 * logistic(p[0]);
   return {
     alpha,
-    beta: alpha * logistic(p[1]),
-    gamma: season > 1 ? (1 - alpha) * logistic(p[2]) : 0,
-    phi: 0.8 + 0.18 * logistic(p[3]),
-    season,
+    beta: spec.trend ? alpha * logistic(p[1]) : 0,
+    gamma: spec.season > 1 ? (1 - alpha) * logistic(p[2]) : 0,
+    phi: spec.trend ? 0.8 + 0.18 * logistic(p[3]) : 1,
   };
 }
 
-/** Heuristic start: first-season mean and the change between the first two seasons. */
-function initialState(y: readonly number[], m: number): State {
-  if (m > 1) {
-    const first = mean(y.slice(0, m) as number[]);
-    const trend = (mean(y.slice(m, 2 * m) as number[]) - first) / m;
-    // The first-season mean sits at time (m − 1)/2; the level is wanted one step before time 0.
-    const seasonal = y.slice(0, m).map((v, i) => v - (first + trend * (i - (m - 1) / 2)));
-    return { level: first - trend * ((m + 1) / 2), trend, seasonal };
-  }
-  const trend = y.length >= 2 ? y[1] - y[0] : 0;
-  return { level: y[0] - trend, trend, seasonal: [0] };
+function fromParams(q: EtsParams): number[] {
+  const clamp = (v: number) => Math.min(1 - 1e-6, Math.max(1e-6, v));
+  return [
+    logit(clamp((q.alpha - 0.0001) / 0.9998)),
+    q.beta > 0 ? logit(clamp(q.beta / q.alpha)) : 0,
+    q.gamma > 0 ? logit(clamp(q.gamma / (1 - q.alpha))) : 0,
+    q.phi < 1 ? logit(clamp((q.phi - 0.8) / 0.18)) : 0,
+  ];
 }
 
-/** Runs the filter over y; returns the final state and the sum of squared one-step errors. */
-function filter(y: readonly number[], p: EtsParams): State & { sse: number } {
-  const m = p.season;
-  const s = initialState(y, m);
-  const seasonal = s.seasonal.slice();
-  let { level, trend } = s;
+/**
+ * Runs the filter from x0 over y. Returns the final state and the SSE of the one-step errors;
+ * `errors`, when given, receives them. Error-correction form:
+ * ŷ = ℓ + φb + s, e = y − ŷ, ℓ ← ℓ + φb + αe, b ← φb + βe, s ← s + γe.
+ */
+function filter(y: readonly number[], spec: EtsSpec, p: EtsParams, x0: readonly number[], errors?: Float64Array): { level: number; trend: number; seasonal: number[]; sse: number } {
+  const m = spec.season;
+  let level = x0[0];
+  let trend = spec.trend ? x0[1] : 0;
+  const seasonal = m > 1 ? x0.slice(2, 2 + m) : [0];
   let sse = 0;
   for (let t = 0; t < y.length; t++) {
-    const j = t % m;
+    const j = m > 1 ? t % m : 0;
     const e = y[t] - (level + p.phi * trend + seasonal[j]);
-    level = level + p.phi * trend + p.alpha * e;
+    level += p.phi * trend + p.alpha * e;
     trend = p.phi * trend + p.beta * e;
     seasonal[j] += p.gamma * e;
     sse += e * e;
+    if (errors) errors[t] = e;
   }
   return { level, trend, seasonal, sse };
 }
 
-/** Season actually usable: at least two full seasons are needed to initialise it. */
-function usableSeason(n: number, season: number): number {
-  const m = Math.floor(season);
-  return m > 1 && n >= 2 * m ? m : 1;
+/** Heuristic start: first-season mean and the change between the first two seasons, and seasonal deviations around that line. */
+function heuristicState(y: readonly number[], spec: EtsSpec): number[] {
+  const m = spec.season;
+  const mean = (a: number, b: number) => { let s = 0; for (let i = a; i < b; i++) s += y[i]; return s / (b - a); };
+  if (m > 1) {
+    const first = mean(0, m);
+    const trend = spec.trend ? (mean(m, 2 * m) - first) / m : 0;
+    const seasonal = Array.from({ length: m }, (_, i) => y[i] - (first + trend * (i - (m - 1) / 2)));
+    return [first - trend * ((m + 1) / 2), trend, ...seasonal];
+  }
+  const k = Math.min(y.length, 10);
+  const trend = spec.trend && y.length >= 2 ? (y[Math.min(k, y.length) - 1] - y[0]) / Math.max(1, k - 1) : 0;
+  return [y[0] - trend, trend];
 }
 
-export function fitEts(y: readonly number[], season: number): EtsParams {
-  if (y.length < 2) throw new RangeError('exponential smoothing needs at least two observations');
-  const m = usableSeason(y.length, season);
-  // Start near typical values: alpha ≈ 0.5, beta ≈ 0.05, gamma ≈ 0.05, phi ≈ 0.95.
-  const best = nelderMead((p) => filter(y, params(p, m)).sse, [0, -2.2, -2.9, 1.7], { maxIter: 300 });
-  return params(best.x, m);
+/** Which entries of x0 are free: level, trend when there is one, the seasonal indices when there is a season. */
+const freeStates = (spec: EtsSpec) => [0, ...(spec.trend ? [1] : []), ...(spec.season > 1 ? Array.from({ length: spec.season }, (_, i) => 2 + i) : [])];
+
+/**
+ * Least-squares initial state for fixed parameters. The one-step errors are e(x0) = e(0) + J·x0,
+ * where column j of J is the error path of the filter run on y = 0 from the unit state j; the
+ * seasonal indices and the level are collinear (a constant moves between them), so a small
+ * ridge picks one of the equivalent solutions.
+ */
+function fitInitialState(y: readonly number[], spec: EtsSpec, p: EtsParams, width: number): number[] {
+  const n = y.length;
+  const free = freeStates(spec);
+  const zero = new Array<number>(width).fill(0);
+  const e0 = new Float64Array(n);
+  filter(y, spec, p, zero, e0);
+  const zeros = new Array<number>(n).fill(0);
+  const cols = free.map((j) => {
+    const unit = zero.slice();
+    unit[j] = 1;
+    const e = new Float64Array(n);
+    filter(zeros, spec, p, unit, e);
+    return e;
+  });
+  const k = free.length;
+  const a = Array.from({ length: k }, () => new Float64Array(k + 1));
+  let trace = 0;
+  for (let i = 0; i < k; i++) {
+    for (let j = i; j < k; j++) {
+      let s = 0;
+      for (let t = 0; t < n; t++) s += cols[i][t] * cols[j][t];
+      a[i][j] = s;
+      a[j][i] = s;
+    }
+    let b = 0;
+    for (let t = 0; t < n; t++) b -= cols[i][t] * e0[t];
+    a[i][k] = b;
+    trace += a[i][i];
+  }
+  const ridge = 1e-9 * (trace / k || 1);
+  for (let i = 0; i < k; i++) a[i][i] += ridge;
+  const sol = solve(a);
+  const x0 = zero.slice();
+  if (!sol) return x0;
+  free.forEach((j, i) => { x0[j] = sol[i]; });
+  return x0;
 }
 
-export function etsForecast(history: readonly number[], horizon: number, p: EtsParams): ForecastPoint[] {
-  const m = usableSeason(history.length, p.season);
-  const fitted = m === p.season ? p : { ...p, gamma: 0, season: 1 };
-  const s = filter(history, fitted);
-  const nParams = 4 + (m > 1 ? m : 0);
-  const sigma2 = s.sse / Math.max(1, history.length - nParams);
-  const out: ForecastPoint[] = [];
-  let phiK = 0;
-  let varSum = 1;
-  for (let k = 1; k <= horizon; k++) {
-    phiK += fitted.phi ** k;
-    const yhat = s.level + phiK * s.trend + s.seasonal[(history.length - 1 + k) % m];
-    out.push(normalPoint(k, yhat, Math.sqrt(sigma2 * varSum)));
-    // c_k = α + β·φ_k + γ·[k is a whole number of seasons]: how much a shock k steps back still moves ŷ.
-    const c = fitted.alpha + fitted.beta * phiK + (m > 1 && k % m === 0 ? fitted.gamma : 0);
-    varSum += c * c;
+/** Gaussian elimination with partial pivoting on an augmented k × (k+1) matrix; null when singular. */
+function solve(a: Float64Array[]): number[] | null {
+  const k = a.length;
+  for (let c = 0; c < k; c++) {
+    let piv = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs(a[r][c]) > Math.abs(a[piv][c])) piv = r;
+    if (Math.abs(a[piv][c]) < 1e-300) return null;
+    [a[c], a[piv]] = [a[piv], a[c]];
+    for (let r = c + 1; r < k; r++) {
+      const f = a[r][c] / a[c][c];
+      if (f === 0) continue;
+      for (let j = c; j <= k; j++) a[r][j] -= f * a[c][j];
+    }
+  }
+  const x = new Array<number>(k).fill(0);
+  for (let r = k - 1; r >= 0; r--) {
+    let s = a[r][k];
+    for (let j = r + 1; j < k; j++) s -= a[r][j] * x[j];
+    x[r] = s / a[r][r];
+  }
+  return x.every(Number.isFinite) ? x : null;
+}
+
+/** The coarse grid the optimiser starts from: α × β/α × γ/(1−α) × φ, over what the spec has. */
+function startGrid(spec: EtsSpec): EtsParams[] {
+  const out: EtsParams[] = [];
+  for (const alpha of [0.05, 0.2, 0.5, 0.8]) {
+    for (const b of spec.trend ? [0.05, 0.3] : [0]) {
+      for (const g of spec.season > 1 ? [0.01, 0.1, 0.4] : [0]) {
+        for (const phi of spec.trend ? [0.9, 0.98] : [1]) out.push({ alpha, beta: alpha * b, gamma: (1 - alpha) * g, phi });
+      }
+    }
   }
   return out;
 }
 
-export const dampedEts: ForecastModel = {
-  name: 'ets-damped',
-  fit(train, season): FittedModel {
-    const p = fitEts(train, season);
-    return { forecast: (history, horizon) => etsForecast(history, horizon, p) };
-  },
+/** Fits one ETS form to y. Requires two full seasons for a seasonal form. */
+export function fitEtsSpec(y: readonly number[], spec: EtsSpec): EtsFit {
+  if (y.length < 3) throw new RangeError('exponential smoothing needs at least three observations');
+  if (spec.season > 1 && y.length < 2 * spec.season) throw new RangeError(`a season of ${spec.season} needs ${2 * spec.season} observations`);
+  let x0 = heuristicState(y, spec);
+  const sseOf = (q: EtsParams, state: readonly number[]) => filter(y, spec, q, state).sse;
+  // Several starts: the SSE surface has local minima (a smooth level vs a fast one).
+  const grid = startGrid(spec).map((q) => ({ q, sse: sseOf(q, x0) })).sort((a, b) => a.sse - b.sse);
+  let best = { x: fromParams(grid[0].q), value: grid[0].sse };
+  for (const start of grid.slice(0, 2)) {
+    const r = nelderMead((v) => sseOf(toParams(v, spec), x0), fromParams(start.q), { maxIter: 250, step: 0.7 });
+    if (r.value < best.value) best = r;
+  }
+  // Then the initial state by least squares, and the parameters once more from there.
+  x0 = fitInitialState(y, spec, toParams(best.x, spec), x0.length);
+  best = nelderMead((v) => sseOf(toParams(v, spec), x0), best.x, { maxIter: 150, step: 0.3 });
+  const params = toParams(best.x, spec);
+  x0 = fitInitialState(y, spec, params, x0.length);
+  const sse = sseOf(params, x0);
+  const n = y.length;
+  // Parameters: α (+ β, φ) (+ γ), and the initial states, of which the seasonal ones sum to a free constant.
+  const k = 1 + (spec.trend ? 2 : 0) + (spec.season > 1 ? 1 : 0) + freeStates(spec).length - (spec.season > 1 ? 1 : 0);
+  const lik = n * Math.log(Math.max(sse, 1e-300) / n);
+  const aicc = n - k - 1 > 0 ? lik + 2 * k + (2 * k * (k + 1)) / (n - k - 1) : Infinity;
+  return { spec, params, x0, sse, aicc };
+}
+
+/** Point forecasts 1…horizon after running the fitted filter over `history` (which starts where the fit's data started). */
+export function etsPoints(history: readonly number[], horizon: number, fit: EtsFit): number[] {
+  const s = filter(history, fit.spec, fit.params, fit.x0);
+  const m = fit.spec.season;
+  const out: number[] = [];
+  let phiK = 0;
+  for (let k = 1; k <= horizon; k++) {
+    phiK += fit.params.phi ** k;
+    out.push(s.level + (fit.spec.trend ? phiK * s.trend : 0) + (m > 1 ? s.seasonal[(history.length - 1 + k) % m] : 0));
+  }
+  return out;
+}
+
+/** Fits the candidate forms and keeps the lowest AICc. */
+export function fitEts(y: readonly number[], season: number): EtsFit {
+  const m = Math.floor(season) > 1 && y.length >= 2 * Math.floor(season) ? Math.floor(season) : 1;
+  const fits = [false, true].map((trend) => fitEtsSpec(y, { trend, season: m }));
+  return fits.reduce((a, b) => (b.aicc < a.aicc ? b : a));
+}
+
+const fitted = (fit: EtsFit): FittedModel => ({ forecast: (history, horizon) => etsPoints(history, horizon, fit) });
+
+/** Seasonal ETS on the series (the primary season), form chosen by AICc. */
+export const ets: ForecastModel = {
+  name: 'ets',
+  fit: (train, ctx) => fitted(fitEts(train, ctx.periods[0] ?? 1)),
 };

@@ -1,23 +1,26 @@
-// A global TensorFlow.js MLP: trained once across many series on lagged windows, each window
-// normalised by its own mean and standard deviation so products of any size share one model;
-// then applied per product with a single forward pass. Intervals come from the quantiles of
-// its errors on held-out (calibration) windows.
+// A global TensorFlow.js MLP (pooled across products, as in the M4 and M5 findings that one
+// model learnt from many series beats a model per series: Makridakis et al. 2020, 2022; and
+// Montero-Manso & Hyndman 2021, "Principles and algorithms for forecasting groups of time
+// series: locality and globality", IJF 37(4)). Trained once across many series on lagged
+// windows of the log series, each window centred on its own mean and divided by its own
+// standard deviation so products of any size share one model; applied per product with one
+// forward pass. Direct multi-step output, MAE loss (the point forecast is a median, like
+// the other models'). Its intervals come from the backtest like every model's.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { mean, quantile, standardDeviation } from 'simple-statistics';
-import type { FittedModel, ForecastModel, ForecastPoint } from './types.js';
+import { toLogScale } from '../granularity.js';
 import { mulberry32 } from '../../core/random.js';
+import type { FittedModel, ForecastModel } from './types.js';
 
 export interface NeuralOptions {
-  /** Input window length (buckets); cover at least one season, better two. */
+  /** Input window length (buckets); a season or two. */
   lags: number;
-  /** Steps predicted at once (direct multi-output); forecasts may ask for fewer, not more. */
+  /** Steps predicted at once; forecasts may ask for fewer, not more. */
   horizon: number;
   hidden?: number;
+  /** Most epochs; training stops earlier when the validation error stops falling. */
   epochs?: number;
   seed?: number;
-  /** Share of each series' windows (its most recent) held out to calibrate the intervals. */
-  calibrationShare?: number;
   /** Training windows kept at most (an even subsample beyond), to bound training time. */
   maxWindows?: number;
 }
@@ -25,7 +28,10 @@ export interface NeuralOptions {
 export interface NeuralForecaster {
   readonly lags: number;
   readonly horizon: number;
-  predict(series: readonly number[], horizon?: number): ForecastPoint[];
+  /** Windows trained on and validated on, and the epochs kept. */
+  readonly stats: { train: number; validation: number; epochs: number };
+  /** Point forecasts on the log scale (`toLogScale`) of a log-scale history. */
+  predict(history: readonly number[], horizon?: number): number[];
   dispose(): void;
 }
 
@@ -37,33 +43,31 @@ function ensureBackend(): Promise<void> {
   return backend;
 }
 
-interface Window { input: number[]; target: number[]; loc: number; scale: number }
+/** Smallest standard deviation a window is divided by: a flat log window moves by less than 1%. */
+const MIN_SD = 0.01;
 
-/** Mean and standard deviation of the input window; a flat window is scaled by 1. */
 function normaliser(input: readonly number[]): { loc: number; scale: number } {
-  const loc = mean(input as number[]);
-  const sd = standardDeviation(input as number[]);
-  return { loc, scale: sd > 0 ? sd : 1 };
+  let m = 0;
+  for (const v of input) m += v;
+  m /= input.length;
+  let s = 0;
+  for (const v of input) s += (v - m) * (v - m);
+  return { loc: m, scale: Math.max(MIN_SD, Math.sqrt(s / input.length)) };
 }
 
-/** Left-pads a short history with its first value so any series can be fed to the network. */
-function lastWindow(series: readonly number[], lags: number): number[] {
-  if (!series.length) throw new RangeError('cannot forecast an empty series');
-  const tail = series.slice(-lags);
-  return [...Array<number>(lags - tail.length).fill(tail[0]), ...tail];
-}
+interface Window { input: number[]; target: number[] }
 
-function windowsOf(y: readonly number[], lags: number, horizon: number): Window[] {
+/** Windows of `lags` inputs and `horizon` targets whose targets lie in [from, to). */
+function windowsOf(z: readonly number[], lags: number, horizon: number, from: number, to: number): Window[] {
   const out: Window[] = [];
-  for (let t = lags; t + horizon <= y.length; t++) {
-    const raw = y.slice(t - lags, t);
+  for (let t = Math.max(lags, from); t + horizon <= to; t++) {
+    const raw = z.slice(t - lags, t);
     const { loc, scale } = normaliser(raw);
-    out.push({ input: raw.map((v) => (v - loc) / scale), target: y.slice(t, t + horizon).map((v) => (v - loc) / scale), loc, scale });
+    out.push({ input: raw.map((v) => (v - loc) / scale), target: z.slice(t, t + horizon).map((v) => (v - loc) / scale) });
   }
   return out;
 }
 
-/** Seeded Fisher–Yates, so training is repeatable. */
 function shuffled<T>(xs: T[], seed: number): T[] {
   const rand = mulberry32(seed);
   const out = xs.slice();
@@ -79,19 +83,36 @@ function evenSubsample<T>(xs: T[], max: number): T[] {
   return Array.from({ length: max }, (_, i) => xs[Math.floor((i * xs.length) / max)]);
 }
 
+/**
+ * Input length for series of at least `minLength` points: two primary seasons when that leaves
+ * room for validation and a dozen training windows per series, else one, else 12 buckets.
+ */
+export function chooseLags(minLength: number, horizon: number, period: number): number {
+  const room = (lags: number) => minLength - 2 * horizon - lags - horizon >= 12;
+  return [2 * period, period, 12].find((l) => l >= 2 && room(l)) ?? 12;
+}
+
+/**
+ * Trains on every series (raw values; cut each one where its backtest starts so the backtest
+ * stays honest). The last two horizons of each series are validation: their targets come after
+ * every training target, no window is in both, and the epoch with the lowest validation error
+ * is kept. RangeError when there are too few windows.
+ */
 export async function trainGlobal(seriesList: readonly (readonly number[])[], opts: NeuralOptions): Promise<NeuralForecaster> {
-  const { lags, horizon, hidden = 32, epochs = 40, seed = 1, calibrationShare = 0.2, maxWindows = 2000 } = opts;
-  await ensureBackend();
+  const { lags, horizon, hidden = 64, epochs = 60, seed = 1, maxWindows = 4000 } = opts;
   const train: Window[] = [];
-  const calib: Window[] = [];
+  const validation: Window[] = [];
   for (const y of seriesList) {
-    const ws = windowsOf(y, lags, horizon);
-    const cut = Math.floor(ws.length * (1 - calibrationShare));
-    train.push(...ws.slice(0, cut));
-    calib.push(...ws.slice(cut));
+    const z = toLogScale(y).values;
+    const cut = z.length - 2 * horizon;
+    train.push(...windowsOf(z, lags, horizon, 0, cut));
+    // Validation targets [cut, n), one window per horizon, none overlapping another.
+    for (let t = cut; t + horizon <= z.length; t += horizon) validation.push(...windowsOf(z, lags, horizon, t, t + horizon).slice(0, 1));
   }
-  if (train.length < 10) throw new RangeError(`too little data to train: ${train.length} windows of ${lags}+${horizon} buckets`);
+  if (train.length < 50 || validation.length < 5) throw new RangeError(`too little data to train: ${train.length} training and ${validation.length} validation windows of ${lags}+${horizon} buckets`);
+  await ensureBackend();
   const data = shuffled(evenSubsample(train, maxWindows), seed);
+  const val = evenSubsample(validation, 1000);
 
   const init = (s: number) => tf.initializers.glorotUniform({ seed: seed + s });
   const net = tf.sequential({
@@ -101,45 +122,50 @@ export async function trainGlobal(seriesList: readonly (readonly number[])[], op
       tf.layers.dense({ units: horizon, kernelInitializer: init(3) }),
     ],
   });
-  net.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
+  net.compile({ optimizer: tf.train.adam(0.003), loss: 'meanAbsoluteError' });
   const xs = tf.tensor2d(data.map((w) => w.input));
   const ys = tf.tensor2d(data.map((w) => w.target));
-  await net.fit(xs, ys, { epochs, batchSize: 256, shuffle: false, verbose: 0 });
-  xs.dispose();
-  ys.dispose();
-
-  const run = (inputs: number[][]): number[][] => tf.tidy(() => (net.predict(tf.tensor2d(inputs)) as tf.Tensor2D).arraySync());
-
-  // Normalised errors per step on windows the network did not train on (its own training windows
-  // when there are too few of those, which makes the intervals optimistic).
-  const cal = calib.length >= 20 ? calib : data;
-  const preds = run(cal.map((w) => w.input));
-  const quantiles = Array.from({ length: horizon }, (_, k) => {
-    const errs = cal.map((w, i) => w.target[k] - preds[i][k]);
-    const [q025, q10, q90, q975] = quantile(errs, [0.025, 0.1, 0.9, 0.975]);
-    return { q025, q10, q90, q975 };
-  });
+  const vx = tf.tensor2d(val.map((w) => w.input));
+  const vy = tf.tensor2d(val.map((w) => w.target));
+  let best = { loss: Infinity, epoch: 0, weights: [] as tf.Tensor[] };
+  const patience = 8;
+  try {
+    for (let epoch = 1; epoch <= epochs && epoch - best.epoch <= patience; epoch++) {
+      await net.fit(xs, ys, { epochs: 1, batchSize: 128, shuffle: true, verbose: 0 });
+      const loss = tf.tidy(() => (tf.losses.absoluteDifference(vy, net.predict(vx) as tf.Tensor2D) as tf.Scalar).dataSync()[0]);
+      if (loss < best.loss) {
+        best.weights.forEach((w) => w.dispose());
+        best = { loss, epoch, weights: net.getWeights().map((w) => w.clone()) };
+      }
+    }
+    net.setWeights(best.weights);
+  } finally {
+    best.weights.forEach((w) => w.dispose());
+    [xs, ys, vx, vy].forEach((t) => t.dispose());
+  }
 
   return {
     lags,
     horizon,
-    predict(series, h = horizon) {
+    stats: { train: data.length, validation: val.length, epochs: best.epoch },
+    predict(history, h = horizon) {
       if (h > horizon) throw new RangeError(`model was trained for a horizon of ${horizon}, asked for ${h}`);
-      const raw = lastWindow(series, lags);
+      if (!history.length) throw new RangeError('cannot forecast an empty series');
+      // A history shorter than the window is left-padded with its first value.
+      const tail = history.slice(-lags);
+      const raw = [...Array<number>(lags - tail.length).fill(tail[0]), ...tail];
       const { loc, scale } = normaliser(raw);
-      const out = run([raw.map((v) => (v - loc) / scale)])[0];
-      return Array.from({ length: h }, (_, k) => {
-        const yhat = loc + scale * out[k];
-        const q = quantiles[k];
-        return { step: k + 1, yhat, lo80: yhat + scale * q.q10, hi80: yhat + scale * q.q90, lo95: yhat + scale * q.q025, hi95: yhat + scale * q.q975 };
-      });
+      const out = tf.tidy(() => (net.predict(tf.tensor2d([raw.map((v) => (v - loc) / scale)])) as tf.Tensor2D).dataSync());
+      return Array.from({ length: h }, (_, k) => loc + scale * out[k]);
     },
     dispose: () => net.dispose(),
   };
 }
 
+export const NEURAL = 'mlp-global';
+
 /** The trained network as a ForecastModel: nothing to fit per series, it is already global. */
 export function neuralModel(net: NeuralForecaster): ForecastModel {
   const fitted: FittedModel = { forecast: (history, horizon) => net.predict(history, horizon) };
-  return { name: 'mlp-global', fit: () => fitted };
+  return { name: NEURAL, fit: () => fitted };
 }

@@ -1,5 +1,5 @@
-// What every forecasting model produces and how the backtest drives it.
-import { probit } from 'simple-statistics';
+// What every forecasting model implements, and what a forecast is.
+import type { Decomposition } from '../stl.js';
 
 export interface ForecastPoint {
   /** Steps ahead of the last observation, 1…horizon. */
@@ -11,22 +11,30 @@ export interface ForecastPoint {
   hi95: number;
 }
 
-/** A model with its parameters estimated; applies them to any history (the backtest reuses it per origin). */
-export interface FittedModel {
-  forecast(history: readonly number[], horizon: number): ForecastPoint[];
+/**
+ * What a model knows about the series beyond its values: the seasonal periods in force (the
+ * first is the primary one; empty for none) and a decomposition of any prefix of the series,
+ * computed once per prefix and shared by the models that work on the seasonally adjusted series.
+ */
+export interface SeriesContext {
+  readonly periods: readonly number[];
+  decompose(history: readonly number[]): Decomposition;
 }
 
+/** A model with its parameters estimated; applies them to any prefix of the series (the backtest reuses it per origin). */
+export interface FittedModel {
+  /** Point forecasts for steps 1…horizon after `history`. */
+  forecast(history: readonly number[], horizon: number): number[];
+}
+
+/**
+ * A forecasting method. Models see the series on the scale the engine works on (the log scale
+ * when the series allows it, see analytics/granularity.ts), give point forecasts only, and get
+ * their intervals from their own backtest errors (intervals.ts), so every model's intervals
+ * are calibrated the same way.
+ */
 export interface ForecastModel {
   readonly name: string;
-  /** Estimates parameters on `train`; `season` ≤ 1 means none. */
-  fit(train: readonly number[], season: number): FittedModel;
-}
-
-/** Two-sided normal quantiles for the 80% and 95% intervals. */
-export const Z80 = probit(0.9);
-export const Z95 = probit(0.975);
-
-/** A point with symmetric normal intervals of standard deviation `sd`. */
-export function normalPoint(step: number, yhat: number, sd: number): ForecastPoint {
-  return { step, yhat, lo80: yhat - Z80 * sd, hi80: yhat + Z80 * sd, lo95: yhat - Z95 * sd, hi95: yhat + Z95 * sd };
+  /** Estimates parameters on `train`. */
+  fit(train: readonly number[], ctx: SeriesContext): FittedModel;
 }

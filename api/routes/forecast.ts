@@ -1,8 +1,8 @@
-// GET products/:id/forecast: the hourly forecast of one product with every candidate model's backtest.
+// GET products/:id/forecast: one product's forecast at its native step with every candidate model's backtest.
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import type { ApiContext } from '../context.js';
-import { FORECAST, Forecaster } from '../../processors/forecaster.js';
+import { FORECAST, FORECAST_STEPS, Forecaster } from '../../processors/forecaster.js';
 import { METRICS } from '../../schemas/events.js';
 import { getProductForecast } from '../queries/get-product-forecast.js';
 import { assertProduct } from '../queries/has-product.js';
@@ -11,7 +11,7 @@ import { sendCached } from './shared.js';
 
 const ForecastQuery = Type.Object({
   metric: Type.Optional(Type.Enum(METRICS, { default: 'views' })),
-  horizon: Type.Optional(Type.Integer({ minimum: 1, maximum: FORECAST.horizon, default: FORECAST.horizon, description: 'Hours ahead' })),
+  horizon: Type.Optional(Type.Integer({ minimum: 1, maximum: FORECAST.horizon, description: `Steps ahead at the product's native step (at most ${FORECAST_STEPS.hour.horizon} hours, ${FORECAST_STEPS.day.horizon} days, ${FORECAST_STEPS.week.horizon} weeks or ${FORECAST_STEPS.month.horizon} months); default all` })),
 });
 
 export const forecastRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app) => {
@@ -23,16 +23,16 @@ export const forecastRoutes = (ctx: ApiContext): FastifyPluginAsync => async (ap
   app.get('/products/:id/forecast', {
     schema: {
       tags: ['analytics'], params: IdParams, querystring: ForecastQuery,
-      summary: `Hourly forecast with 80%/95% intervals (horizon ≤ ${FORECAST.horizon} h), the model chosen by rolling-origin backtest MASE, and every candidate's backtest`,
-      description: 'Refreshed and stored by the processors every hour for active products; computed on the spot (not stored) for others. model is null when the product has too little hourly history to backtest.',
+      summary: 'Forecast at the product\'s native step (interval 1h, 1d, 1w or 1mo) with 80%/95% intervals calibrated from backtest errors, the model chosen by rolling-origin backtest MASE, and every candidate\'s backtest (MASE, sMAPE, 80/95% coverage and the held-out points they rest on)',
+      description: 'Refreshed and stored by the processors every hour for active products; computed on the spot (not stored) for others. model is null when the product has too little history at its step to backtest. The still-filling bucket is never part of the training series: the first point is the first bucket after the last complete one.',
     },
   }, async (req, reply) => {
     const { id } = req.params as { id: string };
-    const { metric = 'views', horizon = FORECAST.horizon } = req.query as Type.Static<typeof ForecastQuery>;
-    return sendCached(ctx, req, reply, `forecast:${id}:${metric}:${horizon}`, async () => {
+    const { metric = 'views', horizon } = req.query as Type.Static<typeof ForecastQuery>;
+    return sendCached(ctx, req, reply, `forecast:${id}:${metric}:${horizon ?? 'all'}`, async () => {
       const s = services();
       await assertProduct(s.ch, id);
-      forecaster ??= new Forecaster({ ch: s.ch, clock: s.clock, logger: ctx.logger });
+      forecaster ??= new Forecaster({ ch: s.ch, clock: s.clock, logger: ctx.logger, allowedLatenessMs: ctx.config.allowedLatenessMs });
       return getProductForecast({ ch: s.ch, forecaster }, id, metric, horizon);
     });
   });

@@ -1,69 +1,185 @@
+// The forecasting engine and its models, recomputed by hand or checked on processes with known answers.
 import { describe, it, expect } from 'vitest';
-import { backtest, backtestOrigins, maseScale, selectModel } from '../../analytics/forecast/backtest.js';
-import { dampedEts, etsForecast, fitEts } from '../../analytics/forecast/ets.js';
+import { mase, maseScale, smape } from '../../analytics/forecast/accuracy.js';
+import { backtestOrigins, forecastSeries, seriesContext, COMBINATION } from '../../analytics/forecast/backtest.js';
+import { stlEts } from '../../analytics/forecast/decomposed.js';
+import { etsPoints, fitEts, fitEtsSpec } from '../../analytics/forecast/ets.js';
+import { bounds, calibrate, isotonic } from '../../analytics/forecast/intervals.js';
+import { STATISTICAL_MODELS } from '../../analytics/forecast/models.js';
 import { nelderMead } from '../../analytics/forecast/optimize.js';
-import { detectSeason } from '../../analytics/forecast/season.js';
-import { autocorrelation } from '../../analytics/stats.js';
-import { seasonalNaive, seasonalNaiveForecast } from '../../analytics/forecast/seasonal-naive.js';
-import { Z80, Z95, type ForecastModel } from '../../analytics/forecast/types.js';
+import { seasonalNaive, seasonalNaivePoints } from '../../analytics/forecast/seasonal-naive.js';
+import { fitSesAlpha, theta, thetaPoints } from '../../analytics/forecast/theta.js';
+import type { ForecastModel } from '../../analytics/forecast/types.js';
 import { normals } from '../helpers/series.js';
 
-describe('seasonal naive', () => {
-  it('repeats the last season, with intervals widening per whole season ahead', () => {
-    const y = [1, 2, 3, 1, 2, 3, 2, 3, 4];
-    const fc = seasonalNaiveForecast(y, 5, 3);
-    expect(fc.map((p) => p.yhat)).toEqual([2, 3, 4, 2, 3]);
-    // residuals y_t − y_{t−3}: [0,0,0,1,1,1], sample sd √0.3
-    const sd = Math.sqrt(0.3);
-    expect(fc[0].hi80 - fc[0].yhat).toBeCloseTo(Z80 * sd, 12);
-    expect(fc[2].hi95 - fc[2].yhat).toBeCloseTo(Z95 * sd, 12);
-    expect(fc[3].hi80 - fc[3].yhat).toBeCloseTo(Z80 * sd * Math.SQRT2, 12);
-  });
-  it('with m = 1 is the naive forecast', () => {
-    expect(seasonalNaiveForecast([5, 7, 6], 3, 1).map((p) => p.yhat)).toEqual([6, 6, 6]);
+describe('accuracy', () => {
+  it('MASE is scaled by the in-sample seasonal naive MAE; sMAPE is the M4 definition', () => {
+    // Lag-2 differences of [1,3,2,4,3]: |2−1|, |4−3|, |3−2| → 1.
+    expect(maseScale([1, 3, 2, 4, 3], 2)).toBe(1);
+    expect(maseScale([1, 3, 2, 4, 3], 1)).toBeCloseTo(6 / 4, 12);
+    expect(mase([2, 4], [3, 3], 2)).toBe(0.5);
+    expect(mase([2, 4], [3, 3], 0)).toBe(Infinity);
+    expect(mase([2, 4], [2, 4], 0)).toBe(0);
+    expect(smape([100, 0], [50, 0])).toBeCloseTo((200 * 50) / 150 / 2, 12);
   });
 });
 
-describe('backtest, recomputed by hand', () => {
-  // Naive (m = 1), horizon 2, origins 7 and 8.
-  const y = [1, 3, 2, 4, 3, 5, 4, 9, 5, 7];
-  const opts = { horizon: 2, season: 1, folds: 2, step: 1 };
-
-  it('origins end at n − h, spaced by step', () => {
-    expect(backtestOrigins(y.length, opts)).toEqual([7, 8]);
-    expect(backtestOrigins(10, { horizon: 3, season: 4, folds: 5 })).toEqual([]);
+describe('seasonal naive', () => {
+  it('repeats the last season; with m = 1 it is the naive forecast', () => {
+    expect(seasonalNaivePoints([1, 2, 3, 1, 2, 3, 2, 3, 4], 5, 3)).toEqual([2, 3, 4, 2, 3]);
+    expect(seasonalNaivePoints([5, 7, 6], 3, 1)).toEqual([6, 6, 6]);
   });
+});
 
-  it('MASE and coverage', () => {
-    // Origin 7: forecasts 4, 4 vs 9, 5 → mean |e| 3; scale mean|Δ| of [1,3,2,4,3,5,4] = 9/6 → 2.
-    // Origin 8: forecasts 9, 9 vs 5, 7 → mean |e| 3; scale 14/7 = 2 → 1.5.
-    expect(maseScale(y.slice(0, 7), 1)).toBeCloseTo(1.5, 12);
-    const r = backtest(y, seasonalNaive, opts);
-    expect(r.mase).toBeCloseTo(1.75, 12);
-    // 80%: origin 7 k=1 [1.894, 6.106] misses 9; origin 8 k=1 [6.094, 11.906] misses 5; both k=2 hit.
-    expect(r.coverage80).toBe(0.5);
-    // 95%: origin 7 k=1 [0.779, 7.221] misses 9; the rest hit.
-    expect(r.coverage95).toBe(0.75);
-    expect(r.origins).toEqual([7, 8]);
+describe('rolling origins', () => {
+  it('end at n − h, stride apart, each after two primary seasons plus two points', () => {
+    expect(backtestOrigins(100, 10, [], 3, 5)).toEqual([80, 85, 90]);
+    expect(backtestOrigins(60, 10, [24], 12, 5)).toEqual([50]);
+    expect(backtestOrigins(59, 10, [24])).toEqual([]);
   });
+});
 
-  it('fits parameters once, on the data before the first origin', () => {
+describe('engine', () => {
+  const z = normals(4);
+  const y = Array.from({ length: 200 }, (_, t) => 100 + 20 * Math.sin((2 * Math.PI * t) / 12) + 3 * z());
+
+  it('fits each model once, on the data before the first origin, and refits the chosen one on everything', () => {
     const seen: number[] = [];
-    const spy: ForecastModel = { name: 'spy', fit: (train) => { seen.push(train.length); return seasonalNaive.fit(train, 1); } };
-    backtest(y, spy, opts);
-    expect(seen).toEqual([7]);
+    const spy: ForecastModel = { name: 'spy', fit: (train, ctx) => { seen.push(train.length); return seasonalNaive.fit(train, ctx); } };
+    const f = forecastSeries(y, { horizon: 6, periods: [12], models: [spy], origins: 4, stride: 3 })!;
+    // Seasonal naive and the spy tie exactly: the earlier-listed one is chosen and the spy is fitted once.
+    expect(f.model).toBe('seasonal-naive');
+    expect(seen).toEqual([200 - 6 - 9]);
+    expect(f.backtest.map((b) => b.origins)).toEqual([4, 4]);
   });
 
-  it('selectModel picks the lowest MASE and always includes seasonal naive', () => {
-    const perfect: ForecastModel = {
-      name: 'oracle',
-      fit: () => ({ forecast: (h, horizon) => Array.from({ length: horizon }, (_, i) => ({ step: i + 1, yhat: y[h.length + i] ?? 0, lo80: 0, hi80: 0, lo95: 0, hi95: 0 })) }),
-    };
-    const sel = selectModel(y, [perfect], opts);
-    expect(sel.model).toBe('oracle');
-    expect(sel.backtest.map((b) => b.model)).toEqual(['seasonal-naive', 'oracle']);
-    expect(sel.backtest[1].mase).toBe(0);
-    expect(sel.points).toHaveLength(2);
+  it('picks the lowest backtest MASE; an oracle scores 0 and is chosen', () => {
+    const oracle: ForecastModel = { name: 'oracle', fit: () => ({ forecast: (h, horizon) => Array.from({ length: horizon }, (_, i) => Math.log(y[h.length + i] ?? 100)) }) };
+    const f = forecastSeries(y, { horizon: 6, periods: [12], models: [oracle] })!;
+    expect(f.model).toBe('oracle');
+    expect(f.backtest[0].model).toBe('oracle');
+    expect(f.backtest[0].mase).toBeCloseTo(0, 9);
+  });
+
+  it('works on the log scale and back: forecasts of a positive series stay positive, counts stay ≥ 0', () => {
+    const counts = Array.from({ length: 150 }, (_, t) => Math.max(0, Math.round(3 + 3 * Math.sin((2 * Math.PI * t) / 24) + z())));
+    const f = forecastSeries(counts, { horizon: 24, periods: [24], models: STATISTICAL_MODELS })!;
+    for (const p of f.points) {
+      expect(p.lo95).toBeGreaterThanOrEqual(0);
+      expect(p.lo95 <= p.lo80 && p.lo80 <= p.yhat && p.yhat <= p.hi80 && p.hi80 <= p.hi95).toBe(true);
+    }
+  });
+
+  it('adds the combination of ETS, STL-ETS and Theta, and reports sMAPE, coverage and points for each', () => {
+    const f = forecastSeries(y, { horizon: 12, periods: [12], models: STATISTICAL_MODELS })!;
+    expect(f.backtest.map((b) => b.model).sort()).toEqual([COMBINATION, 'ets', 'seasonal-naive', 'stl-ets', 'theta']);
+    for (const b of f.backtest) {
+      expect(b.points).toBeGreaterThan(0);
+      expect(b.coverage80).toBeGreaterThan(0);
+      expect(b.coverage95).toBeGreaterThanOrEqual(b.coverage80);
+      expect(Number.isFinite(b.smape)).toBe(true);
+    }
+    expect(forecastSeries(y.slice(0, 20), { horizon: 12, periods: [12], models: STATISTICAL_MODELS })).toBeNull();
+  });
+
+  it('calibrated intervals cover close to nominal on processes the models fit (local level + season)', () => {
+    const n = normals(21);
+    let in80 = 0;
+    let in95 = 0;
+    let points = 0;
+    for (let s = 0; s < 40; s++) {
+      let level = 5;
+      const season = Array.from({ length: 12 }, () => 0.2 * n());
+      const series = Array.from({ length: 156 }, (_, t) => { level += 0.02 * n(); return Math.exp(level + season[t % 12] + 0.05 * n()); });
+      const train = series.slice(0, 144);
+      const f = forecastSeries(train, { horizon: 12, periods: [12], models: STATISTICAL_MODELS })!;
+      f.points.forEach((p, i) => {
+        const v = series[144 + i];
+        if (v >= p.lo80 && v <= p.hi80) in80++;
+        if (v >= p.lo95 && v <= p.hi95) in95++;
+        points++;
+      });
+    }
+    // 480 held-out points: ±1.96·√(0.8·0.2/480) ≈ ±0.036 by chance alone.
+    expect(in80 / points).toBeGreaterThan(0.74);
+    expect(in80 / points).toBeLessThan(0.88);
+    expect(in95 / points).toBeGreaterThan(0.9);
+  });
+});
+
+describe('intervals', () => {
+  it('isotonic regression pools adjacent violators', () => {
+    expect(isotonic([1, 3, 2, 4])).toEqual([1, 2.5, 2.5, 4]);
+    expect(isotonic([3, 2, 1])).toEqual([2, 2, 2]);
+  });
+
+  it('scales errors per step and takes conformal quantiles of the pooled errors', () => {
+    // Step 2 errors are twice step 1's: after scaling both steps have the same distribution.
+    const errors = Array.from({ length: 99 }, (_, i) => [(i - 49) / 49, (2 * (i - 49)) / 49]);
+    const c = calibrate(errors, 2);
+    expect(c.scale[1] / c.scale[0]).toBeCloseTo(2, 12);
+    expect(c.errors).toBe(198);
+    const b1 = bounds(c, 1, 10);
+    const b2 = bounds(c, 2, 10);
+    expect(b2.hi95 - 10).toBeCloseTo(2 * (b1.hi95 - 10), 12);
+    expect(b1.lo80).toBeLessThan(10);
+    expect(b1.hi80).toBeGreaterThan(10);
+  });
+});
+
+describe('exponential smoothing', () => {
+  it('parameters stay admissible; a short series gets no season', () => {
+    const n = normals(5);
+    const y = Array.from({ length: 120 }, (_, t) => 100 + t + 5 * Math.sin((2 * Math.PI * t) / 12) + n());
+    const f = fitEts(y, 12);
+    expect(f.spec.season).toBe(12);
+    const { alpha, beta, gamma, phi } = f.params;
+    expect(alpha).toBeGreaterThan(0);
+    expect(alpha).toBeLessThan(1);
+    expect(beta).toBeLessThanOrEqual(alpha);
+    expect(gamma).toBeLessThan(1 - alpha);
+    expect(phi).toBeLessThanOrEqual(1);
+    expect(fitEts(y.slice(0, 20), 12).spec.season).toBe(1);
+  });
+
+  it('fitted initial states: an exact seasonal pattern with a trend is recovered almost without error', () => {
+    const season = [5, -3, 2, -4];
+    const y = Array.from({ length: 40 }, (_, t) => 10 + 0.5 * t + season[t % 4]);
+    const f = fitEtsSpec(y, { trend: true, season: 4 });
+    // Only the damping (φ ≤ 0.98) keeps it from zero; the heuristic start alone is far off.
+    expect(f.sse).toBeLessThan(0.01);
+    const fc = etsPoints(y, 4, f);
+    fc.forEach((v, k) => expect(v).toBeCloseTo(10 + 0.5 * (40 + k) + season[(40 + k) % 4], 0));
+  });
+
+  it('multi-start: beats the single start of a coarse guess on a hard surface', () => {
+    // A level that jumps once: the best α is large, a start at α = 0.05 alone stays small.
+    const y = Array.from({ length: 60 }, (_, t) => (t < 30 ? 10 : 50) + Math.sin(t));
+    const f = fitEtsSpec(y, { trend: false, season: 1 });
+    expect(f.params.alpha).toBeGreaterThan(0.5);
+  });
+});
+
+describe('Theta and decomposition', () => {
+  it('Theta is SES plus half the regression slope as drift (Hyndman & Billah 2003)', () => {
+    const y = Array.from({ length: 50 }, (_, t) => 2 * t);
+    const alpha = fitSesAlpha(y);
+    const fc = thetaPoints(y, 3, alpha);
+    // On a straight line SES lags; the drift is half the slope per step.
+    expect(fc[1] - fc[0]).toBeCloseTo(1, 9);
+    expect(fc[2] - fc[1]).toBeCloseTo(1, 9);
+  });
+
+  it('STL-ETS and Theta forecast two seasons at once (daily and weekly cycles of hourly data)', () => {
+    const n = normals(8);
+    const y = Array.from({ length: 24 * 7 * 4 }, (_, t) => Math.exp(3 + 0.5 * Math.sin((2 * Math.PI * t) / 24) + 0.3 * Math.sin((2 * Math.PI * t) / 168) + 0.02 * n()));
+    const truth = Array.from({ length: 24 }, (_, k) => Math.exp(3 + 0.5 * Math.sin((2 * Math.PI * (672 + k)) / 24) + 0.3 * Math.sin((2 * Math.PI * (672 + k)) / 168)));
+    const z = y.map(Math.log);
+    for (const model of [stlEts, theta]) {
+      const ctx = seriesContext(z, [24, 168]);
+      const fc = model.fit(z, ctx).forecast(z, 24).map(Math.exp);
+      fc.forEach((v, k) => expect(Math.abs(v / truth[k] - 1)).toBeLessThan(0.08));
+    }
   });
 });
 
@@ -72,90 +188,5 @@ describe('Nelder–Mead', () => {
     const m = nelderMead(([a, b]) => (1 - a) ** 2 + 100 * (b - a * a) ** 2, [-1.2, 1], { maxIter: 2000, step: 0.5, tol: 1e-14 });
     expect(m.x[0]).toBeCloseTo(1, 3);
     expect(m.x[1]).toBeCloseTo(1, 3);
-  });
-});
-
-describe('season detection', () => {
-  it('finds the period of a noisy seasonal series with a trend, and none in noise', () => {
-    const z = normals(3);
-    const seasonal = Array.from({ length: 240 }, (_, t) => 0.5 * t + 10 * Math.sin((2 * Math.PI * t) / 12) + z());
-    expect(detectSeason(seasonal)).toBe(12);
-    expect(detectSeason(Array.from({ length: 240 }, z))).toBe(1);
-    expect(detectSeason([1, 2, 3])).toBe(1);
-  });
-  it('autocorrelation of an alternating series is −1, +1, …', () => {
-    const acf = autocorrelation([1, -1, 1, -1, 1, -1, 1, -1], 2);
-    expect(acf[0]).toBeCloseTo(-7 / 8, 12);
-    expect(acf[1]).toBeCloseTo(6 / 8, 12);
-  });
-});
-
-describe('damped exponential smoothing', () => {
-  it('parameters stay admissible', () => {
-    const z = normals(5);
-    const y = Array.from({ length: 120 }, (_, t) => 100 + t + 5 * Math.sin((2 * Math.PI * t) / 12) + z());
-    const p = fitEts(y, 12);
-    expect(p.season).toBe(12);
-    expect(p.alpha).toBeGreaterThan(0);
-    expect(p.alpha).toBeLessThan(1);
-    expect(p.beta).toBeLessThan(p.alpha);
-    expect(p.gamma).toBeLessThan(1 - p.alpha);
-    expect(p.phi).toBeGreaterThanOrEqual(0.8);
-    expect(p.phi).toBeLessThanOrEqual(0.98);
-    expect(fitEts(y.slice(0, 20), 12).season).toBe(1); // fewer than two seasons: none
-  });
-
-  it('tracks trend and season far better than seasonal naive', () => {
-    const z = normals(9);
-    const y = Array.from({ length: 144 }, (_, t) => 50 + 0.8 * t + 10 * Math.sin((2 * Math.PI * t) / 12) + 0.5 * z());
-    const opts = { horizon: 12, season: 12, folds: 4 };
-    const ets = backtest(y, dampedEts, opts);
-    const sn = backtest(y, seasonalNaive, opts);
-    expect(ets.mase).toBeLessThan(0.5 * sn.mase);
-  });
-
-  it('damped trend levels off: the k-step increments shrink by φ', () => {
-    const y = Array.from({ length: 40 }, (_, t) => 2 * t);
-    const p = { alpha: 0.5, beta: 0.1, gamma: 0, phi: 0.9, season: 1 };
-    const fc = etsForecast(y, 3, p);
-    const d1 = fc[1].yhat - fc[0].yhat;
-    const d2 = fc[2].yhat - fc[1].yhat;
-    expect(d2 / d1).toBeCloseTo(0.9, 6);
-  });
-
-  it('80% and 95% intervals cover close to nominal on simulated data', () => {
-    // Local level + fixed season + noise (an ETS(A,N,A) process), 60 series.
-    const z = normals(21);
-    let c80 = 0;
-    let c95 = 0;
-    const runs = 60;
-    for (let s = 0; s < runs; s++) {
-      let level = 100;
-      const season = Array.from({ length: 12 }, () => 5 * z());
-      const y = Array.from({ length: 120 }, (_, t) => { level += 0.3 * z(); return level + season[t % 12] + z(); });
-      const r = backtest(y, dampedEts, { horizon: 6, season: 12, folds: 4, step: 6 });
-      c80 += r.coverage80 / runs;
-      c95 += r.coverage95 / runs;
-    }
-    expect(c80).toBeGreaterThan(0.72);
-    expect(c80).toBeLessThan(0.88);
-    expect(c95).toBeGreaterThan(0.9);
-    expect(c95).toBeLessThan(0.99);
-  });
-
-  it('seasonal naive intervals are exact for a fixed season plus noise', () => {
-    const z = normals(33);
-    let c80 = 0;
-    let c95 = 0;
-    const runs = 60;
-    for (let s = 0; s < runs; s++) {
-      const season = Array.from({ length: 7 }, () => 10 * z());
-      const y = Array.from({ length: 100 }, (_, t) => 50 + season[t % 7] + z());
-      const r = backtest(y, seasonalNaive, { horizon: 7, season: 7, folds: 4 });
-      c80 += r.coverage80 / runs;
-      c95 += r.coverage95 / runs;
-    }
-    expect(Math.abs(c80 - 0.8)).toBeLessThan(0.06);
-    expect(Math.abs(c95 - 0.95)).toBeLessThan(0.04);
   });
 });

@@ -100,12 +100,18 @@ describe('GET /products/:id/forecast', () => {
     const r = await get('products/lamp-1/forecast');
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ horizon: 24, interval: '1h', generatedAt: iso(clock.now()) });
-    expect(['seasonal-naive', 'ets-damped']).toContain(r.body.model);
-    expect(r.body.points.map((p: { ts: string }) => p.ts)).toEqual(Array.from({ length: 24 }, (_, i) => iso(NOW_H + i * H)));
-    // Without the processors' MLP the API backtests the statistical models; best first.
-    expect(r.body.backtest.map((b: { model: string }) => b.model).sort()).toEqual(['ets-damped', 'seasonal-naive']);
-    expect(r.body.backtest[0].model).toBe(r.body.model);
+    // The watermark is the last event (NOW_H) and an hour of lateness is allowed: the hours from
+    // NOW_H − 1 h on may still change, so the forecast starts there and is fitted on the hours before.
+    expect(r.body.points.map((p: { ts: string }) => p.ts)).toEqual(Array.from({ length: 24 }, (_, i) => iso(NOW_H - H + i * H)));
+    // Without the processors' MLP the API backtests the statistical models; best first, each with
+    // sMAPE, coverage and the held-out points they rest on.
+    expect(r.body.backtest.map((b: { model: string }) => b.model).sort()).toEqual(['combination', 'ets', 'seasonal-naive', 'stl-ets', 'theta']);
+    expect(r.body.backtest[0]).toMatchObject({ model: r.body.model, chosen: true });
     expect(r.body.backtest[0].mase).toBeLessThanOrEqual(r.body.backtest[1].mase);
+    for (const b of r.body.backtest) {
+      expect(Object.keys(b).sort()).toEqual(['chosen', 'coverage80', 'coverage95', 'mase', 'model', 'points', 'smape']);
+      expect(b.points).toBeGreaterThan(0);
+    }
 
     const short = await get('products/lamp-1/forecast?horizon=6');
     expect(short.body.points).toEqual(r.body.points.slice(0, 6));
@@ -118,7 +124,7 @@ describe('GET /products/:id/forecast', () => {
 
     // The processors' round stores a generation a minute later; the API answers with it.
     clock.advance(60_000);
-    await new Forecaster({ ch: app.runtime.clickhouse.client, clock, logger: app.runtime.logger, metrics: ['views'] }).round();
+    await new Forecaster({ ch: app.runtime.clickhouse.client, clock, logger: app.runtime.logger, allowedLatenessMs: app.runtime.config.allowedLatenessMs, metrics: ['views'] }).round();
     expect(await stored()).toBe(24);
     const later = await get('products/lamp-1/forecast?horizon=12');
     expect(later.body.generatedAt).toBe(iso(clock.now()));

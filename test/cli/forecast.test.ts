@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { forecastCommand, parseSeriesCsv } from '../../cli/forecast.js';
+import { forecastCommand, parseSeriesCsv, parseDate, type ForecastCommandOptions } from '../../cli/forecast.js';
 import { ValidationError } from '../../core/errors.js';
 
 let dir: string;
@@ -16,7 +16,7 @@ function file(name: string, text: string): string {
   return p;
 }
 
-async function run(opts: { input: string; horizon: number; season?: number; json: boolean }): Promise<string> {
+async function run(opts: ForecastCommandOptions): Promise<string> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
@@ -35,14 +35,33 @@ const monthly = ['date,value', ...Array.from({ length: 72 }, (_, i) => {
 })].join('\n');
 
 describe('parseSeriesCsv', () => {
-  it('reads YYYY-MM, YYYY-MM-DD and full ISO, with or without a header', () => {
-    expect(parseSeriesCsv('2020-01,1\n2020-02,2\n').step).toEqual({ months: 1 });
-    const daily = parseSeriesCsv('day,sales\r\n2020-01-30,1\r\n2020-01-31,2\r\n2020-02-01,3\r\n');
+  it('reads YYYY-MM, YYYY-MM-DD and full ISO, with or without a header, and infers the step', () => {
+    expect(parseSeriesCsv('2020-01,1\n2020-02,2\n')[0].info.step).toBe('month');
+    const [daily] = parseSeriesCsv('day,sales\r\n2020-01-30,1\r\n2020-01-31,2\r\n2020-02-01,3\r\n');
     expect(daily.values).toEqual([1, 2, 3]);
-    expect(daily.step).toEqual({ ms: 86_400_000 });
-    const hourly = parseSeriesCsv('2020-01-01T00:00:00Z,1\n2020-01-01T01:00:00Z,2\n');
-    expect(hourly.step).toEqual({ ms: 3_600_000 });
+    expect(daily.info.step).toBe('day');
+    const [hourly] = parseSeriesCsv('2020-01-01T00:00:00Z,1\n2020-01-01T01:00:00Z,2\n');
+    expect(hourly.info.step).toBe('hour');
     expect(hourly.dateOnly).toBe(false);
+    expect(parseSeriesCsv('2021-01-03,1\n2021-01-10,2\n2021-01-17,3\n')[0].info.step).toBe('week');
+  });
+
+  it('ISO date-times with or without a zone: no zone is UTC', () => {
+    expect(parseDate('2020-01-01T05:00:00')).toBe(Date.UTC(2020, 0, 1, 5));
+    expect(parseDate('2020-01-01 05:00')).toBe(Date.UTC(2020, 0, 1, 5));
+    expect(parseDate('2020-01-01T05:00:00+02:00')).toBe(Date.UTC(2020, 0, 1, 3));
+    expect(parseDate('2020-01-01T05:00:00.500Z')).toBe(Date.UTC(2020, 0, 1, 5, 0, 0, 500));
+    expect(parseDate('2020-02-30T05:00:00')).toBeNull();
+    const [s] = parseSeriesCsv('ts,v\n2020-01-01T00:00:00,1\n2020-01-01T01:00:00,2\n2020-01-01T02:00:00,3\n');
+    expect(s.ts[0]).toBe(Date.UTC(2020, 0, 1));
+  });
+
+  it('reads many series, long (series,date,value) or wide (date,a,b,…)', () => {
+    const long = parseSeriesCsv('series,ts,value\na,2020-01,1\nb,2020-01,5\na,2020-02,2\nb,2020-02,6\nb,2020-03,7\n');
+    expect(long.map((x) => [x.name, x.values])).toEqual([['a', [1, 2]], ['b', [5, 6, 7]]]);
+    // An empty cell is a missing value: the shorter series ends earlier.
+    const wide = parseSeriesCsv('date,north,south\n2020-01-01,1,10\n2020-01-02,2,11\n2020-01-03,3,\n');
+    expect(wide.map((x) => [x.name, x.values])).toEqual([['north', [1, 2, 3]], ['south', [10, 11]]]);
   });
 
   it('names the line and the reason for each kind of bad row', () => {
@@ -50,7 +69,7 @@ describe('parseSeriesCsv', () => {
       ['date,value\n2020-01-01,1\n2020-01-02,x\n', 3, 'not a number'],
       ['2020-01-01,1\n2020-01-02,\n', 2, 'missing'],
       ['2020-01-01,1\n2020-02-30,2\n', 2, 'not a date'],
-      ['2020-13-01,1\n2020-01-02,2\n', 1, 'not a date'],
+      ['2020-01-01,1\n2020-13-02,2\n', 2, 'not a date'],
       ['2020-01-01,1\n2020-01-02,2,3\n', 2, 'expected 2 fields'],
       ['2020-01-02,1\n2020-01-01,2\n', 2, 'must increase'],
       ['h,v\n\n2020-01-01,1\n2020-01-02,2\n2020-01-04,3\n', 5, 'evenly spaced'],
@@ -66,28 +85,48 @@ describe('parseSeriesCsv', () => {
 });
 
 describe('forecastCommand', () => {
-  it('prints JSON with the chosen model, points with intervals and the backtest', async () => {
+  it('prints JSON with the chosen model, points with calibrated intervals and the backtest', async () => {
     const out = JSON.parse(await run({ input: file('m.csv', monthly), horizon: 3, json: true }));
-    expect(out.horizon).toBe(3);
+    expect(out).toMatchObject({ horizon: 3, interval: '1mo', seasons: [12] });
     expect(out.points.map((p: { ts: string }) => p.ts)).toEqual(['2021-01-01T00:00:00.000Z', '2021-02-01T00:00:00.000Z', '2021-03-01T00:00:00.000Z']);
     for (const p of out.points) expect(p.lo95 <= p.lo80 && p.lo80 <= p.yhat && p.yhat <= p.hi80 && p.hi80 <= p.hi95).toBe(true);
-    expect(out.backtest.map((b: { model: string }) => b.model)).toEqual(['seasonal-naive', 'ets-damped', 'mlp-global']);
+    expect(out.backtest.map((b: { model: string }) => b.model).sort()).toEqual(['combination', 'ets', 'seasonal-naive', 'stl-ets', 'theta']);
     const best = Math.min(...out.backtest.map((b: { mase: number }) => b.mase));
     expect(out.backtest.find((b: { model: string }) => b.model === out.model).mase).toBe(best);
-    expect(Object.keys(out.backtest[0]).sort()).toEqual(['coverage80', 'mase', 'model']);
-  }, 20_000);
+    expect(Object.keys(out.backtest[0]).sort()).toEqual(['coverage80', 'coverage95', 'mase', 'model', 'points', 'smape']);
+  }, 30_000);
 
   it('prints a table with the model, the forecast and the backtest', async () => {
     const text = await run({ input: file('m2.csv', monthly), horizon: 2, season: 12, json: false });
-    expect(text).toMatch(/^model: \S+ \(lowest backtest MASE; season 12, 72 rows\)/);
+    expect(text).toMatch(/^model: \S+ \(lowest backtest MASE; monthly, season 12, 72 rows\)/);
     expect(text).toContain('2021-01');
     expect(text).toMatch(/seasonal-naive\s+\d/);
     expect(text).toContain('coverage 80%');
-  }, 20_000);
+  }, 30_000);
 
-  it('rejects too-short input and bad options with typed errors', async () => {
+  it('--evaluate: per model MASE, relative to seasonal naive, sMAPE and coverage, over many series', async () => {
+    const rows = ['series,ts,value'];
+    for (const name of ['a', 'b', 'c']) {
+      for (let i = 0; i < 72; i++) rows.push(`${name},${new Date(Date.UTC(2015, i, 1)).toISOString().slice(0, 7)},${(100 + (name.charCodeAt(0) - 96) * i + 10 * Math.sin((2 * Math.PI * i) / 12) + ((i * 7919) % 13) / 13).toFixed(3)}`);
+    }
+    const out = JSON.parse(await run({ input: file('many.csv', rows.join('\n')), json: true, evaluate: true, neural: false }));
+    expect(out).toMatchObject({ step: '1mo', horizon: 12, windows: 1, series: 3, tooShort: [] });
+    const selected = out.models.find((m: { model: string }) => m.model === 'selected');
+    expect(selected.points).toBe(36);
+    const naive = out.models.find((m: { model: string }) => m.model === 'seasonal-naive');
+    expect(naive.relativeMase).toBe(1);
+    // A trend the seasonal naive cannot follow: every other model is far better.
+    expect(selected.relativeMase).toBeLessThan(0.6);
+    expect(out.perSeries).toHaveLength(3);
+    const text = await run({ input: file('many2.csv', rows.join('\n')), json: false, evaluate: true, neural: false });
+    expect(text).toMatch(/^3 series, monthly; last 12 points of each held out/);
+    expect(text).toContain('forecast time per series');
+  }, 60_000);
+
+  it('rejects too-short input, several series without --evaluate, and bad options with typed errors', async () => {
     await expect(run({ input: file('s.csv', '2020-01,1\n2020-02,2\n2020-03,3\n'), horizon: 3, json: true })).rejects.toThrow(/too few to backtest/);
     await expect(run({ input: file('m3.csv', monthly), horizon: 0, json: true })).rejects.toBeInstanceOf(ValidationError);
     await expect(run({ input: join(dir, 'missing.csv'), horizon: 3, json: true })).rejects.toThrow(/cannot read/);
+    await expect(run({ input: file('two.csv', 'date,a,b\n2020-01,1,2\n2020-02,2,3\n'), horizon: 3, json: true })).rejects.toThrow(/--evaluate/);
   });
 });

@@ -1,5 +1,6 @@
-// The forecaster against real chdb: hourly series from the rollups, season detection, the MLP
-// trained across products, stored generations, the hourly skip and on-demand refresh.
+// The forecaster against real chdb: series at each product's native step from the rollups, the
+// still-filling bucket left out, the MLP trained across products, stored generations, the hourly
+// skip and on-demand refresh.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { ManualClock } from '../../core/clock.js';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { openRuntime, type Runtime } from '../../core/runtime.js';
-import { FORECAST, Forecaster } from '../../processors/forecaster.js';
+import { FORECAST_STEPS, Forecaster } from '../../processors/forecaster.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 
 const H = 3_600_000;
@@ -38,19 +39,19 @@ async function insertHours(from: number, to: number) {
 
 async function latest(productId: string, metric = 'views') {
   const rs = await rt.clickhouse.client.query({
-    query: `SELECT toUnixTimestamp64Milli(generatedAt) AS at, model, step, toUnixTimestamp(ts) * 1000 AS ts, yhat, lo80, hi80, lo95, hi95 FROM ${TABLES.forecasts}
+    query: `SELECT toUnixTimestamp64Milli(generatedAt) AS at, model, granularity, step, toUnixTimestamp(ts) * 1000 AS ts, yhat, lo80, hi80, lo95, hi95 FROM ${TABLES.forecasts}
       WHERE productId = {id:String} AND metric = {metric:String} AND generatedAt = (SELECT max(generatedAt) FROM ${TABLES.forecasts} WHERE productId = {id:String} AND metric = {metric:String}) ORDER BY step`,
     query_params: { id: productId, metric }, format: 'JSONEachRow',
   });
-  return rs.json<{ at: number; model: string; step: number; ts: number; yhat: number; lo80: number; hi80: number; lo95: number; hi95: number }>();
+  return rs.json<{ at: number; model: string; granularity: string; step: number; ts: number; yhat: number; lo80: number; hi80: number; lo95: number; hi95: number }>();
 }
 
 async function backtests(productId: string, at: number) {
   const rs = await rt.clickhouse.client.query({
-    query: `SELECT model, mase, coverage80, coverage95, origins FROM ${TABLES.forecastBacktests} WHERE productId = {id:String} AND generatedAt = fromUnixTimestamp64Milli({at:Int64}) ORDER BY model`,
+    query: `SELECT model, chosen, mase, smape, coverage80, coverage95, points, origins FROM ${TABLES.forecastBacktests} WHERE productId = {id:String} AND generatedAt = fromUnixTimestamp64Milli({at:Int64}) ORDER BY model`,
     query_params: { id: productId, at }, format: 'JSONEachRow',
   });
-  return rs.json<{ model: string; mase: number | null; coverage80: number; coverage95: number; origins: number }>();
+  return rs.json<{ model: string; chosen: number; mase: number | null; smape: number | null; coverage80: number; coverage95: number; points: number; origins: number }>();
 }
 
 beforeAll(async () => {
@@ -59,6 +60,9 @@ beforeAll(async () => {
   await insertHours(0, DAYS * 24);
   // Ten hours of history: too short to backtest a 24-hour horizon.
   await rt.clickhouse.client.insert({ table: TABLES.events, format: 'JSONEachRow', values: Array.from({ length: 10 }, (_, i) => event('newcomer', DAYS * 24 - 10 + i, 50)) });
+  // An imported weekly series (Sundays, three years, a yearly cycle) that ended 20 days before the last live hour.
+  const sunday = Date.UTC(2023, 10, 5);
+  await rt.clickhouse.client.insert({ table: TABLES.events, format: 'JSONEachRow', values: Array.from({ length: 156 }, (_, i) => ({ ...event('weekly', 0, 0), eventId: `weekly-${i}`, ts: sunday + i * 7 * 24 * H, searches: Math.round(100 * (1 + 0.5 * Math.sin((2 * Math.PI * i) / 52)) + (i % 7)) })) });
 });
 
 afterAll(async () => {
@@ -66,38 +70,43 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const HOURLY = FORECAST_STEPS.hour.horizon;
+// Events are stamped on the hour; the last one, at hour DAYS·24 − 1, opens a bucket that is still filling.
+const lastComplete = () => T0 + (DAYS * 24 - 1) * H;
+
 describe('Forecaster', () => {
-  const forecaster = () => new Forecaster({ ch: rt.clickhouse.client, clock, logger: rt.logger, neural: true, metrics: ['views'] });
+  const forecaster = () => new Forecaster({ ch: rt.clickhouse.client, clock, logger: rt.logger, allowedLatenessMs: 0, neural: true, metrics: ['views'] });
   let f: Forecaster;
 
-  it('trains the MLP across products and forecasts every active product from its hourly rollup', async () => {
+  it('trains the MLP across products and forecasts every active product at its step, leaving out the still-filling bucket', async () => {
     f = forecaster();
     const stats = await f.round();
     expect(stats).toMatchObject({ products: 4, refreshed: 3, skipped: 0, tooShort: 1 });
 
-    // The periodic product: season 24 detected, seasonal naive is exact (MASE 0) and chosen (ETS
-    // learns the cycle exactly too, and ties go to the earlier-listed model). The MLP is not
-    // exact, and any error on a history naive fits perfectly is an infinite MASE (read as null).
+    // The periodic product: seasonal naive is exact (MASE 0) and chosen (other models tie or
+    // trail; ties go to seasonal naive, listed first). The forecast starts at the still-filling
+    // hour: that hour is not part of the series it was fitted on.
     const points = await latest('periodic');
-    const end = T0 + DAYS * 24 * H;
-    expect(points).toHaveLength(FORECAST.horizon);
-    expect(points.map((p) => p.model)).toEqual(Array(FORECAST.horizon).fill('seasonal-naive'));
+    expect(points).toHaveLength(HOURLY);
+    expect(points.every((p) => p.model === 'seasonal-naive' && p.granularity === '1h')).toBe(true);
     points.forEach((p, i) => {
-      expect(p.ts).toBe(end + i * H);
-      expect(p.yhat).toBe(cycle(DAYS * 24 + i));
-      expect([p.lo95, p.lo80, p.hi80, p.hi95]).toEqual([p.yhat, p.yhat, p.yhat, p.yhat]);
+      expect(p.ts).toBe(lastComplete() + i * H);
+      expect(p.yhat).toBeCloseTo(cycle(DAYS * 24 - 1 + i), 6);
+      expect(p.hi95 - p.lo95).toBeCloseTo(0, 6);
     });
     const bt = await backtests('periodic', points[0].at);
-    expect(bt.map((b) => b.model)).toEqual(['ets-damped', 'mlp-global', 'seasonal-naive']);
-    expect(bt.find((b) => b.model === 'seasonal-naive')).toMatchObject({ mase: 0, coverage80: 1, coverage95: 1, origins: FORECAST.folds });
-    expect(bt.find((b) => b.model === 'mlp-global')!.mase).toBeNull();
+    expect(bt.map((b) => b.model)).toEqual(['combination', 'ets', 'mlp-global', 'seasonal-naive', 'stl-ets', 'theta']);
+    const naive = bt.find((b) => b.model === 'seasonal-naive')!;
+    expect(naive).toMatchObject({ chosen: 1, mase: 0, coverage80: 1, coverage95: 1 });
+    expect(naive.smape).toBeCloseTo(0, 9);
+    expect(naive.points).toBeGreaterThan(0);
 
     // A noisy product: the stored model is the one with the lowest backtest MASE; bands are ordered.
     const noisy = await latest('noisy-a');
     const nbt = await backtests('noisy-a', noisy[0].at);
-    expect(nbt).toHaveLength(3);
     const best = nbt.reduce((a, b) => ((b.mase ?? Infinity) < (a.mase ?? Infinity) ? b : a));
     expect(noisy[0].model).toBe(best.model);
+    expect(nbt.filter((b) => b.chosen).map((b) => b.model)).toEqual([best.model]);
     for (const p of noisy) {
       expect(p.lo95).toBeLessThanOrEqual(p.lo80);
       expect(p.lo80).toBeLessThanOrEqual(p.yhat);
@@ -108,7 +117,17 @@ describe('Forecaster', () => {
     expect(await latest('newcomer')).toEqual([]);
   });
 
-  it('skips products already forecast through the last complete hour, and refreshes them when a new hour closes', async () => {
+  it('forecasts an imported weekly series at its weekly step, from the week after its last', async () => {
+    const weekly = await f.forecast('weekly', 'searches');
+    expect(weekly).toMatchObject({ interval: '1w', horizon: FORECAST_STEPS.week.horizon });
+    const lastWeek = Date.UTC(2023, 10, 5) + 155 * 7 * 24 * H;
+    expect(weekly!.points.map((p) => p.ts)).toEqual(Array.from({ length: FORECAST_STEPS.week.horizon }, (_, i) => lastWeek + (i + 1) * 7 * 24 * H));
+    // Three years hold the yearly cycle: the forecast follows it rather than staying flat.
+    const yhat = weekly!.points.map((p) => p.yhat);
+    expect(Math.max(...yhat) - Math.min(...yhat)).toBeGreaterThan(20);
+  });
+
+  it('skips products already forecast after the last complete hour, and refreshes them when a new hour closes', async () => {
     const before = (await latest('noisy-b'))[0].at;
     clock.advance(10 * 60_000);
     expect(await f.round()).toMatchObject({ refreshed: 0, skipped: 3, tooShort: 1 });
@@ -119,27 +138,25 @@ describe('Forecaster', () => {
     expect(await f.round()).toMatchObject({ refreshed: 3, skipped: 0 });
     const after = await latest('noisy-b');
     // Only the newest generation is read, and it starts one hour later.
-    expect(after).toHaveLength(FORECAST.horizon);
+    expect(after).toHaveLength(HOURLY);
     expect(after[0].at).toBe(clock.now());
-    expect(after[0].ts).toBe(T0 + (DAYS * 24 + 1) * H);
-    expect((await latest('periodic'))[0].yhat).toBe(cycle(DAYS * 24 + 1));
+    expect(after[0].ts).toBe(lastComplete() + H);
+    expect((await latest('periodic'))[0].yhat).toBeCloseTo(cycle(DAYS * 24), 6);
   });
 
   it('forecasts one product on demand, for any metric, without storing it, and says null when its history is too short', async () => {
-    const stored = async () => (await rt.clickhouse.client.query({ query: `SELECT count() AS n FROM ${TABLES.forecasts}`, format: 'JSONEachRow' }).then((r) => r.json<{ n: string }>()))[0].n;
-    const before = await stored();
     const orders = await f.forecast('periodic', 'orders');
-    expect(orders).toMatchObject({ productId: 'periodic', metric: 'orders', model: 'seasonal-naive', generatedAt: clock.now() });
-    expect(orders!.points.map((p) => p.yhat)).toEqual(Array.from({ length: FORECAST.horizon }, (_, i) => Math.round(cycle(DAYS * 24 + 1 + i) / 100)));
-    expect(await stored()).toBe(before);
+    expect(orders).toMatchObject({ productId: 'periodic', metric: 'orders', generatedAt: clock.now() });
+    expect(orders!.points.map((p) => p.yhat)).toEqual(Array.from({ length: HOURLY }, (_, i) => expect.closeTo(Math.round(cycle(DAYS * 24 + i) / 100), 6)));
+    expect(await latest('periodic', 'orders')).toEqual([]);
     expect(await f.forecast('newcomer')).toBeNull();
     expect(await f.forecast('nobody')).toBeNull();
     await f.stop();
   });
 
   it('forecasts with the statistical models alone when the MLP is off (the API path)', async () => {
-    const plain = new Forecaster({ ch: rt.clickhouse.client, clock, logger: rt.logger });
+    const plain = new Forecaster({ ch: rt.clickhouse.client, clock, logger: rt.logger, allowedLatenessMs: 0 });
     const r = await plain.forecast('noisy-a');
-    expect(r!.backtest.map((b) => b.model)).toEqual(['seasonal-naive', 'ets-damped']);
+    expect(r!.backtest.map((b) => b.model).sort()).toEqual(['combination', 'ets', 'seasonal-naive', 'stl-ets', 'theta']);
   });
 });

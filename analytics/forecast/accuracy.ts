@@ -1,0 +1,42 @@
+// Accuracy measures: MASE (Hyndman & Koehler 2006, "Another look at measures of forecast
+// accuracy", IJF 22(4)) and sMAPE as the M4 competition defines it (Makridakis et al. 2020).
+
+/**
+ * In-sample MAE of the seasonal naive forecast (lag m; lag 1 without a season): the MASE
+ * denominator. With the series' own season, MASE 1 means "as good as repeating last season,
+ * in-sample", whatever the product's size or smoothness. NaN when the series is shorter than m + 1.
+ */
+export function maseScale(train: readonly number[], season: number): number {
+  const m = Math.max(1, Math.floor(season));
+  let s = 0;
+  for (let t = m; t < train.length; t++) s += Math.abs(train[t] - train[t - m]);
+  return train.length > m ? s / (train.length - m) : Number.NaN;
+}
+
+/** Whether two values are equal up to floating-point rounding (a forecast made on the log scale and back). */
+export const sameValue = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * (1 + Math.abs(a) + Math.abs(b));
+
+/**
+ * Mean |error| over the held-out points ÷ the scale. A zero scale (a history that repeats
+ * exactly) makes any real error infinite, and rounding errors zero.
+ */
+export function mase(actual: readonly number[], forecast: readonly number[], scale: number): number {
+  let s = 0;
+  let exact = true;
+  for (let i = 0; i < actual.length; i++) { s += Math.abs(actual[i] - forecast[i]); exact &&= sameValue(actual[i], forecast[i]); }
+  const mae = s / actual.length;
+  return scale > 0 ? mae / scale : exact ? 0 : Infinity;
+}
+
+/** Whether v lies in [lo, hi], up to rounding. */
+export const inside = (v: number, lo: number, hi: number) => (v >= lo || sameValue(v, lo)) && (v <= hi || sameValue(v, hi));
+
+/** Symmetric MAPE in percent, 200·|y − ŷ| / (|y| + |ŷ|), 0 where both are 0; mean over points. */
+export function smape(actual: readonly number[], forecast: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const d = Math.abs(actual[i]) + Math.abs(forecast[i]);
+    s += d > 0 ? (200 * Math.abs(actual[i] - forecast[i])) / d : 0;
+  }
+  return s / actual.length;
+}
