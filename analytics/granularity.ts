@@ -191,7 +191,8 @@ export function detectSeasons(y: readonly number[], step: Step): Season[] {
   const periods = seasonalPeriods(step, y.length);
   if (!periods.length) return [];
   const { values } = toLogScale(y);
-  const d = mstl(values, periods);
+  // R's mstl() seasonal windows (11, 15): the null distribution the thresholds come from was measured with them.
+  const d = mstl(values, periods, { seasonalWindows: periods.map((_, i) => 11 + 4 * i) });
   const { seasonal } = componentStrengths(d);
   return periods.map((period, i) => {
     const threshold = strengthThreshold(y.length / period);

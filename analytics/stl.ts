@@ -220,8 +220,9 @@ export function stl(y: readonly number[], period: number, opts: StlOptions = {})
 
 /**
  * MSTL: the periods in increasing order, each seasonal component re-estimated by STL on the
- * series less the other components, `iterations` times (R's mstl defaults: seasonal windows
- * 7 + 4·i, two iterations). Periods without two full cycles of data are dropped by the caller.
+ * series less the other components, `iterations` times (two, as R's mstl). Seasonal windows
+ * default to 7, 11, … (R's are 11, 15, …): a more adaptive season, which forecast better in our
+ * evaluation (docs/analytics.md). Periods without two full cycles of data are dropped by the caller.
  */
 export function mstl(y: readonly number[], periods: readonly number[], { iterations = 2, seasonalWindows }: { iterations?: number; seasonalWindows?: (number | 'periodic')[] } = {}): Decomposition {
   const order = periods.map((p, i) => ({ p: Math.floor(p), i })).sort((a, b) => a.p - b.p);
