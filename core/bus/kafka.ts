@@ -13,9 +13,8 @@
 // Back-pressure: Kafka's log is the buffer (disk, retention), so publish() does not wait for
 // consumer lag here; lag() exposes it for metrics and for callers that want to throttle.
 import { randomUUID } from 'node:crypto';
-import {
+import kafkajs, {
   CompressionTypes,
-  ConfigResourceTypes,
   Kafka,
   logLevel as KafkaLogLevel,
   Partitioners,
@@ -27,6 +26,10 @@ import {
   type Producer,
 } from 'kafkajs';
 import type { Logger } from '../logger.js';
+
+// Node's ESM view of kafkajs (CommonJS) names only some of its exports (vitest's does name all):
+// the others are read off the default export.
+const { ConfigResourceTypes } = kafkajs;
 import { retry } from '../retry.js';
 import { StoreError } from '../errors.js';
 import { deliver, type DeliveryObserver } from './delivery.js';
