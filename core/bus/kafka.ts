@@ -27,13 +27,14 @@ import kafkajs, {
 } from 'kafkajs';
 import type { Logger } from '../logger.js';
 
-// Node's ESM view of kafkajs (CommonJS) names only some of its exports (vitest's does name all):
-// the others are read off the default export.
-const { ConfigResourceTypes } = kafkajs;
 import { retry } from '../retry.js';
 import { StoreError } from '../errors.js';
 import { deliver, type DeliveryObserver } from './delivery.js';
 import type { Bus, BusMessage, OutgoingMessage, PartitionOffsets, SubscribeOptions, Subscription } from './types.js';
+
+// Node's ESM view of kafkajs (CommonJS) names only some of its exports (vitest's does name all):
+// the others are read off the default export.
+const { ConfigResourceTypes } = kafkajs;
 
 export interface KafkaBusOptions {
   /** host:port list; `localhost` is rewritten to 127.0.0.1 (Node may resolve it to ::1). */
