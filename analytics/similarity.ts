@@ -1,6 +1,7 @@
 // Product similarity: text (TF-IDF cosine over title, tags and category) and trend shape
 // (correlation of the series). Pure.
 import { correlate } from './correlation.js';
+import { terms } from './text.js';
 
 export interface ProductText { id: string; title: string; tags?: readonly string[]; category?: string }
 
@@ -15,24 +16,11 @@ export interface TextIndex {
 
 export interface SimilarProduct { id: string; score: number }
 
-// Words that say nothing about what a product is.
-const STOPWORDS = new Set(['a', 'an', 'and', 'the', 'for', 'with', 'of', 'in', 'on', 'to', 'by', 'or', 'new', 'hot', 'sale', 'best', 'free', 'shipping', 'pcs', 'set']);
-
-/** Lower-case words of two or more letters/digits, accents folded, stopwords dropped. */
-export function tokenize(text: string): string[] {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((w) => w.length >= 2 && !STOPWORDS.has(w));
-}
-
 /** Title words, tag words and the category as one term of its own (so categories never mix with title words). */
 function termsOf(p: ProductText): string[] {
-  const terms = [...tokenize(p.title), ...(p.tags ?? []).flatMap(tokenize)];
-  const category = p.category ? tokenize(p.category).join('-') : '';
-  return category ? [...terms, `category:${category}`] : terms;
+  const words = [...terms(p.title), ...(p.tags ?? []).flatMap(terms)];
+  const category = p.category ? terms(p.category).join('-') : '';
+  return category ? [...words, `category:${category}`] : words;
 }
 
 function unit(v: TermVector): TermVector {

@@ -5,7 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { eq } from 'drizzle-orm';
 import { NotFoundError } from '../../core/errors.js';
 import type { Db } from '../../core/stores/postgres.js';
-import { insight, summarizeSeries, type SeriesPoint } from '../../ingest/agent/analysis.js';
+import { insight, summarizeSeries, type SeriesPoint } from '../../analytics/insight.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import { METRICS } from '../../schemas/events.js';
 import { products } from '../../schemas/postgres/schema.js';

@@ -15,7 +15,6 @@ export { DiscoveryAgent, type AgentOptions, type AgentStatus, type AgentNotice, 
 export { AgentConfigError, agentConfigPath, loadAgentConfig, validateAgentConfig, type AgentConfig } from './config.js';
 export { HttpClient, HttpError } from './http.js';
 export { importFile, type ImportOptions, type ImportSummary } from './import.js';
-export { insight, summarizeSeries, categorize, TAXONOMY, type SeriesPoint, type SeriesSummary } from './analysis.js';
 export { JsonFileStateStore, MemoryRunStore, MemoryStateStore } from './state.js';
 export type { SimulatorStep } from './sources/simulator.js';
 export type * from './types.js';

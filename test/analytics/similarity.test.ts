@@ -1,11 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { buildTextIndex, cosine, shapeSimilarity, similarProducts, tokenize } from '../../analytics/similarity.js';
-
-describe('tokenize', () => {
-  it('folds case and accents, splits on punctuation, drops stopwords and single letters', () => {
-    expect(tokenize('Crème Brûlée Torch — NEW, with 2 Gas-Refills & a Case!')).toEqual(['creme', 'brulee', 'torch', 'gas', 'refills', 'case']);
-  });
-});
+import { buildTextIndex, cosine, shapeSimilarity, similarProducts } from '../../analytics/similarity.js';
 
 describe('TF-IDF text similarity', () => {
   const products = [

@@ -4,7 +4,8 @@
 // view and like counts, followed from run to run like review counts on product pages.
 import { XMLParser } from 'fast-xml-parser';
 import { LIMITS } from '../../../schemas/events.js';
-import { categorize, mentionedProducts } from '../analysis.js';
+import { mentionedProducts } from '../catalog.js';
+import { categorize } from '../taxonomy.js';
 import { eventIdFor, productIdFor } from '../ids.js';
 import type { KnownProduct, Platform, ProductMessage, Source, SourceContext, SourceResult } from '../types.js';
 import { emptyResult } from '../types.js';

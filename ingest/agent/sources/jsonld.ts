@@ -2,7 +2,7 @@
 // its aggregateRating counts, followed from run to run, become engagement: new ratings are
 // `likes` and new reviews are `comments` (docs/agent.md, "Metric mapping").
 import { LIMITS } from '../../../schemas/events.js';
-import { categorize } from '../analysis.js';
+import { categorize } from '../taxonomy.js';
 import { productIdFor } from '../ids.js';
 import type { Platform, ProductMessage, Source, SourceContext, SourceResult } from '../types.js';
 import { emptyResult } from '../types.js';

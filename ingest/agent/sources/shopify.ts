@@ -2,7 +2,7 @@
 // (lowest variant price, first image, vendor as brand); new listings, price moves and variant
 // changes are reported as changes. The pages carry no engagement counts, so no events.
 import { LIMITS } from '../../../schemas/events.js';
-import { categorize } from '../analysis.js';
+import { categorize } from '../taxonomy.js';
 import { productIdFor } from '../ids.js';
 import type { Change, ProductMessage, Source, SourceContext, SourceResult } from '../types.js';
 import { emptyResult } from '../types.js';
