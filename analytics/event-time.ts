@@ -3,6 +3,9 @@
 // bucket can still change until its end falls behind that line: until then it is "still
 // filling" (partial). One definition for charts, scores, forecasts and statistics. Pure.
 
+/** What decides completeness: the pipeline's watermark and its allowed lateness. */
+export interface EventTimeState { watermarkMs: number; allowedLatenessMs: number }
+
 /** The event time before which every bucket is final: watermark − allowed lateness. */
 export function settledBefore(watermarkMs: number, allowedLatenessMs: number): number {
   return watermarkMs - allowedLatenessMs;

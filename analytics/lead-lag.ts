@@ -27,8 +27,12 @@ export interface LeadLagOptions {
 /** One unit's counts per metric, oldest first, complete buckets only, all the same length. */
 export type LeadLagUnit<M extends string> = Readonly<Record<M, readonly number[]>>;
 
-/** The whole market's total of one metric per bucket (e.g. views: traffic), aligned with the units. */
-export interface MarketTraffic<M extends string> { metric: M; total: readonly number[] }
+/**
+ * Market traffic: a total of one metric per bucket (views), aligned with the units. When it
+ * includes the units' own (a market scope), each unit's own is taken out of it; a category is
+ * better measured against the market outside it, so that category-wide moves stay signal.
+ */
+export interface MarketTraffic<M extends string> { metric: M; total: readonly number[]; includesUnits: boolean }
 
 export interface LeadLagItem<M extends string> {
   a: M;
@@ -118,7 +122,7 @@ function prepareUnit<M extends string>(unit: LeadLagUnit<M>, metrics: readonly M
     // regressor of itself), deseasonalised the same way; each metric's sensitivity to it is its
     // least-squares slope (Frisch–Waugh: the same as one joint regression).
     const own = unit[traffic.metric];
-    const others = traffic.total.map((v, i) => Math.max(0, v - own[i]));
+    const others = traffic.includesUnits ? traffic.total.map((v, i) => Math.max(0, v - own[i])) : traffic.total;
     const [z] = fit.residuals([logChanges(others, span.first, span.last)]);
     const zz = z.reduce((s, v) => s + v * v, 0);
     if (zz > 1e-12) {

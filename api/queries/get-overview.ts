@@ -2,6 +2,7 @@
 // of the range, categories, agent status and the top products; served from the rollups and the
 // latest scores.
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { EventTimeState } from '../../analytics/event-time.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { AgentStatus } from '../context.js';
 import { getEngagementTimeline, engagementTimelineQuery } from './get-engagement-timeline.js';
@@ -41,13 +42,13 @@ export function overviewQueries(range: Range, now: number): Record<'kpis' | 'tim
   };
 }
 
-export interface OverviewDeps { ch: ClickHouseClient; now: number; agentStatus: () => Promise<AgentStatus> }
+export interface OverviewDeps { ch: ClickHouseClient; now: number; time: EventTimeState; agentStatus: () => Promise<AgentStatus> }
 
 export async function getOverview(d: OverviewDeps, range: Range) {
   const b = timelineBounds(range, d.now);
   const [kpis, timeline, categories, topProducts, agent] = await Promise.all([
     getOverviewKpis(d.ch, d.now, RANGES[range].ms),
-    getEngagementTimeline(d.ch, b.table, b.from, b.to, b.step),
+    getEngagementTimeline(d.ch, d.time, b.table, b.from, b.to, b.step),
     listCategoryStats(d.ch, b.from),
     listTopProducts(d.ch, TOP_PRODUCTS),
     d.agentStatus(),

@@ -1,10 +1,11 @@
 // Metrics on one time axis (summed over the given products, or the whole market), zero-filled,
-// with the velocity and acceleration of those products (or of the fastest).
+// the still-filling buckets marked, with the velocity and acceleration of those products (or of the fastest).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ValidationError } from '../../core/errors.js';
 import { METRICS } from '../../schemas/events.js';
 import { IN_BUCKET_RANGE, latestProductsSql, latestScoresSql, rows, sumsSql } from './sql.js';
-import { bucketRange, INTERVALS, isoFromUnix, zeroFilled, type Interval } from './time-range.js';
+import type { EventTimeState } from '../../analytics/event-time.js';
+import { bucketRange, bucketStartSql, INTERVALS, ISO_WEEK_ORIGIN, seriesPoints, zeroFilled, type Interval } from './time-range.js';
 
 export const SERIES_METRICS = [...METRICS, 'events'] as const;
 export type SeriesMetric = (typeof SERIES_METRICS)[number];
@@ -12,9 +13,9 @@ export const TRENDS = { maxProducts: 20, leaders: 10 };
 
 const IDS = 'WHERE productId IN {ids:Array(String)}';
 
-const seriesSql = (table: string, metrics: readonly SeriesMetric[], byProducts: boolean) => `
-SELECT toUnixTimestamp(bucket) AS t, ${sumsSql(metrics)}
-FROM ${table}
+const seriesSql = (interval: Interval, metrics: readonly SeriesMetric[], byProducts: boolean) => `
+SELECT ${bucketStartSql(interval)} AS t, ${sumsSql(metrics)}
+FROM ${INTERVALS[interval].table}
 WHERE ${byProducts ? 'productId IN {ids:Array(String)} AND ' : ''}${IN_BUCKET_RANGE}
 GROUP BY t ORDER BY t`;
 
@@ -27,20 +28,22 @@ ORDER BY velocity DESC, productId LIMIT {limit:UInt32}`;
 
 export interface TrendsParams { metrics?: readonly SeriesMetric[]; productIds?: readonly string[]; interval?: Interval; from?: string; to?: string }
 
-export async function getTrends(ch: ClickHouseClient, nowMs: number, q: TrendsParams) {
+export async function getTrends(ch: ClickHouseClient, nowMs: number, time: EventTimeState, q: TrendsParams) {
   const metrics = [...new Set<SeriesMetric>(q.metrics ?? ['views'])];
   const ids = [...new Set(q.productIds ?? [])];
   if (ids.length > TRENDS.maxProducts) throw new ValidationError('too many products', [{ field: 'productIds', reason: `at most ${TRENDS.maxProducts}` }]);
-  const iv = INTERVALS[q.interval ?? '1h'];
-  const { from, to } = bucketRange(q, nowMs, iv.sec, iv.span);
+  const interval = q.interval ?? '1h';
+  const iv = INTERVALS[interval];
+  const { from, to } = bucketRange(q, nowMs, iv.sec, iv.span, interval === '1w' ? ISO_WEEK_ORIGIN : 0);
   const byProducts = ids.length > 0;
   const [series, velocity] = await Promise.all([
-    rows<Record<string, number> & { t: number }>(ch, seriesSql(iv.table, metrics, byProducts), { ids, from, to }),
+    rows<Record<string, number> & { t: number }>(ch, seriesSql(interval, metrics, byProducts), { ids, from, to }),
     rows<{ productId: string; title: string; velocity: number; acceleration: number; label: string }>(ch, velocitySql(byProducts), { ids, limit: byProducts ? ids.length : TRENDS.leaders }),
   ]);
   const num = (v: unknown) => Number(v ?? 0);
   return {
-    series: metrics.map((m) => ({ metric: m, points: zeroFilled(series, from, to, iv.sec, (r) => num(r[m])).map((value, i) => ({ ts: isoFromUnix(from + i * iv.sec), value })) })),
+    interval,
+    series: metrics.map((m) => ({ metric: m, points: seriesPoints(zeroFilled(series, from, to, iv.sec, (r) => num(r[m])), from, iv.sec, time) })),
     velocity: velocity.map((v) => ({ productId: v.productId, title: v.title || v.productId, velocity: num(v.velocity), acceleration: num(v.acceleration), label: v.label || null })),
   };
 }

@@ -1,7 +1,8 @@
-// GET correlations: lagged correlations between the engagement metrics of a scope.
+// GET correlations: lead–lag between the engagement metrics of a scope.
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import type { ApiContext } from '../context.js';
+import { getEventTime } from '../queries/get-event-time.js';
 import { assertProduct } from '../queries/has-product.js';
 import { listMetricCorrelations, type CorrelationScope } from '../queries/list-metric-correlations.js';
 import type { Interval } from '../queries/time-range.js';
@@ -27,8 +28,8 @@ export const correlationRoutes = (ctx: ApiContext): FastifyPluginAsync => async 
   app.get('/correlations', {
     schema: {
       tags: ['analytics'], querystring: CorrelationsQuery,
-      summary: 'Lagged correlation between every pair of metrics (first differences of the summed series), at the lag with the largest |r|',
-      description: 'lag > 0: metric a leads metric b by lag buckets; n: pairs used; pValue: two-sided t-test of r = 0 (assumes independent pairs).',
+      summary: 'Lead–lag between every pair of metrics: log changes with the daily/weekly cycle (and, in the market or a category, market traffic) removed, prewhitened, pooled over the scope\'s most active products; each pair at its most significant lag',
+      description: 'Complete buckets only. lag > 0: metric a leads metric b by lag buckets of the interval; r: pooled correlation of the prewhitened changes at that lag; n: pairs used; nEffective: independent pairs worth as much evidence (Bartlett/Newey–West, dependence between products and fitted parameters taken out); pValue: two-sided test of r = 0 at that lag alone; pAdjusted: Benjamini–Hochberg over every pair × lag tried (tests); significant: pAdjusted ≤ alpha; products: products that contributed. docs/analytics.md has the method and its limits.',
     },
   }, async (req, reply) => {
     const q = req.query as Type.Static<typeof CorrelationsQuery>;
@@ -36,7 +37,8 @@ export const correlationRoutes = (ctx: ApiContext): FastifyPluginAsync => async 
       const s = services();
       const scope = correlationScope(q.scope);
       if (scope.kind === 'product') await assertProduct(s.ch, scope.id);
-      return { items: await listMetricCorrelations(s.ch, s.clock.now(), { scope, maxLag: q.maxLag, interval: q.interval as Interval | undefined, from: q.from, to: q.to }) };
+      const now = s.clock.now();
+      return listMetricCorrelations(s.ch, now, await getEventTime(s.ch, now, ctx.config.allowedLatenessMs), { scope, maxLag: q.maxLag, interval: q.interval as Interval | undefined, from: q.from, to: q.to });
     });
   });
 

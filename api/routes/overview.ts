@@ -2,6 +2,7 @@
 // categories, agent status and the top products.
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
+import { getEventTime } from '../queries/get-event-time.js';
 import { getOverview, type Range } from '../queries/get-overview.js';
 import type { ApiContext } from '../context.js';
 import { sendCached } from './shared.js';
@@ -9,11 +10,12 @@ import { sendCached } from './shared.js';
 const Query = Type.Object({ range: Type.Optional(Type.Enum(['1h', '24h', '7d', '30d'] as const, { default: '24h', description: 'Period of the timeline and of the KPI comparison' })) });
 
 export const overviewRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app) => {
-  app.get('/overview', { schema: { tags: ['analytics'], summary: 'KPIs, timeline, categories, agent status, top products', querystring: Query } }, async (req, reply) => {
+  app.get('/overview', { schema: { tags: ['analytics'], summary: 'KPIs, timeline (a still-filling step has partial: true), categories, agent status, top products', querystring: Query } }, async (req, reply) => {
     const { range = '24h' } = req.query as { range?: Range };
-    return sendCached(ctx, req, reply, `overview:${range}`, () => {
+    return sendCached(ctx, req, reply, `overview:${range}`, async () => {
       const s = ctx.services!;
-      return getOverview({ ch: s.ch, now: s.clock.now(), agentStatus: s.agentStatus }, range);
+      const now = s.clock.now();
+      return getOverview({ ch: s.ch, now, time: await getEventTime(s.ch, now, ctx.config.allowedLatenessMs), agentStatus: s.agentStatus }, range);
     });
   });
 };

@@ -5,9 +5,10 @@ import Type from 'typebox';
 import { METRICS, PLATFORMS } from '../../schemas/events.js';
 import type { ApiContext } from '../context.js';
 import { getProduct } from '../queries/get-product.js';
+import { getEventTime } from '../queries/get-event-time.js';
 import { getProductTimeseries, type TimeseriesParams } from '../queries/get-product-timeseries.js';
 import { LABELS, LIST_LIMIT, listProducts, SORT_KEYS, type ListProductsParams } from '../queries/list-products.js';
-import { IdParams } from '../schemas/params.js';
+import { IdParams, IntervalParam } from '../schemas/params.js';
 import { sendCached } from './shared.js';
 
 export const ListQuery = Type.Object({
@@ -27,8 +28,8 @@ export const ListQuery = Type.Object({
 
 const SeriesQuery = Type.Object({
   metric: Type.Optional(Type.Enum([...METRICS, 'events'] as const, { default: 'views' })),
-  interval: Type.Optional(Type.Enum(['1m', '1h', '1d'] as const, { default: '1h' })),
-  from: Type.Optional(Type.String({ description: 'ISO 8601; default: 6 h, 7 d or 90 d before `to` for 1m, 1h, 1d' })),
+  interval: Type.Optional(IntervalParam),
+  from: Type.Optional(Type.String({ description: 'ISO 8601; default: 6 h, 7 d, 90 d or 104 weeks before `to` for 1m, 1h, 1d, 1w' })),
   to: Type.Optional(Type.String({ description: 'ISO 8601; default now' })),
 });
 
@@ -43,9 +44,18 @@ export const productRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app
     const { id } = req.params as { id: string };
     return sendCached(ctx, req, reply, `product:${id}`, () => { const s = ctx.services!; return getProduct({ ch: s.ch, db: s.db, now: s.clock.now() }, id); });
   });
-  app.get('/products/:id/timeseries', { schema: { tags: ['products'], summary: 'Engagement of one product per interval, zero-filled', params: IdParams, querystring: SeriesQuery } }, async (req, reply) => {
+  app.get('/products/:id/timeseries', {
+    schema: {
+      tags: ['products'], summary: 'Engagement of one product per interval, zero-filled', params: IdParams, querystring: SeriesQuery,
+      description: 'A point whose bucket can still receive on-time events (its end is after watermark − allowed lateness) has partial: true; it is not a complete value.',
+    },
+  }, async (req, reply) => {
     const { id } = req.params as { id: string };
     const q = req.query as TimeseriesParams;
-    return sendCached(ctx, req, reply, `ts:${id}:${JSON.stringify(q)}`, () => getProductTimeseries(ctx.services!.ch, ctx.services!.clock.now(), id, q));
+    return sendCached(ctx, req, reply, `ts:${id}:${JSON.stringify(q)}`, async () => {
+      const s = ctx.services!;
+      const now = s.clock.now();
+      return getProductTimeseries(s.ch, now, await getEventTime(s.ch, now, ctx.config.allowedLatenessMs), id, q);
+    });
   });
 };

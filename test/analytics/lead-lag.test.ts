@@ -143,7 +143,7 @@ describe('leadLag', () => {
     let linked = 0, naive = 0;
     for (let seed = 1; seed <= 100; seed++) {
       const { units, market } = independentPanel(seed, { products: 12, hours: 168 });
-      const [item] = leadLag(['views', 'comments'], units, { maxLag: 6, periods: [24] }, { metric: 'views', total: market }).items;
+      const [item] = leadLag(['views', 'comments'], units, { maxLag: 6, periods: [24] }, { metric: 'views', total: market, includesUnits: true }).items;
       if (item.significant) linked++;
       // What the summed series with plain first differences say (the old answer: r ≈ 0.7, p ≈ 0).
       const sum = (m: Metric) => market.map((_, t) => units.reduce((s, u) => s + u[m][t], 0));
@@ -158,7 +158,7 @@ describe('leadLag', () => {
     const seeds = 40;
     for (let seed = 1; seed <= seeds; seed++) {
       const { units, market } = independentPanel(1000 + seed, { products: 6, hours: 21 * 24, weekend: true });
-      const res = leadLag(METRICS, units, { maxLag: 6, periods: [24, 168] }, { metric: 'views', total: market });
+      const res = leadLag(METRICS, units, { maxLag: 6, periods: [24, 168] }, { metric: 'views', total: market, includesUnits: true });
       expect(res.tests).toBe(21 * 13);
       if (res.items.some((i) => i.significant)) any++;
     }
@@ -176,7 +176,7 @@ describe('leadLag', () => {
 
   it('reports an effective sample size below the pairs, by the parameters fitted at least', () => {
     const { units, market } = independentPanel(77, { products: 3, hours: 168 });
-    const [item] = leadLag(['views', 'comments'], units, { maxLag: 6, periods: [24] }, { metric: 'views', total: market }).items;
+    const [item] = leadLag(['views', 'comments'], units, { maxLag: 6, periods: [24] }, { metric: 'views', total: market, includesUnits: true }).items;
     expect(item.n).toBeGreaterThan(3 * 140);
     expect(item.nEffective).toBeLessThan(item.n * (1 - 24 / 167) + 1);
     expect(item.nEffective).toBeGreaterThan(item.n * 0.4);

@@ -193,6 +193,20 @@ describe('GET /products/:id/regions and /videos', () => {
   });
 });
 
+describe('GET /products/:id/timeseries', () => {
+  it('marks the buckets that can still fill, and sums ISO weeks (Monday 00:00 UTC) with interval=1w', async () => {
+    const r = await get(`products/lamp-1/timeseries?interval=1h&from=${iso(NOW_H - 4 * H)}&to=${iso(NOW_H + H)}`);
+    expect(r.body.points.map((p: { partial: boolean }) => p.partial)).toEqual([false, false, false, true, true]);
+    const monday = Date.UTC(2026, 10, 16); // NOW_H is Friday 20 November 2026
+    const w = await get(`products/lamp-1/timeseries?interval=1w&from=${iso(monday - 14 * 86_400_000)}&to=${iso(NOW_H)}`);
+    expect(w.status).toBe(200);
+    const weeks = [monday - 14 * 86_400_000, monday - 7 * 86_400_000, monday];
+    expect(w.body).toMatchObject({ interval: '1w' });
+    expect(w.body.points).toEqual(weeks.map((t) => ({ ts: iso(t), value: total(within(t, t + 7 * 86_400_000, (e) => e.productId === 'lamp-1'), 'views'), partial: t === monday })));
+    expect((await get('products/lamp-1/timeseries?interval=2w')).status).toBe(400);
+  });
+});
+
 describe('GET /trends', () => {
   it('puts several metrics of the chosen products on one zero-filled axis, with their velocity', async () => {
     const from = NOW_H - 6 * H;
@@ -200,7 +214,9 @@ describe('GET /trends', () => {
     expect(r.status).toBe(200);
     const hours = Array.from({ length: 6 }, (_, i) => from + i * H);
     const at = (t: number, m: 'views' | 'orders') => total(within(t, t + H, (e) => e.productId.startsWith('lamp')), m);
-    expect(r.body.series).toEqual(['views', 'orders'].map((metric) => ({ metric, points: hours.map((t) => ({ ts: iso(t), value: at(t, metric as 'views' | 'orders') })) })));
+    // The watermark is the latest event (NOW_H); with an hour of lateness the last hour can still fill.
+    expect(r.body.interval).toBe('1h');
+    expect(r.body.series).toEqual(['views', 'orders'].map((metric) => ({ metric, points: hours.map((t) => ({ ts: iso(t), value: at(t, metric as 'views' | 'orders'), partial: t + H > NOW_H - H })) })));
     expect(r.body.velocity).toEqual([
       { productId: 'lamp-1', title: 'Levitating Moon Lamp LED', velocity: 0.05, acceleration: 0.001, label: 'rising' },
       { productId: 'lamp-2', title: 'Moon Lamp with LED Night Light', velocity: -0.01, acceleration: 0.001, label: 'declining' },
@@ -218,17 +234,23 @@ describe('GET /trends', () => {
 });
 
 describe('GET /correlations', () => {
-  it('finds that orders follow views by two hours, for the product and for its category', async () => {
+  it('finds that orders follow views by two hours, for the product and for its category, on complete hours only', async () => {
     for (const scope of ['product:lamp-1', 'category:Home']) {
       const r = await get(`correlations?scope=${scope}&maxLag=6`);
       expect(r.status).toBe(200);
+      // 7 days up to the current hour, less the two hours that can still fill: 167 complete hours.
+      expect(r.body).toMatchObject({ interval: '1h', maxLag: 6, tests: 21 * 13, alpha: 0.05, from: iso(NOW_H - 168 * H), to: iso(NOW_H - H) });
       expect(r.body.items).toHaveLength(21);
       const vo = r.body.items.find((i: { a: string; b: string }) => i.a === 'views' && i.b === 'orders');
-      // 7 days + the current hour = 169 buckets, 168 differences, 166 pairs at lag 2.
-      expect(vo).toMatchObject({ lag: 2, n: 166 });
-      expect(vo.r).toBeCloseTo(1, 10);
-      expect(vo.pValue).toBeCloseTo(0, 10);
-      expect(r.body.items.find((i: { a: string; b: string }) => i.a === 'views' && i.b === 'revenue')).toMatchObject({ r: 0, pValue: 1 });
+      expect(vo).toMatchObject({ lag: 2, significant: true, products: scope === 'product:lamp-1' ? 1 : 2 });
+      // In the category the traffic of the market outside it (band-1, mug-1) is regressed out, at some cost.
+      expect(vo.r).toBeGreaterThan(scope === 'product:lamp-1' ? 0.95 : 0.75);
+      // Fewer pairs than the 166 changes: the AR filter, the lag; fewer effective ones: the 24 hour-of-day means.
+      expect(vo.n).toBeLessThan((scope === 'product:lamp-1' ? 1 : 2) * 164);
+      expect(vo.nEffective).toBeLessThan(vo.n);
+      expect(vo.pAdjusted).toBeLessThan(1e-6);
+      // Revenue never moves (always 0): nothing to test.
+      expect(r.body.items.find((i: { a: string; b: string }) => i.a === 'views' && i.b === 'revenue')).toMatchObject({ r: 0, n: 0, pValue: 1, significant: false });
     }
   });
 
