@@ -63,9 +63,13 @@ export interface Timeseries { productId: string; metric: Metric; interval: Inter
 export interface ForecastPoint { ts: string; yhat: number; lo80: number; hi80: number; lo95: number; hi95: number }
 export interface Forecast {
   /** null while a product has too little history to forecast. */
-  model: string | null; horizon: number; interval: Interval; points: ForecastPoint[];
-  /** mase is null for a perfectly flat history (nothing to scale errors by). */
-  backtest: { model: string; mase: number | null; coverage80: number }[];
+  /** The product's native step: 1h live engagement; 1d, 1w or 1mo for imported series. */
+  model: string | null; horizon: number; interval: Interval | '1mo'; points: ForecastPoint[];
+  /**
+   * mase is null for a perfectly flat history (nothing to scale errors by); coverages are shares
+   * of `points` held-out values inside the 80%/95% intervals.
+   */
+  backtest: { model: string; mase: number | null; smape: number | null; coverage80: number | null; coverage95: number | null; points: number; chosen: boolean }[];
 }
 export interface SimilarProduct { productId: string; title: string; score: number; similarity: number; reason: string }
 export interface Video {
