@@ -7,11 +7,11 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import fastifySwagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import { ConflictError, TrendDropError, ValidationError, NotFoundError } from '../core/errors.js';
+import { TrendDropError } from '../core/errors.js';
 import { INGEST_LIMITS } from '../ingest/accept.js';
 import type { ApiContext } from './context.js';
 import { writeAuth } from './auth.js';
-import { clientErrorHandler, errorBody } from './errors.js';
+import { clientErrorHandler, errorBody, errorReply, frameworkErrorReply } from './errors.js';
 import type { Gateway } from './ws/gateway.js';
 import { MAX_CLIENT_MESSAGE_BYTES, wsConnection } from './ws/transport.js';
 import { healthRoutes } from './routes/health.js';
@@ -49,13 +49,29 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
     requestTimeout: ctx.config.requestTimeoutMs,
     http: { headersTimeout: ctx.config.headersTimeoutMs, connectionsCheckingInterval: 1000 },
     clientErrorHandler: clientErrorHandler(ctx.config),
+    frameworkErrors: (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+      const r = frameworkErrorReply(err);
+      if (r.internal) req.log.error({ err, url: req.url }, 'request failed');
+      return reply.status(r.status).send(r.body);
+    },
+    // Path parameters are ids of up to 128 characters, percent-encoded up to 12 bytes each.
+    maxParamLength: 1600,
     // Requests during a stop get the 503 below, in the error shape, not Fastify's own.
     return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: true } },
   });
 
-  // NDJSON and plain text bodies reach the ingest routes as strings, split there line by line.
-  app.addContentTypeParser(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // NDJSON bodies reach the ingest routes as strings, split there line by line. No text/plain,
+  // form or multipart parser: a web page can send those cross-site without a CORS preflight.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser(['application/x-ndjson', 'application/ndjson', 'application/jsonl'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Bodies are read as sent; a compressed one would only fail later as "not JSON".
+  app.addHook('onRequest', async (req, reply) => {
+    const encoding = req.headers['content-encoding'];
+    if (encoding && encoding.toLowerCase() !== 'identity') {
+      return reply.status(415).header('connection', 'close').send(errorBody('unsupported_media_type', `content-encoding ${encoding} is not supported; send the body uncompressed`, [{ field: 'content-encoding', reason: 'is not supported' }]));
+    }
+  });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -73,23 +89,12 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
   app.addHook('onRequest', async (_req, reply) => { if (closing) return shuttingDown(reply); });
 
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof ValidationError) return reply.status(err.status).send(errorBody(err.code, err.message, err.details));
-    if (err instanceof NotFoundError) return reply.status(404).send(errorBody(err.code, err.message));
-    if (err instanceof ConflictError) return reply.status(409).send(errorBody(err.code, err.message));
-    if (err.validation) {
-      const details = err.validation.map((v) => {
-        const missing = (v.params as { missingProperty?: string }).missingProperty;
-        const field = missing ?? v.instancePath.replace(/^\//, '').replaceAll('/', '.');
-        return { field: field || String(err.validationContext ?? ''), reason: missing ? 'is required' : v.message ?? 'is invalid' };
-      });
-      return reply.status(400).send(errorBody('invalid_request', `invalid ${err.validationContext ?? 'request'}`, details));
+    const r = errorReply(err);
+    if (r.internal) {
+      if (closing) return shuttingDown(reply);
+      req.log.error({ err, url: req.url, context: err instanceof TrendDropError ? err.context : undefined }, 'request failed');
     }
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(errorBody('payload_too_large', `body is larger than ${INGEST_LIMITS.bodyBytes} bytes`, [{ field: '', reason: 'body too large' }]));
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(415).send(errorBody('unsupported_media_type', 'send application/json or application/x-ndjson'));
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return reply.status(err.statusCode).send(errorBody('bad_request', err.message));
-    if (closing) return shuttingDown(reply);
-    req.log.error({ err, url: req.url, context: err instanceof TrendDropError ? err.context : undefined }, 'request failed');
-    return reply.status(err instanceof TrendDropError && err.code === 'store_unavailable' ? 503 : 500).send(errorBody('internal_error', 'the server could not complete the request'));
+    return reply.status(r.status).headers(r.headers ?? {}).send(r.body);
   });
 
   app.addHook('onResponse', async (req, reply) => {

@@ -1,6 +1,7 @@
 // HTTP under hostile input on a real server: slow headers and bodies time out, and whatever the
 // parser or the router refuses is answered with a 4xx in the documented error shape.
 import { connect, type Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, startTestApp, tempDir, type TestApp } from '../helpers/app.js';
 
@@ -66,5 +67,44 @@ describe('slow clients', () => {
 
   it('closes a connection that never sends a request', async () => {
     expect((await rawExchange([])).closed).toBe(true);
+  });
+});
+
+describe('bad input gets a 4xx in the error shape', () => {
+  const req = (method: string, path: string, headers: Record<string, string> = {}, body = '') =>
+    `${method} ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n${Object.entries({ ...(body || method === 'POST' ? { 'content-length': String(Buffer.byteLength(body, 'latin1')) } : {}), ...headers }).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`;
+  const json = { 'content-type': 'application/json' };
+  const event = JSON.stringify({ eventId: 'e-bad-1', ts: '2026-01-05T12:00:00Z', productId: 'p-bad', platform: 'tiktok', region: 'US', views: 1 });
+  const gzipped = gzipSync(event).toString('latin1');
+  const cases: [string, string, number, string, string?][] = [
+    ['malformed percent-encoding', req('GET', '/api/v1/products/%E0%A4%A'), 400, 'bad_url', 'url'],
+    ['a lone %', req('GET', '/api/v1/products/%'), 400, 'bad_url', 'url'],
+    ['bad JSON', req('POST', '/api/v1/events', json, '{"eventId": '), 400, 'invalid_body', 'body'],
+    ['an empty JSON body', req('POST', '/api/v1/events', json), 400, 'invalid_body', 'body'],
+    ['a text/plain body (no preflight cross-site)', req('POST', '/api/v1/events', { 'content-type': 'text/plain' }, event), 415, 'unsupported_media_type', 'content-type'],
+    ['a form body', req('POST', '/api/v1/events', { 'content-type': 'application/x-www-form-urlencoded' }, 'a=1'), 415, 'unsupported_media_type', 'content-type'],
+    ['a multipart body', req('POST', '/api/v1/events', { 'content-type': 'multipart/form-data; boundary=x' }, '--x--'), 415, 'unsupported_media_type', 'content-type'],
+    ['a body without a content type', req('POST', '/api/v1/events', {}, event), 415, 'unsupported_media_type', 'content-type'],
+    ['a gzip-encoded body', req('POST', '/api/v1/events', { ...json, 'content-encoding': 'gzip' }, gzipped), 415, 'unsupported_media_type', 'content-encoding'],
+    ['a repeated scalar parameter', req('GET', '/api/v1/products?limit=5&limit=6'), 400, 'invalid_request', 'limit'],
+    ['a URL longer than the header limit', req('GET', `/api/v1/products?q=${'a'.repeat(20_000)}`), 431, 'headers_too_large', 'headers'],
+    ['a request that is not HTTP', 'HELLO THERE\r\n\r\n', 400, 'bad_request', 'request'],
+    ['content-length and chunked together (smuggling)', req('POST', '/api/v1/events', { ...json, 'transfer-encoding': 'chunked' }, `${event.length.toString(16)}\r\n${event}\r\n0\r\n\r\n`), 400, 'bad_request', 'request'],
+  ];
+
+  it.each(cases)('%s', async (_what, request, status, code, field) => {
+    const r = await rawExchange([request], 20_000);
+    expect(r.status).toBe(status);
+    const e = shape(r.body);
+    expect(e.code).toBe(code);
+    if (field) expect(e.details.map((d) => d.field)).toContain(field);
+  });
+
+  it('reaches product ids of every allowed length and alphabet (Fastify cut path parameters at 100 characters)', async () => {
+    for (const id of ['p'.repeat(128), 'é'.repeat(128), '商品'.repeat(64)]) {
+      const r = await get(t.url, `products/${encodeURIComponent(id)}`);
+      expect(r.status).toBe(404);
+      expect(r.body.error.message).toContain(`product ${id} not found`);
+    }
   });
 });
