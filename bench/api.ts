@@ -1,4 +1,4 @@
-// `trenddrop bench`, API phase: the overview and explorer queries at a given scale (the DESIGN
+// `trenddrop bench`, API phase: the overview and explorer queries at a given scale (the
 // target is 100k products, 50M events), each timed over real HTTP beside the very same SQL run
 // directly with the ClickHouse client, and the process's resident memory at that scale.
 //   1. load: products through the metadata processor (Postgres and the ClickHouse dimension, as

@@ -1,5 +1,5 @@
 // Bench phase: WebSocket fan-out of one API process against a plain `ws` broadcast of the same
-// frames to the same number of clients (DESIGN target: p99 delivery ≤ 1.2 × plain ws).
+// frames to the same number of clients (target: p99 delivery ≤ 1.2 × plain ws).
 //   gateway: a real TrendDrop API process (startApp, role `api`, embedded stores in a temp dir)
 //     with N clients subscribed to one product channel over /ws; each message is an engagement
 //     update published on the updates topic, as the sink publishes them, which api/live.ts

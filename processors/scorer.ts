@@ -1,6 +1,7 @@
 // Trend scoring: re-scores the products that received events (and, less often, every product
-// active in the window, so that scores of products gone quiet decay) from the 1-minute rollups,
-// with the math in analytics/trend.ts. Writes the latest score and its history to ClickHouse.
+// active in the window, so that scores of products gone quiet decay) from the hourly rollups
+// (engagement_1h), with the math in analytics/trend.ts. Writes the latest score and its history
+// to ClickHouse.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Bus } from '../core/bus/types.js';
 import type { Topics } from '../core/bus/topics.js';

@@ -1,4 +1,5 @@
-// Configuration is parsed once, with defaults from DESIGN.md and clear errors naming the variable.
+// Configuration is parsed once, with the defaults the README's table documents and clear errors
+// naming the variable.
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.js';
 

@@ -1,5 +1,5 @@
-// Mirrors schemas/events.ts PLATFORMS (a test keeps them equal); copied rather than imported so
-// the schema library does not ship to the browser.
+// Mirrors schemas/events.ts PLATFORMS (test/dashboard/constants.test.ts keeps them equal); copied
+// rather than imported so the schema library does not ship to the browser.
 export const PLATFORMS = [
   'tiktok', 'instagram', 'youtube', 'facebook', 'pinterest', 'snapchat', 'x', 'reddit',
   'amazon', 'shopify', 'google', 'web', 'other',

@@ -106,7 +106,7 @@ export interface ProductFilters {
   sort?: string;
 }
 
-/** WebSocket envelope (DESIGN.md). */
+/** WebSocket envelope (README: Use it → WebSocket). */
 export interface WsMessage<T = unknown> {
   v: 1; type: 'event' | 'snapshot' | 'ack' | 'error' | 'pong';
   channel?: string; seq?: number; ts?: string; data?: T;
