@@ -4,6 +4,7 @@
 // market's traffic, in a category by the traffic of the market outside the category.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { completeBuckets, type EventTimeState } from '../../analytics/event-time.js';
+import { seasonalPeriods } from '../../analytics/granularity.js';
 import { leadLag, type LeadLagUnit } from '../../analytics/lead-lag.js';
 import { METRICS, type Metric } from '../../schemas/events.js';
 import { IN_BUCKET_RANGE, latestProductsSql, rows, sumsSql } from './sql.js';
@@ -20,11 +21,11 @@ export const CORRELATIONS = {
   alpha: 0.05,
 } as const;
 
-/**
- * The cycles a series of each step can carry, in buckets; analytics/lead-lag.ts removes each one
- * the data cover (a day of minutes or hours, a week of hours or days, a year of weeks).
- */
-const CYCLES: Record<Interval, number[]> = { '1m': [1440], '1h': [24, 168], '1d': [7, 365.25], '1w': [365.25 / 7] };
+/** The cycles of n buckets of an interval (analytics/granularity.ts); minutes carry the hourly step's, in minutes. */
+function cycles(interval: Interval, n: number): number[] {
+  if (interval === '1m') return seasonalPeriods('hour', Math.floor(n / 60)).map((p) => p * 60);
+  return seasonalPeriods(({ '1h': 'hour', '1d': 'day', '1w': 'week' } as const)[interval], n);
+}
 
 const SCOPE_SQL = {
   all: '',
@@ -79,7 +80,7 @@ export async function listMetricCorrelations(ch: ClickHouseClient, nowMs: number
   }
   const total = new Array<number>(buckets).fill(0);
   for (const r of traffic) total[(Number(r.t) - from) / iv.sec] = Number(r.views ?? 0);
-  const result = leadLag(METRICS, [...units.values()] as LeadLagUnit<Metric>[], { maxLag, periods: CYCLES[interval], alpha: CORRELATIONS.alpha }, pooled ? { metric: 'views', total, includesUnits: q.scope.kind === 'all' } : undefined);
+  const result = leadLag(METRICS, [...units.values()] as LeadLagUnit<Metric>[], { maxLag, periods: cycles(interval, buckets), alpha: CORRELATIONS.alpha }, pooled ? { metric: 'views', total, includesUnits: q.scope.kind === 'all' } : undefined);
   return {
     interval, maxLag, from: new Date(from * 1000).toISOString(), to: new Date(to * 1000).toISOString(),
     products: units.size, productsUsed: result.units, tests: result.tests, alpha: result.alpha,

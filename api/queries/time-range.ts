@@ -11,15 +11,16 @@ const DAY = 86400;
 export const ISO_WEEK_ORIGIN = 4 * DAY;
 
 /**
- * The rollup behind each interval, its bucket width, the default span, and the grid's origin:
- * weeks are summed from the daily rollup into ISO weeks (Monday 00:00 UTC), or into weeks that
- * start on another weekday when a weekly series is dated so (see `weeklyOrigin`).
+ * The rollup behind each interval, its bucket width and the default span (five years of weeks,
+ * a weekly import's usual length). Weeks are summed from the daily rollup into ISO weeks
+ * (Monday 00:00 UTC), or into weeks that start on another weekday when a weekly series is dated
+ * so (see `weeklyOrigin`).
  */
 export const INTERVALS = {
   '1m': { table: TABLES.engagement1m, sec: 60, span: 6 * 3600 },
   '1h': { table: TABLES.engagement1h, sec: 3600, span: 7 * DAY },
   '1d': { table: TABLES.engagement1d, sec: DAY, span: 90 * DAY },
-  '1w': { table: TABLES.engagement1d, sec: 7 * DAY, span: 104 * 7 * DAY },
+  '1w': { table: TABLES.engagement1d, sec: 7 * DAY, span: 260 * 7 * DAY },
 } as const;
 export type Interval = keyof typeof INTERVALS;
 export const INTERVAL_NAMES = Object.keys(INTERVALS) as Interval[];

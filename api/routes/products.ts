@@ -8,7 +8,8 @@ import { getProduct } from '../queries/get-product.js';
 import { getEventTime } from '../queries/get-event-time.js';
 import { getProductTimeseries, type TimeseriesParams } from '../queries/get-product-timeseries.js';
 import { LABELS, LIST_LIMIT, listProducts, SORT_KEYS, type ListProductsParams } from '../queries/list-products.js';
-import { IdParams, IntervalParam } from '../schemas/params.js';
+import { INTERVAL_NAMES } from '../queries/time-range.js';
+import { IdParams } from '../schemas/params.js';
 import { sendCached } from './shared.js';
 
 export const ListQuery = Type.Object({
@@ -28,8 +29,8 @@ export const ListQuery = Type.Object({
 
 const SeriesQuery = Type.Object({
   metric: Type.Optional(Type.Enum([...METRICS, 'events'] as const, { default: 'views' })),
-  interval: Type.Optional(IntervalParam),
-  from: Type.Optional(Type.String({ description: 'ISO 8601; default: 6 h, 7 d, 90 d or 104 weeks before `to` for 1m, 1h, 1d, 1w' })),
+  interval: Type.Optional(Type.Enum(INTERVAL_NAMES, { description: "Bucket width: 1m, 1h, 1d or 1w (ISO weeks from Monday 00:00 UTC); default the product's native step (1h for live engagement; 1d, 1w on the series' own weekday, or 1mo for imported histories)" })),
+  from: Type.Optional(Type.String({ description: 'ISO 8601; default: 6 h, 7 d, 90 d, 260 weeks or 20 years before `to` for 1m, 1h, 1d, 1w, 1mo' })),
   to: Type.Optional(Type.String({ description: 'ISO 8601; default now' })),
 });
 
@@ -46,7 +47,7 @@ export const productRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app
   });
   app.get('/products/:id/timeseries', {
     schema: {
-      tags: ['products'], summary: 'Engagement of one product per interval, zero-filled', params: IdParams, querystring: SeriesQuery,
+      tags: ['products'], summary: 'Engagement of one product per interval (default: its native step), zero-filled; native says whether the interval is the native one', params: IdParams, querystring: SeriesQuery,
       description: 'A point whose bucket can still receive on-time events (its end is after watermark − allowed lateness) has partial: true; it is not a complete value.',
     },
   }, async (req, reply) => {

@@ -383,3 +383,26 @@ describe('OpenAPI', () => {
     expect(doc.paths['/api/v1/products/{id}/forecast'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['horizon', 'id', 'metric']);
   });
 });
+
+describe('native step', () => {
+  it('charts a weekly import at its own step by default: one value per week on its own weekday, not a day and six zeros', async () => {
+    // A Google Trends-like export: weekly points dated Sunday 00:00 UTC, the last one this week's.
+    const lastSunday = Date.UTC(2026, 10, 15);
+    const weeks = Array.from({ length: 30 }, (_, k) => lastSunday - (29 - k) * 7 * 86_400_000);
+    const value = (k: number) => 40 + ((k * 37) % 60);
+    await app.runtime.clickhouse.client.insert({
+      table: TABLES.events, format: 'JSONEachRow',
+      values: weeks.map((ts, k) => ({ eventId: `gt-1-${k}`, ts, productId: 'gt-1', platform: 'google', region: 'US', videoId: '', views: 0, likes: 0, shares: 0, comments: 0, orders: 0, revenue: 0, searches: value(k), late: 0, ingestedAt: ts })),
+    });
+    const r = await get(`products/gt-1/timeseries?metric=searches&from=${iso(weeks[0])}&to=${iso(NOW_H)}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ interval: '1w', native: true });
+    expect(r.body.points).toEqual(weeks.map((ts, k) => ({ ts: iso(ts), value: value(k), partial: k === 29 })));
+    // An interval asked for is served as asked (ISO weeks here), and said not to be native.
+    const iso1w = await get(`products/gt-1/timeseries?metric=searches&interval=1w&from=${iso(weeks[0])}&to=${iso(NOW_H)}`);
+    expect(iso1w.body).toMatchObject({ interval: '1w', native: false });
+    expect(new Date(iso1w.body.points[0].ts).getUTCDay()).toBe(1);
+    // A live product's native step is the hour.
+    expect((await get(`products/lamp-1/timeseries?from=${iso(NOW_H - 3 * H)}`)).body).toMatchObject({ interval: '1h', native: true });
+  });
+});
