@@ -12,7 +12,11 @@ import type { DeadLetter } from '../../../schemas/dead-letter.js';
 export interface ContractOptions {
   /** How long to wait for deliveries and group changes; a broker needs more than memory. */
   timeoutMs?: number;
-  /** Quiet time after the expected messages arrived, to catch duplicates or strays. */
+  /**
+   * Quiet time where no drain can say "nothing more will come": after a member joins a group,
+   * and after an ephemeral reader got the expected messages (it commits nothing, so no lag
+   * tells that no old message is still on its way). Durable groups wait for lag 0 instead.
+   */
   settleMs?: number;
 }
 
@@ -97,7 +101,8 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?:
       const got: BusMessage[] = [];
       await sub(await b.subscribe({ groupId: group, topics: [topic], maxBatch: 7, handler: async (batch) => { expect(batch.length).toBeLessThanOrEqual(7); got.push(...batch); } }));
       await waitFor(() => got.length >= all.length, T, `${all.length} messages`);
-      await sleep(SETTLE);
+      // Committed to the end: nothing can be delivered again, so the count below is final.
+      await waitFor(async () => (await b.lag(group, topic)) === 0, T, 'lag 0: all handled and committed');
 
       expect(got).toHaveLength(all.length);
       const published = new Map(all.map((m) => [(m.value as Payload).id, m.value]));
@@ -149,7 +154,7 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?:
       const all = messages(keys, 5);
       await b.publish(topic, all);
       await waitFor(() => seen[0].length + seen[1].length >= all.length, T, 'all messages across both members');
-      await sleep(SETTLE);
+      await waitFor(async () => (await b.lag(group, topic)) === 0, T, 'lag 0: all handled and committed');
 
       const ids = [...seen[0], ...seen[1]].map((m) => payload(m).id);
       expect(ids).toHaveLength(all.length);
@@ -191,9 +196,8 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?:
       const second: BusMessage[] = [];
       await sub(await b.subscribe({ groupId: group, topics: [topic], handler: async (batch) => { second.push(...batch); } }));
       await waitFor(() => second.length >= 10, T, 'the 10 new messages');
-      await sleep(SETTLE);
-      expect(second.map((m) => payload(m).seq).sort((a, z) => a - z)).toEqual([5, 5, 6, 6, 7, 7, 8, 8, 9, 9]);
       await waitFor(async () => (await b.lag(group, topic)) === 0, T, 'lag 0 at the end');
+      expect(second.map((m) => payload(m).seq).sort((a, z) => a - z)).toEqual([5, 5, 6, 6, 7, 7, 8, 8, 9, 9]);
     });
 
     it('retries a throwing handler on the same messages, skipping and reordering nothing', async () => {
@@ -216,12 +220,11 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?:
         },
       }));
       await waitFor(() => ok.length >= 20, T, 'all 20 handled successfully');
-      await sleep(SETTLE);
+      await waitFor(async () => (await b.lag(group, topic)) === 0, T, 'lag 0');
       expect(ok).toEqual([...Array(20).keys()]);
       expect(attemptsOn7.length).toBe(3);
       // The same batch came back each time, starting where the failed one started.
       expect(new Set(attemptsOn7).size).toBe(1);
-      await waitFor(async () => (await b.lag(group, topic)) === 0, T, 'lag 0');
     });
 
     it('never commits past a failing message: closing while it fails and resubscribing gets it again', async () => {
@@ -249,7 +252,7 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?:
       const again: number[] = [];
       await sub(await b.subscribe({ groupId: group, topics: [topic], handler: async (batch) => { again.push(...batch.map((m) => payload(m).seq)); } }));
       await waitFor(() => again.length >= 5, T, 'the 5 uncommitted messages');
-      await sleep(SETTLE);
+      await waitFor(async () => (await b.lag(group, topic)) === 0, T, 'lag 0: all handled and committed');
       expect(again).toEqual([5, 6, 7, 8, 9]);
     });
 
@@ -396,7 +399,7 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?:
       const rest: number[] = [];
       await sub(await b.subscribe({ groupId: group, topics: [topic], handler: async (batch) => { rest.push(...batch.map((m) => payload(m).seq)); } }));
       await waitFor(() => rest.length >= 5, T, 'the rest');
-      await sleep(SETTLE);
+      await waitFor(async () => (await b.lag(group, topic)) === 0, T, 'lag 0: all handled and committed');
       expect(rest).toEqual([5, 6, 7, 8, 9]);
     });
 
