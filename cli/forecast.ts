@@ -179,8 +179,9 @@ async function forecastOne(s: Series, opts: ForecastCommandOptions & { horizon: 
   let skipped = '';
   try {
     const train = y.slice(0, origins[0]);
-    net = await trainGlobal([train], { lags: chooseLags(train.length, opts.horizon, periods[0] ?? 1), horizon: opts.horizon });
-    models.push(neuralModel(net));
+    net = await trainGlobal([train], { lags: chooseLags(train.length, opts.horizon, periods[0] ?? 1), horizon: opts.horizon, period: periods[0] ?? 1 });
+    if (net.stats.useful) models.push(neuralModel(net));
+    else skipped = `mlp-global left out: no better than seasonal naive on its validation windows (MAE ${net.stats.validationMae.toFixed(3)} vs ${net.stats.naiveMae.toFixed(3)})`;
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     skipped = `mlp-global skipped: ${e.message}`;
@@ -256,7 +257,7 @@ async function evaluateCommand(series: Series[], opts: ForecastCommandOptions, o
     ]),
   ]));
   out.write(`\nforecast time per series (backtest, selection, refit, intervals): median ${timing.medianMs.toFixed(1)} ms, p95 ${timing.p95Ms.toFixed(1)} ms over ${timing.forecasts}\n`);
-  if (run.neuralStats) out.write(`mlp-global: trained once across the series on data before their backtests (${run.neuralStats.train} windows, ${run.neuralStats.validation} validation windows, lags ${run.neuralStats.lags}, ${run.neuralStats.epochs} epochs, ${(run.neuralStats.ms / 1000).toFixed(1)} s)\n`);
-  else if (run.neuralSkipped) out.write(`mlp-global skipped: ${run.neuralSkipped}\n`);
+  if (run.neuralSkipped) out.write(`mlp-global left out: ${run.neuralSkipped}\n`);
+  else if (run.neuralStats) out.write(`mlp-global: trained once across the series on data before their backtests (${run.neuralStats.train} windows, ${run.neuralStats.validation} validation windows, lags ${run.neuralStats.lags}, ${run.neuralStats.epochs} epochs, ${(run.neuralStats.ms / 1000).toFixed(1)} s)\n`);
   if (tooShort.length) out.write(`too short to evaluate: ${tooShort.length} series (${tooShort.slice(0, 5).join(', ')}${tooShort.length > 5 ? ', …' : ''})\n`);
 }

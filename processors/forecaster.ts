@@ -223,7 +223,14 @@ export class Forecaster {
     const lags = chooseLags(Math.min(...series.map((y) => y.length)), horizon, 24);
     const started = performance.now();
     try {
-      const net = await trainGlobal(series.filter((y) => y.length >= lags + 3 * horizon), { lags, horizon });
+      const net = await trainGlobal(series.filter((y) => y.length >= lags + 3 * horizon), { lags, horizon, period: 24 });
+      if (!net.stats.useful) {
+        // Tried again at the next retraining, with more history.
+        this.trainedAt = now;
+        this.log.info({ series: series.length, lags, ...net.stats }, 'global MLP no better than seasonal naive on validation: not used');
+        net.dispose();
+        return false;
+      }
       this.net?.dispose();
       this.net = net;
       this.netModel = neuralModel(net);

@@ -136,8 +136,10 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
   // Counts stay non-negative: ln(1 + y) can come back a little below zero.
   const back = kind === 'log1p' ? (v: number) => Math.max(0, fromLogScale(v, kind)) : (v: number) => fromLogScale(v, kind);
   const scales = origins.map((o) => maseScale(y.slice(0, o), m));
+  const apart = (i: number, j: number) => Math.abs(origins[j] - origins[i]) >= h;
   const scored = candidates.map((c) => {
     const errors = c.paths.map((path, i) => path.map((v, k) => z[origins[i] + k] - v));
+    const maseAt: number[] = [];
     let maseSum = 0;
     let smapeSum = 0;
     let in80 = 0;
@@ -146,10 +148,11 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
     origins.forEach((o, i) => {
       const actual = y.slice(o, o + h);
       const fc = c.paths[i].map(back);
-      maseSum += mase(actual, fc, scales[i]);
+      maseAt.push(mase(actual, fc, scales[i]));
+      maseSum += maseAt[i];
       smapeSum += smape(actual, fc);
       // Calibrated on the other origins whose test windows do not overlap this one.
-      const cal = calibrate(errors.filter((_, j) => Math.abs(origins[j] - o) >= h), h);
+      const cal = calibrate(errors.filter((_, j) => apart(i, j)), h);
       if (!cal.errors) return;
       c.paths[i].forEach((v, k) => {
         const b = bounds(cal, k + 1, v);
@@ -163,22 +166,32 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
       coverage80: points ? in80 / points : Number.NaN, coverage95: points ? in95 / points : Number.NaN,
       points, origins: origins.length,
     };
-    return { c, report, calibration: calibrate(errors, h) };
+    return { c, report, errors, maseAt };
   });
 
-  let best = scored[0];
-  for (const s of scored) if (s.report.mase < best.report.mase) best = s;
+  const lowest = (score: (s: (typeof scored)[number]) => number) => scored.reduce((a, b) => (score(b) < score(a) ? b : a));
+  const best = lowest((s) => s.report.mase);
+  // The chosen model's own backtest errors are optimistic: it was chosen because they were small
+  // (the winner's curse). Its intervals are calibrated instead on the errors of the whole
+  // procedure: at each origin, the model that the other, non-overlapping origins would have
+  // chosen, and the error it made there.
+  const procedureErrors = origins.map((_, i) => {
+    const others = origins.map((__, j) => j).filter((j) => apart(i, j));
+    const pick = others.length ? lowest((s) => others.reduce((sum, j) => sum + s.maseAt[j], 0)) : best;
+    return pick.errors[i];
+  });
   const finish = (path: number[], cal: Calibration): ForecastPoint[] => path.map((v, i) => {
     const b = bounds(cal, i + 1, v);
     return { step: i + 1, yhat: back(v), lo80: back(b.lo80), hi80: back(b.hi80), lo95: back(b.lo95), hi95: back(b.hi95) };
   });
+  const calibration = calibrate(procedureErrors, h);
   const out: SeriesForecast = {
     model: best.c.model,
     periods: [...periods],
-    points: finish(best.c.refit(), best.calibration),
+    points: finish(best.c.refit(), calibration),
     backtest: scored.map((s) => s.report).sort((a, b) => a.mase - b.mase),
-    calibrationErrors: best.calibration.errors,
+    calibrationErrors: calibration.errors,
   };
-  if (opts.allForecasts) out.candidates = new Map(scored.map((s) => [s.c.model, s === best ? out.points : finish(s.c.refit(), s.calibration)]));
+  if (opts.allForecasts) out.candidates = new Map(scored.map((s) => [s.c.model, finish(s.c.refit(), calibrate(s.errors, h))]));
   return out;
 }

@@ -23,13 +23,19 @@ export interface NeuralOptions {
   seed?: number;
   /** Training windows kept at most (an even subsample beyond), to bound training time. */
   maxWindows?: number;
+  /** Primary season (1 for none): the seasonal naive forecast the network must beat on validation. */
+  period?: number;
 }
 
 export interface NeuralForecaster {
   readonly lags: number;
   readonly horizon: number;
-  /** Windows trained on and validated on, and the epochs kept. */
-  readonly stats: { train: number; validation: number; epochs: number };
+  /**
+   * Windows trained on and validated on, the epochs kept, and the validation MAE (normalised
+   * units) of the network and of seasonal naive on the same windows: a network that does not
+   * beat seasonal naive there is not worth offering (`useful`).
+   */
+  readonly stats: { train: number; validation: number; epochs: number; validationMae: number; naiveMae: number; useful: boolean };
   /** Point forecasts on the log scale (`toLogScale`) of a log-scale history. */
   predict(history: readonly number[], horizon?: number): number[];
   dispose(): void;
@@ -99,7 +105,7 @@ export function chooseLags(minLength: number, horizon: number, period: number): 
  * is kept. RangeError when there are too few windows.
  */
 export async function trainGlobal(seriesList: readonly (readonly number[])[], opts: NeuralOptions): Promise<NeuralForecaster> {
-  const { lags, horizon, hidden = 64, epochs = 60, seed = 1, maxWindows = 4000 } = opts;
+  const { lags, horizon, hidden = 64, epochs = 60, seed = 1, maxWindows = 4000, period = 1 } = opts;
   const train: Window[] = [];
   const validation: Window[] = [];
   for (const y of seriesList) {
@@ -130,8 +136,13 @@ export async function trainGlobal(seriesList: readonly (readonly number[])[], op
   let best = { loss: Infinity, epoch: 0, weights: [] as tf.Tensor[] };
   const patience = 8;
   try {
+    const rand = mulberry32(seed + 7);
     for (let epoch = 1; epoch <= epochs && epoch - best.epoch <= patience; epoch++) {
-      await net.fit(xs, ys, { epochs: 1, batchSize: 128, shuffle: true, verbose: 0 });
+      // Shuffled with a seeded permutation each epoch (TF.js's own shuffle is not seeded): the same data trains the same network.
+      const order = tf.tensor1d(shuffled(data.map((_, i) => i), Math.floor(rand() * 2 ** 31)), 'int32');
+      const [ex, ey] = [tf.gather(xs, order), tf.gather(ys, order)];
+      order.dispose();
+      try { await net.fit(ex, ey, { epochs: 1, batchSize: 128, shuffle: false, verbose: 0 }); } finally { ex.dispose(); ey.dispose(); }
       const loss = tf.tidy(() => (tf.losses.absoluteDifference(vy, net.predict(vx) as tf.Tensor2D) as tf.Scalar).dataSync()[0]);
       if (loss < best.loss) {
         best.weights.forEach((w) => w.dispose());
@@ -144,10 +155,15 @@ export async function trainGlobal(seriesList: readonly (readonly number[])[], op
     [xs, ys, vx, vy].forEach((t) => t.dispose());
   }
 
+  // Seasonal naive on the same normalised validation windows (the season clipped to the window).
+  const m = Math.max(1, Math.min(Math.floor(period), lags));
+  let naive = 0;
+  for (const w of val) for (let k = 0; k < horizon; k++) naive += Math.abs(w.target[k] - w.input[lags - m + (k % m)]);
+  const naiveMae = naive / (val.length * horizon);
   return {
     lags,
     horizon,
-    stats: { train: data.length, validation: val.length, epochs: best.epoch },
+    stats: { train: data.length, validation: val.length, epochs: best.epoch, validationMae: best.loss, naiveMae, useful: best.loss < naiveMae },
     predict(history, h = horizon) {
       if (h > horizon) throw new RangeError(`model was trained for a horizon of ${horizon}, asked for ${h}`);
       if (!history.length) throw new RangeError('cannot forecast an empty series');

