@@ -4,7 +4,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError } from 'fastify';
-import { ConflictError, NotFoundError, TrendDropError, ValidationError } from '../core/errors.js';
+import { ConflictError, NotFoundError, ValidationError, isTransient } from '../core/errors.js';
 import { INGEST_LIMITS } from '../ingest/accept.js';
 
 export interface ErrorDetail { index?: number; field: string; reason: string }
@@ -45,7 +45,8 @@ export function errorReply(err: FastifyError): ErrorReply & { internal?: true } 
       return { status: 400, body: errorBody('invalid_body', 'the body is not as long as content-length says', [{ field: 'content-length', reason: 'does not match the body' }]) };
   }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return { status: err.statusCode, body: errorBody('bad_request', err.message) };
-  const unavailable = err instanceof TrendDropError && err.code === 'store_unavailable';
+  // The broker or a store is down (e.g. a POST while Kafka is away): the caller should retry.
+  const unavailable = isTransient(err);
   return {
     status: unavailable ? 503 : 500, internal: true,
     headers: unavailable ? { 'retry-after': '5' } : undefined,

@@ -46,6 +46,7 @@ const NETWORK_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ENOTFOUND', 'EAI_AGAIN',
   'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
 ]);
+const KAFKA_WRAPPERS = new Set(['KafkaJSNumberOfRetriesExceeded', 'KafkaJSNonRetriableError']);
 // ClickHouse errors that say "not now" about the server, not "never" about the data.
 const CLICKHOUSE_TRANSIENT = new Set([
   'TIMEOUT_EXCEEDED', 'SOCKET_TIMEOUT', 'NETWORK_ERROR', 'TOO_MANY_SIMULTANEOUS_QUERIES', 'MEMORY_LIMIT_EXCEEDED',
@@ -71,8 +72,9 @@ export function isTransient(err: unknown, depth = 0): boolean {
   const code = typeof e.code === 'string' ? e.code : '';
   const message = typeof e.message === 'string' ? e.message : '';
   if (NETWORK_CODES.has(code)) return true;
-  // kafkajs marks its own errors retriable or not; "retries exceeded" wraps the last one.
-  if (typeof e.name === 'string' && e.name.startsWith('KafkaJS') && e.name !== 'KafkaJSNumberOfRetriesExceeded') return e.retriable === true;
+  // kafkajs marks its own errors retriable or not; its retrier wraps the last one ("retries
+  // exceeded", or "non-retriable" around a refused connection), which is what to look at.
+  if (typeof e.name === 'string' && e.name.startsWith('KafkaJS') && !KAFKA_WRAPPERS.has(e.name)) return e.retriable === true;
   if (typeof e.type === 'string') {
     if (CLICKHOUSE_TRANSIENT.has(e.type)) return true;
     // Too many parts in total: merges catch up. (Too many partitions in one insert never does.)

@@ -1,7 +1,7 @@
 // Which failures are the dependency's (retried until it returns) and which are the work's
 // (retried a bounded number of times, then dead-lettered): the errors the real clients throw.
 import { ClickHouseError } from '@clickhouse/client';
-import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
+import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { isTransient, StoreError, ValidationError } from '../../core/errors.js';
@@ -9,6 +9,9 @@ import { SERVER_URL } from '../helpers/postgres.js';
 
 const sysError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code, errno: -111, syscall: 'connect' });
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'FATAL' });
+
+/** kafkajs's retrier giving up on an error it was not to retry: the error as its cause. */
+const gaveUp = (e: Error) => Object.assign(new KafkaJSNonRetriableError(e), { cause: e });
 
 describe('isTransient', () => {
   it.each([
@@ -27,6 +30,8 @@ describe('isTransient', () => {
     ['ClickHouse out of memory', new ClickHouseError({ message: 'Memory limit exceeded', code: '241', type: 'MEMORY_LIMIT_EXCEEDED' })],
     ['a lost Kafka connection', new KafkaJSConnectionError('Connection error: connect ECONNREFUSED')],
     ['Kafka retries exhausted on a lost connection', new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('Connection timeout'), { retryCount: 5, retryTime: 3000 })],
+    // What a producer's send throws while the broker is down (seen on a stopped broker).
+    ['Kafka giving up on a refused connection', gaveUp(new KafkaJSConnectionError('Connection error: connect ECONNREFUSED'))],
     ['a wrapped cause', new Error('write failed', { cause: sysError('EPIPE') })],
   ])('%s is transient', (_what, err) => {
     expect(isTransient(err)).toBe(true);
@@ -41,6 +46,7 @@ describe('isTransient', () => {
     ['a Postgres constraint', pgError('23505', 'duplicate key value violates unique constraint')],
     ['a message too large for the broker', new KafkaJSProtocolError({ message: 'The request included a message larger than the max message size the server will accept', type: 'MESSAGE_TOO_LARGE', code: 10, retriable: false } as never)],
     ['Kafka retries exhausted on a refusal', new KafkaJSNumberOfRetriesExceeded(new KafkaJSProtocolError({ message: 'too large', type: 'MESSAGE_TOO_LARGE', code: 10, retriable: false } as never), { retryCount: 5, retryTime: 3000 })],
+    ['Kafka giving up on a refusal', gaveUp(new KafkaJSProtocolError({ message: 'too large', type: 'MESSAGE_TOO_LARGE', code: 10, retriable: false } as never))],
     ['a TypeError from a bug', new TypeError("Cannot read properties of undefined (reading 'x')")],
     ['not an error at all', 'boom'],
   ])('%s is not transient', (_what, err) => {

@@ -37,7 +37,7 @@ describe.skipIf(!brokers)('TrendDrop when its Kafka broker is down or restarts',
   });
 
   it('reports the bus not ready while no broker answers, retrying with backoff, and comes up when one does', async () => {
-    app = await d.start(prefix, tempDir('kafka-broker'), { waitFor: 'listening' });
+    app = await d.start(prefix, tempDir('kafka-broker'), { waitFor: 'listening', roles: 'ingest,processors,api' });
     const waiting = await eventually(async () => {
       const r = await get(app.url, 'ready');
       return r.body.components?.clickhouse?.state === 'up' && r.body.components?.postgres?.state === 'up' ? r : undefined;
@@ -71,6 +71,11 @@ describe.skipIf(!brokers)('TrendDrop when its Kafka broker is down or restarts',
     // `ready` tells the truth after start-up too: the bus reads down while the broker is away.
     const down = await eventually(async () => { const r = await get(app.url, 'ready'); return r.body.components?.bus?.state === 'down' ? r : undefined; }, 30_000, 'bus down in ready');
     expect(down.status).toBe(503);
+    // A write while the broker is away is told to come back (it got a 500 before), in the error shape.
+    const refused = await fetch(`${app.url}/api/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(backlog('refused', 1, 1)) });
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused.json()).toMatchObject({ error: { code: 'unavailable', details: [] } });
     await script('up');
     const again = await openProducer([`127.0.0.1:${port}`]);
     const second = backlog('restart2', 10, 1000);
