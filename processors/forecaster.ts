@@ -14,6 +14,7 @@ import { settledBefore } from '../analytics/event-time.js';
 import { addSteps, bucketStart, regularSeries, seasonsOf, STEPS, type Step, type StepInfo } from '../analytics/granularity.js';
 import { backtestOrigins, forecastSeries, type ModelBacktest } from '../analytics/forecast/backtest.js';
 import { STATISTICAL_MODELS } from '../analytics/forecast/models.js';
+import { lifecycleOf, type Stage } from '../analytics/lifecycle.js';
 import type { NeuralForecaster } from '../analytics/forecast/neural.js';
 import type { ForecastModel, ForecastPoint } from '../analytics/forecast/types.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
@@ -67,6 +68,8 @@ export interface StoredForecast {
   /** `ts`: start of the forecast bucket, ms. */
   points: (ForecastPoint & { ts: number })[];
   backtest: ModelBacktest[];
+  /** The product's lifecycle stage from this forecast; the peak (ms) when the horizon reaches it. */
+  lifecycle: { stage: Stage; growth: number; peak: { at: number; lo: number; hi: number } | null } | null;
 }
 
 export interface RoundStats {
@@ -146,7 +149,9 @@ export async function loadSeries(ch: ClickHouseClient, steps: ReadonlyMap<string
 export function forecastProduct(s: ProductSeries, models: readonly ForecastModel[]) {
   const { horizon } = FORECAST_STEPS[s.info.step];
   const periods = seasonsOf(s.values, s.info.step);
-  return forecastSeries(s.values, { horizon, periods, models, origins: FORECAST.origins });
+  const f = forecastSeries(s.values, { horizon, periods, models, origins: FORECAST.origins });
+  if (!f) return null;
+  return { ...f, lifecycle: lifecycleOf(s.values, f.periods, f.points.map((p) => p.yhat), s.info.step) };
 }
 
 export class Forecaster {
@@ -307,10 +312,14 @@ export class Forecaster {
   private compute(productId: string, metric: Metric, s: ProductSeries, now: number): StoredForecast | null {
     const f = forecastProduct(s, this.modelsFor(s.info.step));
     if (!f) return null;
+    // Steps ahead of the series' end (fractional for the peak) → time; bucket k starts at end + (k − 1) steps.
+    const at = (steps: number) => { const k = Math.floor(steps); return addSteps(s.end, k, s.info) + (steps - k) * STEPS[s.info.step].ms - STEPS[s.info.step].ms; };
+    const lc = f.lifecycle;
     return {
       productId, metric, generatedAt: now, model: f.model, interval: STEPS[s.info.step].interval, horizon: f.points.length,
       points: f.points.map((p) => ({ ...p, ts: addSteps(s.end, p.step - 1, s.info) })),
       backtest: f.backtest,
+      lifecycle: lc && { stage: lc.stage, growth: lc.growth, peak: lc.peak && { at: at(lc.peak.steps), lo: at(lc.peak.lo), hi: at(lc.peak.hi) } },
     };
   }
 
@@ -323,6 +332,17 @@ export class Forecaster {
         ts: Math.floor(p.ts / 1000), yhat: p.yhat, lo80: p.lo80, hi80: p.hi80, lo95: p.lo95, hi95: p.hi95,
       }))),
     });
+    const stages = forecasts.filter((f) => f.lifecycle);
+    if (stages.length) {
+      const sec = (ms: number) => Math.floor(ms / 1000);
+      await this.d.ch.insert({
+        table: TABLES.productLifecycle, format: 'JSONEachRow',
+        values: stages.map((f) => ({
+          productId: f.productId, metric: f.metric, computedAt: f.generatedAt, granularity: f.interval, stage: f.lifecycle!.stage, growth: f.lifecycle!.growth,
+          peakAt: f.lifecycle!.peak ? sec(f.lifecycle!.peak.at) : null, peakLo: f.lifecycle!.peak ? sec(f.lifecycle!.peak.lo) : null, peakHi: f.lifecycle!.peak ? sec(f.lifecycle!.peak.hi) : null,
+        })),
+      });
+    }
     // On a flat history any error is an infinite MASE; JSON has no Infinity, ClickHouse reads 'inf' (and reads it back as null).
     const finite = (v: number) => (Number.isFinite(v) ? v : Number.isNaN(v) ? 'nan' : 'inf');
     await this.d.ch.insert({

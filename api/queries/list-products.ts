@@ -4,14 +4,16 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { ValidationError } from '../../core/errors.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { Platform } from '../../schemas/events.js';
+import { STAGES, type Stage } from '../../analytics/lifecycle.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { latestProductsSql, latestScoresSql, rows, type BoundQuery } from './sql.js';
 import { isoFromCh } from './time-range.js';
 
 export const LIST_LIMIT = { default: 50, max: 500 } as const;
-export const SORT_KEYS = ['score', 'velocity', 'views', 'title', 'price'] as const;
+export const SORT_KEYS = ['score', 'velocity', 'views', 'title', 'price', 'stage'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
-const SORT_COLUMN: Record<SortKey, string> = { score: 'score', velocity: 'velocity', views: 'views24h', title: 'title', price: 'priceOrZero' };
+// Stages sort in lifecycle order (emerging first; products without a stage yet last when ascending).
+const SORT_COLUMN: Record<SortKey, string> = { score: 'score', velocity: 'velocity', views: 'views24h', title: 'title', price: 'priceOrZero', stage: 'stageRank' };
 export const LABELS = ['emerging', 'rising', 'peaking', 'declining', 'steady'] as const;
 
 export interface ListProductsParams {
@@ -20,6 +22,8 @@ export interface ListProductsParams {
   region?: string;
   platform?: Platform;
   label?: (typeof LABELS)[number];
+  /** Lifecycle stage from the latest forecast of views. */
+  stage?: Stage;
   minScore?: number;
   maxScore?: number;
   minPrice?: number;
@@ -34,15 +38,19 @@ const LIST_BASE = `
 SELECT p.productId AS productId, p.title AS title, p.category AS category, p.brand AS brand, p.price AS price, ifNull(p.price, 0) AS priceOrZero,
   p.currency AS currency, p.imageUrl AS imageUrl, p.tags AS tags, p.lastUpdate AS updatedAt,
   ifNull(s.score, 0) AS score, ifNull(s.label, '') AS label, ifNull(s.velocity, 0) AS velocity, ifNull(s.acceleration, 0) AS acceleration,
-  ifNull(s.views24h, 0) AS views24h, ifNull(s.orders24h, 0) AS orders24h
+  ifNull(s.views24h, 0) AS views24h, ifNull(s.orders24h, 0) AS orders24h,
+  ifNull(lc.stage, '') AS stage, if(stage = '', ${STAGES.length + 1}, indexOf([${STAGES.map((x) => `'${x}'`).join(', ')}], stage)) AS stageRank, lc.peakAt AS peakAt
 FROM (${latestProductsSql(['title', 'category', 'brand', 'price', 'currency', 'imageUrl', 'tags'], '', { lastUpdate: true })}) AS p
-LEFT JOIN (${latestScoresSql({ columns: ['score', 'label', 'velocity', 'acceleration', 'views24h', 'orders24h'] })}) AS s USING productId`;
+LEFT JOIN (${latestScoresSql({ columns: ['score', 'label', 'velocity', 'acceleration', 'views24h', 'orders24h'] })}) AS s USING productId
+LEFT JOIN (SELECT productId, argMax(stage, computedAt) AS stage, argMax(peakAt, computedAt) AS peakAt FROM ${TABLES.productLifecycle} WHERE metric = 'views' GROUP BY productId) AS lc USING productId`;
 
-interface ListRow { productId: string; title: string; category: string; brand: string; price: number | null; priceOrZero: number; currency: string; imageUrl: string; tags: string[]; updatedAt: string; score: number; label: string; velocity: number; acceleration: number; views24h: number; orders24h: number }
+interface ListRow { productId: string; title: string; category: string; brand: string; price: number | null; priceOrZero: number; currency: string; imageUrl: string; tags: string[]; updatedAt: string; score: number; label: string; velocity: number; acceleration: number; views24h: number; orders24h: number; stage: string; stageRank: number; peakAt: string | null }
 
 export interface ProductListItem {
   productId: string; title: string; category: string; brand: string | null; price: number | null; currency: string | null; imageUrl: string | null; tags: string[];
   updatedAt: string | null; score: number; label: string | null; velocity: number; acceleration: number; views24h: number; orders24h: number;
+  /** Lifecycle stage from the latest forecast, and the expected peak when its horizon reaches it. */
+  stage: Stage | null; peakAt: string | null;
 }
 
 /** Builds the WHERE clause and its parameters from the explorer filters. */
@@ -52,6 +60,7 @@ function listFilters(q: ListProductsParams, nowMs: number): { where: string[]; p
   if (q.q) { where.push('(positionCaseInsensitiveUTF8(title, {q:String}) > 0 OR positionCaseInsensitiveUTF8(brand, {q:String}) > 0 OR has(tags, lower({q:String})))'); params.q = q.q; }
   if (q.category) { where.push('category = {category:String}'); params.category = q.category; }
   if (q.label) { where.push('label = {label:String}'); params.label = q.label; }
+  if (q.stage) { where.push('stage = {stage:String}'); params.stage = q.stage; }
   if (q.minScore !== undefined) { where.push('score >= {minScore:Float64}'); params.minScore = q.minScore; }
   if (q.maxScore !== undefined) { where.push('score <= {maxScore:Float64}'); params.maxScore = q.maxScore; }
   if (q.minPrice !== undefined) { where.push('price >= {minPrice:Float64}'); params.minPrice = q.minPrice; }
@@ -96,10 +105,10 @@ export async function listProducts(ch: ClickHouseClient, nowMs: number, q: ListP
   const page = found.slice(0, limit);
   const last = page[page.length - 1];
   return {
-    items: page.map(({ priceOrZero: _p, ...r }) => ({
+    items: page.map(({ priceOrZero: _p, stageRank: _r, ...r }) => ({
       ...r, title: r.title || r.productId, brand: r.brand || null, currency: r.currency || null, imageUrl: r.imageUrl || null,
       label: r.label || null, score: Number(r.score), velocity: Number(r.velocity), acceleration: Number(r.acceleration),
-      views24h: Number(r.views24h), orders24h: Number(r.orders24h), updatedAt: Number(new Date(r.updatedAt + 'Z')) > 0 ? isoFromCh(r.updatedAt) : null,
+      views24h: Number(r.views24h), orders24h: Number(r.orders24h), stage: (r.stage || null) as Stage | null, peakAt: r.peakAt ? isoFromCh(r.peakAt) : null, updatedAt: Number(new Date(r.updatedAt + 'Z')) > 0 ? isoFromCh(r.updatedAt) : null,
     })),
     nextCursor: found.length > limit && last ? encodeCursor([last[col as keyof ListRow], last.productId]) : null,
   };

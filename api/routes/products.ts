@@ -8,6 +8,7 @@ import { getProduct } from '../queries/get-product.js';
 import { getEventTime } from '../queries/get-event-time.js';
 import { getProductTimeseries, type TimeseriesParams } from '../queries/get-product-timeseries.js';
 import { LABELS, LIST_LIMIT, listProducts, SORT_KEYS, type ListProductsParams } from '../queries/list-products.js';
+import { STAGES } from '../../analytics/lifecycle.js';
 import { INTERVAL_NAMES } from '../queries/time-range.js';
 import { IdParams } from '../schemas/params.js';
 import { sendCached } from './shared.js';
@@ -18,6 +19,7 @@ export const ListQuery = Type.Object({
   region: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: 'Only products with engagement in this region in the last 7 days' })),
   platform: Type.Optional(Type.Enum(PLATFORMS)),
   label: Type.Optional(Type.Enum(LABELS)),
+  stage: Type.Optional(Type.Enum(STAGES, { description: 'Lifecycle stage from the latest forecast of views (emerging, rising, peaking, saturating, declining)' })),
   minScore: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
   maxScore: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
   minPrice: Type.Optional(Type.Number({ minimum: 0 })),

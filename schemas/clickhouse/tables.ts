@@ -14,6 +14,8 @@ export const TABLES = {
   trendScoreHistory: 'trend_score_history',
   forecasts: 'forecasts',
   forecastBacktests: 'forecast_backtests',
+  /** Each product's lifecycle stage and expected peak, from its latest forecast. */
+  productLifecycle: 'product_lifecycle',
   /** Engagement per video by hour. */
   videoEngagement1h: 'video_engagement_1h',
 } as const;

@@ -129,10 +129,23 @@ describe('GET /products/:id/forecast', () => {
     const later = await get('products/lamp-1/forecast?horizon=12');
     expect(later.body.generatedAt).toBe(iso(clock.now()));
     expect(later.body.points).toEqual(r.body.points.slice(0, 12));
+    // The stored generation carries the lifecycle stage computed with it, the same as on the spot.
+    expect(later.body.lifecycle.stage).toBe(r.body.lifecycle.stage);
+    expect(['emerging', 'rising', 'peaking', 'saturating', 'declining']).toContain(later.body.lifecycle.stage);
+    expect(typeof later.body.lifecycle.growthPerStep).toBe('number');
+
+    // The explorer filters and sorts by that stage.
+    const stage = later.body.lifecycle.stage;
+    const listed = await get(`products?stage=${stage}`);
+    expect(listed.body.items.map((p: { productId: string }) => p.productId)).toContain('lamp-1');
+    expect(listed.body.items.every((p: { stage: string }) => p.stage === stage)).toBe(true);
+    const byStage = await get('products?sort=stage');
+    expect(byStage.body.items[0]).toMatchObject({ productId: 'lamp-1', stage });
+    expect((await get('products?stage=booming')).status).toBe(400);
   });
 
   it('answers model null for a product with too little history, 404 for an unknown one, 400 beyond the horizon', async () => {
-    expect((await get('products/mug-1/forecast?metric=orders')).body).toEqual({ model: null, horizon: 24, interval: '1h', points: [], backtest: [], generatedAt: null });
+    expect((await get('products/mug-1/forecast?metric=orders')).body).toEqual({ model: null, horizon: 24, interval: '1h', points: [], backtest: [], generatedAt: null, lifecycle: null });
     expect((await get('products/nope/forecast')).status).toBe(404);
     const bad = await get('products/lamp-1/forecast?horizon=25');
     expect(bad.status).toBe(400);
