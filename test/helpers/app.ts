@@ -1,4 +1,5 @@
-// Starts a real TrendDrop (embedded stores on a temporary data dir) inside the test process.
+// Whole-app test plumbing: a real TrendDrop (embedded stores on a temporary data dir) inside the
+// test process, its HTTP API, and waits on a condition or on a drained pipeline, never on time.
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,8 +8,7 @@ import { loadConfig, type Role } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { startApp, type App } from '../../app/start-app.js';
 import type { Runtime } from '../../core/runtime.js';
-import { METADATA_GROUP } from '../../processors/metadata.js';
-import { SINK_GROUP } from '../../processors/raw-sink.js';
+import { consumerGroups } from '../../processors/index.js';
 
 /** A port nothing listens on right now, for servers started in child processes. */
 export const freePort = () => new Promise<number>((resolve) => {
@@ -59,10 +59,9 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
  * metrics) are in place. Consumers commit only after their handler finished.
  */
 export async function drained(rt: Runtime, timeoutMs = 60_000): Promise<void> {
-  const groups: [string, string[]][] = [[SINK_GROUP, [rt.topics.engagement]], [METADATA_GROUP, [rt.topics.products, rt.topics.videos]]];
   let left = '';
   await eventually(async () => {
-    for (const [group, topics] of groups) for (const topic of topics) {
+    for (const [group, topic] of consumerGroups(rt.topics)) {
       const lag = await rt.bus.lag(group, topic);
       if (lag > 0) { left = `${group} on ${topic}: lag ${lag}`; return undefined; }
     }
