@@ -22,8 +22,9 @@ export interface SeriesEvaluation {
   periods: number[];
   /** Per evaluation window, every candidate's score plus `selected` (the model the backtest chose). */
   windows: WindowScore[][];
-  /** Forecasting time per window, ms (backtest, selection, refit, intervals). */
+  /** Forecasting time per window, ms (backtest, selection, refit, intervals): wall clock, and CPU time of this process. */
   ms: number[];
+  cpuMs: number[];
 }
 
 /** The `windows` last non-overlapping test windows of `horizon` points: their start indices, oldest first. */
@@ -48,14 +49,17 @@ export interface EvaluateOptions extends Omit<EngineOptions, 'periods' | 'allFor
 
 export function evaluateSeries(y: readonly number[], opts: EvaluateOptions): SeriesEvaluation | null {
   const h = opts.horizon;
-  const out: SeriesEvaluation = { periods: [], windows: [], ms: [] };
+  const out: SeriesEvaluation = { periods: [], windows: [], ms: [], cpuMs: [] };
   for (const e of evaluationOrigins(y.length, h, opts.windows ?? 1)) {
     const train = y.slice(0, e);
     const actual = y.slice(e, e + h);
     const started = performance.now();
+    const cpu = process.cpuUsage();
     const periods = opts.periods ?? seasonsOf(train, opts.step);
     const f = forecastSeries(train, { ...opts, periods, allForecasts: true });
     out.ms.push(performance.now() - started);
+    const used = process.cpuUsage(cpu);
+    out.cpuMs.push((used.user + used.system) / 1000);
     if (!f) continue;
     out.periods = periods;
     const scale = maseScale(train, periods[0] ?? 1);
