@@ -70,6 +70,8 @@ export interface Forecast {
    * of `points` held-out values inside the 80%/95% intervals.
    */
   backtest: { model: string; mase: number | null; smape: number | null; coverage80: number | null; coverage95: number | null; points: number; chosen: boolean }[];
+  /** Stage from the forecast; growthPerStep is log-growth per step; the peak only when the horizon reaches it. */
+  lifecycle: { stage: 'emerging' | 'rising' | 'peaking' | 'saturating' | 'declining'; growthPerStep: number; peak: { at: string; lo: string; hi: string } | null } | null;
 }
 export interface SimilarProduct { productId: string; title: string; score: number; similarity: number; reason: string }
 export interface Video {
