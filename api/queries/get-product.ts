@@ -6,6 +6,8 @@ import { eq } from 'drizzle-orm';
 import { NotFoundError } from '../../core/errors.js';
 import type { Db } from '../../core/stores/postgres.js';
 import { insight, summarizeSeries, type SeriesPoint } from '../../analytics/insight.js';
+import { STEPS } from '../../analytics/granularity.js';
+import { loadNativeStep } from '../../processors/native-step.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import { METRICS } from '../../schemas/events.js';
 import { products } from '../../schemas/postgres/schema.js';
@@ -32,12 +34,13 @@ export interface ProductDeps { ch: ClickHouseClient; db: Db; now: number }
 
 export async function getProduct(d: ProductDeps, id: string) {
   const since = Math.floor(d.now / 1000) - 86400;
-  const [[meta], [score], [totals], [dim], hourly] = await Promise.all([
+  const [[meta], [score], [totals], [dim], hourly, native] = await Promise.all([
     d.db.select().from(products).where(eq(products.productId, id)).limit(1),
     rows<Record<string, number | string>>(d.ch, SCORE_SQL, { id }),
     rows<Record<string, number>>(d.ch, TOTALS_SQL, { id, since }),
     rows<{ title: string; category: string }>(d.ch, DIM_SQL, { id }),
     rows<Record<string, number | string>>(d.ch, INSIGHT_SQL, { id, since: Math.floor(d.now / 1000) - INSIGHT_DAYS * 86400 }),
+    loadNativeStep(d.ch, id),
   ]);
   if (!meta && !dim) throw new NotFoundError('product', id);
   const points: SeriesPoint[] = hourly.map((r) => ({ ts: Number(r.t) * 1000, platform: String(r.platform), region: String(r.region), ...Object.fromEntries(METRICS.map((m) => [m, Number(r[m])])) }));
@@ -56,5 +59,7 @@ export async function getProduct(d: ProductDeps, id: string) {
       computedAt: isoFromCh(String(score.scoredAt)),
     },
     totals24h: Object.fromEntries(['events', ...METRICS].map((m) => [m, num(totals?.[m])])),
+    /** The step its engagement arrives at: 1h live; 1d, 1w or 1mo for imported histories. */
+    nativeInterval: STEPS[native.step].interval,
   };
 }

@@ -6,7 +6,7 @@ import type { Overview, ProductDetail, Timeseries } from '../../dashboard/src/li
 const t = (m: number) => new Date(Date.UTC(2026, 10, 26, 12, m)).toISOString();
 
 describe('addToSeries', () => {
-  const pts = [{ ts: t(0), value: 1 }, { ts: t(1), value: 2 }, { ts: t(2), value: 3 }];
+  const pts = [{ ts: t(0), value: 1, partial: false }, { ts: t(1), value: 2, partial: false }, { ts: t(2), value: 3, partial: true }];
   it('adds into the bucket that contains the time', () => {
     expect(addToSeries(pts, new Date(Date.parse(t(1)) + 30_000).toISOString(), '1m', 5).map((p) => p.value)).toEqual([1, 7, 3]);
   });
@@ -14,14 +14,22 @@ describe('addToSeries', () => {
     const out = addToSeries(pts, t(3), '1m', 4);
     expect(out.map((p) => p.value)).toEqual([2, 3, 4]);
     expect(out[2].ts).toBe(t(3));
+    // A bucket live events just opened is still filling; the ones before keep their flag.
+    expect(out.map((p) => p.partial)).toEqual([false, true, true]);
   });
   it('leaves the input untouched', () => {
     addToSeries(pts, t(1), '1m', 5);
     expect(pts[1].value).toBe(2);
   });
   it('floors to the hour for hourly series', () => {
-    const hourly = [{ ts: t(0), value: 10 }];
+    const hourly = [{ ts: t(0), value: 10, partial: true }];
     expect(addToSeries(hourly, t(45), '1h', 1)[0].value).toBe(11);
+  });
+  it('uses ISO weeks (Monday 00:00 UTC) for weekly series', () => {
+    const monday = new Date(Date.UTC(2026, 10, 23)).toISOString();
+    const weekly = [{ ts: monday, value: 10, partial: true }];
+    expect(addToSeries(weekly, new Date(Date.UTC(2026, 10, 29, 23)).toISOString(), '1w', 2)[0].value).toBe(12);
+    expect(addToSeries(weekly, new Date(Date.UTC(2026, 10, 30, 1)).toISOString(), '1w', 2).map((p) => p.ts)).toEqual([monday, new Date(Date.UTC(2026, 10, 30)).toISOString()]);
   });
 });
 
@@ -62,7 +70,7 @@ describe('cache writer', () => {
 
   it('product deltas land in the matching metric of each cached series and in the 24 h totals', () => {
     const qc = new QueryClient();
-    const series = (metric: string): Timeseries => ({ productId: 'p-1', metric: metric as any, interval: '1m', points: [{ ts: t(0), value: 1 }] });
+    const series = (metric: string): Timeseries => ({ productId: 'p-1', metric: metric as any, interval: '1m', native: false, points: [{ ts: t(0), value: 1, partial: true }] });
     qc.setQueryData(['timeseries', 'p-1', 'views', '1m', '1h'], series('views'));
     qc.setQueryData(['timeseries', 'p-1', 'orders', '1m', '1h'], series('orders'));
     qc.setQueryData(['timeseries', 'p-2', 'views', '1m', '1h'], { ...series('views'), productId: 'p-2' });

@@ -5,7 +5,7 @@ import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClie
 import { get, post, del } from './api';
 import { timeRange, resolveRange, prefs } from './prefs';
 import type {
-  Alert, Correlation, Forecast, Interval, Metric, Overview, Page, ProductDetail, ProductFilters, ProductRow,
+  Alert, Correlations, Forecast, Interval, Metric, Overview, Page, ProductDetail, ProductFilters, ProductRow,
   RegionShare, RegionStat, SimilarProduct, Timeseries, Trends, Video, VideoAnalytics, Watchlist,
 } from './types';
 
@@ -19,7 +19,7 @@ export const keys = {
   productVideos: (id: string) => ['productVideos', id] as const,
   productRegions: (id: string) => ['productRegions', id] as const,
   trends: (metrics: Metric[], productIds: string[], range: string) => ['trends', metrics, productIds, range] as const,
-  correlations: (scope: string, maxLag: number) => ['correlations', scope, maxLag] as const,
+  correlations: (scope: string, maxLag: number, interval?: Interval) => ['correlations', scope, maxLag, interval ?? '1h'] as const,
   regions: (range: string) => ['regions', range] as const,
   videos: (platform: string, range: string) => ['videos', platform, range] as const,
   alerts: () => ['alerts'] as const,
@@ -64,10 +64,16 @@ export function fetchTimeseries(id: string, metric: Metric, interval: Interval, 
   return get<Timeseries>(`/products/${encodeURIComponent(id)}/timeseries`, { metric, interval, ...bounds() }, signal);
 }
 
-export function useTimeseries(id: MaybeRefOrGetter<string>, metric: MaybeRefOrGetter<Metric>) {
+/** The product's whole recent history at its own step (an imported daily, weekly or monthly series). */
+function fetchNativeTimeseries(id: string, metric: Metric, signal?: AbortSignal) {
+  return get<Timeseries>(`/products/${encodeURIComponent(id)}/timeseries`, { metric }, signal);
+}
+
+/** A product's series: live ones follow the page's time range; imported ones come at their own step (`native` true). */
+export function useTimeseries(id: MaybeRefOrGetter<string>, metric: MaybeRefOrGetter<Metric>, native: MaybeRefOrGetter<boolean> = false) {
   return useQuery(computed(() => ({
-    queryKey: keys.timeseries(toValue(id), toValue(metric), timeRange.value.interval, timeRange.value.key),
-    queryFn: ({ signal }: { signal: AbortSignal }) => fetchTimeseries(toValue(id), toValue(metric), timeRange.value.interval, signal),
+    queryKey: toValue(native) ? ['timeseries', toValue(id), toValue(metric), 'native'] as const : keys.timeseries(toValue(id), toValue(metric), timeRange.value.interval, timeRange.value.key),
+    queryFn: ({ signal }: { signal: AbortSignal }) => (toValue(native) ? fetchNativeTimeseries(toValue(id), toValue(metric), signal) : fetchTimeseries(toValue(id), toValue(metric), timeRange.value.interval, signal)),
     // Live deltas patch this cache entry; a periodic refetch re-anchors it to the stored truth.
     staleTime: 60_000,
     enabled: !!toValue(id),
@@ -101,10 +107,11 @@ export function useTrends(metrics: MaybeRefOrGetter<Metric[]>, productIds: Maybe
   })));
 }
 
-export function useCorrelations(scope: MaybeRefOrGetter<string>, maxLag: MaybeRefOrGetter<number>) {
+export function useCorrelations(scope: MaybeRefOrGetter<string>, maxLag: MaybeRefOrGetter<number>, interval: MaybeRefOrGetter<Interval | undefined> = undefined, enabled: MaybeRefOrGetter<boolean> = true) {
   return useQuery(computed(() => ({
-    queryKey: keys.correlations(toValue(scope), toValue(maxLag)),
-    queryFn: ({ signal }: { signal: AbortSignal }) => get<{ items: Correlation[] }>('/correlations', { scope: toValue(scope), maxLag: toValue(maxLag) }, signal),
+    queryKey: keys.correlations(toValue(scope), toValue(maxLag), toValue(interval)),
+    queryFn: ({ signal }: { signal: AbortSignal }) => get<Correlations>('/correlations', { scope: toValue(scope), maxLag: toValue(maxLag), interval: toValue(interval) }, signal),
+    enabled: toValue(enabled),
     staleTime: 5 * 60_000,
     retry: 1,
   })));

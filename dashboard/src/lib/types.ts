@@ -1,7 +1,7 @@
 // Response shapes of the TrendDrop API (/api/v1). Kept in step with the OpenAPI document.
 
 export type RangePreset = '1h' | '24h' | '7d' | '30d';
-export type Interval = '1m' | '1h' | '1d';
+export type Interval = '1m' | '1h' | '1d' | '1w';
 export type Metric = 'views' | 'likes' | 'shares' | 'comments' | 'orders' | 'revenue' | 'searches' | 'events';
 export const METRICS: Metric[] = ['views', 'likes', 'shares', 'comments', 'orders', 'revenue', 'searches', 'events'];
 
@@ -9,6 +9,8 @@ export interface Kpis { products: number; trending: number; avgTrendScore: numbe
 export interface TimelinePoint {
   ts: string; events: number; views: number; likes: number; shares: number;
   comments: number; orders: number; revenue: number; searches: number;
+  /** The bucket can still receive on-time events: not a complete value. */
+  partial: boolean;
 }
 export interface CategoryStat { category: string; products: number; views: number; avgScore: number }
 export type AgentStatus = 'running' | 'paused' | 'idle' | 'off';
@@ -56,9 +58,12 @@ export interface ProductDetail {
     components: ScoreComponents; computedAt: string;
   } | null;
   totals24h: Totals;
+  /** The step its engagement arrives at: 1h live; 1d, 1w or 1mo for imported histories. */
+  nativeInterval: Interval | '1mo';
 }
-export interface Point { ts: string; value: number }
-export interface Timeseries { productId: string; metric: Metric; interval: Interval; points: Point[] }
+export interface Point { ts: string; value: number; partial: boolean }
+/** interval is the product's native step when none was asked for (native: true); monthly imports come as 1mo. */
+export interface Timeseries { productId: string; metric: Metric; interval: Interval | '1mo'; native: boolean; points: Point[] }
 
 export interface ForecastPoint { ts: string; yhat: number; lo80: number; hi80: number; lo95: number; hi95: number }
 export interface Forecast {
@@ -85,10 +90,22 @@ export interface RegionStat {
   growth: number; products: number; competition: number; opportunity: number;
 }
 export interface Trends {
+  interval: Interval;
   series: { metric: Metric; points: Point[] }[];
   velocity: { productId: string; title: string; velocity: number; acceleration: number; label: string | null }[];
 }
-export interface Correlation { a: string; b: string; r: number; lag: number; n: number; pValue: number }
+/** One pair of metrics at its most significant lag (lag > 0: a leads b). */
+export interface Correlation {
+  a: string; b: string; r: number; lag: number; n: number;
+  /** Independent pairs worth as much evidence as the n correlated ones. */
+  nEffective: number;
+  pValue: number;
+  /** Benjamini–Hochberg over every pair × lag tried. */
+  pAdjusted: number;
+  significant: boolean;
+  products: number;
+}
+export interface Correlations { interval: Interval; maxLag: number; from: string; to: string; products: number; productsUsed: number; tests: number; alpha: number; items: Correlation[] }
 export interface VideoAnalytics {
   items: (Video & { productId?: string })[];
   byPlatform: { platform: string; videos: number; views: number; engagementRate: number }[];

@@ -4,20 +4,27 @@ import type { QueryClient } from '@tanstack/vue-query';
 import type { AgentInfo, AgentRun, AgentStatus, Alert, Interval, Kpis, Overview, Page, ProductDelta, ProductDetail, Timeseries, WsMessage } from '../lib/types';
 import { keys } from '../lib/queries';
 
-const INTERVAL_MS: Record<Interval, number> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 };
+const INTERVAL_MS: Record<Interval, number> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000, '1w': 7 * 86_400_000 };
+/** Weeks are ISO weeks (Monday 00:00 UTC), four days after the unix epoch's Thursday. */
+const ORIGIN_MS: Record<Interval, number> = { '1m': 0, '1h': 0, '1d': 0, '1w': 4 * 86_400_000 };
 
-/** Adds `value` to the bucket containing `bucketTs`, appending a bucket when it is newer than the last. */
+/**
+ * Adds `value` to the bucket containing `bucketTs`, appending a bucket when it is newer than the
+ * last; a bucket that live events just opened is still filling (partial) until the next refetch
+ * says otherwise.
+ */
 export function addToSeries(points: Timeseries['points'], bucketTs: string, interval: Interval, value: number): Timeseries['points'] {
   const step = INTERVAL_MS[interval];
-  const t = Math.floor(new Date(bucketTs).getTime() / step) * step;
+  const origin = ORIGIN_MS[interval];
+  const t = Math.floor((new Date(bucketTs).getTime() - origin) / step) * step + origin;
   if (!Number.isFinite(t) || !value) return points;
   const out = points.slice();
   for (let i = out.length - 1; i >= 0; i--) {
     const pt = new Date(out[i].ts).getTime();
-    if (pt === t) { out[i] = { ts: out[i].ts, value: out[i].value + value }; return out; }
+    if (pt === t) { out[i] = { ...out[i], value: out[i].value + value }; return out; }
     if (pt < t) {
       // Newer than everything we hold: insert in order, then drop the oldest bucket so the window slides.
-      out.splice(i + 1, 0, { ts: new Date(t).toISOString(), value });
+      out.splice(i + 1, 0, { ts: new Date(t).toISOString(), value, partial: true });
       if (i === out.length - 2 && out.length > 2) out.shift();
       return out;
     }
