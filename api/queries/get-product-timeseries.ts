@@ -23,10 +23,24 @@ export async function getProductTimeseries(ch: ClickHouseClient, nowMs: number, 
   if (q.interval) return { productId: id, metric, interval: q.interval as Interval | '1mo', native: false, points: await onGrid(ch, nowMs, time, id, metric, q, q.interval, ISO_WEEK_ORIGIN) };
   const step = await loadNativeStep(ch, id);
   const interval = STEPS[step.step].interval as Interval | '1mo';
+  const range = step.step === 'hour' || q.from || q.to ? q : { ...q, ...(await historySpan(ch, id, step)) };
   const points = step.step === 'month'
-    ? await monthly(ch, nowMs, time, id, metric, q, step)
-    : await onGrid(ch, nowMs, time, id, metric, q, interval as Interval, weeklyOrigin(Math.floor(step.anchor / 1000 / DAY_SEC) * DAY_SEC));
+    ? await monthly(ch, nowMs, time, id, metric, range, step)
+    : await onGrid(ch, nowMs, time, id, metric, range, interval as Interval, weeklyOrigin(Math.floor(step.anchor / 1000 / DAY_SEC) * DAY_SEC));
   return { productId: id, metric, interval, native: true, points };
+}
+
+/**
+ * An imported history is shown where it is: by default from its first to its last bucket (the
+ * latest ones when that is longer than the step's default span), not up to now.
+ */
+async function historySpan(ch: ClickHouseClient, id: string, step: StepInfo): Promise<{ from?: string; to?: string }> {
+  const [r] = await rows<{ first: number; last: number; n: number }>(ch, `
+    SELECT toUnixTimestamp(min(bucket)) AS first, toUnixTimestamp(max(bucket)) AS last, count() AS n FROM ${TABLES.engagement1d} WHERE productId = {id:String}`, { id });
+  if (!r || Number(r.n) === 0) return {};
+  const last = Number(r.last) * 1000;
+  const span = step.step === 'month' ? MONTHLY_SPAN_MS : INTERVALS[STEPS[step.step].interval as Interval].span * 1000;
+  return { from: new Date(Math.max(Number(r.first) * 1000, last - span)).toISOString(), to: new Date(addSteps(bucketStart(last, step), 1, step)).toISOString() };
 }
 
 /** The metric per bucket of a fixed-width interval (weeks from `origin`). */

@@ -411,6 +411,8 @@ describe('native step', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ interval: '1w', native: true });
     expect(r.body.points).toEqual(weeks.map((ts, k) => ({ ts: iso(ts), value: value(k), partial: k === 29 })));
+    // Without a range, the history is shown where it lies: first to last week, not up to now.
+    expect((await get('products/gt-1/timeseries?metric=searches')).body.points.map((p: { ts: string }) => p.ts)).toEqual(weeks.map(iso));
     // An interval asked for is served as asked (ISO weeks here), and said not to be native.
     const iso1w = await get(`products/gt-1/timeseries?metric=searches&interval=1w&from=${iso(weeks[0])}&to=${iso(NOW_H)}`);
     expect(iso1w.body).toMatchObject({ interval: '1w', native: false });
