@@ -2,6 +2,7 @@
 import type { Correlation, Interval } from './types';
 
 const UNIT: Record<Interval, [string, string]> = { '1m': ['min', 'min'], '1h': ['h', 'h'], '1d': ['day', 'days'], '1w': ['week', 'weeks'] };
+const BUCKET: Record<Interval, string> = { '1m': 'minute', '1h': 'hour', '1d': 'day', '1w': 'week' };
 
 /** "3 h", "1 day", "2 weeks": a lag of k buckets of the interval. */
 export function lagText(k: number, interval: Interval): string {
@@ -14,7 +15,7 @@ export function leadLagSentence(c: Correlation, interval: Interval): string | nu
   if (!c.significant) return null;
   const [lead, follow] = c.lag >= 0 ? [c.a, c.b] : [c.b, c.a];
   const direction = c.r >= 0 ? '' : ' (in opposite directions)';
-  if (c.lag === 0) return `${c.a} and ${c.b} move together in the same ${UNIT[interval][0]}${direction}`;
+  if (c.lag === 0) return `${c.a} and ${c.b} move together in the same ${BUCKET[interval]}${direction}`;
   return `${lead} lead${lead.endsWith('s') ? '' : 's'} ${follow} by ~${lagText(Math.abs(c.lag), interval)}${direction}`;
 }
 
