@@ -3,6 +3,7 @@
 // waiting but has not moved for a while both turn the `consumers` component down, with the
 // reason; lag per partition, retries and dead letters are exported as metrics.
 import type { DeliveryObserver } from './bus/delivery.js';
+import { rootMessage } from './errors.js';
 import type { Bus } from './bus/types.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -29,8 +30,7 @@ export class ConsumerHealth implements DeliveryObserver {
 
   failed(e: Parameters<DeliveryObserver['failed']>[0]): void {
     this.d.metrics.consumerRetries.inc({ group: e.group, topic: e.topic, kind: e.transient ? 'transient' : 'error' });
-    const err = (e.err as Error)?.message ?? String(e.err);
-    this.failing.set(`${e.group} ${e.topic}/${e.partition}`, `${e.group} is retrying ${e.topic}/${e.partition} at offset ${e.offset} (attempt ${e.attempt}): ${err}`);
+    this.failing.set(`${e.group} ${e.topic}/${e.partition}`, `${e.group} is retrying ${e.topic}/${e.partition} at offset ${e.offset} (attempt ${e.attempt}): ${rootMessage(e.err)}`);
     this.update();
   }
 

@@ -86,3 +86,18 @@ export function isTransient(err: unknown, depth = 0): boolean {
 }
 
 const isTransientCause = (cause: unknown, depth: number) => cause !== undefined && isTransient(cause, depth + 1);
+
+/**
+ * What went wrong, for logs, `ready` and dead letters: the innermost cause's message. Wrappers
+ * such as drizzle's "Failed query: <SQL> params: <values>" repeat the statement and its data
+ * (long, and not for `ready` to show) around the one line that matters.
+ */
+export function rootMessage(err: unknown): string {
+  let e = err;
+  for (let depth = 0; depth < 5; depth++) {
+    const cause = (e as { cause?: unknown } | null)?.cause;
+    if (!(cause instanceof Error) || !cause.message) break;
+    e = cause;
+  }
+  return e instanceof Error ? e.message : String(e);
+}

@@ -7,7 +7,7 @@
 //   dead-letter topic with its error after `maxAttempts` tries of its own. Its neighbours are
 //   handled and the partition moves on.
 // Without a dead-letter topic (readers that must never skip a message) every failure is retried.
-import { isTransient } from '../errors.js';
+import { isTransient, rootMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { backoffDelay } from '../retry.js';
 import type { DeadLetter } from '../../schemas/dead-letter.js';
@@ -41,10 +41,12 @@ export function deadLetterRecord(msg: BusMessage, fields: Pick<DeadLetter, 'code
   return { sourceTopic: msg.topic, partition: msg.partition, offset: msg.offset, key: msg.key, value: msg.value, errors: [], at: new Date().toISOString(), ...fields };
 }
 
+/** The innermost error: its class, code (ClickHouse type, SQLSTATE, errno) and message. */
 const describe = (err: unknown): NonNullable<DeadLetter['error']> => {
-  const e = err as { name?: unknown; code?: unknown; type?: unknown; message?: unknown };
-  const code = typeof e?.type === 'string' ? e.type : e?.code !== undefined ? String(e.code) : undefined;
-  return { name: typeof e?.name === 'string' ? e.name : 'Error', ...(code ? { code } : {}), message: typeof e?.message === 'string' ? e.message : String(err) };
+  let e = err as { name?: unknown; code?: unknown; type?: unknown; cause?: unknown } | null;
+  while (e?.cause instanceof Error) e = e.cause as typeof e;
+  const code = typeof e?.type === 'string' ? e.type : e?.code !== undefined && e?.code !== null ? String(e.code) : undefined;
+  return { name: typeof e?.name === 'string' ? e.name : 'Error', ...(code ? { code } : {}), message: rootMessage(err) };
 };
 
 /**
@@ -80,7 +82,7 @@ export async function deliver(batch: BusMessage[], d: Delivery): Promise<boolean
       }
       const delayMs = backoffDelay(attempt, baseMs, maxMs);
       d.log[transient ? 'warn' : 'error']({
-        group: d.group, topic, partition, fromOffset: msgs[0].offset, count: msgs.length, attempt, transient, delayMs, err: (err as Error)?.message ?? String(err),
+        group: d.group, topic, partition, fromOffset: msgs[0].offset, count: msgs.length, attempt, transient, delayMs, err: rootMessage(err),
       }, transient ? 'a dependency is unavailable; retrying the same messages' : 'batch handler failed; retrying the same messages');
       if (!(await d.pause(delayMs))) return false;
     }
@@ -94,7 +96,7 @@ export async function deliver(batch: BusMessage[], d: Delivery): Promise<boolean
         await d.publish(d.deadLetterTopic!, [{ key: msg.key, value: record }]);
         break;
       } catch (publishErr) {
-        d.log.warn({ group: d.group, topic, partition, offset: msg.offset, attempt, err: (publishErr as Error).message }, 'dead-letter publish failed; retrying');
+        d.log.warn({ group: d.group, topic, partition, offset: msg.offset, attempt, err: rootMessage(publishErr) }, 'dead-letter publish failed; retrying');
         if (!(await d.pause(backoffDelay(attempt, baseMs, maxMs)))) return false;
       }
     }

@@ -4,7 +4,7 @@ import { ClickHouseError } from '@clickhouse/client';
 import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { isTransient, StoreError, ValidationError } from '../../core/errors.js';
+import { isTransient, rootMessage, StoreError, ValidationError } from '../../core/errors.js';
 import { SERVER_URL } from '../helpers/postgres.js';
 
 const sysError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code, errno: -111, syscall: 'connect' });
@@ -67,5 +67,15 @@ describe('isTransient', () => {
       await admin.end();
       await victim.end().catch(() => undefined);
     }
+  });
+});
+
+describe('rootMessage', () => {
+  it('is the innermost cause, without the statement and data a wrapper repeats', () => {
+    const pgErr = Object.assign(new Error('database "x" is not currently accepting connections'), { code: '55000' });
+    const wrapped = new Error('Failed query: insert into "products" ... \nparams: p-1,Lamp', { cause: pgErr });
+    expect(rootMessage(wrapped)).toBe('database "x" is not currently accepting connections');
+    expect(rootMessage(new Error('plain'))).toBe('plain');
+    expect(rootMessage('text')).toBe('text');
   });
 });

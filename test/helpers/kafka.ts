@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { AssignerProtocol, CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
 import pg from 'pg';
 import { freePort, get, makeEvents, seriesSum } from './app.js';
-import { SERVER_URL } from './postgres.js';
+import { createTestDatabase } from './postgres.js';
 
 /**
  * The brokers from KAFKA_BROKERS, or null after saying why the file is skipped. In CI (CI set)
@@ -97,20 +97,6 @@ export async function offsetReader(brokers: string[]) {
     },
     close: () => admin.disconnect(),
   };
-}
-
-/** A database of its own on the Postgres server, dropped by drop(). */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `trenddrop_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: SERVER_URL });
-    await c.connect();
-    try { await c.query(sql); } finally { await c.end(); }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 export interface Child {

@@ -23,23 +23,47 @@ export async function openTestPostgres(kind: 'pglite' | 'server'): Promise<TestP
     await store.migrate();
     return { store, drop: () => store.close() };
   }
-  const name = `trenddrop_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: SERVER_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  const store = await openPostgres({ databaseUrl: url.toString(), dataDir: tempDir('pg') }, createLogger('silent'));
+  const db = await createTestDatabase();
+  const store = await openPostgres({ databaseUrl: db.url, dataDir: tempDir('pg') }, createLogger('silent'));
   await store.migrate();
   return {
     store,
     async drop() {
       await store.close();
-      const a = new pg.Client({ connectionString: SERVER_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
+      await db.drop();
     },
+  };
+}
+
+async function adminQuery(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  const c = new pg.Client({ connectionString: SERVER_URL });
+  await c.connect();
+  try { return await c.query(sql, params); } finally { await c.end(); }
+}
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  /** pg_terminate_backend on every connection to this database (and no other). */
+  terminateBackends(): Promise<number>;
+  /** Refuses (false) or allows new connections to this database, as an unreachable server would. */
+  setConnectable(allowed: boolean): Promise<void>;
+  drop(): Promise<void>;
+}
+
+/** A database of its own on the Postgres server, dropped by drop(). */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `trenddrop_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(), name,
+    async terminateBackends() {
+      const r = await adminQuery('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+      return r.rowCount ?? 0;
+    },
+    async setConnectable(allowed) { await adminQuery(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS ${allowed}`); },
+    drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined),
   };
 }

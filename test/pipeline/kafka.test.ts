@@ -8,7 +8,8 @@ import WebSocket from 'ws';
 import { topics as topicNames } from '../../core/bus/topics.js';
 import type { DeadLetter } from '../../schemas/dead-letter.js';
 import { eventually, get, makeEvents, post, seriesSum, startTestApp, tempDir, type TestApp } from '../helpers/app.js';
-import { createTestDatabase, dropPrefix, kafkaOrSkip, openProducer, uniquePrefix } from '../helpers/kafka.js';
+import { dropPrefix, kafkaOrSkip, openProducer, uniquePrefix } from '../helpers/kafka.js';
+import { createTestDatabase } from '../helpers/postgres.js';
 
 const brokers = kafkaOrSkip('test/pipeline/kafka.test.ts');
 
