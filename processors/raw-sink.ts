@@ -188,7 +188,7 @@ export class RawSink {
       const all = batch.length === 1 ? batch[0].events : batch.flatMap((p) => p.events);
       const { fresh, stored } = await this.d.dedup.filterNew(all);
       if (stored.length) {
-        const corrected = await this.d.repair.repair(stored);
+        const corrected = await this.d.repair.repair(stored, this.d.clock.now());
         if (corrected.size) this.d.onWritten?.(corrected);
       }
       this.d.metrics.duplicates.inc(all.length - fresh.length);

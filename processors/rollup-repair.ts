@@ -3,7 +3,9 @@
 // events. Those events come back as redeliveries that the dedup finds already stored, so for
 // their buckets the rollups are compared with the raw rows and the shortfall is written.
 // Levels go finest first and each is read after the one before is repaired, because a delta
-// written into the 1-minute rollup cascades into the hourly and daily ones.
+// written into the 1-minute rollup cascades into the hourly and daily ones. Both sides are read
+// over the same whole buckets: the raw rows of a bucket are all of its events, not only those
+// up to the latest one redelivered.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
@@ -17,13 +19,19 @@ interface Level {
   sums: string[];
   /** Rows of `events` the view reads. */
   where: string;
+  /**
+   * The table's TTL in days (migration 0001), for a level that forgets old buckets: a bucket near
+   * or past it may be gone from the rollup but not from the raw rows, and a delta written there
+   * would cascade into coarser levels that still hold it, so such buckets are left alone.
+   */
+  keepDays?: number;
 }
 
 const ENGAGEMENT = ['views', 'likes', 'shares', 'comments', 'orders', 'revenue', 'searches'];
 
 /** Every view fed by `events`, directly or through a coarser cascade (migrations 0001, 0004). */
 export const ROLLUP_LEVELS: Level[] = [
-  { table: TABLES.engagement1m, bucket: 'toStartOfMinute', dims: ['region', 'platform'], sums: ENGAGEMENT, where: '1' },
+  { table: TABLES.engagement1m, bucket: 'toStartOfMinute', dims: ['region', 'platform'], sums: ENGAGEMENT, where: '1', keepDays: 90 },
   { table: TABLES.engagement1h, bucket: 'toStartOfHour', dims: ['region', 'platform'], sums: ENGAGEMENT, where: '1' },
   { table: TABLES.engagement1d, bucket: 'toStartOfDay', dims: ['region', 'platform'], sums: ENGAGEMENT, where: '1' },
   { table: TABLES.videoEngagement1h, bucket: 'toStartOfHour', dims: ['videoId', 'platform'], sums: ENGAGEMENT.filter((m) => m !== 'searches'), where: "videoId != ''" },
@@ -45,15 +53,24 @@ export class RollupRepair {
    * Brings every rollup bucket that holds one of these stored events level with the raw rows.
    * Resolves with the products whose rollups it corrected.
    */
-  async repair(stored: { productId: string; tsMs: number }[]): Promise<Set<string>> {
+  async repair(stored: { productId: string; tsMs: number }[], nowMs: number): Promise<Set<string>> {
     const corrected = new Set<string>();
-    if (stored.length === 0) return corrected;
-    let from = Infinity, to = -Infinity;
-    for (const e of stored) { if (e.tsMs < from) from = e.tsMs; if (e.tsMs > to) to = e.tsMs; }
-    const pids = [...new Set(stored.map((e) => e.productId))];
     for (const level of ROLLUP_LEVELS) {
-      const keys = [...new Set(stored.map((e) => `${e.productId}|${Math.floor(bucketStart(level.bucket, e.tsMs) / 1000)}`))];
-      const [raw, rolled] = await Promise.all([this.rawSums(level, pids, keys, from, to), this.rollupSums(level, pids, keys, from, to)]);
+      const keepFrom = level.keepDays === undefined ? -Infinity : nowMs - (level.keepDays - 1) * 86_400_000;
+      let from = Infinity, last = -Infinity;
+      const keys = new Set<string>(), pids = new Set<string>();
+      for (const e of stored) {
+        const b = bucketStart(level.bucket, e.tsMs);
+        if (b < keepFrom) continue;
+        if (b < from) from = b;
+        if (b > last) last = b;
+        keys.add(`${e.productId}|${b / 1000}`);
+        pids.add(e.productId);
+      }
+      if (keys.size === 0) continue;
+      // Whole buckets on both sides: from the first one's start to the last one's end.
+      const range = { from, to: last + bucketSize(level.bucket) };
+      const [raw, rolled] = await Promise.all([this.rawSums(level, [...pids], [...keys], range), this.rollupSums(level, [...pids], [...keys], range)]);
       const deltas: Row[] = [];
       for (const [k, r] of raw) {
         const have = rolled.get(k);
@@ -79,38 +96,40 @@ export class RollupRepair {
     return corrected;
   }
 
-  private async rawSums(l: Level, pids: string[], keys: string[], from: number, to: number): Promise<Map<string, Row>> {
+  private async rawSums(l: Level, pids: string[], keys: string[], range: { from: number; to: number }): Promise<Map<string, Row>> {
     const query = `
       SELECT productId, toUnixTimestamp(${l.bucket}(ts)) AS b, ${l.dims.join(', ')}, count() AS events,
         ${l.sums.map((m) => `sum(${m}) AS ${m}`).join(', ')}
       FROM ${TABLES.events}
-      WHERE productId IN {pids:Array(String)} AND ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({to:Int64})
+      WHERE productId IN {pids:Array(String)} AND ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})
         AND ${l.where} AND concat(productId, '|', toString(b)) IN {keys:Array(String)}
       GROUP BY productId, b, ${l.dims.join(', ')}`;
-    return this.sums(l, query, pids, keys, bucketStart(l.bucket, from), to);
+    return this.sums(l, query, pids, keys, range);
   }
 
-  private async rollupSums(l: Level, pids: string[], keys: string[], from: number, to: number): Promise<Map<string, Row>> {
+  private async rollupSums(l: Level, pids: string[], keys: string[], range: { from: number; to: number }): Promise<Map<string, Row>> {
     const query = `
       SELECT productId, toUnixTimestamp(bucket) AS b, ${l.dims.join(', ')}, sum(events) AS events,
         ${l.sums.map((m) => `sum(${m}) AS ${m}`).join(', ')}
       FROM ${l.table}
-      WHERE productId IN {pids:Array(String)} AND bucket >= toDateTime({from:Int64} / 1000) AND bucket <= toDateTime({to:Int64} / 1000)
+      WHERE productId IN {pids:Array(String)} AND bucket >= toDateTime(intDiv({from:Int64}, 1000)) AND bucket < toDateTime(intDiv({to:Int64}, 1000))
         AND concat(productId, '|', toString(b)) IN {keys:Array(String)}
       GROUP BY productId, b, ${l.dims.join(', ')}`;
-    return this.sums(l, query, pids, keys, bucketStart(l.bucket, from), to);
+    return this.sums(l, query, pids, keys, range);
   }
 
-  private async sums(l: Level, query: string, pids: string[], keys: string[], from: number, to: number): Promise<Map<string, Row>> {
-    const rs = await this.d.ch.query({ query, format: 'JSONEachRow', query_params: { pids, keys, from, to } });
+  private async sums(l: Level, query: string, pids: string[], keys: string[], range: { from: number; to: number }): Promise<Map<string, Row>> {
+    const rs = await this.d.ch.query({ query, format: 'JSONEachRow', query_params: { pids, keys, ...range } });
     const out = new Map<string, Row>();
     for (const r of await rs.json<Row>()) out.set([r.productId, r.b, ...l.dims.map((d) => r[d])].join('|'), r);
     return out;
   }
 }
 
+const bucketSize = (fn: Level['bucket']) => (fn === 'toStartOfMinute' ? 60_000 : fn === 'toStartOfHour' ? 3_600_000 : 86_400_000);
+
 /** Start of the bucket holding ms, in UTC as the views compute it. */
 function bucketStart(fn: Level['bucket'], ms: number): number {
-  const size = fn === 'toStartOfMinute' ? 60_000 : fn === 'toStartOfHour' ? 3_600_000 : 86_400_000;
+  const size = bucketSize(fn);
   return ms - (((ms % size) + size) % size);
 }
