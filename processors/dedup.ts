@@ -142,7 +142,7 @@ export class EventDedup {
    * then inserted (or the caller retries the whole batch: remembering an id twice is harmless,
    * since a "maybe" is always checked).
    */
-  async filterNew<T extends { eventId: string; productId: string }>(items: T[]): Promise<{ fresh: T[]; stored: T[] }> {
+  async filterNew<T extends StoredKey>(items: T[]): Promise<{ fresh: T[]; stored: T[] }> {
     const maybe: T[] = [];
     const fresh: T[] = [];
     const stored: T[] = [];
@@ -154,15 +154,66 @@ export class EventDedup {
     }
     if (maybe.length) {
       this.lookups += maybe.length;
-      const rs = await this.o.ch.query({
-        query: `SELECT DISTINCT eventId FROM ${TABLES.events} WHERE productId IN {pids:Array(String)} AND eventId IN {ids:Array(String)}`,
-        query_params: { pids: [...new Set(maybe.map((m) => m.productId))], ids: maybe.map((m) => m.eventId) },
-        format: 'JSONEachRow',
-      });
-      const ids = new Set((await rs.json<{ eventId: string }>()).map((r) => r.eventId));
+      const ids = await storedIds(this.o.ch, maybe);
       for (const it of maybe) (ids.has(it.eventId) ? stored : fresh).push(it);
     }
     for (const it of fresh) this.bloom.add(it.eventId);
     return { fresh, stored };
   }
+}
+
+/** What finds a stored event fast: its product and time lead the events table's sort key. */
+export interface StoredKey { productId: string; tsMs: number; eventId: string }
+
+/** Items closer in time than this (per batch, sorted by time) are looked up as one time range. */
+const WINDOW_GAP_MS = 3_600_000;
+/** A window with fewer items than this is looked up by id instead of by range. */
+const MIN_RANGE_ITEMS = 64;
+/** Ids per `IN` lookup: the query slows sharply past ~30,000 (41,000 ids took minutes). */
+const IDS_PER_QUERY = 5000;
+
+/**
+ * The ids of the given events that are in the events table. Redeliveries (a crash, a client
+ * resending a batch) come as dense runs of stored events: those are read back as whole time
+ * ranges of their products along the sort key, a cost that follows the batch however large.
+ * Scattered ones (the Bloom filter's false positives) are few, and looked up by id in chunks.
+ */
+export async function storedIds(ch: ClickHouseClient, items: StoredKey[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  if (items.length === 0) return found;
+  const byTime = [...items].sort((a, b) => a.tsMs - b.tsMs);
+  const scattered: StoredKey[] = [];
+  /** Adds the ids a query returns; resolves with how many it returned. */
+  const read = async (query: string, query_params: Record<string, unknown>): Promise<number> => {
+    // Raw, not escaped: ids hold no tab or newline (schema), and must match as the sink wrote them.
+    const rs = await ch.query({ query, query_params, format: 'TabSeparatedRaw' });
+    let n = 0;
+    for (const id of (await rs.text()).split('\n')) if (id) { found.add(id); n++; }
+    return n;
+  };
+  for (let start = 0; start < byTime.length;) {
+    let end = start + 1;
+    while (end < byTime.length && byTime[end].tsMs - byTime[end - 1].tsMs <= WINDOW_GAP_MS) end++;
+    const window = byTime.slice(start, end);
+    start = end;
+    if (window.length < MIN_RANGE_ITEMS) { scattered.push(...window); continue; }
+    // Capped, so a range holding far more stored events than the window (a resent sample of a
+    // busy history) costs no more than the window itself; past the cap its ids are looked up.
+    const limit = 4 * window.length + 1000;
+    const n = await read(
+      `SELECT eventId FROM ${TABLES.events} WHERE productId IN {pids:Array(String)}
+        AND ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({to:Int64}) LIMIT {limit:UInt32}`,
+      { pids: [...new Set(window.map((it) => it.productId))], from: window[0].tsMs, to: window[window.length - 1].tsMs, limit },
+    );
+    if (n >= limit) scattered.push(...window.filter((it) => !found.has(it.eventId)));
+  }
+  for (let i = 0; i < scattered.length; i += IDS_PER_QUERY) {
+    const chunk = scattered.slice(i, i + IDS_PER_QUERY);
+    await read(
+      `SELECT eventId FROM ${TABLES.events} WHERE productId IN {pids:Array(String)} AND eventId IN {ids:Array(String)}`,
+      { pids: [...new Set(chunk.map((it) => it.productId))], ids: chunk.map((it) => it.eventId) },
+    );
+  }
+  // A range also returns its other stored events: keep the ones asked about.
+  return new Set(items.filter((it) => found.has(it.eventId)).map((it) => it.eventId));
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/logger.js';
 import { migrateClickHouse, openClickHouse, type ClickHouseStore } from '../../core/stores/clickhouse.js';
-import { EventDedup } from '../../processors/dedup.js';
+import { EventDedup, storedIds } from '../../processors/dedup.js';
 import { encodeEvents, insertEvents } from '../../processors/event-rows.js';
 import type { EngagementEvent } from '../../schemas/events.js';
 import { normalizeEvent } from '../../schemas/validate.js';
@@ -80,5 +80,24 @@ describe('EventDedup', () => {
     expect(fresh).toHaveLength(0);
     expect(stored).toHaveLength(40);
     expect(b.lookups - before).toBe(40);
+  });
+
+  it('finds stored events at any volume: dense redeliveries by time range, sparse ones and samples of a busy history by id', async () => {
+    // 60,000 stored events (past the ~41,000 ids at which one IN query took minutes), 40 products.
+    const t0 = Date.UTC(2026, 9, 1);
+    const dense = Array.from({ length: 60_000 }, (_, i) => normalizeEvent({ eventId: `dense-${i}`, ts: new Date(t0 + i * 20).toISOString(), productId: `p-dense-${i % 40}`, platform: 'web', region: 'US', views: 1 } as EngagementEvent));
+    for (let i = 0; i < dense.length; i += 20_000) await insertEvents(store.client, encodeEvents(dense.slice(i, i + 20_000), () => false, Date.now()));
+    const absent = dense.slice(0, 300).map((e, i) => ({ ...e, eventId: `never-stored-${i}` }));
+    const all = await storedIds(store.client, [...dense, ...absent]);
+    expect(all.size).toBe(dense.length);
+    for (const e of absent) expect(all.has(e.eventId)).toBe(false);
+    // One in a hundred: a dense window over a range holding 100 times as many stored events.
+    const sample = dense.filter((_, i) => i % 100 === 0);
+    const sampled = await storedIds(store.client, [...sample, ...absent.slice(0, 5)]);
+    expect([...sampled].sort()).toEqual(sample.map((e) => e.eventId).sort());
+    // Scattered over months: looked up by id.
+    const far = [dense[0], dense[30_000], dense[59_999]].map((e, i) => ({ ...e, tsMs: e.tsMs + i * 40 * 86_400_000 }));
+    expect((await storedIds(store.client, far)).size).toBe(3);
+    expect((await storedIds(store.client, [])).size).toBe(0);
   });
 });
