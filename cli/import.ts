@@ -15,7 +15,17 @@ export async function importCommand(config: Config, o: ImportCommandOptions, out
   try {
     const summary = await importFile({ file: o.file, format: o.format, map: o.map, product: o.product, onProgress: (done, total) => bar.update(total ? done / total : 1, `${Math.round(done / 1024)} KiB`) }, target);
     bar.stop();
-    out.write(`imported ${summary.rows} rows (${summary.format}) into ${target.where}: ${summary.products} products, ${summary.events} events, ${summary.videos} videos, ${summary.skipped} skipped in ${summary.durationMs} ms\n`);
+    out.write(`read ${summary.rows} rows (${summary.format}), sent to ${target.where}: ${summary.products} products, ${summary.events} events, ${summary.videos} videos; ${summary.skipped} rows skipped; ${summary.durationMs} ms\n`);
+    if (target.stored) {
+      // What the pipeline made of it: every event sent is stored or set aside on the dead-letter topic.
+      const { checked, stored } = await target.stored();
+      const of = checked < summary.events ? `the first ${checked}` : `${checked}`;
+      out.write(stored === checked
+        ? `stored: all ${of} events sent are in ClickHouse\n`
+        : `stored: ${stored} of ${of} events sent; the other ${checked - stored} were set aside on the dead-letter topic (${config.topicPrefix}dlq.v1) with the reason\n`);
+    } else {
+      out.write(`accepted by ${target.where}, which stores them as its pipeline reaches them\n`);
+    }
     for (const e of summary.errors.slice(0, 20)) out.write(`  ${e.message}\n`);
     if (summary.errors.length > 20) out.write(`  … and ${summary.errors.length - 20} more\n`);
   } finally {

@@ -18,6 +18,7 @@ import { normalizeEvent, validateEvent } from '../schemas/validate.js';
 import { deadLetter, parseValue, type Unusable } from './dead-letter.js';
 import type { EventDedup } from './dedup.js';
 import { encodeEvents, insertEvents } from './event-rows.js';
+import { splitByMonth } from './partitions.js';
 import type { RollupRepair } from './rollup-repair.js';
 import { readWatermark, WATERMARK_MAX_FUTURE_MS } from './watermark.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
@@ -225,7 +226,8 @@ export class RawSink {
       // which any real product message replaces, so it is listed and counted from the start.
       await this.d.ch.insert({ table: TABLES.products, format: 'JSONEachRow', values: newProducts.map((productId) => ({ productId, title: productId, category: 'Uncategorized', brand: '', price: null, currency: '', imageUrl: '', source: 'events', tags: [], updatedAt: 0 })) });
     }
-    await insertEvents(this.d.ch, encodeEvents(events, (e) => e.tsMs < lateBefore, now));
+    // Years of history in one batch go out as several inserts, each within ClickHouse's partition limit.
+    for (const rows of splitByMonth(events, (e) => e.tsMs)) await insertEvents(this.d.ch, encodeEvents(rows, (e) => e.tsMs < lateBefore, now));
     for (const id of newProducts) this.knownProducts.add(id);
     this.watermark = maxTs;
     this.d.metrics.watermark.set(maxTs / 1000);

@@ -10,6 +10,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
+import { splitByMonth } from './partitions.js';
 
 interface Level {
   table: string;
@@ -88,7 +89,7 @@ export class RollupRepair {
         else if (short) { deltas.push(delta); corrected.add(String(r.productId)); }
       }
       if (deltas.length) {
-        await this.d.ch.insert({ table: level.table, format: 'JSONEachRow', values: deltas });
+        for (const rows of splitByMonth(deltas, (d) => Number(d.bucket) * 1000)) await this.d.ch.insert({ table: level.table, format: 'JSONEachRow', values: rows });
         this.log.warn({ table: level.table, buckets: deltas.length }, 'rollup was short of stored events (an interrupted write); repaired');
         this.d.metrics.rollupRepairs.inc({ table: level.table }, deltas.length);
       }
