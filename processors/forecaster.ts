@@ -228,7 +228,7 @@ export class Forecaster {
     const lags = chooseLags(Math.min(...series.map((y) => y.length)), horizon, 24);
     const started = performance.now();
     try {
-      const net = await trainGlobal(series.filter((y) => y.length >= lags + 3 * horizon), { lags, horizon, period: 24 });
+      const net = await trainGlobal(series, { lags, horizon, period: 24 });
       if (!net.stats.useful) {
         // Tried again at the next retraining, with more history.
         this.trainedAt = now;

@@ -135,6 +135,10 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
 
   // Counts stay non-negative: ln(1 + y) can come back a little below zero.
   const back = kind === 'log1p' ? (v: number) => Math.max(0, fromLogScale(v, kind)) : (v: number) => fromLogScale(v, kind);
+  // The median of a count is a whole number: a count series gets whole point forecasts (an hour
+  // that is always empty is forecast as 0, not as a fraction above it).
+  const counts = y.every((v) => Number.isInteger(v) && v >= 0);
+  const point = counts ? (v: number) => Math.round(back(v)) : back;
   const scales = origins.map((o) => maseScale(y.slice(0, o), m));
   const apart = (i: number, j: number) => Math.abs(origins[j] - origins[i]) >= h;
   const scored = candidates.map((c) => {
@@ -147,7 +151,7 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
     let points = 0;
     origins.forEach((o, i) => {
       const actual = y.slice(o, o + h);
-      const fc = c.paths[i].map(back);
+      const fc = c.paths[i].map(point);
       maseAt.push(mase(actual, fc, scales[i]));
       maseSum += maseAt[i];
       smapeSum += smape(actual, fc);
@@ -182,7 +186,7 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
   });
   const finish = (path: number[], cal: Calibration): ForecastPoint[] => path.map((v, i) => {
     const b = bounds(cal, i + 1, v);
-    return { step: i + 1, yhat: back(v), lo80: back(b.lo80), hi80: back(b.hi80), lo95: back(b.lo95), hi95: back(b.hi95) };
+    return { step: i + 1, yhat: point(v), lo80: back(b.lo80), hi80: back(b.hi80), lo95: back(b.lo95), hi95: back(b.hi95) };
   });
   const calibration = calibrate(procedureErrors, h);
   const out: SeriesForecast = {

@@ -137,7 +137,7 @@ export async function evaluateAll(seriesList: readonly (readonly number[])[], op
     const lags = prefixes.length ? chooseLags(Math.min(...prefixes.map((p) => p.length)), h, period) : 12;
     const started = performance.now();
     try {
-      net = await trainGlobal(prefixes.filter((p) => p.length >= lags + 3 * h), { lags, horizon: h, period });
+      net = await trainGlobal(prefixes, { lags, horizon: h, period });
       run.neuralStats = { ...net.stats, lags, ms: performance.now() - started };
       if (!net.stats.useful) {
         run.neuralSkipped = `no better than seasonal naive on its validation windows (MAE ${net.stats.validationMae.toFixed(3)} vs ${net.stats.naiveMae.toFixed(3)})`;

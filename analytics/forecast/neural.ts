@@ -94,25 +94,30 @@ function evenSubsample<T>(xs: T[], max: number): T[] {
  * room for validation and a dozen training windows per series, else one, else 12 buckets.
  */
 export function chooseLags(minLength: number, horizon: number, period: number): number {
-  const room = (lags: number) => minLength - 2 * horizon - lags - horizon >= 12;
+  const room = (lags: number) => minLength - horizon - lags - horizon >= 12;
   return [2 * period, period, 12].find((l) => l >= 2 && room(l)) ?? 12;
 }
 
 /**
  * Trains on every series (raw values; cut each one where its backtest starts so the backtest
- * stays honest). The last two horizons of each series are validation: their targets come after
- * every training target, no window is in both, and the epoch with the lowest validation error
- * is kept. RangeError when there are too few windows.
+ * stays honest). The last horizon of each series (the last few when there are few series) is
+ * validation: those targets come after every training target of that series, and the epoch
+ * with the lowest validation error is kept. Series too short for a validation window and one training window are skipped.
+ * RangeError when there are too few windows.
  */
 export async function trainGlobal(seriesList: readonly (readonly number[])[], opts: NeuralOptions): Promise<NeuralForecaster> {
   const { lags, horizon, hidden = 64, epochs = 60, seed = 1, maxWindows = 4000, period = 1 } = opts;
   const train: Window[] = [];
   const validation: Window[] = [];
+  // At least five validation windows in all: a few series each give more of their last horizons.
+  const perSeries = Math.max(1, Math.ceil(5 / Math.max(1, seriesList.length)));
   for (const y of seriesList) {
+    if (y.length < lags + 2 * horizon) continue;
     const z = toLogScale(y).values;
-    const cut = z.length - 2 * horizon;
+    const v = Math.max(1, Math.min(perSeries, Math.floor((z.length - lags - horizon) / horizon) - 1));
+    const cut = z.length - v * horizon;
     train.push(...windowsOf(z, lags, horizon, 0, cut));
-    // Validation targets [cut, n), one window per horizon, none overlapping another.
+    // One window per held-out horizon: no two validation windows share a target.
     for (let t = cut; t + horizon <= z.length; t += horizon) validation.push(...windowsOf(z, lags, horizon, t, t + horizon).slice(0, 1));
   }
   if (train.length < 50 || validation.length < 5) throw new RangeError(`too little data to train: ${train.length} training and ${validation.length} validation windows of ${lags}+${horizon} buckets`);
