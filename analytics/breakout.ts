@@ -1,22 +1,19 @@
-// Breakout detection on a product's velocity series: a robust z-score for sudden surges and a
-// one-sided CUSUM on the same z for sustained shifts, with a per-product cooldown so one
-// breakout raises one alert. Pure: state in, state and alert out.
+// Breakout detection on a product's momentum series (one sample per step of the series): a
+// robust z-score for sudden surges and a one-sided CUSUM on the same z for sustained shifts,
+// raised only on real growth, and once per episode. Pure: state in, state and alert out.
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
-import { TREND_SCALES } from './trend.js';
 
 export interface BreakoutConfig {
-  /** Velocity samples kept as the baseline. */
+  /** Samples kept as the baseline. */
   window: number;
   /** Samples needed before any alert. */
   minHistory: number;
   /** Robust z at or above which one sample is a breakout. */
   zThreshold: number;
-  /** CUSUM allowance k and decision limit h, in robust-z units. */
+  /** CUSUM allowance k and decision limit h, in robust-z units; z ≤ k also ends an episode. */
   cusumK: number;
   cusumH: number;
-  /** No second alert for the same product within this time. */
-  cooldownMs: number;
-  /** Floor of the robust scale (per hour), so a perfectly flat baseline does not make every wiggle infinite. */
+  /** Floor of the robust scale (log growth per hour), so a perfectly flat baseline does not make every wiggle infinite. */
   minScale: number;
 }
 
@@ -26,46 +23,68 @@ export const DEFAULT_BREAKOUT: BreakoutConfig = {
   zThreshold: 4,
   cusumK: 0.5,
   cusumH: 5,
-  cooldownMs: 6 * 3_600_000,
-  minScale: TREND_SCALES.velocityPerHour / 4,
+  minScale: Math.LN2 / 24 / 4,
 };
 
+export interface Episode {
+  /** Event time of the sample that raised the alert. */
+  startedAt: number;
+  /** The baseline the episode is measured against, frozen while it lasts. */
+  baselineMedian: number;
+  baselineScale: number;
+}
+
 export interface BreakoutState {
-  /** Recent velocities, oldest first. */
+  /** Momentum samples outside episodes, oldest first. */
   history: number[];
   cusum: number;
-  lastAlertAt: number | null;
+  /** The breakout under way, if any: no second alert until it ends. */
+  episode: Episode | null;
 }
 
 export interface BreakoutAlert {
   kind: 'spike' | 'shift';
   at: number;
-  velocity: number;
-  /** Robust z of this velocity against the baseline: (v − median) / (1.4826·MAD). */
+  /** Momentum (log growth per hour) of the triggering sample: always positive. */
+  momentum: number;
+  /** Robust z of this momentum against the baseline: (m − median) / max(1.4826·MAD, minScale). */
   z: number;
   cusum: number;
   baselineMedian: number;
   baselineScale: number;
 }
 
-export const initialBreakoutState = (): BreakoutState => ({ history: [], cusum: 0, lastAlertAt: null });
+export const initialBreakoutState = (): BreakoutState => ({ history: [], cusum: 0, episode: null });
 
 /** 1.4826·MAD estimates the standard deviation of normal data while ignoring outliers. */
 const MAD_TO_SD = 1.4826;
 
-export function updateBreakout(state: BreakoutState, velocity: number, now: number, config: BreakoutConfig = DEFAULT_BREAKOUT): { state: BreakoutState; alert: BreakoutAlert | null } {
-  const history = [...state.history, velocity].slice(-config.window);
-  if (state.history.length < config.minHistory) return { state: { ...state, history }, alert: null };
+/**
+ * Feeds one momentum sample taken at event time `at`. An alert needs (1) a spike (z ≥ zThreshold)
+ * or a sustained shift (CUSUM ≥ h) above the product's own baseline, and (2) growth now: momentum
+ * at least one baseline scale above zero, so a product that only declines less fast never alerts.
+ * The alert opens an episode; the baseline freezes until momentum is back within `cusumK` scales
+ * of it or stops growing, which ends the episode.
+ */
+export function updateBreakout(state: BreakoutState, m: number, at: number, config: BreakoutConfig = DEFAULT_BREAKOUT): { state: BreakoutState; alert: BreakoutAlert | null } {
+  const push = () => [...state.history, m].slice(-config.window);
+  const { episode } = state;
+  if (episode) {
+    const z = (m - episode.baselineMedian) / episode.baselineScale;
+    const over = z <= config.cusumK || m <= 0;
+    return { state: over ? { history: push(), cusum: 0, episode: null } : state, alert: null };
+  }
+  if (state.history.length < config.minHistory) return { state: { ...state, history: push() }, alert: null };
 
   const baselineMedian = median(state.history);
   const baselineScale = Math.max(MAD_TO_SD * medianAbsoluteDeviation(state.history), config.minScale);
-  const z = (velocity - baselineMedian) / baselineScale;
+  const z = (m - baselineMedian) / baselineScale;
   const cusum = Math.max(0, state.cusum + z - config.cusumK);
   const kind = z >= config.zThreshold ? 'spike' : cusum >= config.cusumH ? 'shift' : null;
-  const cooling = state.lastAlertAt !== null && now - state.lastAlertAt < config.cooldownMs;
-  if (!kind) return { state: { history, cusum, lastAlertAt: state.lastAlertAt }, alert: null };
-  // The CUSUM restarts after a detection, alerted or suppressed, so that it measures the next
-  // shift; otherwise a suppressed one would fire the moment the cooldown ends.
-  if (cooling) return { state: { history, cusum: 0, lastAlertAt: state.lastAlertAt }, alert: null };
-  return { state: { history, cusum: 0, lastAlertAt: now }, alert: { kind, at: now, velocity, z, cusum, baselineMedian, baselineScale } };
+  const growing = m >= baselineScale;
+  if (!kind || !growing) return { state: { history: push(), cusum, episode: null }, alert: null };
+  return {
+    state: { history: state.history, cusum: 0, episode: { startedAt: at, baselineMedian, baselineScale } },
+    alert: { kind, at, momentum: m, z, cusum, baselineMedian, baselineScale },
+  };
 }

@@ -54,11 +54,10 @@ export interface StartOptions {
 
 /**
  * Simulated history written on a first start, so charts and scores have a past from the first
- * minute: eight days, of which the last is scored hour by hour (a score needs a week of data;
- * breakout detection needs a baseline of past momentum, at least 12 hourly samples).
+ * minute: eight days (a score needs a week of data; breakout detection needs a baseline of past
+ * momentum). The scorer scores it bucket by bucket along event time as it is written.
  */
 const FIRST_START_HISTORY_MS = 8 * 86_400_000;
-const FIRST_START_SCORED_MS = 86_400_000;
 const FIRST_START_STEP_MS = 15 * 60_000;
 
 /** The discovery agent over the configured sources; what it finds goes onto the bus. */
@@ -148,15 +147,8 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
     };
     simulator = runLive(sim, publish, clock, logger);
     if (empty) {
-      processors?.scorer.holdBreakouts();
       backfilling = backfill(sim, publish, liveFrom - FIRST_START_HISTORY_MS, liveFrom, { signal: stopBackfill.signal, stepMs: FIRST_START_STEP_MS })
-        .then(async () => {
-          if (!processors || stopBackfill.signal.aborted) return;
-          await drain();
-          await processors.scorer.replay(liveFrom - FIRST_START_SCORED_MS, liveFrom, { signal: stopBackfill.signal, pauseMs: 250 });
-        })
-        .catch((err) => logger.error({ err }, 'first-start backfill failed'))
-        .finally(() => processors?.scorer.releaseBreakouts());
+        .catch((err) => logger.error({ err }, 'first-start backfill failed'));
     }
   }
   const agent = has('ingest') && o.agent !== false ? await startAgent(config, runtime, ingestor, logger, clock) : null;

@@ -19,9 +19,10 @@ import { mulberry32 } from '../core/random.js';
 import { sleep } from '../core/retry.js';
 import { overviewQueries } from '../api/queries/get-overview.js';
 import { LIST_LIMIT, listProductsQuery, type ListProductsParams } from '../api/queries/list-products.js';
-import { latestScoresSql, rows } from '../api/queries/sql.js';
+import { rows } from '../api/queries/sql.js';
 import { MetadataProcessor } from '../processors/metadata.js';
 import { Scorer } from '../processors/scorer.js';
+import { settledBefore } from '../analytics/event-time.js';
 import type { ProductMessage } from '../schemas/events.js';
 import { products as pgProducts } from '../schemas/postgres/schema.js';
 import type { ProductsUpdate } from '../schemas/updates.js';
@@ -132,13 +133,13 @@ FROM (
   FROM numbers({offset:UInt64}, {n:UInt64}))
 SETTINGS parallel_view_processing = 1`;
 
-// Past scores, one per product and hour before the real scorer's run, within ±15 % of its score.
+// Past scores, one per product and hour of the window up to the hour before the one the real
+// scorer then completes, as a running process would have stored them: the scorer resumes after them.
 const HISTORY_SQL = `
-INSERT INTO ${TABLES.trendScoreHistory} (productId, computedAt, score, label, velocity, acceleration, momentum)
-SELECT s.productId, fromUnixTimestamp64Milli(toInt64({now:Int64} - k.number * {step:Int64}), 'UTC'),
-  least(100, s.score * (0.85 + (cityHash64(s.productId, k.number) % 300) / 1000)), s.label, s.velocity, s.acceleration, s.momentum
-FROM (${latestScoresSql({ columns: ['score', 'label', 'velocity', 'acceleration', 'momentum'] })}) AS s
-CROSS JOIN numbers(1, {rounds:UInt64}) AS k`;
+INSERT INTO ${TABLES.trendScoreHistory} (productId, computedAt, stepSec, score, label, velocity, acceleration, momentum, scoredAt)
+SELECT concat('p-', toString(p.number)) AS productId, fromUnixTimestamp64Milli(toInt64({last:Int64} - k.number * {step:Int64}), 'UTC'), 3600,
+  (cityHash64(p.number, k.number) % 1000) / 10, 'steady', 0, 0, 0, fromUnixTimestamp64Milli({last:Int64}, 'UTC')
+FROM numbers({products:UInt64}) AS p CROSS JOIN numbers(0, {rounds:UInt64}) AS k`;
 
 const COUNTS_SQL = `
 SELECT
@@ -201,18 +202,20 @@ async function load(app: App, o: ApiBenchOptions, progress: (f: number, label: s
   }
   const mergeSec = seconds(t0);
 
-  // The real scorer, one full round over every product with events, as it runs every 10 minutes.
+  // Score history up to the hour before the last settled one, then the real scorer's round that
+  // settles that hour for every product with events in the window: what runs each hour.
   t0 = performance.now();
-  progress(0.85, 'scoring every product');
-  const scorer = new Scorer({ ch, bus: rt.bus, topics: rt.topics, clock: rt.clock, logger: rt.logger, metrics: rt.metrics, weights: rt.config.scoreWeights, intervalMs: rt.config.scoreIntervalMs });
+  progress(0.85, 'score history');
+  const lastSettled = Math.floor(settledBefore(end, rt.config.allowedLatenessMs) / HISTORY_STEP_MS) * HISTORY_STEP_MS;
+  await ch.command({ query: HISTORY_SQL, query_params: { last: lastSettled - 2 * HISTORY_STEP_MS, step: HISTORY_STEP_MS, rounds: SPAN_MS / HISTORY_STEP_MS, products: o.products } });
+  const historySec = seconds(t0);
+
+  t0 = performance.now();
+  progress(0.9, 'scoring every product');
+  const scorer = new Scorer({ ch, bus: rt.bus, topics: rt.topics, clock: rt.clock, logger: rt.logger, metrics: rt.metrics, weights: rt.config.scoreWeights, intervalMs: rt.config.scoreIntervalMs, allowedLatenessMs: rt.config.allowedLatenessMs, watermark: () => end });
   const scored = await scorer.round();
   const scoreSec = seconds(t0);
   log.info({ scored, seconds: scoreSec }, 'products scored');
-
-  t0 = performance.now();
-  progress(0.95, 'score history');
-  await ch.command({ query: HISTORY_SQL, query_params: { now: rt.clock.now(), step: HISTORY_STEP_MS, rounds: SPAN_MS / HISTORY_STEP_MS } });
-  const historySec = seconds(t0);
   return { products: productSec, events: eventSec, merges: mergeSec, scores: scoreSec, history: historySec, total: seconds(started) };
 }
 

@@ -1,132 +1,146 @@
-// Breakout alerts: after each scoring round, each product's momentum (short-term velocity, see scorer.ts) goes through the detector
-// in analytics/breakout.ts (robust z + CUSUM, cooldown); detections become rows in Postgres
-// `alerts` and `alert` messages on the updates topic. The detector sees one sample per product
-// per sample slot, whatever the scoring cadence, so its baseline spans a fixed time. Its state
-// lives in memory and is rebuilt on start by replaying trend_score_history through the same
-// sampling, with the last stored alert of each product, so a restart neither re-alerts nor
-// starts from an empty baseline.
+// Breakout alerts: every bucket the scorer scores goes, in event-time order per product, through
+// the detector in analytics/breakout.ts (robust z + CUSUM on momentum, one alert per episode).
+// Detections become rows in Postgres `alerts`, dated `at` by their bucket and keyed by product and
+// episode start, so a history scored twice (a restart, a re-score after late events) raises
+// nothing new; with a webhook configured each new alert gets an outbox row in the same
+// transaction. The detector's state lives in memory; a product first seen here, or re-scored from
+// an earlier bucket, gets it back by folding its stored momentum history up to that bucket.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { gte, max } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import type { Bus } from '../core/bus/types.js';
 import type { Topics } from '../core/bus/topics.js';
-import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../core/stores/postgres.js';
-import { alerts } from '../schemas/postgres/schema.js';
+import { alertDeliveries, alerts, products } from '../schemas/postgres/schema.js';
 import type { AlertUpdate } from '../schemas/updates.js';
-import { DEFAULT_BREAKOUT, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../analytics/breakout.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
+import { DEFAULT_BREAKOUT, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../analytics/breakout.js';
+import { STEP_SEC, type ScoredBucket } from './scorer.js';
 
 export interface BreakoutsDeps {
   ch: ClickHouseClient;
   db: Db;
   bus: Bus;
   topics: Topics;
-  clock: Clock;
   logger: Logger;
   config?: BreakoutConfig;
-  /** One velocity sample per product per this many ms (the scorer runs far more often). */
-  sampleMs?: number;
+  /** Queue every new alert for webhook delivery (an outbox row beside it). */
+  outbox?: boolean;
 }
 
-/** An hour: the scorer's window moves by the hour; with the default 48 samples the baseline is two days. */
-export const BREAKOUT_SAMPLE_MS = 3_600_000;
-
-interface Tracked { state: BreakoutState; slot: number }
+interface Tracked { state: BreakoutState; at: number }
 
 export type AlertRow = typeof alerts.$inferSelect;
 
-// The first score of each product in each sample slot: what observe() would have sampled.
-const REPLAY_SQL = `
-SELECT productId, intDiv(toUnixTimestamp64Milli(computedAt), {sampleMs:UInt64}) AS slot,
-  toUnixTimestamp64Milli(min(computedAt)) AS at, argMin(momentum, computedAt) AS velocity
+/** Samples folded to rebuild a product's state: enough for the baseline and an episode under way. */
+const REBUILD_SAMPLES = 3 * DEFAULT_BREAKOUT.window;
+
+// Each product's stored momentum before a bucket, newest first (the newest row of a re-scored bucket).
+const HISTORY_SQL = `
+SELECT productId, toUnixTimestamp64Milli(computedAt) AS at, argMax(momentum, scoredAt) AS momentum
 FROM ${TABLES.trendScoreHistory}
-WHERE computedAt >= fromUnixTimestamp64Milli({since:Int64}) AND computedAt <= fromUnixTimestamp64Milli({now:Int64})
-GROUP BY productId, slot
-ORDER BY productId, slot`;
+WHERE productId IN {ids:Array(String)} AND computedAt < fromUnixTimestamp64Milli({before:Map(String, Int64)}[productId])
+GROUP BY productId, computedAt
+ORDER BY productId, computedAt DESC
+LIMIT ${REBUILD_SAMPLES} BY productId`;
 
-/** Doubling time in hours of a log-growth rate per hour, for messages. */
-const doublingHours = (v: number) => Math.LN2 / v;
+const UNITS: [number, string][] = [[2_629_800, 'month'], [604_800, 'week'], [86_400, 'day'], [3_600, 'hour']];
 
-export function alertMessage(a: BreakoutAlert): string {
-  const growth = `engagement now doubles every ${doublingHours(a.velocity).toFixed(1)} h`;
-  return a.kind === 'spike'
-    ? `Breakout: short-term growth jumped to ${a.z.toFixed(1)} robust SDs above its recent median; ${growth}`
-    : `Breakout: short-term growth has stayed above its recent median (CUSUM ${a.cusum.toFixed(1)}); ${growth}`;
+/** Growth in words at the series' own step: "+12% per hour (doubling every 6.1 hours)". Only for growth. */
+export function growthPhrase(momentumPerHour: number, stepSec: number): string {
+  const [sec, unit] = UNITS.find(([s]) => stepSec >= s) ?? UNITS[2];
+  const perUnit = momentumPerHour * (sec / 3600);
+  const pct = (Math.exp(perUnit) - 1) * 100;
+  const doubling = Math.LN2 / perUnit;
+  return `+${pct >= 10 ? pct.toFixed(0) : pct.toFixed(1)}% per ${unit} (doubling every ${doubling.toFixed(1)} ${unit}s)`;
+}
+
+export function alertMessage(title: string, a: BreakoutAlert, stepSec: number): string {
+  const how = a.kind === 'spike' ? `a jump ${a.z.toFixed(1)}× its usual variation` : 'a sustained rise above its usual growth';
+  return `${title} is breaking out: engagement ${growthPhrase(a.momentum, stepSec)}, ${how}`;
 }
 
 export class Breakouts {
   private readonly tracked = new Map<string, Tracked>();
   private readonly config: BreakoutConfig;
-  private readonly sampleMs: number;
   private readonly log: Logger;
-  private lastSweep = 0;
+  private newest = 0;
 
   constructor(private readonly d: BreakoutsDeps) {
     this.config = d.config ?? DEFAULT_BREAKOUT;
-    this.sampleMs = d.sampleMs ?? BREAKOUT_SAMPLE_MS;
     this.log = d.logger.child({ component: 'breakouts' });
   }
 
-  /** Rebuilds every product's detector state from recent history (two windows, so the baseline and the CUSUM are warm). */
-  async start(): Promise<void> {
-    const now = this.d.clock.now();
-    const since = now - 2 * this.config.window * this.sampleMs;
-    const rs = await this.d.ch.query({ query: REPLAY_SQL, query_params: { sampleMs: this.sampleMs, since, now }, format: 'JSONEachRow' });
-    let samples = 0;
-    for await (const chunk of rs.stream<{ productId: string; slot: number; at: number; velocity: number }>()) {
-      for (const row of chunk) {
-        const r = row.json();
-        const t = this.tracked.get(r.productId);
-        this.tracked.set(r.productId, { state: updateBreakout(t?.state ?? initialBreakoutState(), Number(r.velocity), Number(r.at), this.config).state, slot: Number(r.slot) });
-        samples++;
-      }
+  /** Feeds scored buckets (sorted by product, then time); resolves with the alerts it stored (already stored ones excluded). */
+  async observe(scores: readonly ScoredBucket[]): Promise<AlertRow[]> {
+    const firstOf = new Map<string, number>();
+    for (const s of scores) if (!firstOf.has(s.productId)) firstOf.set(s.productId, s.at);
+    const rebuild = [...firstOf].filter(([id, at]) => { const t = this.tracked.get(id); return !t || at <= t.at; });
+    if (rebuild.length) await this.rebuild(new Map(rebuild));
+
+    const found: { s: ScoredBucket; alert: BreakoutAlert }[] = [];
+    for (const s of scores) {
+      const t = this.tracked.get(s.productId) ?? { state: initialBreakoutState(), at: -Infinity };
+      if (s.at <= t.at) continue;
+      const { state, alert } = updateBreakout(t.state, s.momentum, s.at, this.config);
+      this.tracked.set(s.productId, { state, at: s.at });
+      if (alert) found.push({ s, alert });
+      if (s.at > this.newest) this.newest = s.at;
     }
-    // The alerts table is the record of what was raised, should the replay disagree (a failed insert, a changed config).
-    const last = await this.d.db.select({ productId: alerts.productId, at: max(alerts.createdAt) }).from(alerts)
-      .where(gte(alerts.createdAt, new Date(now - this.config.cooldownMs))).groupBy(alerts.productId);
-    for (const { productId, at } of last) {
-      const t = this.tracked.get(productId);
-      if (t && at && at.getTime() > (t.state.lastAlertAt ?? -Infinity)) t.state = { ...t.state, lastAlertAt: at.getTime() };
-    }
-    this.log.info({ products: this.tracked.size, samples }, 'breakout state rebuilt');
+    this.sweep();
+    return found.length ? this.raise(found) : [];
   }
 
-  /** Feeds one scoring round; resolves with the alerts it stored (replays and duplicates excluded). */
-  async observe(results: Map<string, { momentum: number }>, now: number): Promise<AlertRow[]> {
-    const slot = Math.floor(now / this.sampleMs);
-    const found: { productId: string; alert: BreakoutAlert }[] = [];
-    for (const [productId, r] of results) {
-      const t = this.tracked.get(productId);
-      if (t && t.slot >= slot) continue;
-      const { state, alert } = updateBreakout(t?.state ?? initialBreakoutState(), r.momentum, now, this.config);
-      this.tracked.set(productId, { state, slot });
-      if (alert) found.push({ productId, alert });
+  /** Detector state of each product as it stood just before the given bucket, from stored history. */
+  private async rebuild(before: Map<string, number>): Promise<void> {
+    const ids = [...before.keys()];
+    const samples = new Map<string, { at: number; momentum: number }[]>();
+    for (let i = 0; i < ids.length; i += 10_000) {
+      const chunk = ids.slice(i, i + 10_000);
+      const rs = await this.d.ch.query({ query: HISTORY_SQL, query_params: { ids: chunk, before: Object.fromEntries(chunk.map((id) => [id, before.get(id)!])) }, format: 'JSONEachRow' });
+      for (const r of await rs.json<{ productId: string; at: number; momentum: number }>()) {
+        const list = samples.get(r.productId) ?? [];
+        list.push({ at: Number(r.at), momentum: Number(r.momentum) });
+        samples.set(r.productId, list);
+      }
     }
-    this.sweep(slot);
-    if (!found.length) return [];
-    const stored = await this.d.db.insert(alerts).values(found.map(({ productId, alert: a }) => ({
-      productId,
+    for (const id of ids) {
+      let t: Tracked = { state: initialBreakoutState(), at: -Infinity };
+      for (const s of (samples.get(id) ?? []).reverse()) t = { state: updateBreakout(t.state, s.momentum, s.at, this.config).state, at: s.at };
+      this.tracked.set(id, t);
+    }
+  }
+
+  private async raise(found: { s: ScoredBucket; alert: BreakoutAlert }[]): Promise<AlertRow[]> {
+    const ids = [...new Set(found.map((f) => f.s.productId))];
+    const titles = new Map((await this.d.db.select({ id: products.productId, title: products.title }).from(products).where(inArray(products.productId, ids))).map((r) => [r.id, r.title]));
+    const rows = found.map(({ s, alert: a }) => ({
+      productId: s.productId,
       kind: a.kind,
       severity: a.z >= 2 * this.config.zThreshold ? 'critical' : 'warning',
-      message: alertMessage(a),
-      value: a.velocity,
-      // One alert per product and cooldown window: a replayed round finds its alert already there.
-      dedupKey: `breakout:${productId}:${Math.floor(a.at / this.config.cooldownMs)}`,
-      createdAt: new Date(a.at),
-    }))).onConflictDoNothing({ target: alerts.dedupKey }).returning();
+      message: alertMessage(titles.get(s.productId) ?? s.productId, a, STEP_SEC[s.step]),
+      value: a.momentum,
+      dedupKey: `breakout:${s.productId}:${new Date(a.at).toISOString()}`,
+      at: new Date(a.at),
+      stepSec: Math.round(STEP_SEC[s.step]),
+    }));
+    const stored = await this.d.db.transaction(async (tx) => {
+      const inserted = await tx.insert(alerts).values(rows).onConflictDoNothing({ target: alerts.dedupKey }).returning();
+      if (this.d.outbox && inserted.length) await tx.insert(alertDeliveries).values(inserted.map((a) => ({ alertId: a.alertId }))).onConflictDoNothing();
+      return inserted;
+    });
     if (stored.length) {
-      const updates: AlertUpdate[] = stored.map((a) => ({ kind: 'alert', alert: { ...a, createdAt: a.createdAt.toISOString() } }));
+      const updates: AlertUpdate[] = stored.map((a) => ({ kind: 'alert', alert: { ...a, title: titles.get(a.productId) ?? null, at: a.at.toISOString(), createdAt: a.createdAt.toISOString() } }));
       await this.d.bus.publish(this.d.topics.updates, updates.map((u) => ({ key: u.alert.productId, value: u })));
       this.log.info({ alerts: stored.length }, 'breakouts raised');
     }
     return stored;
   }
 
-  /** Forgets products unseen for a whole window: their baseline is stale, and memory stays flat. */
-  private sweep(slot: number): void {
-    if (slot - this.lastSweep < this.config.window) return;
-    this.lastSweep = slot;
-    for (const [id, t] of this.tracked) if (slot - t.slot > this.config.window) this.tracked.delete(id);
+  /** Forgets products with no sample for `window` days: memory stays flat, and a product that returns is rebuilt from history. */
+  private sweep(): void {
+    if (this.tracked.size < 10_000) return;
+    const horizon = this.newest - this.config.window * 3_600_000 * 24;
+    for (const [id, t] of this.tracked) if (t.at < horizon) this.tracked.delete(id);
   }
 }

@@ -9,7 +9,7 @@ import { Forecaster } from './forecaster.js';
 import { METADATA_GROUP, MetadataProcessor } from './metadata.js';
 import { RawSink, SINK_GROUP } from './raw-sink.js';
 import { RollupRepair } from './rollup-repair.js';
-import { MOMENTUM_BREAKOUT, Scorer } from './scorer.js';
+import { Scorer } from './scorer.js';
 
 /** Every (consumer group, topic) the processors read: what draining waits for and health watches. */
 export const consumerGroups = (t: Topics): [string, string][] => [[SINK_GROUP, t.engagement], [METADATA_GROUP, t.products], [METADATA_GROUP, t.videos]];
@@ -23,11 +23,12 @@ export async function startProcessors(rt: Runtime): Promise<Processors> {
   const common = { bus: rt.bus, topics: rt.topics, clock: rt.clock, logger: rt.logger, metrics: rt.metrics };
   const dedup = new EventDedup({ ch: writer, logger: rt.logger });
   await dedup.load();
-  const breakouts = new Breakouts({ ...common, ch, db: rt.postgres.db, config: MOMENTUM_BREAKOUT });
-  await breakouts.start();
-  const scorer = new Scorer({ ...common, ch, weights: rt.config.scoreWeights, intervalMs: rt.config.scoreIntervalMs, onScored: (r, now) => breakouts.observe(r, now) });
+  const breakouts = new Breakouts({ ...common, ch, db: rt.postgres.db });
   const repair = new RollupRepair({ ch: writer, logger: rt.logger, metrics: rt.metrics });
-  const sink = new RawSink({ ...common, ch: writer, dedup, repair, allowedLatenessMs: rt.config.allowedLatenessMs, onWritten: (ids) => scorer.touch(ids) });
+  // The scorer follows the sink's event-time watermark and re-scores what each write changed.
+  let sink: RawSink | null = null;
+  const scorer = new Scorer({ ...common, ch, weights: rt.config.scoreWeights, intervalMs: rt.config.scoreIntervalMs, allowedLatenessMs: rt.config.allowedLatenessMs, watermark: () => sink?.watermarkMs ?? 0, onScored: (s) => breakouts.observe(s) });
+  sink = new RawSink({ ...common, ch: writer, dedup, repair, allowedLatenessMs: rt.config.allowedLatenessMs, onWritten: (earliest) => scorer.touch(earliest) });
   const metadata = new MetadataProcessor({ ...common, ch, db: rt.postgres.db });
   const forecaster = new Forecaster({ ch, clock: rt.clock, logger: rt.logger, allowedLatenessMs: rt.config.allowedLatenessMs, neural: true });
   await metadata.start();

@@ -33,8 +33,8 @@ export interface RawSinkDeps {
   logger: Logger;
   metrics: Metrics;
   allowedLatenessMs: number;
-  /** Called after each write with the products it touched (the scorer's work list). */
-  onWritten?: (productIds: Set<string>) => void;
+  /** Called after each write with the products it touched and each one's earliest event time (the scorer's work list). */
+  onWritten?: (earliest: Map<string, number>) => void;
   /** Longest a row waits for an idle writer before it is written; bounds freshness at low rates. */
   flushMs?: number;
   /** Rows that trigger a write at once; bounds memory and insert size at high rates. */
@@ -47,6 +47,13 @@ export const SINK_GROUP = 'trenddrop-raw-sink';
 
 /** Minute bucket of a timestamp, as the rollups and the API name it. */
 const minuteOf = (ms: number) => new Date(ms - (ms % 60_000)).toISOString();
+
+/** Each product's earliest event time in a batch: where its stored series changed. */
+function earliestOf(events: readonly { productId: string; tsMs: number }[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const e of events) if (e.tsMs < (m.get(e.productId) ?? Infinity)) m.set(e.productId, e.tsMs);
+  return m;
+}
 
 export class RawSink {
   private pending: Pending[] = [];
@@ -190,7 +197,7 @@ export class RawSink {
       const { fresh, stored } = await this.d.dedup.filterNew(all);
       if (stored.length) {
         const corrected = await this.d.repair.repair(stored, this.d.clock.now());
-        if (corrected.size) this.d.onWritten?.(corrected);
+        if (corrected.size) this.d.onWritten?.(earliestOf(stored.filter((e) => corrected.has(e.productId))));
       }
       this.d.metrics.duplicates.inc(all.length - fresh.length);
       if (fresh.length) await this.write(fresh, Math.min(...batch.map((p) => p.acceptedAt)), Math.min(...batch.map((p) => p.deliveredAt)));
@@ -235,7 +242,7 @@ export class RawSink {
     if (late) this.d.metrics.late.inc(late);
     const update: EngagementUpdate = { kind: 'engagement', writtenAt: this.d.clock.now(), acceptedAt, deliveredAt, lastEventAt: new Date(lastEvent).toISOString(), products };
     this.announce(update);
-    this.d.onWritten?.(new Set(Object.keys(products)));
+    this.d.onWritten?.(earliestOf(events));
   }
 
   /**
@@ -248,6 +255,9 @@ export class RawSink {
       .then(() => this.d.bus.publish(this.d.topics.updates, [{ key: 'engagement', value: update }]))
       .catch((err) => this.log.warn({ err }, 'engagement update not published'));
   }
+
+  /** Event time up to which engagement is stored: the latest event time written (future-skewed events aside). */
+  get watermarkMs(): number { return this.watermark; }
 
   /** Stops consuming and writes what is buffered. */
   async stop(): Promise<void> {

@@ -1,7 +1,14 @@
-// Trend scoring: re-scores the products that received events (and, less often, every product
-// active in the window, so that scores of products gone quiet decay) from the hourly rollups
-// (engagement_1h), with the math in analytics/trend.ts. Writes the latest score and its history
-// to ClickHouse.
+// Trend scoring along event time. A product's score at an instant T (a step boundary) covers its
+// complete buckets before T, so it is a function of the events' own timestamps: a history
+// posted at once is scored bucket by bucket exactly as if it had streamed live. Each round:
+//  - the live hourly series of every product with engagement in the window is scored at every
+//    hour that the sink's watermark has completed since the last round (one set-wise query per
+//    chunk of hours, all products at once, so each instant is ranked against its whole market);
+//  - products whose stored series changed in buckets already scored (late events, a backfill,
+//    an import) are re-scored from the first changed bucket on; their writes replace the old
+//    rows, keyed by (product, bucket);
+//  - daily and weekly series (imports) are scored at their own step, through their last point.
+// The math is in analytics/trend.ts; breakouts see every scored bucket in event-time order.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Bus } from '../core/bus/types.js';
 import type { Topics } from '../core/bus/topics.js';
@@ -10,11 +17,14 @@ import type { ScoreWeights } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { ScoresUpdate } from '../schemas/updates.js';
-import { sleep } from '../core/retry.js';
-import { computeTrend, engagementOf, TREND_SCALES, type Bucket, type TrendResult } from '../analytics/trend.js';
-import { DEFAULT_BREAKOUT, type BreakoutConfig } from '../analytics/breakout.js';
-import { METRICS } from '../schemas/events.js';
+import { settledBefore } from '../analytics/event-time.js';
+import { addSteps, STEPS, type Step, type StepInfo } from '../analytics/granularity.js';
+import { loadNativeSteps } from './native-step.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
+import {
+  blendScore, buildReference, ENGAGEMENT_WEIGHTS, momentum, normalise, rawComponents, trendShape,
+  type Reference, type TrendComponents, type TrendLabel,
+} from '../analytics/trend.js';
 
 export interface ScorerDeps {
   ch: ClickHouseClient;
@@ -25,202 +35,330 @@ export interface ScorerDeps {
   metrics: Metrics;
   weights: ScoreWeights;
   intervalMs: number;
-  /** Re-score every active product this often, not only those with new events. */
-  fullRefreshMs?: number;
-  /** Called with each chunk's results once they are stored (breakout detection). */
-  onScored?: (results: Map<string, Scored>, now: number) => Promise<unknown>;
+  /** Event time (ms) through which engagement is stored: the raw sink's watermark. */
+  watermark: () => number;
+  /** A bucket is still filling until its end falls behind watermark − allowed lateness (analytics/event-time.ts). */
+  allowedLatenessMs: number;
+  /** Called with each chunk's scores once stored, oldest bucket first per product (breakout detection). */
+  onScored?: (scores: ScoredBucket[]) => Promise<unknown>;
 }
 
-/** Seven rolling days: day-over-day growth, free of the daily cycle every market has. */
-export const SCORE_WINDOW_BUCKETS = 7;
-export const SCORE_BUCKET_MS = 86_400_000;
-/** Momentum compares the last hours with the same hours a day earlier. */
-export const MOMENTUM_HOURS = 6;
-
-/**
- * Momentum: log growth per hour of the last `MOMENTUM_HOURS` hours of engagement against the
- * same hours one day earlier. It reacts within hours (a 7-day Theil–Sen velocity is built to
- * ignore a single jump) and the daily cycle cancels out, so breakout detection watches it.
- */
-export function momentum(hourly: number[]): number {
-  const n = hourly.length, h = MOMENTUM_HOURS;
-  if (n < 24 + h) return 0;
-  let recent = 0, dayBefore = 0;
-  for (let i = n - h; i < n; i++) { recent += hourly[i]; dayBefore += hourly[i - 24]; }
-  return Math.log((1 + recent) / (1 + dayBefore)) / 24;
+/** How a series of a given step is scored: bins of one season, and momentum against one season earlier. */
+export interface StepProfile {
+  /** Steps per bin: one season, so the cycle cancels out of velocity. */
+  binSteps: number;
+  /** Bins in the window. */
+  bins: number;
+  /** Latest steps that momentum compares with the same steps `momentumLag` earlier. */
+  momentumSteps: number;
+  momentumLag: number;
 }
 
-export type Scored = TrendResult & { momentum: number };
+export const HOUR_SEC = 3600;
+/** Seconds per step; a month is 1/12 of a 365.25-day year (its instants follow the calendar). */
+export const STEP_SEC = Object.fromEntries(Object.entries(STEPS).map(([k, v]) => [k, v.ms / 1000])) as Record<Step, number>;
 
 /**
- * Breakout detection tuned for momentum: deviations are measured against at least a doubling
- * per day, since day-over-day growth of that size is ordinary churn in a hype market. On the
- * simulator this gives about 20 alerts a day across 200 products, every viral moment among them.
+ * Hourly (live engagement): seven rolling days, and the last 6 hours against the same hours a
+ * day earlier. Daily: six rolling weeks, the last 2 days against the same weekdays a week
+ * earlier. Weekly: eight weeks, the last week against the one before. Monthly: twelve months,
+ * the last month against the same month a year earlier.
  */
-export const MOMENTUM_BREAKOUT: BreakoutConfig = { ...DEFAULT_BREAKOUT, minScale: TREND_SCALES.velocityPerHour };
-const CHUNK = 1000;
+export const STEP_PROFILES: Record<Step, StepProfile> = {
+  hour: { binSteps: 24, bins: 7, momentumSteps: 6, momentumLag: 24 },
+  day: { binSteps: 7, bins: 6, momentumSteps: 2, momentumLag: 7 },
+  week: { binSteps: 1, bins: 8, momentumSteps: 1, momentumLag: 1 },
+  month: { binSteps: 1, bins: 12, momentumSteps: 1, momentumLag: 12 },
+};
 
-interface Row { productId: string; idx: number; views: number; likes: number; shares: number; comments: number; orders: number; revenue: number; searches: number }
+/** Instants scored per query: bounds the rows a catch-up expands to. */
+const CHUNK_STEPS = 24;
+/** Fewer products than this at an instant do not make a market to rank against (nor replace a stored one). */
+export const MIN_REFERENCE_PRODUCTS = 20;
 
-// Hourly engagement over the window, summed in code into rolling 24-hour buckets ending with the
-// current hour (so a score moves every hour instead of jumping at midnight), and into momentum.
-const BUCKETS_SQL = `
-SELECT productId, intDiv(toUnixTimestamp(bucket) - {start:UInt32}, 3600) AS idx,
-  sum(views) AS views, sum(likes) AS likes, sum(shares) AS shares, sum(comments) AS comments,
-  sum(orders) AS orders, sum(revenue) AS revenue, sum(searches) AS searches
-FROM ${TABLES.engagement1h}
-WHERE productId IN {ids:Array(String)} AND bucket >= toDateTime({start:UInt32}) AND bucket < toDateTime({end:UInt32})
-GROUP BY productId, idx`;
+export interface ScoredBucket {
+  productId: string;
+  /** Event time (ms): start of the last complete bucket the score covers. */
+  at: number;
+  step: Step;
+  score: number;
+  label: TrendLabel;
+  velocity: number;
+  acceleration: number;
+  momentum: number;
+  components: TrendComponents;
+  views24h: number;
+  orders24h: number;
+}
 
-const BREADTH_SQL = `
-SELECT productId, uniqExact(region) AS regions, uniqExact(platform) AS platforms
-FROM ${TABLES.engagement1h}
-WHERE productId IN {ids:Array(String)} AND bucket >= toDateTime({start:UInt32}) AND bucket < toDateTime({end:UInt32})
-GROUP BY productId`;
+/** A product's native step and grid, and its last stored bucket (unix s; for coarse series). */
+interface Series extends StepInfo { last: number }
 
-const MARKET_SQL = `
-SELECT uniqExact(region) AS regions, uniqExact(platform) AS platforms
-FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({start:UInt32})`;
+interface FeatureRow {
+  productId: string; T: number; B: number; bins: number[]; span: number; recent: number; before: number;
+  engagement: number; windowViews: number; windowOrders: number; views24h: number; orders24h: number; regions: number; platforms: number;
+}
 
-// Trending products per category, for saturation: many rising rivals means a crowded niche.
-const COMPETITION_SQL = `
-WITH cats AS (SELECT productId, argMax(category, updatedAt) AS category FROM ${TABLES.products} GROUP BY productId),
-     labels AS (SELECT productId, argMax(label, computedAt) IN ('emerging', 'rising') AS trending FROM ${TABLES.trendScores} GROUP BY productId),
-     per_category AS (SELECT category, countIf(trending) AS n FROM cats LEFT JOIN labels USING productId GROUP BY category)
-SELECT c.productId AS productId, pc.n - ifNull(l.trending, 0) AS rivals
-FROM cats AS c
-LEFT JOIN per_category AS pc ON pc.category = c.category
-LEFT JOIN labels AS l ON l.productId = c.productId
-WHERE c.productId IN {ids:Array(String)}`;
+const ENGAGEMENT_SQL = Object.entries(ENGAGEMENT_WEIGHTS).map(([m, w]) => `${w} * ${m}`).join(' + ');
 
-const ACTIVE_SQL = `SELECT DISTINCT productId FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({start:UInt32})`;
+// Features of every (product, instant T) of a chunk, set-wise. Each hourly row joins the instants
+// whose window holds it (T = start of its step + i·step, i = 1…window); k is how many steps
+// before T its step lies (0 = the last complete one). Instants run from the product's `from`
+// (or the chunk's default) to `hi` and, for series that end (imports), to one step past their
+// last point.
+const FEATURES_SQL = `
+SELECT productId, T, if({monthly:UInt8}, toUnixTimestamp(addMonths(toDateTime(T, 'UTC'), -1)), T - {step:UInt32}) AS B,
+  sumForEach(arrayMap(b -> if(intDiv(k, {binSteps:UInt32}) = b, e, 0), range({bins:UInt32}))) AS bins,
+  max(k) + 1 AS span,
+  sumIf(e, k < {momentumSteps:UInt32}) AS recent,
+  sumIf(e, k >= {momentumLag:UInt32} AND k < {momentumLag:UInt32} + {momentumSteps:UInt32}) AS before,
+  sum(e) AS engagement, sum(views) AS windowViews, sum(orders) AS windowOrders,
+  sumIf(views, T - b <= 86400) AS views24h, sumIf(orders, T - b <= 86400) AS orders24h,
+  uniqExact(region) AS regions, uniqExact(platform) AS platforms
+FROM (
+  SELECT productId, region, platform, views, orders, toFloat64(${ENGAGEMENT_SQL}) AS e, toUnixTimestamp(bucket) AS b,
+    if({monthly:UInt8}, b, b - ((b - {anchors:Map(String, UInt32)}[productId]) % {step:UInt32})) AS base,
+    arrayJoin(arrayFilter(t -> t >= {lo:UInt32} AND t <= {hi:UInt32}
+        AND t >= if(mapContains({froms:Map(String, UInt32)}, productId), {froms:Map(String, UInt32)}[productId], {from:UInt32})
+        AND (NOT mapContains({ends:Map(String, UInt32)}, productId) OR t <= {ends:Map(String, UInt32)}[productId]),
+      arrayMap(i -> if({monthly:UInt8}, toUnixTimestamp(addMonths(toDateTime(base, 'UTC'), i)), base + i * {step:UInt32}), range(1, {window:UInt32} + 1)))) AS T,
+    if({monthly:UInt8}, dateDiff('month', toDateTime(base, 'UTC'), toDateTime(T, 'UTC')), intDiv(T - base, {step:UInt32})) - 1 AS k
+  FROM ${TABLES.engagement1h}
+  WHERE bucket >= toDateTime({lo:UInt32} - ({window:UInt32} + 1) * {step:UInt32}) AND bucket < toDateTime({hi:UInt32})
+    AND (NOT {only:UInt8} OR mapContains({froms:Map(String, UInt32)}, productId))
+    AND NOT has({exclude:Array(String)}, productId)
+)
+GROUP BY productId, T`;
+
+const CATEGORIES_SQL = `SELECT productId, argMax(category, updatedAt) AS category FROM ${TABLES.products} GROUP BY productId`;
+
+const REFERENCES_SQL = `
+SELECT toUnixTimestamp(asOf) AS asOf, argMax(n, scoredAt) AS n, argMax(quantiles, scoredAt) AS quantiles, argMax(trending, scoredAt) AS trending
+FROM ${TABLES.scoreReference} WHERE toUnixTimestamp(asOf) IN {ts:Array(UInt32)} GROUP BY asOf`;
+
+const THROUGH_SQL = `
+SELECT toUnixTimestamp(max(computedAt)) + ${HOUR_SEC} AS through FROM ${TABLES.trendScoreHistory} WHERE stepSec = ${HOUR_SEC}`;
+// The first and last stored hour of coarse series: where their scoring starts and ends.
+const SPAN_SQL = `
+SELECT productId, toUnixTimestamp(min(bucket)) AS first, toUnixTimestamp(max(bucket)) AS last FROM ${TABLES.engagement1h}
+WHERE productId IN {ids:Array(String)} GROUP BY productId`;
+const FIRST_HOUR_SQL = `SELECT toUnixTimestamp(min(bucket)) AS first, count() AS n FROM ${TABLES.engagement1h}`;
+// Products with few stored hours in the window: live products have many, imports one a day or fewer.
+const SPARSE_SQL = `
+SELECT productId FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({from:UInt32})
+GROUP BY productId HAVING uniqExact(bucket) <= 2 * ${STEP_PROFILES.hour.bins}`;
+
+const isTrending = (l: TrendLabel) => l === 'emerging' || l === 'rising';
 
 export class Scorer {
-  private touched = new Set<string>();
+  /** Instants T (unix s) through which every live hourly series is scored; null until there is data. */
+  private through: number | null = null;
+  /** Products whose stored series changed in buckets already scored: the first instant to re-score. */
+  private dirty = new Map<string, number>();
+  /** Native step of products seen; those not here are hourly until classified. */
+  private readonly series = new Map<string, Series>();
+  private unclassified = new Set<string>();
+  /** Product categories, read once per round that scores (saturation counts trending rivals per category). */
+  private categories: Promise<Map<string, string>> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
-  private lastFull = 0;
-  /** While history is being written and replayed, live rounds keep breakout detection out: it must see time in order. */
-  private breakoutsHeld = false;
+  private stopped = false;
   private readonly log: Logger;
 
   constructor(private readonly d: ScorerDeps) {
     this.log = d.logger.child({ component: 'scorer' });
   }
 
-  /** Live rounds stop feeding breakout detection until release(), e.g. while history is replayed. */
-  holdBreakouts(): void { this.breakoutsHeld = true; }
-  releaseBreakouts(): void { this.breakoutsHeld = false; }
-
-  touch(ids: Iterable<string>): void { for (const id of ids) this.touched.add(id); }
+  /** Products the sink wrote, with each one's earliest event time in the write. */
+  touch(earliest: Map<string, number>): void {
+    for (const [id, ms] of earliest) {
+      const coarse = this.stepOf(id) !== 'hour';
+      // New products, and coarse series (whose last point may have moved), are (re)classified.
+      if (coarse || !this.series.has(id)) this.unclassified.add(id);
+      // The first instant whose window holds the event: the end of its hour.
+      const T = Math.floor(ms / 1000 / HOUR_SEC) * HOUR_SEC + HOUR_SEC;
+      if (coarse || T <= (this.through ?? -Infinity)) this.dirty.set(id, Math.min(this.dirty.get(id) ?? Infinity, T));
+    }
+  }
 
   start(): void {
     const tick = () => {
       this.running = this.running.then(() => this.round()).catch((err) => this.log.error({ err }, 'scoring round failed'));
-      this.timer = setTimeout(tick, this.d.intervalMs);
+      if (!this.stopped) this.timer = setTimeout(tick, this.d.intervalMs);
     };
     this.timer = setTimeout(tick, this.d.intervalMs);
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
 
-  /** One scoring round; exposed so tests and `migrate`-style commands can run it directly. */
+  /** One scoring round: every instant completed by event time since the last. Resolves with the scores written. */
   async round(): Promise<number> {
-    const now = this.d.clock.now();
-    let ids: string[];
-    if (now - this.lastFull >= (this.d.fullRefreshMs ?? 600_000)) {
-      this.lastFull = now;
-      const rs = await this.d.ch.query({ query: ACTIVE_SQL, query_params: { start: Math.floor((now - SCORE_WINDOW_BUCKETS * SCORE_BUCKET_MS) / 1000) }, format: 'JSONEachRow' });
-      ids = [...new Set([...(await rs.json<{ productId: string }>()).map((r) => r.productId), ...this.touched])];
-    } else {
-      ids = [...this.touched];
+    // Instants (unix s) up to which buckets are no longer still filling.
+    const settled = Math.floor(settledBefore(this.d.watermark(), this.d.allowedLatenessMs) / 1000);
+    if (this.through === null && !(await this.init())) return 0;
+    await this.classify();
+    let written = 0;
+    this.categories = null;
+    // Live hourly series: through the settled watermark, every product with engagement in its window.
+    const hourLimit = Math.floor(settled / HOUR_SEC) * HOUR_SEC;
+    for (;;) {
+      const dirty = [...this.dirty].filter(([id]) => this.stepOf(id) === 'hour');
+      const next = this.through! + HOUR_SEC;
+      const lo = dirty.reduce((m, [, t]) => Math.min(m, t), next);
+      if (lo > hourLimit) break;
+      const hi = Math.min(hourLimit, lo + (CHUNK_STEPS - 1) * HOUR_SEC);
+      const coarse = [...this.series].filter(([, x]) => x.step !== 'hour').map(([id]) => id);
+      written += await this.scoreChunk('hour', lo, hi, { from: next, froms: new Map(dirty), exclude: coarse });
+      if (hi >= next) this.through = hi;
+      // A re-scored product still behind the others goes on from the next chunk; one that caught up joins them.
+      for (const [id, t] of dirty) if (t <= hi) { if (hi < this.through!) this.dirty.set(id, hi + HOUR_SEC); else this.dirty.delete(id); }
     }
-    this.touched = new Set();
-    for (let i = 0; i < ids.length; i += CHUNK) await this.scoreChunk(ids.slice(i, i + CHUNK), now, !this.breakoutsHeld);
-    return ids.length;
+    // Daily, weekly and monthly series (imports): only where they changed, through one step past their last point.
+    for (const step of ['day', 'week', 'month'] as const) {
+      for (;;) {
+        const dirty = [...this.dirty].filter(([id]) => this.stepOf(id) === step);
+        if (!dirty.length) break;
+        const ends = new Map(dirty.map(([id]) => { const x = this.series.get(id)!; return [id, Math.min(addSteps(x.last * 1000, 1, x) / 1000, settled)]; }));
+        const lo = dirty.reduce((m, [, t]) => Math.min(m, t), Infinity);
+        const hi = lo + CHUNK_STEPS * STEP_SEC[step];
+        written += await this.scoreChunk(step, lo, hi, { from: Infinity, froms: new Map(dirty), ends, only: true });
+        for (const [id, t] of dirty) {
+          const end = ends.get(id)!;
+          if (t > end || hi >= end) this.dirty.delete(id); else if (t <= hi) this.dirty.set(id, hi + 1);
+        }
+      }
+    }
+    return written;
   }
 
   /**
-   * Scores the past every `stepMs` from `fromMs` to `toMs`, oldest first, as if the scorer had
-   * been running then: after a history backfill this yields score history, breakout baselines
-   * and the breakouts that history holds. Later live scores supersede these (newer computedAt).
+   * Where scoring resumes: after the newest hourly score stored, or before the first stored hour.
+   * Products with few hours in the window may be coarse series (imports): their step is read first.
    */
-  async replay(fromMs: number, toMs: number, o: { stepMs?: number; signal?: AbortSignal; pauseMs?: number } = {}): Promise<number> {
-    const stepMs = o.stepMs ?? 3_600_000;
-    const rs = await this.d.ch.query({ query: ACTIVE_SQL, query_params: { start: Math.floor((fromMs - SCORE_WINDOW_BUCKETS * SCORE_BUCKET_MS) / 1000) }, format: 'JSONEachRow' });
-    const ids = (await rs.json<{ productId: string }>()).map((r) => r.productId);
-    let rounds = 0;
-    for (let t = fromMs; t < toMs && !o.signal?.aborted; t += stepMs, rounds++) {
-      for (let i = 0; i < ids.length; i += CHUNK) await this.scoreChunk(ids.slice(i, i + CHUNK), t);
-      if (o.pauseMs) await sleep(o.pauseMs); // background work: leave room for live queries between rounds
+  private async init(): Promise<boolean> {
+    const [row] = await this.query<{ through: number }>(THROUGH_SQL, {});
+    if (Number(row?.through) > HOUR_SEC) this.through = Number(row.through);
+    else {
+      const [first] = await this.query<{ first: number; n: number }>(FIRST_HOUR_SQL, {});
+      if (!Number(first?.n)) return false;
+      this.through = Number(first.first);
     }
-    this.log.info({ rounds, products: ids.length }, 'scored the backfilled history');
-    return rounds;
+    const sparse = await this.query<{ productId: string }>(SPARSE_SQL, { from: this.through - STEP_PROFILES.hour.bins * STEP_PROFILES.hour.binSteps * HOUR_SEC });
+    for (const r of sparse) this.unclassified.add(r.productId);
+    return true;
   }
 
-  async scoreChunk(ids: string[], now: number, notify = true): Promise<Map<string, Scored>> {
-    const endSec = Math.floor(now / 3_600_000) * 3600 + 3600; // through the current hour
-    const start = endSec - (SCORE_WINDOW_BUCKETS * SCORE_BUCKET_MS) / 1000;
-    const params = { ids, start, end: endSec };
-    const q = async <T>(query: string, query_params: Record<string, unknown>) =>
-      (await this.d.ch.query({ query, query_params, format: 'JSONEachRow' })).json<T>();
-    const [rows, breadth, market, competition] = await Promise.all([
-      q<Row>(BUCKETS_SQL, params),
-      q<{ productId: string; regions: number; platforms: number }>(BREADTH_SQL, params),
-      q<{ regions: number; platforms: number }>(MARKET_SQL, { start }),
-      q<{ productId: string; rivals: number }>(COMPETITION_SQL, { ids }),
-    ]);
-    // Hourly engagement per product (the current, partial hour last), then summed by day.
-    const hours = SCORE_WINDOW_BUCKETS * 24;
-    const hourly = new Map<string, Bucket[]>();
-    for (const id of ids) hourly.set(id, Array.from({ length: hours }, (_, i) => ({ ts: (start + i * 3600) * 1000, views: 0, likes: 0, shares: 0, comments: 0, orders: 0, revenue: 0, searches: 0 })));
-    for (const r of rows) {
-      const b = hourly.get(r.productId)?.[Number(r.idx)];
-      if (!b) continue;
-      b.views = Number(r.views); b.likes = Number(r.likes); b.shares = Number(r.shares); b.comments = Number(r.comments);
-      b.orders = Number(r.orders); b.revenue = Number(r.revenue); b.searches = Number(r.searches);
-    }
-    const series = new Map<string, Bucket[]>();
-    for (const [id, hs] of hourly) {
-      const days: Bucket[] = [];
-      for (let d = 0; d < SCORE_WINDOW_BUCKETS; d++) {
-        const day = { ...hs[d * 24], ts: hs[d * 24].ts };
-        for (let i = d * 24 + 1; i < (d + 1) * 24; i++) for (const m of METRICS) day[m] += hs[i][m];
-        days.push(day);
+  private stepOf(id: string): Step { return this.series.get(id)?.step ?? 'hour'; }
+
+  /** Native steps (analytics/granularity.ts) of products new to this process, and of coarse series that changed. */
+  private async classify(): Promise<void> {
+    if (this.unclassified.size === 0) return;
+    const ids = [...this.unclassified];
+    this.unclassified = new Set();
+    for (let i = 0; i < ids.length; i += 10_000) {
+      const chunk = ids.slice(i, i + 10_000);
+      const steps = await loadNativeSteps(this.d.ch, chunk);
+      const coarse = chunk.filter((id) => steps.get(id)!.step !== 'hour');
+      const spans = new Map((await this.query<{ productId: string; first: number; last: number }>(SPAN_SQL, { ids: coarse })).map((r) => [r.productId, r]));
+      for (const id of chunk) {
+        const info = steps.get(id)!;
+        const known = this.series.has(id);
+        const span = spans.get(id);
+        this.series.set(id, { ...info, last: Number(span?.last ?? 0) });
+        // A coarse series new to this process is scored from its first instant.
+        if (span && !known) this.dirty.set(id, Math.min(this.dirty.get(id) ?? Infinity, Number(span.first) + 1));
       }
-      series.set(id, days);
     }
-    const br = new Map(breadth.map((b) => [b.productId, b]));
-    const comp = new Map(competition.map((c) => [c.productId, Math.max(0, Number(c.rivals))]));
-    const totalRegions = Math.max(1, Number(market[0]?.regions ?? 1));
-    const totalPlatforms = Math.max(1, Number(market[0]?.platforms ?? 1));
-    const results = new Map<string, Scored>();
-    const latest: Record<string, unknown>[] = [];
-    const history: Record<string, unknown>[] = [];
-    for (const [productId, buckets] of series) {
-      const b = br.get(productId);
-      const trend = computeTrend({ buckets, bucketMs: SCORE_BUCKET_MS, regions: Number(b?.regions ?? 0), platforms: Number(b?.platforms ?? 0), totalRegions, totalPlatforms, competitors: comp.get(productId) ?? 0 }, this.d.weights);
-      const t: Scored = { ...trend, momentum: momentum(hourly.get(productId)!.map(engagementOf)) };
-      results.set(productId, t);
-      const c = t.components;
-      latest.push({
-        productId, score: t.score, label: t.label, velocity: t.velocity, acceleration: t.acceleration, momentum: t.momentum,
-        c_velocity: c.velocity, c_acceleration: c.acceleration, c_volume: c.volume, c_breadth: c.breadth, c_conversion: c.conversion, c_saturation: c.saturation,
-        views24h: buckets.reduce((a, x) => a + x.views, 0), orders24h: buckets.reduce((a, x) => a + x.orders, 0), computedAt: now,
+  }
+
+  private async query<T>(query: string, query_params: Record<string, unknown>): Promise<T[]> {
+    return (await this.d.ch.query({ query, query_params, format: 'JSONEachRow' })).json<T>();
+  }
+
+  /**
+   * Scores every instant T in [lo, hi] at one step: products in `froms` from their own instant,
+   * the others (unless `only`) from `from`; `ends` caps series that stop. Writes history, latest
+   * scores, the instants' references, and tells the breakout detector.
+   */
+  private async scoreChunk(step: Step, lo: number, hi: number, o: { from: number; froms: Map<string, number>; ends?: Map<string, number>; exclude?: string[]; only?: boolean }): Promise<number> {
+    const p = STEP_PROFILES[step];
+    const stepSec = STEP_SEC[step];
+    const hours = stepSec / HOUR_SEC;
+    // Where each product's grid falls within a step (a weekly series keeps its own weekday).
+    const anchors: Record<string, number> = {};
+    for (const id of o.froms.keys()) anchors[id] = Math.floor((this.series.get(id)?.anchor ?? 0) / 1000) % Math.round(stepSec);
+    const u32 = (n: number) => Math.max(0, Math.min(2 ** 32 - 1, Math.floor(n)));
+    const rows = (await this.query<FeatureRow>(FEATURES_SQL, {
+      step: Math.round(stepSec), monthly: step === 'month' ? 1 : 0, window: p.bins * p.binSteps, binSteps: p.binSteps, bins: p.bins, momentumSteps: p.momentumSteps, momentumLag: p.momentumLag,
+      lo: u32(lo), hi: u32(hi), from: u32(o.from), froms: Object.fromEntries([...o.froms].map(([id, t]) => [id, u32(t)])),
+      ends: Object.fromEntries([...(o.ends ?? [])].map(([id, t]) => [id, u32(t)])), anchors, only: o.only ? 1 : 0, exclude: o.exclude ?? [],
+    })).map((r) => ({ ...r, T: Number(r.T) }));
+    if (rows.length === 0) return 0;
+
+    this.categories ??= this.query<{ productId: string; category: string }>(CATEGORIES_SQL, {}).then((rs) => new Map(rs.map((r) => [r.productId, r.category])));
+    const categories = await this.categories;
+    const byT = new Map<number, FeatureRow[]>();
+    for (const r of rows) { const a = byT.get(r.T); if (a) a.push(r); else byT.set(r.T, [r]); }
+    const stored = new Map((await this.query<{ asOf: number; n: number; quantiles: Record<string, number[]>; trending: Record<string, number> }>(REFERENCES_SQL, { ts: [...byT.keys()] }))
+      .map((r) => [Number(r.asOf), { n: Number(r.n), quantiles: r.quantiles as Reference['quantiles'], trending: r.trending }]));
+
+    const scoredAt = this.d.clock.now();
+    const scores: ScoredBucket[] = [];
+    const references: Record<string, unknown>[] = [];
+    for (const [T, group] of byT) {
+      const measured = group.map((r) => {
+        const covered = Math.min(p.bins, Math.ceil(Number(r.span) / p.binSteps));
+        // Bins oldest → newest, from the first one the product has data in.
+        const bins = r.bins.slice(0, covered).map(Number).reverse();
+        const shape = trendShape(bins, p.binSteps * hours);
+        return { r, shape, category: categories.get(r.productId) ?? 'Uncategorized' };
       });
-      history.push({ productId, computedAt: now, score: t.score, label: t.label, velocity: t.velocity, acceleration: t.acceleration, momentum: t.momentum });
+      const own = new Map<string, number>();
+      for (const m of measured) if (isTrending(m.shape.label)) own.set(m.category, (own.get(m.category) ?? 0) + 1);
+      const prior = stored.get(T);
+      const defines = group.length >= MIN_REFERENCE_PRODUCTS && (!prior || group.length >= prior.n);
+      const trending = defines || !prior ? own : new Map(Object.entries(prior.trending).map(([k, v]) => [k, Number(v)]));
+      const raws = measured.map((m) => rawComponents({
+        shape: m.shape, engagement: Number(m.r.engagement), views: Number(m.r.windowViews), orders: Number(m.r.windowOrders),
+        regions: Number(m.r.regions), platforms: Number(m.r.platforms),
+        competitors: (trending.get(m.category) ?? 0) - (isTrending(m.shape.label) ? 1 : 0),
+      }));
+      const ref = defines || !prior ? buildReference(raws) : { n: prior.n, quantiles: prior.quantiles };
+      if (defines) references.push({ asOf: T, n: ref.n, quantiles: ref.quantiles, trending: Object.fromEntries(own), scoredAt });
+      measured.forEach((m, i) => {
+        const components = normalise(raws[i], ref);
+        scores.push({
+          productId: m.r.productId, at: Number(m.r.B) * 1000, step,
+          score: blendScore(components, this.d.weights), label: m.shape.label, velocity: m.shape.velocity, acceleration: m.shape.acceleration,
+          momentum: momentum(Number(m.r.recent), Number(m.r.before), p.momentumLag * hours), components,
+          views24h: Number(m.r.views24h), orders24h: Number(m.r.orders24h),
+        });
+      });
     }
-    if (latest.length) {
-      await this.d.ch.insert({ table: TABLES.trendScores, values: latest, format: 'JSONEachRow' });
-      await this.d.ch.insert({ table: TABLES.trendScoreHistory, values: history, format: 'JSONEachRow' });
-      this.d.metrics.scored.inc(latest.length);
-      const update: ScoresUpdate = { kind: 'scores', items: [...results].map(([productId, t]) => ({ productId, score: t.score, label: t.label, velocity: t.velocity })) };
-      await this.d.bus.publish(this.d.topics.updates, [{ key: 'scores', value: update }]);
-      if (notify) await this.d.onScored?.(results, now);
-    }
-    return results;
+    scores.sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : a.at - b.at));
+    await this.write(scores, references, scoredAt);
+    await this.d.onScored?.(scores);
+    return scores.length;
+  }
+
+  private async write(scores: ScoredBucket[], references: Record<string, unknown>[], scoredAt: number): Promise<void> {
+    const row = (s: ScoredBucket) => ({
+      productId: s.productId, computedAt: s.at, stepSec: Math.round(STEP_SEC[s.step]), score: s.score, label: s.label, velocity: s.velocity, acceleration: s.acceleration, momentum: s.momentum,
+      c_velocity: s.components.velocity, c_acceleration: s.components.acceleration, c_volume: s.components.volume,
+      c_breadth: s.components.breadth, c_conversion: s.components.conversion, c_saturation: s.components.saturation,
+      views24h: s.views24h, orders24h: s.orders24h, scoredAt,
+    });
+    // Scores are sorted by product then time: the last of each product is its newest.
+    const latest = scores.filter((s, i) => scores[i + 1]?.productId !== s.productId);
+    await this.d.ch.insert({ table: TABLES.trendScoreHistory, values: scores.map(row), format: 'JSONEachRow' });
+    await this.d.ch.insert({ table: TABLES.trendScores, values: latest.map(row), format: 'JSONEachRow' });
+    if (references.length) await this.d.ch.insert({ table: TABLES.scoreReference, values: references, format: 'JSONEachRow' });
+    this.d.metrics.scored.inc(scores.length);
+    const update: ScoresUpdate = { kind: 'scores', items: latest.map((s) => ({ productId: s.productId, score: s.score, label: s.label, velocity: s.velocity, at: new Date(s.at).toISOString() })) };
+    await this.d.bus.publish(this.d.topics.updates, [{ key: 'scores', value: update }]);
   }
 }

@@ -19,7 +19,8 @@ export interface EngagementUpdate {
   products: Record<string, { delta: Totals; bucketTs: string }>;
 }
 export interface ProductsUpdate { kind: 'products'; productIds: string[] }
-export interface ScoresUpdate { kind: 'scores'; items: { productId: string; score: number; label: string; velocity: number }[] }
+/** `at`: event time of the bucket each score covers (added field). */
+export interface ScoresUpdate { kind: 'scores'; items: { productId: string; score: number; label: string; velocity: number; at?: string }[] }
 export interface AlertUpdate { kind: 'alert'; alert: Record<string, unknown> & { productId: string } }
 export interface AgentUpdate { kind: 'agent'; status: string; run: Record<string, unknown> | null }
 

@@ -12,6 +12,8 @@ export const TABLES = {
   /** Latest trend score per product, and every score ever computed. */
   trendScores: 'trend_scores',
   trendScoreHistory: 'trend_score_history',
+  /** Per scoring instant, the cross-section of products that scores are ranked against. */
+  scoreReference: 'score_reference',
   forecasts: 'forecasts',
   forecastBacktests: 'forecast_backtests',
   /** Each product's lifecycle stage and expected peak, from its latest forecast. */

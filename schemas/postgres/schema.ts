@@ -39,11 +39,42 @@ export const alerts = pgTable('alerts', {
   kind: text('kind').notNull(),
   severity: text('severity').notNull(),
   message: text('message').notNull(),
+  /** Momentum (log growth per hour) of the triggering bucket. */
   value: doublePrecision('value'),
-  /** Same product, kind and window → one alert, however often it is detected. */
+  /** One alert per product and episode (`breakout:<productId>:<episode start>`), however often it is detected. */
   dedupKey: text('dedup_key').notNull(),
+  /** Event time: start of the bucket whose score triggered the alert. */
+  at: ts('at').notNull(),
+  /** Step of the series the alert was raised on, in seconds (3600 for live hourly engagement). */
+  stepSec: integer('step_sec').notNull().default(3600),
+  /** When the alert was raised (arrival time). */
   createdAt: ts('created_at').notNull().defaultNow(),
-}, (t) => [uniqueIndex('alerts_dedup_idx').on(t.dedupKey), index('alerts_created_idx').on(t.createdAt)]);
+  /** Track record, filled once the outcome horizon has passed in event time: 'hit' | 'miss'; null while pending. */
+  outcome: text('outcome'),
+  /** Weighted engagement over the horizon before and after the alert's bucket. */
+  baseline: doublePrecision('baseline'),
+  after: doublePrecision('after'),
+  /** Bucket of peak engagement within the peak horizon after the alert, and its distance from `at`. */
+  peakAt: ts('peak_at'),
+  leadTimeSec: integer('lead_time_sec'),
+  evaluatedAt: ts('evaluated_at'),
+}, (t) => [uniqueIndex('alerts_dedup_idx').on(t.dedupKey), index('alerts_created_idx').on(t.createdAt), index('alerts_at_idx').on(t.at)]);
+
+/**
+ * Webhook outbox: one row per alert to deliver, written in the same transaction as the alert, so
+ * a delivery survives restarts and is attempted until it succeeds or gives up.
+ */
+export const alertDeliveries = pgTable('alert_deliveries', {
+  alertId: integer('alert_id').primaryKey().references(() => alerts.alertId, { onDelete: 'cascade' }),
+  /** 'pending' | 'delivered' | 'failed' (gave up after the last attempt). */
+  status: text('status').notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
+  lastStatusCode: integer('last_status_code'),
+  lastError: text('last_error'),
+  deliveredAt: ts('delivered_at'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+}, (t) => [index('alert_deliveries_due_idx').on(t.status, t.nextAttemptAt)]);
 
 export const watchlists = pgTable('watchlists', {
   watchlistId: serial('watchlist_id').primaryKey(),

@@ -41,7 +41,7 @@ describe('updateBreakout', () => {
 
   it('robust z is (v − median) / (1.4826 · MAD) of the baseline', () => {
     const base = [0, 0.01, -0.01, 0.02, -0.02, 0.01, -0.01, 0, 0.03, -0.03, 0.02, -0.02];
-    const r = updateBreakout({ history: base, cusum: 0, lastAlertAt: null }, 0.5, 0, cfg);
+    const r = updateBreakout({ history: base, cusum: 0, episode: null }, 0.5, 0, cfg);
     // median 0, MAD 0.015
     expect(r.alert!.baselineMedian).toBeCloseTo(0, 12);
     expect(r.alert!.baselineScale).toBeCloseTo(1.4826 * 0.015, 12);
@@ -64,11 +64,22 @@ describe('updateBreakout', () => {
     expect(alerts[0].at).toBeLessThan(48 * HOUR);
   });
 
-  it('does not re-alert the same product within the cooldown, and does after it', () => {
-    // Surges at hours 30, 31, 33 (inside 6 h) and 40 (after).
-    const values = [...noise(30, 5), 0.5, 0.5, 0, 0.5, ...noise(6, 6), 0.9];
+  it('raises one alert per episode, however long it lasts, and a new one after momentum returns to baseline', () => {
+    // A surge over hours 30–39, back to noise for ten hours, then a second surge at hour 50.
+    const values = [...noise(30, 5), ...Array(10).fill(0.3), ...noise(10, 6), 0.9, 0.9];
     const { alerts } = feed(values);
-    expect(alerts.map((a) => a.at / HOUR)).toEqual([30, 40]);
+    expect(alerts.map((a) => a.at / HOUR)).toEqual([30, 50]);
+  });
+
+  it('never alerts on a product that only declines less fast, nor on a flat one', () => {
+    // Momentum −0.05/h with noise, then −0.01/h: a huge z, but no growth.
+    const slowing = feed([...noise(30, 7).map((v) => v / 10 - 0.05), ...noise(20, 8).map((v) => v / 10 - 0.01)]);
+    expect(slowing.alerts).toEqual([]);
+    expect(feed([...Array(40).fill(0)], DEFAULT_BREAKOUT).alerts).toEqual([]);
+    // The same jump that ends in growth alerts, and its momentum is positive.
+    const turning = feed([...noise(30, 7).map((v) => v / 10 - 0.05), 0.05]);
+    expect(turning.alerts).toHaveLength(1);
+    expect(turning.alerts[0].momentum).toBeGreaterThan(0);
   });
 
   it('waits for minHistory, keeps at most window samples, and never mutates the state passed in', () => {

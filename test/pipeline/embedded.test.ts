@@ -6,8 +6,9 @@ import { counterValue, drained, eventually, get, makeEvents, post, seriesSum, st
 
 const dir = tempDir('embedded');
 let t: TestApp;
-const start = Date.now() - 30 * 60_000;
-const events = makeEvents('p-lamp', 300, start, 5000);
+// 150 minutes of events up to now: at least one hour settled (ended more than the allowed hour of lateness ago) to score.
+const start = Date.now() - 150 * 60_000;
+const events = makeEvents('p-lamp', 300, start, 30_000);
 const expectedViews = events.reduce((a, e) => a + e.views, 0);
 
 beforeAll(async () => { t = await startTestApp(dir); });
@@ -117,12 +118,18 @@ describe('embedded pipeline', () => {
   });
 
   it('answers the overview with KPIs, timeline and categories', async () => {
-    const ov = await eventually(async () => { const r = (await get(t.url, 'overview?range=1h')).body; return r.kpis?.events24h >= 303 ? r : undefined; });
+    const ov = await eventually(async () => { const r = (await get(t.url, 'overview?range=24h')).body; return r.kpis?.events24h >= 303 ? r : undefined; });
     expect(ov.kpis.products).toBeGreaterThanOrEqual(8);
     expect(ov.kpis.events24h).toBe(303); // the late event included: it happened within the day
-    // the last hour's timeline holds all but the late event
-    expect(ov.timeline).toHaveLength(60);
-    expect(ov.timeline.reduce((a: number, p: { events: number }) => a + p.events, 0)).toBe(302);
+    // the day's timeline holds every event, the late one in its own hour
+    expect(ov.timeline.reduce((a: number, p: { events: number }) => a + p.events, 0)).toBe(303);
+    // the last hour's timeline holds the events of the last hour only
+    const hour = (await get(t.url, 'overview?range=1h')).body;
+    expect(hour.timeline).toHaveLength(60);
+    const since = (min: number) => events.filter((e) => Date.parse(e.ts) >= Date.now() - min * 60_000).length + 2;
+    const lastHour = hour.timeline.reduce((a: number, p: { events: number }) => a + p.events, 0);
+    expect(lastHour).toBeGreaterThanOrEqual(since(59)); // minute buckets: the first one may start up to a minute early
+    expect(lastHour).toBeLessThanOrEqual(since(61));
     expect(ov.categories.map((c: { category: string }) => c.category)).toEqual(expect.arrayContaining(['Home', 'Paging']));
     expect((await get(t.url, 'overview?range=2y')).status).toBe(400);
   });

@@ -1,0 +1,133 @@
+// Same data, same answer: a history streamed hour by hour (the scorer running after each hour)
+// and the same history posted at once give the same score history and the same alerts, dated by
+// event time. Real app, embedded stores, events through POST /events.
+import { afterAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../core/random.js';
+import { TABLES } from '../../schemas/clickhouse/tables.js';
+import { post, startTestApp, tempDir, type TestApp } from '../helpers/app.js';
+
+const H = 3_600_000;
+const T0 = Date.UTC(2026, 9, 1);
+const HOURS = 4 * 24;
+/** Hour at which `p-boom` starts to take off. */
+const BOOM = 3 * 24;
+const PRODUCTS = 20;
+
+/**
+ * Hourly engagement of each product: a daily cycle times noise around its own level; `p-boom`
+ * grows 25% an hour for ten hours from BOOM; `p-fall` declines 3% an hour and then only 1% an
+ * hour (a decline that slows, which is no breakout).
+ */
+function history() {
+  const rand = mulberry32(7);
+  const events = [];
+  for (let h = 0; h < HOURS; h++) {
+    const cycle = 1 + 0.5 * Math.sin((2 * Math.PI * h) / 24);
+    for (let i = 0; i < PRODUCTS; i++) {
+      const id = i === 0 ? 'p-boom' : i === 1 ? 'p-fall' : `p-${i}`;
+      let level = 200 + 40 * i;
+      if (id === 'p-boom' && h >= BOOM) level *= 1.25 ** Math.min(h - BOOM, 10);
+      if (id === 'p-fall') level = 4000 * (h < BOOM ? 0.97 ** h : 0.97 ** BOOM * 0.99 ** (h - BOOM));
+      const views = Math.round(level * cycle * (0.85 + 0.3 * rand()));
+      events.push({
+        eventId: `${id}-${h}`, ts: new Date(T0 + h * H + Math.floor(rand() * 3_000_000)).toISOString(), productId: id,
+        platform: ['tiktok', 'instagram', 'youtube'][h % 3], region: ['US', 'DE', 'GB', 'FR'][(h + i) % 4],
+        views, likes: Math.round(views / 20), shares: Math.round(views / 200), comments: Math.round(views / 100), orders: Math.round(views / 400), revenue: 0, searches: 0,
+      });
+    }
+  }
+  return events;
+}
+
+type Ev = ReturnType<typeof history>[number];
+
+async function postAll(t: TestApp, events: Ev[]) {
+  for (let i = 0; i < events.length; i += 1000) {
+    const r = await post(t.url, 'events', events.slice(i, i + 1000));
+    expect(r.status).toBeLessThan(300);
+  }
+  await t.app.drain();
+}
+
+/** Rounds until one scores nothing new. */
+async function settle(t: TestApp) {
+  while (await t.app.processors!.scorer.round() > 0);
+}
+
+async function outcome(t: TestApp) {
+  const ch = t.app.runtime.clickhouse.client;
+  const rs = await ch.query({
+    query: `SELECT productId, toUnixTimestamp64Milli(computedAt) AS at, argMax(score, scoredAt) AS score, argMax(label, scoredAt) AS label,
+              round(argMax(velocity, scoredAt), 9) AS velocity, round(argMax(momentum, scoredAt), 9) AS momentum
+            FROM ${TABLES.trendScoreHistory} GROUP BY productId, computedAt ORDER BY productId, computedAt`,
+    format: 'JSONEachRow',
+  });
+  const scores = await rs.json<Record<string, unknown>>();
+  const alerts = (await t.app.runtime.postgres.db.query.alerts.findMany()).map((a) => ({ productId: a.productId, at: a.at.toISOString(), kind: a.kind, message: a.message }))
+    .sort((a, b) => (a.at + a.productId).localeCompare(b.at + b.productId));
+  return { scores, alerts };
+}
+
+// Rounds run when the test says; one embedded ClickHouse per process, so one app at a time.
+const env = { TRENDDROP_SCORE_INTERVAL_MS: '3600000' };
+let bulk: TestApp | undefined;
+
+afterAll(async () => { await bulk?.stop(); });
+
+describe('scores and alerts follow event time', () => {
+  it('a history streamed hour by hour and the same history posted at once score and alert the same', async () => {
+    const events = history();
+    const live = await startTestApp(tempDir('live'), env);
+    let a;
+    try {
+      for (let h = 0; h < HOURS; h++) {
+        await postAll(live, events.filter((e) => Date.parse(e.ts) < T0 + (h + 1) * H && Date.parse(e.ts) >= T0 + h * H));
+        await settle(live);
+      }
+      a = await outcome(live);
+    } finally {
+      await live.stop();
+    }
+    bulk = await startTestApp(tempDir('bulk'), env);
+    await postAll(bulk, events);
+    await settle(bulk);
+    const b = await outcome(bulk);
+    // Every settled hour is scored for every product; the last two (still filling with an hour of allowed lateness) are not.
+    expect(a.scores.length).toBe(PRODUCTS * (HOURS - 2));
+    expect(b.scores).toEqual(a.scores);
+    expect(b.alerts).toEqual(a.alerts);
+
+    // The take-off is found, dated within its first hours, named; the slowing decline is not an alert.
+    const boom = a.alerts.filter((x) => x.productId === 'p-boom');
+    expect(boom).toHaveLength(1);
+    expect(Date.parse(boom[0].at)).toBeGreaterThanOrEqual(T0 + BOOM * H);
+    expect(Date.parse(boom[0].at)).toBeLessThanOrEqual(T0 + (BOOM + 6) * H);
+    expect(boom[0].message).toMatch(/^p-boom is breaking out: engagement \+[\d.]+% per hour \(doubling every [\d.]+ hours\)/);
+    expect(a.alerts.filter((x) => x.productId === 'p-fall')).toEqual([]);
+    const fall = a.scores.filter((s) => s.productId === 'p-fall').at(-1)!;
+    expect(fall.label).toBe('declining');
+    expect(Number(fall.score)).toBeLessThan(Number(a.scores.filter((s) => s.productId === 'p-boom').at(-1)!.score));
+  }, 300_000);
+
+  it('late events re-score the buckets they change, and nothing else', async () => {
+    if (!bulk) throw new Error('needs the history of the test before');
+    const ch = bulk.app.runtime.clickhouse.client;
+    const instants = async () => Number((await (await ch.query({ query: `SELECT uniqExact(productId, computedAt) AS n FROM ${TABLES.trendScoreHistory}`, format: 'JSONEachRow' })).json<{ n: number }>())[0].n);
+    const before = await instants();
+    const postedAt = Date.now();
+    const at = T0 + (HOURS - 30) * H + 60_000;
+    await postAll(bulk, [{ eventId: 'late-1', ts: new Date(at).toISOString(), productId: 'p-5', platform: 'tiktok', region: 'US', views: 50_000, likes: 0, shares: 0, comments: 0, orders: 0, revenue: 0, searches: 0 }]);
+    // The event's hour ends 27 hours before the last settled instant: those 28 instants of p-5 are re-scored.
+    expect(await bulk.app.processors!.scorer.round()).toBe(28);
+    const rs = await ch.query({
+      query: `SELECT countIf(scoredAt >= fromUnixTimestamp64Milli(${postedAt})) AS rescored, max(views24h) AS v FROM ${TABLES.trendScoreHistory} FINAL
+              WHERE productId = 'p-5' AND computedAt >= fromUnixTimestamp64Milli(${at - 60_000})`,
+      format: 'JSONEachRow',
+    });
+    const [r] = await rs.json<{ rescored: number; v: number }>();
+    expect(Number(r.rescored)).toBe(28);
+    expect(Number(r.v)).toBeGreaterThan(50_000);
+    // The re-scores replaced rows keyed by (product, bucket): no instant was added.
+    expect(await instants()).toBe(before);
+  }, 120_000);
+});
