@@ -31,6 +31,9 @@ export interface TrendShape {
  */
 export const ENGAGEMENT_WEIGHTS = { views: 1, likes: 3, comments: 5, shares: 8, searches: 2, orders: 20 } as const;
 
+/** Weighted engagement of a rollup row, as a SQL expression over its metric columns. */
+export const ENGAGEMENT_SQL = Object.entries(ENGAGEMENT_WEIGHTS).map(([m, w]) => `${w} * ${m}`).join(' + ');
+
 /** Log-growth over a half window that counts as movement for the labels: 20%. */
 export const LABEL_THRESHOLD = Math.log(1.2);
 

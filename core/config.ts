@@ -50,6 +50,16 @@ export interface Config {
   agentConfigFile: string | null;
   /** Failed tries of a consumer on one message before it goes to the dead-letter topic. */
   deliveryAttempts: number;
+  /** Where breakout alerts are POSTed, signed with the secret (processors/alert-webhook.ts); null: no webhook. */
+  alertWebhook: AlertWebhookConfig | null;
+}
+
+export interface AlertWebhookConfig {
+  url: string;
+  /** HMAC-SHA256 key of the `x-trenddrop-signature` header. */
+  secret: string;
+  /** Deliver to link-local addresses (169.254.0.0/16, fe80::/10: cloud metadata services live there); off by default. */
+  allowLinkLocal: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -73,6 +83,25 @@ function url(env: Env, name: string, protocols: string[]): string | null {
   try { u = new URL(raw); } catch { throw new ConfigError(name, `is not a URL: "${raw}"`); }
   if (!protocols.includes(u.protocol)) throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${u.protocol}`);
   return raw;
+}
+
+function onOff(env: Env, name: string, def: boolean): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (!raw) return def;
+  if (!['on', 'off', 'true', 'false', '1', '0'].includes(raw)) throw new ConfigError(name, 'must be on or off');
+  return ['on', 'true', '1'].includes(raw);
+}
+
+/** A webhook without a secret would let anyone forge alerts to its receiver: both or neither. */
+function alertWebhook(env: Env): AlertWebhookConfig | null {
+  const u = url(env, 'TRENDDROP_ALERT_WEBHOOK', ['http:', 'https:']);
+  const secret = env.TRENDDROP_ALERT_WEBHOOK_SECRET ?? '';
+  if (!u) {
+    if (secret) throw new ConfigError('TRENDDROP_ALERT_WEBHOOK_SECRET', 'is set but TRENDDROP_ALERT_WEBHOOK is not');
+    return null;
+  }
+  if (secret.length < 16) throw new ConfigError('TRENDDROP_ALERT_WEBHOOK_SECRET', 'must be at least 16 characters when TRENDDROP_ALERT_WEBHOOK is set');
+  return { url: u, secret, allowLinkLocal: onOff(env, 'TRENDDROP_ALERT_WEBHOOK_ALLOW_LINK_LOCAL', false) };
 }
 
 const DEFAULT_WEIGHTS: ScoreWeights = { velocity: 0.3, acceleration: 0.15, volume: 0.2, breadth: 0.15, conversion: 0.1, saturation: 0.1 };
@@ -126,5 +155,6 @@ export function loadConfig(env: Env = process.env): Config {
     scoreIntervalMs: int(env, 'TRENDDROP_SCORE_INTERVAL_MS', 5000, 100, 3_600_000),
     agentConfigFile: env.TRENDDROP_AGENT_CONFIG?.trim() ? resolve(env.TRENDDROP_AGENT_CONFIG.trim()) : null,
     deliveryAttempts: int(env, 'TRENDDROP_DELIVERY_ATTEMPTS', 5, 1, 100),
+    alertWebhook: alertWebhook(env),
   };
 }

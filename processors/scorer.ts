@@ -22,7 +22,7 @@ import { addSteps, STEPS, type Step, type StepInfo } from '../analytics/granular
 import { loadNativeSteps } from './native-step.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
 import {
-  blendScore, buildReference, ENGAGEMENT_WEIGHTS, momentum, normalise, rawComponents, trendShape,
+  blendScore, buildReference, ENGAGEMENT_SQL, momentum, normalise, rawComponents, trendShape,
   type Reference, type TrendComponents, type TrendLabel,
 } from '../analytics/trend.js';
 
@@ -98,8 +98,6 @@ interface FeatureRow {
   productId: string; T: number; B: number; bins: number[]; span: number; recent: number; before: number;
   engagement: number; windowViews: number; windowOrders: number; views24h: number; orders24h: number; regions: number; platforms: number;
 }
-
-const ENGAGEMENT_SQL = Object.entries(ENGAGEMENT_WEIGHTS).map(([m, w]) => `${w} * ${m}`).join(' + ');
 
 // Features of every (product, instant T) of a chunk, set-wise. Each hourly row joins the instants
 // whose window holds it (T = start of its step + i·step, i = 1…window); k is how many steps

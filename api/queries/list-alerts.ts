@@ -1,7 +1,7 @@
-// Breakout alerts, newest first, a keyset page at a time.
+// Breakout alerts with their product's title, newest first, a keyset page at a time.
 import { and, desc, eq, lt, or } from 'drizzle-orm';
 import type { Db } from '../../core/stores/postgres.js';
-import { alerts } from '../../schemas/postgres/schema.js';
+import { alerts, products } from '../../schemas/postgres/schema.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
 export async function listAlerts(db: Db, q: { limit?: number; productId?: string; cursor?: string }) {
@@ -11,8 +11,13 @@ export async function listAlerts(db: Db, q: { limit?: number; productId?: string
     q.productId ? eq(alerts.productId, q.productId) : undefined,
     after ? or(lt(alerts.createdAt, new Date(after[0])), and(eq(alerts.createdAt, new Date(after[0])), lt(alerts.alertId, after[1]))) : undefined,
   );
-  const found = await db.select().from(alerts).where(where).orderBy(desc(alerts.createdAt), desc(alerts.alertId)).limit(limit + 1);
-  const page = found.slice(0, limit).map((a) => ({ ...a, createdAt: a.createdAt.toISOString() }));
+  // The product's title beside each alert (null when its metadata never arrived).
+  const found = await db.select({ alert: alerts, title: products.title }).from(alerts).leftJoin(products, eq(products.productId, alerts.productId))
+    .where(where).orderBy(desc(alerts.createdAt), desc(alerts.alertId)).limit(limit + 1);
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+  const page = found.slice(0, limit).map(({ alert: a, title }) => ({
+    ...a, title, createdAt: a.createdAt.toISOString(), at: a.at.toISOString(), peakAt: iso(a.peakAt), evaluatedAt: iso(a.evaluatedAt),
+  }));
   const last = page[page.length - 1];
   return { items: page, nextCursor: found.length > limit && last ? encodeCursor([last.createdAt, last.alertId]) : null };
 }

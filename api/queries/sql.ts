@@ -40,8 +40,8 @@ FROM ${TABLES[opts.table ?? 'trendScores']} ${opts.where ?? ''} GROUP BY product
 /** `sum(m) AS m` for each metric (column names from a whitelist, never from a request). */
 export const sumsSql = (metrics: readonly string[]) => metrics.map((m) => `sum(${m}) AS ${m}`).join(', ');
 
-/** Weighted engagement (analytics/trend.ts) of a rollup row, in SQL. */
-export const ENGAGEMENT_SQL = Object.entries(ENGAGEMENT_WEIGHTS).map(([m, w]) => `${w} * ${m}`).join(' + ');
+/** Weighted engagement of a rollup row, in SQL: defined beside the weights (analytics/trend.ts). */
+export { ENGAGEMENT_SQL } from '../../analytics/trend.js';
 
 /** Rollup buckets in [{from}, {to}), both unix seconds. */
 export const IN_BUCKET_RANGE = 'bucket >= toDateTime({from:UInt32}) AND bucket < toDateTime({to:UInt32})';

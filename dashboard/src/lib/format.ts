@@ -66,4 +66,19 @@ export function fmtVelocity(v: number | null | undefined): string {
   return `${fmtPct(Math.expm1(v))}/h`;
 }
 
+const UNITS: [number, string][] = [[2_629_800, 'mo'], [604_800, 'wk'], [86_400, 'day'], [3_600, 'h']];
+
+/** Growth at a series' own step from a log growth per hour, e.g. "+12%/h" or "+40%/wk". */
+export function fmtGrowth(perHour: number | null | undefined, stepSec = 3600): string {
+  if (perHour === null || perHour === undefined || !Number.isFinite(perHour)) return '—';
+  const [sec, unit] = UNITS.find(([s]) => stepSec >= s) ?? UNITS[3];
+  return `${fmtPct(Math.expm1(perHour * (sec / 3600)))}/${unit}`;
+}
+
+/** A span in words: "45 min", "5 h", "3 d". */
+export function fmtSpan(sec: number | null | undefined): string {
+  if (sec === null || sec === undefined || !Number.isFinite(sec)) return '—';
+  return sec < 3600 ? `${Math.round(sec / 60)} min` : sec < 2 * 86400 ? `${Math.round(sec / 3600)} h` : `${Math.round(sec / 86400)} d`;
+}
+
 export const LABELS = ['emerging', 'rising', 'peaking', 'steady', 'declining'] as const;

@@ -5,7 +5,7 @@ import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClie
 import { get, post, del } from './api';
 import { timeRange, resolveRange, prefs } from './prefs';
 import type {
-  Alert, Correlations, Forecast, Interval, Metric, Overview, Page, ProductDetail, ProductFilters, ProductRow,
+  Alert, AlertLedger, Correlations, Forecast, Interval, Metric, Overview, Page, ProductDetail, ProductFilters, ProductRow,
   RegionShare, RegionStat, SimilarProduct, Timeseries, Trends, Video, VideoAnalytics, Watchlist,
 } from './types';
 
@@ -23,6 +23,7 @@ export const keys = {
   regions: (range: string) => ['regions', range] as const,
   videos: (platform: string, range: string) => ['videos', platform, range] as const,
   alerts: () => ['alerts'] as const,
+  alertLedger: () => ['alerts', 'ledger'] as const,
   watchlists: () => ['watchlists'] as const,
 };
 
@@ -135,6 +136,15 @@ export function useVideoAnalytics(platform: MaybeRefOrGetter<string>) {
     placeholderData: keepPreviousData,
     retry: 1,
   })));
+}
+
+export function useAlertLedger() {
+  return useQuery({
+    queryKey: keys.alertLedger(),
+    queryFn: ({ signal }) => get<AlertLedger>('/alerts/ledger', { days: 30, period: 'week' }, signal),
+    staleTime: 60_000,
+    retry: 1,
+  });
 }
 
 export function useAlerts() {

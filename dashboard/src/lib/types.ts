@@ -114,8 +114,23 @@ export interface VideoAnalytics {
   byDuration: { bucket: string; videos: number; avgEngagementRate: number }[];
 }
 export interface Alert {
-  alertId: string; productId: string; title: string; kind: string;
-  severity: 'info' | 'warning' | 'critical' | string; message: string; value: number; createdAt: string;
+  alertId: string; productId: string; title: string | null; kind: string;
+  severity: 'info' | 'warning' | 'critical' | string; message: string;
+  /** Momentum (log growth per hour) of the bucket that raised it. */
+  value: number;
+  /** Event time of that bucket, and when the alert was raised. */
+  at: string; createdAt: string; stepSec: number;
+  /** Track record once event time has passed its horizon; null while pending. */
+  outcome: 'hit' | 'miss' | null; baseline: number | null; after: number | null; peakAt: string | null; leadTimeSec: number | null;
+}
+export interface LedgerFigures {
+  alerts: number; judged: number; pending: number; hits: number; falseAlarms: number;
+  hitRate: number | null; baseMoments: number; baseRate: number | null; lift: number | null; medianLeadTimeSec: number | null;
+}
+export interface AlertLedger {
+  from: string; to: string; period: string;
+  method: { hit: string; baseRate: string; leadTime: string };
+  overall: LedgerFigures; periods: (LedgerFigures & { key: string })[]; categories: (LedgerFigures & { key: string })[];
 }
 export interface Watchlist { watchlistId: number; name: string; productIds: string[]; createdAt?: string }
 
