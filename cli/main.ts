@@ -96,6 +96,18 @@ program.command('forecast').description('Forecast a series from a CSV, or compar
     await forecastCommand({ input: o.input, horizon: o.horizon, season: o.season, json: !!o.json, evaluate: !!o.evaluate, windows: o.windows, neural: o.neural }, process.stdout);
   });
 
+program.command('signals').description('Track record of breakout alerts (hit rate, base rate, lift, lead time) on a simulated replay and on real series from npm packages')
+  .option('--days <n>', 'judged days of the simulated replay', positiveInt, 30)
+  .option('--end <date>', 'end of the simulated replay (ISO date)', '2026-11-01')
+  .option('--only <names>', 'comma list of simulated, github, births, unemployment')
+  .option('--json', 'print JSON')
+  .action(async (o: { days: number; end: string; only?: string; json?: boolean }) => {
+    const { signalsCommand } = await import('./signals.js');
+    const end = Date.parse(o.end);
+    if (!Number.isFinite(end)) throw new InvalidArgumentError(`--end: "${o.end}" is not a date`);
+    await signalsCommand({ days: o.days, end, only: o.only?.split(',').map((s) => s.trim()), json: !!o.json }, process.stdout);
+  });
+
 program.command('bench').description('Measure TrendDrop against its raw ceilings: the pipeline (default), WebSocket fan-out, the API at scale')
   .addOption(new Option('--phases <list>', 'comma-separated: pipeline, fanout, api, or all').default(['pipeline'], 'pipeline').argParser((v) => {
     const list = v === 'all' ? [...PHASES] : v.split(',').map((s) => s.trim());
