@@ -4,7 +4,7 @@
 // real pipeline (bus → sink → scorer → breakouts → outcomes) on its own temporary data dir, posted
 // at once: scoring along event time makes that the same as streaming it. The ledger is the one
 // GET /api/v1/alerts/ledger serves.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -45,12 +45,16 @@ export function simulatedDataset(days: number, end: number, seed = 42): SignalsD
 }
 
 const require = createRequire(import.meta.url);
+/** A file inside an installed package (found from its entry point: some packages do not export package.json). */
 function packageFile(pkg: string, path: string): string {
+  let dir: string;
   try {
-    return join(dirname(require.resolve(`${pkg}/package.json`)), path);
+    dir = dirname(require.resolve(pkg));
   } catch {
     throw new Error(`${pkg} is not installed: the real series come from the dev dependencies (npm install)`);
   }
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, path);
 }
 
 const event = (dataset: string, productId: string, ts: number, views: number): EngagementEvent => ({
