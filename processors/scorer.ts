@@ -71,6 +71,8 @@ export const STEP_PROFILES: Record<Step, StepProfile> = {
   month: { binSteps: 1, bins: 12, momentumSteps: 1, momentumLag: 12 },
 };
 
+/** Scores per update message. */
+const UPDATE_ITEMS = 1000;
 /** Instants scored per query: bounds the rows a catch-up expands to. */
 const CHUNK_STEPS = 24;
 /** Fewer products than this at an instant do not make a market to rank against (nor replace a stored one). */
@@ -356,7 +358,10 @@ export class Scorer {
     await this.d.ch.insert({ table: TABLES.trendScores, values: latest.map(row), format: 'JSONEachRow' });
     if (references.length) await this.d.ch.insert({ table: TABLES.scoreReference, values: references, format: 'JSONEachRow' });
     this.d.metrics.scored.inc(scores.length);
-    const update: ScoresUpdate = { kind: 'scores', items: latest.map((s) => ({ productId: s.productId, score: s.score, label: s.label, velocity: s.velocity, at: new Date(s.at).toISOString() })) };
-    await this.d.bus.publish(this.d.topics.updates, [{ key: 'scores', value: update }]);
+    // In messages of at most UPDATE_ITEMS scores: a Kafka message is capped at a megabyte by default.
+    const items = latest.map((s) => ({ productId: s.productId, score: s.score, label: s.label, velocity: s.velocity, at: new Date(s.at).toISOString() }));
+    const updates: { key: string; value: ScoresUpdate }[] = [];
+    for (let i = 0; i < items.length; i += UPDATE_ITEMS) updates.push({ key: 'scores', value: { kind: 'scores', items: items.slice(i, i + UPDATE_ITEMS) } });
+    await this.d.bus.publish(this.d.topics.updates, updates);
   }
 }
