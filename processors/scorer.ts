@@ -143,6 +143,10 @@ const SPAN_SQL = `
 SELECT productId, toUnixTimestamp(min(bucket)) AS first, toUnixTimestamp(max(bucket)) AS last FROM ${TABLES.engagement1h}
 WHERE productId IN {ids:Array(String)} GROUP BY productId`;
 const FIRST_HOUR_SQL = `SELECT toUnixTimestamp(min(bucket)) AS first, count() AS n FROM ${TABLES.engagement1h}`;
+// The first stored hour of live series from an instant on.
+const NEXT_HOUR_SQL = `
+SELECT toUnixTimestamp(min(bucket)) AS first, count() AS n FROM ${TABLES.engagement1h}
+WHERE bucket >= toDateTime({from:UInt32}) AND NOT has({exclude:Array(String)}, productId)`;
 // Products with few stored hours in the window: live products have many, imports one a day or fewer.
 const SPARSE_SQL = `
 SELECT productId FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({from:UInt32})
@@ -212,10 +216,17 @@ export class Scorer {
       if (lo > hourLimit) break;
       const hi = Math.min(hourLimit, lo + (CHUNK_STEPS - 1) * HOUR_SEC);
       const coarse = [...this.series].filter(([, x]) => x.step !== 'hour').map(([id]) => id);
-      written += await this.scoreChunk('hour', lo, hi, { from: next, froms: new Map(dirty), exclude: coarse });
+      const n = await this.scoreChunk('hour', lo, hi, { from: next, froms: new Map(dirty), exclude: coarse });
+      written += n;
       if (hi >= next) this.through = hi;
       // A re-scored product still behind the others goes on from the next chunk; one that caught up joins them.
       for (const [id, t] of dirty) if (t <= hi) { if (hi < this.through!) this.dirty.set(id, hi + HOUR_SEC); else this.dirty.delete(id); }
+      if (n === 0 && dirty.length === 0 && this.through! < hourLimit) {
+        // No hourly series in the window (before the first live data, a quiet spell, only imports):
+        // go straight to the next stored hour instead of walking the empty ones.
+        const [r] = await this.query<{ first: number; n: number }>(NEXT_HOUR_SQL, { from: this.through, exclude: coarse });
+        this.through = Number(r?.n) ? Math.min(Math.max(this.through!, Number(r.first)), hourLimit) : hourLimit;
+      }
     }
     // Daily, weekly and monthly series (imports): only where they changed, through one step past their last point.
     for (const step of ['day', 'week', 'month'] as const) {

@@ -16,6 +16,17 @@ describe('config', () => {
     expect(loadConfig({ TRENDDROP_SIMULATOR: 'off' }).simulator).toBe(false);
   });
 
+  it('takes an alert webhook only with its secret, link-local targets off unless asked', () => {
+    expect(loadConfig({}).alertWebhook).toBeNull();
+    const secret = 'sixteen-chars-or-more';
+    expect(loadConfig({ TRENDDROP_ALERT_WEBHOOK: 'https://hooks.example.com/x', TRENDDROP_ALERT_WEBHOOK_SECRET: secret }).alertWebhook)
+      .toEqual({ url: 'https://hooks.example.com/x', secret, allowLinkLocal: false });
+    expect(loadConfig({ TRENDDROP_ALERT_WEBHOOK: 'http://127.0.0.1:9/x', TRENDDROP_ALERT_WEBHOOK_SECRET: secret, TRENDDROP_ALERT_WEBHOOK_ALLOW_LINK_LOCAL: 'on' }).alertWebhook?.allowLinkLocal).toBe(true);
+    expect(() => loadConfig({ TRENDDROP_ALERT_WEBHOOK: 'https://hooks.example.com/x' })).toThrow(/TRENDDROP_ALERT_WEBHOOK_SECRET.*at least 16/);
+    expect(() => loadConfig({ TRENDDROP_ALERT_WEBHOOK_SECRET: secret })).toThrow(/TRENDDROP_ALERT_WEBHOOK is not/);
+    expect(() => loadConfig({ TRENDDROP_ALERT_WEBHOOK: 'ftp://x', TRENDDROP_ALERT_WEBHOOK_SECRET: secret })).toThrow(/TRENDDROP_ALERT_WEBHOOK.*http/);
+  });
+
   it('parses score weights, keeping the defaults of those not named', () => {
     const w = loadConfig({ TRENDDROP_SCORE_WEIGHTS: 'velocity=0.5,volume=0' }).scoreWeights;
     expect(w.velocity).toBe(0.5);
