@@ -23,10 +23,5 @@ export function encodeEvents(events: NormalizedEvent[], isLate: (e: NormalizedEv
 }
 
 export function insertEvents(ch: ClickHouseClient, tsv: string): Promise<unknown> {
-  return ch.insert({
-    table: TABLES.events, columns: EVENT_COLUMNS as [string, ...string[]], format: 'TabSeparated', values: Readable.from([tsv], { objectMode: false }),
-    // Tables are partitioned by month: an imported history of more than 100 months arrives in one
-    // batch, and ClickHouse's default limit would fail it on every redelivery, stalling the sink.
-    clickhouse_settings: { max_partitions_per_insert_block: '0' },
-  });
+  return ch.insert({ table: TABLES.events, columns: EVENT_COLUMNS as [string, ...string[]], format: 'TabSeparated', values: Readable.from([tsv], { objectMode: false }) });
 }
