@@ -184,9 +184,16 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
     const pick = others.length ? lowest((s) => others.reduce((sum, j) => sum + s.maseAt[j], 0)) : best;
     return pick.errors[i];
   });
+  // When the backtest errors lean one way the calibrated band is off-centre, and can leave the
+  // point forecast outside it; each band is widened to hold its own point forecast.
   const finish = (path: number[], cal: Calibration): ForecastPoint[] => path.map((v, i) => {
     const b = bounds(cal, i + 1, v);
-    return { step: i + 1, yhat: point(v), lo80: back(b.lo80), hi80: back(b.hi80), lo95: back(b.lo95), hi95: back(b.hi95) };
+    const yhat = point(v);
+    return {
+      step: i + 1, yhat,
+      lo80: Math.min(yhat, back(b.lo80)), hi80: Math.max(yhat, back(b.hi80)),
+      lo95: Math.min(yhat, back(b.lo95)), hi95: Math.max(yhat, back(b.hi95)),
+    };
   });
   const calibration = calibrate(procedureErrors, h);
   const out: SeriesForecast = {
