@@ -8,19 +8,50 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../core/logger.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
 
-/** A plain Bloom filter over strings with double hashing (FNV-1a and a murmur-style mix). */
+/** Bits of a split-block filter's 256-bit block that a key sets: one in each 32-bit word. */
+const SALT = new Uint32Array([0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31]);
+
+/** False-positive rate of a split-block filter at `bitsPerKey` (Poisson keys per block). */
+function splitBlockRate(bitsPerKey: number): number {
+  const lambda = 256 / bitsPerKey;
+  let rate = 0, p = Math.exp(-lambda);
+  for (let j = 0; j < 1000; j++) {
+    if (j > 0) p *= lambda / j;
+    rate += p * (1 - (1 - 1 / 32) ** j) ** 8;
+  }
+  return rate;
+}
+
+/** murmur3's 32-bit finalizer: every input bit moves every output bit. */
+function fmix(h: number): number {
+  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * A split-block Bloom filter over strings (Putze, Sanders & Singler 2007, in the layout of
+ * Parquet's filters): a key sets 8 bits, one in each 32-bit word of a single 256-bit block, so a
+ * lookup reads one cache line where a plain filter reads k scattered ones. Sized for tens of
+ * millions of ids, the filter is far larger than the CPU caches, and those misses were most of
+ * its cost. It needs about 11 bits a key for a 1% false-positive rate (a plain one 9.6).
+ */
 export class BloomFilter {
-  readonly bits: Uint32Array;
-  readonly m: number;
-  readonly k: number;
+  readonly words: Uint32Array;
+  private readonly blocks: number;
+  /** The last key's hash: which block, and the seed of its bits. */
+  private block = 0;
+  private seed = 0;
 
   constructor(capacity: number, falsePositiveRate = 0.01) {
-    this.m = Math.max(1024, Math.ceil((-capacity * Math.log(falsePositiveRate)) / Math.LN2 ** 2));
-    this.k = Math.max(1, Math.round((this.m / capacity) * Math.LN2));
-    this.bits = new Uint32Array(Math.ceil(this.m / 32));
+    let bitsPerKey = 4;
+    while (splitBlockRate(bitsPerKey) > falsePositiveRate && bitsPerKey < 64) bitsPerKey += 0.25;
+    this.blocks = Math.max(4, Math.ceil((capacity * bitsPerKey) / 256));
+    this.words = new Uint32Array(this.blocks * 8);
   }
 
-  private hashes(s: string): [number, number] {
+  /** Two 32-bit hashes of the key in one pass (FNV-1a and a murmur-style mix), finalized. */
+  private hash(s: string): void {
     let h1 = 0x811c9dc5, h2 = 0x9747b28c;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
@@ -28,25 +59,30 @@ export class BloomFilter {
       h2 = Math.imul(h2 ^ c, 0x5bd1e995);
       h2 ^= h2 >>> 15;
     }
-    return [h1 >>> 0, (h2 >>> 0) | 1];
+    // Multiply-shift maps the hash onto the blocks without a modulo's bias toward low blocks.
+    this.block = Math.floor((fmix(h1) / 2 ** 32) * this.blocks) * 8;
+    this.seed = fmix(h2 ^ s.length);
   }
 
-  add(s: string): void {
-    const [a, b] = this.hashes(s);
-    for (let i = 0; i < this.k; i++) {
-      const bit = (a + Math.imul(i, b)) >>> 0;
-      const idx = bit % this.m;
-      this.bits[idx >>> 5] |= 1 << (idx & 31);
-    }
-  }
-
-  mightContain(s: string): boolean {
-    const [a, b] = this.hashes(s);
-    for (let i = 0; i < this.k; i++) {
-      const idx = ((a + Math.imul(i, b)) >>> 0) % this.m;
-      if ((this.bits[idx >>> 5] & (1 << (idx & 31))) === 0) return false;
-    }
+  private test(): boolean {
+    for (let i = 0; i < 8; i++) if ((this.words[this.block + i] & (1 << (Math.imul(this.seed, SALT[i]) >>> 27))) === 0) return false;
     return true;
+  }
+
+  private set(): void {
+    for (let i = 0; i < 8; i++) this.words[this.block + i] |= 1 << (Math.imul(this.seed, SALT[i]) >>> 27);
+  }
+
+  add(s: string): void { this.hash(s); this.set(); }
+
+  mightContain(s: string): boolean { this.hash(s); return this.test(); }
+
+  /** mightContain, then add, hashing once and reading the block once. */
+  testAndAdd(s: string): boolean {
+    this.hash(s);
+    const seen = this.test();
+    this.set();
+    return seen;
   }
 }
 
@@ -150,14 +186,14 @@ export class EventDedup {
     for (const it of items) {
       if (inBatch.has(it.eventId)) continue;
       inBatch.add(it.eventId);
-      (this.bloom.mightContain(it.eventId) ? maybe : fresh).push(it);
+      // Remembered at once: an id that turns out stored is stored, and a fresh one is about to be.
+      (this.bloom.testAndAdd(it.eventId) ? maybe : fresh).push(it);
     }
     if (maybe.length) {
       this.lookups += maybe.length;
       const ids = await storedIds(this.o.ch, maybe);
       for (const it of maybe) (ids.has(it.eventId) ? stored : fresh).push(it);
     }
-    for (const it of fresh) this.bloom.add(it.eventId);
     return { fresh, stored };
   }
 }
