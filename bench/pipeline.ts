@@ -19,7 +19,6 @@ import type { Config } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { sleep } from '../core/retry.js';
-import type { EngagementEvent } from '../schemas/events.js';
 import type { Update } from '../schemas/updates.js';
 import { startApp, type App } from '../app/start-app.js';
 import { encodeEvents, insertEvents } from '../processors/event-rows.js';
@@ -42,8 +41,12 @@ export interface PipelineBenchOptions {
 
 export interface PipelineBenchResult {
   events: number;
-  ceiling: { eventsPerSec: number; seconds: number };
-  pipeline: { eventsPerSec: number; seconds: number; ratio: number };
+  /**
+   * cpuUsPerEvent: CPU time this process spent per event (all its threads, chdb's included; not
+   * the broker's, nor the Kafka producer's): on a busy machine a steadier figure than the rates.
+   */
+  ceiling: { eventsPerSec: number; seconds: number; cpuUsPerEvent: number };
+  pipeline: { eventsPerSec: number; seconds: number; ratio: number; cpuUsPerEvent: number };
   freshness: Freshness & { ratePerSec: number };
   rssMiB: number;
   bus: string;
@@ -148,14 +151,12 @@ const CEILING_TABLES = [TABLES.events, TABLES.engagement1m, TABLES.engagement1h,
  * The ceiling inserts the same rows straight into the events table, whose views write the
  * rollups, and empties the tables again for the pipeline.
  */
-function embeddedFeed(app: App, run: string, products: string[]): Feed {
-  let built: EngagementEvent[] = [];
+function embeddedFeed(app: App, run: string, products: string[], n: number): Feed {
   // Built before anything is timed, and the same events for the ceiling and the pipeline.
-  const events = (n: number) => (built.length === n ? built : (built = makeEvents({ prefix: run, n, products, now: Date.now() })));
+  const all = makeEvents({ prefix: run, n, products, now: Date.now() });
   const accept: Send = (batch) => app.ingestor.accept('events', batch);
   return {
     async ceiling(n) {
-      const all = events(n);
       const ch = app.runtime.clickhouse.writer;
       const now = Date.now();
       const t0 = performance.now();
@@ -164,7 +165,7 @@ function embeddedFeed(app: App, run: string, products: string[]): Feed {
       for (const t of CEILING_TABLES) await ch.command({ query: `TRUNCATE TABLE ${t}` });
       return seconds;
     },
-    flood: (n, onProgress) => { const all = events(n); return flood(accept, n, (from, count) => all.slice(from, from + count), onProgress); },
+    flood: (n, onProgress) => flood(accept, n, (from, count) => all.slice(from, from + count), onProgress),
     pace: (ratePerSec, seconds) => pace(accept, { prefix: `${run}-fresh`, ratePerSec, seconds, products: products.slice(0, FRESH_PRODUCTS) }),
     close: async () => undefined,
   };
@@ -232,20 +233,24 @@ export async function runPipelineBench(config: Config, o: PipelineBenchOptions):
   let feed: Feed | null = null;
   try {
     const products = benchProductIds(BENCH_PRODUCTS);
-    feed = kafka ? await kafkaFeed(app, config, topicPrefix, run, products) : embeddedFeed(app, run, products);
+    feed = kafka ? await kafkaFeed(app, config, topicPrefix, run, products) : embeddedFeed(app, run, products, n);
     progress(0, 'raw ceiling');
+    let cpu = process.cpuUsage();
+    const cpuUsPerEvent = () => { const d = process.cpuUsage(cpu); cpu = process.cpuUsage(); return +((d.user + d.system) / n).toFixed(1); };
     const ceilingSec = await feed.ceiling(n);
+    const ceilingCpu = cpuUsPerEvent();
     const t0 = performance.now();
     await feed.flood(n, (f) => progress(f / 2, 'pipeline'));
     await untilCounted(app, n, (f) => progress(0.5 + f / 2, 'pipeline'));
     const pipelineSec = (performance.now() - t0) / 1000;
+    const pipelineCpu = cpuUsPerEvent();
     progress(1, 'freshness');
     const fresh = await freshness(app, feed, o.freshnessSeconds);
     const ceilingEps = n / ceilingSec, pipelineEps = n / pipelineSec;
     return {
       events: n, bus: app.runtime.bus.kind,
-      ceiling: { eventsPerSec: Math.round(ceilingEps), seconds: +ceilingSec.toFixed(2) },
-      pipeline: { eventsPerSec: Math.round(pipelineEps), seconds: +pipelineSec.toFixed(2), ratio: +(pipelineEps / ceilingEps).toFixed(3) },
+      ceiling: { eventsPerSec: Math.round(ceilingEps), seconds: +ceilingSec.toFixed(2), cpuUsPerEvent: ceilingCpu },
+      pipeline: { eventsPerSec: Math.round(pipelineEps), seconds: +pipelineSec.toFixed(2), ratio: +(pipelineEps / ceilingEps).toFixed(3), cpuUsPerEvent: pipelineCpu },
       freshness: { ratePerSec: FRESH_RATE, ...fresh },
       rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
     };
@@ -269,8 +274,8 @@ export function formatPipelineBench(r: PipelineBenchResult): string[] {
   const label = (text: string) => `  ${text.padEnd(40)}`;
   return [
     `TrendDrop bench — ${f(r.events)} events, ${r.bus} bus`,
-    `${label(`raw ceiling (${w.ceiling})`)}${f(r.ceiling.eventsPerSec)} events/s  (${r.ceiling.seconds} s)`,
-    `${label(`pipeline (${w.from} → counted)`)}${f(r.pipeline.eventsPerSec)} events/s  (${r.pipeline.seconds} s)`,
+    `${label(`raw ceiling (${w.ceiling})`)}${f(r.ceiling.eventsPerSec)} events/s  (${r.ceiling.seconds} s; ${r.ceiling.cpuUsPerEvent} µs CPU an event here)`,
+    `${label(`pipeline (${w.from} → counted)`)}${f(r.pipeline.eventsPerSec)} events/s  (${r.pipeline.seconds} s; ${r.pipeline.cpuUsPerEvent} µs CPU an event)`,
     `${label('ratio pipeline / ceiling')}${r.pipeline.ratio}`,
     `${label(`${w.from} → WebSocket at ${f(r.freshness.ratePerSec)}/s`)}p50 ${r.freshness.p50Ms} ms, p99 ${r.freshness.p99Ms} ms (${f(r.freshness.messages)} messages)`,
     `${label('  where the time goes, p50 / p99')}${Object.entries(r.freshness.timeline).map(([k, q]) => `${k} ${q.p50Ms}/${q.p99Ms}`).join(', ')} ms`,
