@@ -26,7 +26,6 @@ import kafkajs, {
   type Producer,
 } from 'kafkajs';
 import type { Logger } from '../logger.js';
-
 import { retry } from '../retry.js';
 import { StoreError } from '../errors.js';
 import { deliver, type DeliveryObserver } from './delivery.js';
