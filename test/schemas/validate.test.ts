@@ -1,7 +1,7 @@
 // The event contract: what passes, what is refused and how each refusal names its field.
 import { describe, expect, it } from 'vitest';
 import { itemsOf } from '../../ingest/accept.js';
-import { validateEvent, validateProduct, validateVideo } from '../../schemas/validate.js';
+import { parseDateTime, validateEvent, validateProduct, validateVideo } from '../../schemas/validate.js';
 
 const good = { eventId: '01JH8Z9Q6V3T0S7KX2M4N5P6R7', ts: '2026-11-26T12:00:00.000Z', productId: 'p-123', platform: 'tiktok', region: 'US', videoId: 'v-9', views: 120, likes: 8, shares: 1, comments: 2, orders: 1, revenue: 19.99, searches: 0 };
 const fields = (r: ReturnType<typeof validateEvent>) => (r.ok ? [] : r.errors.map((e) => e.field).sort());
@@ -82,6 +82,28 @@ describe('engagement event schema', () => {
     expect(p.ok ? [] : p.errors.map((e) => e.field).sort()).toEqual(['brand', 'imageUrl', 'tags.1', 'title']);
     const v = validateVideo({ videoId: 'v', productId: 'p', platform: 'youtube', creator: 'c\u0000', title: 't\ud800', publishedAt: '0000-01-01T00:00:00Z' });
     expect(v.ok ? [] : v.errors.map((e) => e.field).sort()).toEqual(['creator', 'publishedAt', 'title']);
+  });
+});
+
+describe('RFC 3339 date-times', () => {
+  it('reads every form RFC 3339 allows to the instant Date.parse gives', () => {
+    for (const s of ['2026-11-26T12:00:00Z', '2026-11-26t12:00:00z', '2026-11-26 12:00:00Z', '2026-11-26T12:00:00.1Z', '2026-11-26T12:00:00.123456789Z',
+      '2026-11-26T12:00:00+05:30', '2026-11-26T12:00:00.5-01:00', '2024-02-29T23:59:59.999Z', '1969-12-31T23:59:59.999Z', '2100-03-01T00:00:00Z']) {
+      expect(parseDateTime(s), s).toBe(Date.parse(s));
+    }
+    // Every millisecond's ISO form, over four centuries around the epoch.
+    for (let k = 0; k < 20_000; k++) {
+      const ms = Math.round((k / 20_000 - 0.5) * 2.5e13) + k;
+      expect(parseDateTime(new Date(ms).toISOString())).toBe(ms);
+    }
+  });
+
+  it('refuses what is not one, where Date.parse would guess', () => {
+    for (const s of ['2026-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-11-26T12:00:00', '2026-11-26T12:00:00.Z', '2026-11-26T12:00:00.1234567890Z',
+      '2026-11-26T24:00:00Z', '2026-11-26T12:60:00Z', '2026-11-26T12:00:60Z', '2026-13-01T00:00:00Z', '2026-00-10T00:00:00Z', '2026-11-26T12:00:00+24:00',
+      '2026-11-26T12:00:00+05:3', '2026-11-26X12:00:00Z', 'abcd-11-26T12:00:00Z', '2026-11-26T12:00:00Zx', '2026-11-26', '']) {
+      expect(parseDateTime(s), s).toBeNaN();
+    }
   });
 });
 
