@@ -6,7 +6,7 @@ import type { Topics } from '../core/bus/topics.js';
 import { ValidationError } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
 import type { EngagementEvent, ProductMessage, VideoMessage } from '../schemas/events.js';
-import { validateEvent, validateProduct, validateVideo, type FieldError, type Validated } from '../schemas/validate.js';
+import { checkEvent, validateProduct, validateVideo, type FieldError, type Validated } from '../schemas/validate.js';
 
 export const INGEST_LIMITS = {
   /** Bytes per request body; larger bodies get a 413. */
@@ -41,7 +41,7 @@ export function itemsOf(body: unknown): { items: { index: number; value: unknown
 
 type Check = (v: unknown) => Validated<{ productId: string }>;
 const checks: Record<IngestKind, Check> = {
-  events: validateEvent as Check,
+  events: checkEvent as Check,
   products: validateProduct as Check,
   videos: validateVideo as Check,
 };
