@@ -13,7 +13,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { EngagementEvent, NormalizedEvent } from '../schemas/events.js';
 import { METRICS } from '../schemas/events.js';
 import { settledBefore } from '../analytics/event-time.js';
-import { emptyTotals, type EngagementUpdate } from '../schemas/updates.js';
+import { emptyTotals, type EngagementUpdate, type Totals } from '../schemas/updates.js';
 import { normalizeEvent, validateEvent } from '../schemas/validate.js';
 import { deadLetter, parseValue, type Unusable } from './dead-letter.js';
 import type { EventDedup } from './dedup.js';
@@ -193,7 +193,7 @@ export class RawSink {
   private async writeOut(batch: Pending[]): Promise<void> {
     const endTimer = this.d.metrics.flushSeconds.startTimer();
     try {
-      const all = batch.length === 1 ? batch[0].events : batch.flatMap((p) => p.events);
+      const all = batch.length === 1 ? batch[0].events : ([] as NormalizedEvent[]).concat(...batch.map((p) => p.events));
       const { fresh, stored } = await this.d.dedup.filterNew(all);
       if (stored.length) {
         const corrected = await this.d.repair.repair(stored, this.d.clock.now());
@@ -211,23 +211,26 @@ export class RawSink {
     const now = this.d.clock.now();
     const lateBefore = settledBefore(this.watermark, this.d.allowedLatenessMs);
     let late = 0, maxTs = this.watermark, lastEvent = 0;
-    const products: EngagementUpdate['products'] = {};
-    const latestOf = new Map<string, number>(); // per product; formatted once below, not per event
+    // Per product: what the write adds, and its earliest and latest event.
+    const byProduct = new Map<string, { delta: Totals; earliest: number; latest: number }>();
     const newProducts: string[] = [];
     for (const e of events) {
       if (e.tsMs < lateBefore) late++;
       if (e.tsMs > maxTs && e.tsMs <= now + WATERMARK_MAX_FUTURE_MS) maxTs = e.tsMs; // a clock-skewed future event must not drag the watermark
       if (e.tsMs > lastEvent) lastEvent = e.tsMs;
-      let p = products[e.productId];
+      let p = byProduct.get(e.productId);
       if (!p) {
-        p = products[e.productId] = { delta: emptyTotals(), bucketTs: '' };
+        byProduct.set(e.productId, (p = { delta: emptyTotals(), earliest: e.tsMs, latest: e.tsMs }));
         if (!this.knownProducts.has(e.productId)) newProducts.push(e.productId);
       }
-      for (const m of METRICS) p.delta[m] += e[m];
-      p.delta.events++;
-      if (e.tsMs > (latestOf.get(e.productId) ?? -Infinity)) latestOf.set(e.productId, e.tsMs);
+      const delta = p.delta;
+      for (let i = 0; i < METRICS.length; i++) delta[METRICS[i]] += e[METRICS[i]];
+      delta.events++;
+      if (e.tsMs > p.latest) p.latest = e.tsMs;
+      else if (e.tsMs < p.earliest) p.earliest = e.tsMs;
     }
-    for (const [id, ms] of latestOf) products[id].bucketTs = minuteOf(ms);
+    const products: EngagementUpdate['products'] = {};
+    for (const [id, p] of byProduct) products[id] = { delta: p.delta, bucketTs: minuteOf(p.latest) };
     if (newProducts.length) {
       // A product seen in events before its metadata gets a placeholder row (epoch version),
       // which any real product message replaces, so it is listed and counted from the start.
@@ -242,7 +245,9 @@ export class RawSink {
     if (late) this.d.metrics.late.inc(late);
     const update: EngagementUpdate = { kind: 'engagement', writtenAt: this.d.clock.now(), acceptedAt, deliveredAt, lastEventAt: new Date(lastEvent).toISOString(), products };
     this.announce(update);
-    this.d.onWritten?.(earliestOf(events));
+    const earliest = new Map<string, number>();
+    for (const [id, p] of byProduct) earliest.set(id, p.earliest);
+    this.d.onWritten?.(earliest);
   }
 
   /**
