@@ -19,6 +19,7 @@ import type { Config } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { sleep } from '../core/retry.js';
+import type { EngagementEvent } from '../schemas/events.js';
 import type { Update } from '../schemas/updates.js';
 import { startApp, type App } from '../app/start-app.js';
 import { encodeEvents, insertEvents } from '../processors/event-rows.js';
@@ -152,8 +153,9 @@ const CEILING_TABLES = [TABLES.events, TABLES.engagement1m, TABLES.engagement1h,
  * rollups, and empties the tables again for the pipeline.
  */
 function embeddedFeed(app: App, run: string, products: string[], n: number): Feed {
-  // Built before anything is timed, and the same events for the ceiling and the pipeline.
-  const all = makeEvents({ prefix: run, n, products, now: Date.now() });
+  // As the HTTP route hands events over: parsed from JSON. Built before anything is timed, and
+  // the same events for the ceiling and the pipeline.
+  const all: EngagementEvent[] = JSON.parse(JSON.stringify(makeEvents({ prefix: run, n, products, now: Date.now() })));
   const accept: Send = (batch) => app.ingestor.accept('events', batch);
   return {
     async ceiling(n) {
@@ -166,7 +168,7 @@ function embeddedFeed(app: App, run: string, products: string[], n: number): Fee
       return seconds;
     },
     flood: (n, onProgress) => flood(accept, n, (from, count) => all.slice(from, from + count), onProgress),
-    pace: (ratePerSec, seconds) => pace(accept, { prefix: `${run}-fresh`, ratePerSec, seconds, products: products.slice(0, FRESH_PRODUCTS) }),
+    pace: (ratePerSec, seconds) => pace((batch) => accept(JSON.parse(JSON.stringify(batch))), { prefix: `${run}-fresh`, ratePerSec, seconds, products: products.slice(0, FRESH_PRODUCTS) }),
     close: async () => undefined,
   };
 }
