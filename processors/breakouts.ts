@@ -15,7 +15,8 @@ import { alertDeliveries, alerts, products } from '../schemas/postgres/schema.js
 import type { AlertUpdate } from '../schemas/updates.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
 import { DEFAULT_BREAKOUT, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../analytics/breakout.js';
-import { STEP_SEC, type ScoredBucket } from './scorer.js';
+import type { Step } from '../analytics/granularity.js';
+import { STEP_PROFILES, STEP_SEC, type ScoredBucket } from './scorer.js';
 
 export interface BreakoutsDeps {
   ch: ClickHouseClient;
@@ -62,6 +63,8 @@ export function alertMessage(title: string, a: BreakoutAlert, stepSec: number): 
 
 export class Breakouts {
   private readonly tracked = new Map<string, Tracked>();
+  /** Each product's series step, from its latest scores. */
+  private readonly steps = new Map<string, Step>();
   private readonly config: BreakoutConfig;
   private readonly log: Logger;
   private newest = 0;
@@ -71,10 +74,23 @@ export class Breakouts {
     this.log = d.logger.child({ component: 'breakouts' });
   }
 
+  /**
+   * The detector's settings for a series step. Momentum is a growth rate per hour measured over
+   * one season's lag (a day for hourly series, a year for monthly ones), so its noise floor is
+   * "a quarter of a doubling per lag" at every step: the configured floor is that for the hourly lag.
+   */
+  private configFor(step: Step): BreakoutConfig {
+    const lagHours = STEP_PROFILES[step].momentumLag * STEP_SEC[step] / 3600;
+    return { ...this.config, minScale: this.config.minScale * (STEP_PROFILES.hour.momentumLag / lagHours) };
+  }
+
   /** Feeds scored buckets (sorted by product, then time); resolves with the alerts it stored (already stored ones excluded). */
   async observe(scores: readonly ScoredBucket[]): Promise<AlertRow[]> {
     const firstOf = new Map<string, number>();
-    for (const s of scores) if (!firstOf.has(s.productId)) firstOf.set(s.productId, s.at);
+    for (const s of scores) {
+      if (!firstOf.has(s.productId)) firstOf.set(s.productId, s.at);
+      this.steps.set(s.productId, s.step);
+    }
     const rebuild = [...firstOf].filter(([id, at]) => { const t = this.tracked.get(id); return !t || at <= t.at; });
     if (rebuild.length) await this.rebuild(new Map(rebuild));
 
@@ -82,7 +98,7 @@ export class Breakouts {
     for (const s of scores) {
       const t = this.tracked.get(s.productId) ?? { state: initialBreakoutState(), at: -Infinity };
       if (s.at <= t.at) continue;
-      const { state, alert } = updateBreakout(t.state, s.momentum, s.at, this.config);
+      const { state, alert } = updateBreakout(t.state, s.momentum, s.at, this.configFor(s.step));
       this.tracked.set(s.productId, { state, at: s.at });
       if (alert) found.push({ s, alert });
       if (s.at > this.newest) this.newest = s.at;
@@ -106,7 +122,8 @@ export class Breakouts {
     }
     for (const id of ids) {
       let t: Tracked = { state: initialBreakoutState(), at: -Infinity };
-      for (const s of (samples.get(id) ?? []).reverse()) t = { state: updateBreakout(t.state, s.momentum, s.at, this.config).state, at: s.at };
+      const config = this.configFor(this.steps.get(id) ?? 'hour');
+      for (const s of (samples.get(id) ?? []).reverse()) t = { state: updateBreakout(t.state, s.momentum, s.at, config).state, at: s.at };
       this.tracked.set(id, t);
     }
   }
@@ -141,6 +158,6 @@ export class Breakouts {
   private sweep(): void {
     if (this.tracked.size < 10_000) return;
     const horizon = this.newest - this.config.window * 3_600_000 * 24;
-    for (const [id, t] of this.tracked) if (t.at < horizon) this.tracked.delete(id);
+    for (const [id, t] of this.tracked) if (t.at < horizon) { this.tracked.delete(id); this.steps.delete(id); }
   }
 }
