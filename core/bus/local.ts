@@ -21,6 +21,12 @@ export interface LocalBusOptions {
   maxLag?: number;
   /** Records per log segment before a new one is started. */
   segmentRecords?: number;
+  /**
+   * A segment every group has consumed in full is deleted; the current one too (a new, empty one
+   * takes its place) once it holds this many records (default a tenth of segmentRecords), so an
+   * idle log keeps at most that much on disk per partition.
+   */
+  rollRecords?: number;
   /** Backoff for a handler that throws: first delay about baseMs, doubling up to maxMs. */
   handlerRetry?: { baseMs?: number; maxMs?: number };
   /** Default failed tries before a message is dead-lettered (SubscribeOptions.maxAttempts). */
@@ -61,6 +67,9 @@ class Signal {
 
 interface Segment { base: number; path: string }
 
+/** A segment file is named by its first offset, zero-padded so that names sort as offsets do. */
+const segmentPath = (dir: string, base: number) => join(dir, `${String(base).padStart(20, '0')}.log`);
+
 class Partition {
   records: BusMessage[] = [];
   /** Offset of records[0]. */
@@ -94,6 +103,7 @@ export class LocalBus implements Bus {
   private readonly ephemeral: Set<string>;
   private readonly maxLag: number;
   private readonly segmentRecords: number;
+  private readonly rollRecords: number;
   private readonly log: Logger;
   private savedOffsets: Record<string, Record<string, number>> = {};
   private closed = false;
@@ -108,6 +118,7 @@ export class LocalBus implements Bus {
     this.ephemeral = new Set(o.ephemeralTopics ?? []);
     this.maxLag = o.maxLag ?? 200_000;
     this.segmentRecords = o.segmentRecords ?? 500_000;
+    this.rollRecords = Math.max(1, o.rollRecords ?? Math.floor(this.segmentRecords / 10));
     this.log = o.logger.child({ component: 'local-bus' });
     if (o.dir) {
       mkdirSync(o.dir, { recursive: true });
@@ -139,8 +150,12 @@ export class LocalBus implements Bus {
     const files = readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
     const groupsOf = Object.values(this.savedOffsets).map((g) => g[`${part.topic}/${part.id}`]).filter((v) => v !== undefined);
     const keepFrom = groupsOf.length ? Math.min(...groupsOf) : 0;
+    // Offsets never go back, even when every record was consumed and its segments deleted: an
+    // empty segment is named by the next offset, and no group can have committed past it.
+    part.next = Math.max(0, ...groupsOf);
     for (const f of files) {
       const base = Number(f.slice(0, -4));
+      part.next = Math.max(part.next, base);
       part.segments.push({ base, path: join(dir, f) });
       const text = readFileSync(join(dir, f), 'utf8');
       let count = 0;
@@ -192,7 +207,7 @@ export class LocalBus implements Bus {
     let seg = p.segments[p.segments.length - 1];
     if (!seg || p.segmentCount >= this.segmentRecords) {
       const base = p.next - count;
-      seg = { base, path: join(p.dir!, `${String(base).padStart(20, '0')}.log`) };
+      seg = { base, path: segmentPath(p.dir!, base) };
       p.segments.push(seg);
       p.segmentCount = 0;
       this.closeFd(p.segments.length > 1 ? p.segments[p.segments.length - 2].path : '');
@@ -340,12 +355,22 @@ export class LocalBus implements Bus {
       p.records = p.records.slice(min - p.base);
       p.base = min;
     }
-    if (!p.dir || p.segments.length < 2) return;
+    if (!p.dir || p.segments.length === 0) return;
     const key = `${p.topic}/${p.id}`;
     const known = [...this.groups.values()].filter((g) => g.durable && g.topics.has(p.topic)).map((g) => g.committed.get(key) ?? 0);
     for (const [gid, offs] of Object.entries(this.savedOffsets)) if (!this.groups.has(gid) && offs[key] !== undefined) known.push(offs[key]);
     if (known.length === 0) return; // nobody has read it yet (e.g. the dead-letter topic): keep it
     const committed = Math.min(...known);
+    // The current segment, consumed in full by every group: a new, empty one takes over (created
+    // first, so the next offset is on disk), unless a write to it may still be syncing.
+    const current = p.segments[p.segments.length - 1];
+    const fd = this.fds.get(current.path);
+    if (committed >= p.next && p.segmentCount >= this.rollRecords && !this.syncing && (fd === undefined || !this.dirtyFds.has(fd))) {
+      const fresh = { base: p.next, path: segmentPath(p.dir, p.next) };
+      writeFileSync(fresh.path, '');
+      p.segments.push(fresh);
+      p.segmentCount = 0;
+    }
     while (p.segments.length > 1 && p.segments[1].base <= committed) {
       const old = p.segments.shift()!;
       this.closeFd(old.path);
