@@ -50,6 +50,8 @@ export interface Config {
   agentConfigFile: string | null;
   /** Failed tries of a consumer on one message before it goes to the dead-letter topic. */
   deliveryAttempts: number;
+  /** Days a raw event is kept after it was stored; null keeps them for ever. Rollups are kept regardless. */
+  rawRetentionDays: number | null;
   /** Where breakout alerts are POSTed, signed with the secret (processors/alert-webhook.ts); null: no webhook. */
   alertWebhook: AlertWebhookConfig | null;
 }
@@ -155,6 +157,7 @@ export function loadConfig(env: Env = process.env): Config {
     scoreIntervalMs: int(env, 'TRENDDROP_SCORE_INTERVAL_MS', 5000, 100, 3_600_000),
     agentConfigFile: env.TRENDDROP_AGENT_CONFIG?.trim() ? resolve(env.TRENDDROP_AGENT_CONFIG.trim()) : null,
     deliveryAttempts: int(env, 'TRENDDROP_DELIVERY_ATTEMPTS', 5, 1, 100),
+    rawRetentionDays: env.TRENDDROP_RAW_RETENTION_DAYS?.trim() ? int(env, 'TRENDDROP_RAW_RETENTION_DAYS', 0, 1, 36_500) : null,
     alertWebhook: alertWebhook(env),
   };
 }

@@ -11,7 +11,7 @@ import { ConsumerHealth } from './consumer-health.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { Readiness, watchReadiness } from './readiness.js';
 import { retry } from './retry.js';
-import { migrateClickHouse, openClickHouse, type ClickHouseStore } from './stores/clickhouse.js';
+import { applyRawRetention, migrateClickHouse, openClickHouse, type ClickHouseStore } from './stores/clickhouse.js';
 import { openPostgres, type PostgresStore } from './stores/postgres.js';
 
 export interface Runtime {
@@ -103,7 +103,10 @@ export async function openRuntime(config: Config, o: OpenOptions): Promise<Runti
       const s = await openClickHouse(config);
       try {
         await s.client.query({ query: 'SELECT 1' });
-        if (migrate) await migrateClickHouse(s.client, logger);
+        if (migrate) {
+          await migrateClickHouse(s.client, logger);
+          await applyRawRetention(s.client, config.rawRetentionDays, logger);
+        }
       } catch (err) { await s.close(); throw err; }
       opened.push(s);
       return s;

@@ -1,10 +1,13 @@
 // The time-series store: the official @clickhouse/client API over either the embedded chdb
 // engine (data under the data dir) or a ClickHouse server, chosen by CLICKHOUSE_URL alone; and
-// the runner that applies the numbered migrations of schemas/clickhouse to either.
+// the runner that applies the numbered migrations of schemas/clickhouse to either, and the
+// configured raw retention.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { clickhouseMigrations } from '../../schemas/clickhouse/migrations.js';
+import { rawRetentionStatement, rawRetentionTtl } from '../../schemas/clickhouse/retention.js';
+import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { Config } from '../config.js';
 import { StoreError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -81,4 +84,18 @@ export async function migrateClickHouse(ch: ClickHouseClient, logger: Logger): P
     applied++;
   }
   return applied;
+}
+
+/**
+ * Gives the events table the configured raw retention (schemas/clickhouse/retention.ts), when it
+ * has another. Existing rows get it in the background; rollups are untouched.
+ */
+export async function applyRawRetention(ch: ClickHouseClient, days: number | null, logger: Logger): Promise<void> {
+  const rs = await ch.query({ query: `SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = {t:String}`, query_params: { t: TABLES.events }, format: 'JSONEachRow' });
+  const engine = (await rs.json<{ engine_full: string }>())[0]?.engine_full ?? '';
+  const current = /\bTTL (.+?)(?: SETTINGS |$)/.exec(engine)?.[1]?.trim() ?? null;
+  const wanted = rawRetentionTtl(days);
+  if (current === wanted) return;
+  await ch.command({ query: rawRetentionStatement(days) });
+  logger.info({ rawRetentionDays: days, was: current }, days === null ? 'raw events kept for ever' : 'raw events retention set');
 }

@@ -40,6 +40,11 @@ describe('config', () => {
       .toMatchObject({ requestTimeoutMs: 5000, headersTimeoutMs: 2000, shutdownTimeoutMs: 30_000 });
   });
 
+  it('keeps raw events for ever unless a retention is set; retries a failing message 5 times by default', () => {
+    expect(loadConfig({})).toMatchObject({ rawRetentionDays: null, deliveryAttempts: 5 });
+    expect(loadConfig({ TRENDDROP_RAW_RETENTION_DAYS: ' 90 ', TRENDDROP_DELIVERY_ATTEMPTS: '3' })).toMatchObject({ rawRetentionDays: 90, deliveryAttempts: 3 });
+  });
+
   it.each([
     [{ TRENDDROP_HEADERS_TIMEOUT_MS: '20000', TRENDDROP_REQUEST_TIMEOUT_MS: '10000' }, /TRENDDROP_HEADERS_TIMEOUT_MS must not exceed TRENDDROP_REQUEST_TIMEOUT_MS/],
     [{ TRENDDROP_REQUEST_TIMEOUT_MS: '0' }, /TRENDDROP_REQUEST_TIMEOUT_MS must be an integer from 1000/],
@@ -50,6 +55,9 @@ describe('config', () => {
     [{ TRENDDROP_SIMULATOR: 'maybe' }, /TRENDDROP_SIMULATOR must be on or off/],
     [{ TRENDDROP_SCORE_WEIGHTS: 'charm=1' }, /unknown weight "charm"/],
     [{ TRENDDROP_SCORE_WEIGHTS: 'velocity=-1' }, /must be a number >= 0/],
+    [{ TRENDDROP_DELIVERY_ATTEMPTS: '0' }, /TRENDDROP_DELIVERY_ATTEMPTS must be an integer from 1 to 100/],
+    [{ TRENDDROP_RAW_RETENTION_DAYS: '0' }, /TRENDDROP_RAW_RETENTION_DAYS must be an integer from 1 to 36500/],
+    [{ TRENDDROP_RAW_RETENTION_DAYS: '7.5' }, /TRENDDROP_RAW_RETENTION_DAYS must be an integer/],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
