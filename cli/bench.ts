@@ -11,7 +11,7 @@ export interface BenchCommandOptions {
   /** Smaller runs: the pipeline phase under a minute. */
   quick: boolean;
   json: boolean;
-  /** Pipeline phase: events pushed (default 1,000,000; 200,000 with --quick). */
+  /** Pipeline and redelivery phases: events pushed (default 1,000,000; 200,000 with --quick). */
   events?: number;
   bus: 'local' | 'kafka';
   /** Fan-out phase: WebSocket subscribers (default 10,000; 1,000 with --quick). */
@@ -37,6 +37,11 @@ const RUNNERS: Record<Phase, Runner> = {
     const { formatFanout, runFanoutBench } = await import('../bench/fanout.js');
     const result = await runFanoutBench({ subscribers: o.subscribers ?? (o.quick ? 1000 : 10_000), messages: o.quick ? 40 : 200, logger });
     return { result, lines: formatFanout(result) };
+  },
+  async redelivery(config, o, logger, onProgress) {
+    const { formatRedeliveryBench, runRedeliveryBench } = await import('../bench/redelivery.js');
+    const result = await runRedeliveryBench(config, { events: o.events ?? (o.quick ? 200_000 : 1_000_000), logger, onProgress });
+    return { result, lines: formatRedeliveryBench(result) };
   },
   async api(config, o, logger, onProgress) {
     const { formatApiBench, runApiBench } = await import('../bench/api.js');

@@ -108,14 +108,14 @@ program.command('signals').description('Track record of breakout alerts (hit rat
     await signalsCommand({ days: o.days, end, only: o.only?.split(',').map((s) => s.trim()), json: !!o.json }, process.stdout);
   });
 
-program.command('bench').description('Measure TrendDrop against its raw ceilings: the pipeline (default), WebSocket fan-out, the API at scale')
-  .addOption(new Option('--phases <list>', 'comma-separated: pipeline, fanout, api, or all').default(['pipeline'], 'pipeline').argParser((v) => {
+program.command('bench').description('Measure TrendDrop against its raw ceilings: the pipeline (default), WebSocket fan-out, the API at scale, redelivery of stored events')
+  .addOption(new Option('--phases <list>', `comma-separated: ${PHASES.join(', ')}, or all`).default(['pipeline'], 'pipeline').argParser((v) => {
     const list = v === 'all' ? [...PHASES] : v.split(',').map((s) => s.trim());
     const bad = list.find((p) => !(PHASES as readonly string[]).includes(p));
     if (bad !== undefined || list.length === 0) throw new InvalidArgumentError(`"${bad ?? v}" is not a phase; use ${PHASES.join(', ')} or all`);
     return list as Phase[];
   }))
-  .option('--events <n>', 'pipeline: events to push', positiveInt)
+  .option('--events <n>', 'pipeline, redelivery: events to push (default 1000000)', positiveInt)
   .option('--bus <bus>', 'pipeline: local or kafka', 'local')
   .option('--subscribers <n>', 'fanout: WebSocket subscribers (default 10000)', positiveInt)
   .option('--products <n>', 'api: products loaded (default 100000)', positiveInt)
