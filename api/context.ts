@@ -11,17 +11,10 @@ import type { Readiness } from '../core/readiness.js';
 import type { Db } from '../core/stores/postgres.js';
 import type { Ingestor } from '../ingest/accept.js';
 import type { QueryCache } from './cache.js';
+import type { AgentStatus } from './schemas/overview.js';
 import type { DiscoveryAgent } from '../ingest/agent/index.js';
 
-/** A run as the dashboard lists it: the agent's RunRecord with its errors counted. */
-export interface AgentRunView { id: string; source: string; trigger: string; status: string; startedAt: string; endedAt: string | null; itemsFound: number; newProducts: number; errors: number; errorDetails: { message: string }[] }
-export interface AgentStatus {
-  status: 'running' | 'paused' | 'idle' | 'off';
-  /** Scheduled sources of the agent in this process, and the streaming simulator. */
-  sources: { name: string; kind: 'scheduled' | 'stream'; paused: boolean; running: boolean; everyMs: number | null; nextRunAt: string | null }[];
-  runs: AgentRunView[];
-  lastEventAt: string | null;
-}
+export type { AgentRunView, AgentStatus } from './schemas/overview.js';
 
 export interface Services {
   ch: ClickHouseClient;

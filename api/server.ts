@@ -3,11 +3,12 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fastifySwagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import { TrendDropError } from '../core/errors.js';
+import { TrendDropError, ValidationError } from '../core/errors.js';
 import { INGEST_LIMITS } from '../ingest/accept.js';
 import type { ApiContext } from './context.js';
 import { writeAuth } from './auth.js';
@@ -59,7 +60,7 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
     // Requests during a stop get the 503 below, in the error shape, not Fastify's own.
     return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: true } },
-  });
+  }).withTypeProvider<TypeBoxTypeProvider>();
 
   // NDJSON bodies reach the ingest routes as strings, split there line by line. No text/plain,
   // form or multipart parser: a web page can send those cross-site without a CORS preflight.
@@ -95,6 +96,15 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
       req.log.error({ err, url: req.url, context: err instanceof TrendDropError ? err.context : undefined }, 'request failed');
     }
     return reply.status(r.status).headers(r.headers ?? {}).send(r.body);
+  });
+
+  // Ajv's string-to-number coercion turns '1e400' or 'Infinity' into Infinity and lets it past
+  // minimum and maximum; no parameter of this API may be infinite.
+  app.addHook('preHandler', async (req) => {
+    const infinite = [req.params, req.query].flatMap((o) => Object.entries((o ?? {}) as Record<string, unknown>))
+      .filter(([, v]) => typeof v === 'number' && !Number.isFinite(v))
+      .map(([field]) => ({ field, reason: 'must be a finite number' }));
+    if (infinite.length) throw new ValidationError('invalid request', infinite);
   });
 
   app.addHook('onResponse', async (req, reply) => {

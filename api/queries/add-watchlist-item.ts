@@ -4,7 +4,8 @@ import { ValidationError } from '../../core/errors.js';
 import type { Db } from '../../core/stores/postgres.js';
 import { watchlistItems } from '../../schemas/postgres/schema.js';
 import { hasProduct } from './has-product.js';
-import { WATCHLIST, watchlistOrThrow, withItems, type Watchlist } from './watchlist-rows.js';
+import { WATCHLIST } from '../schemas/watchlists.js';
+import { watchlistOrThrow, withItems, type Watchlist } from './watchlist-rows.js';
 
 /** The list afterwards; `added` is false when the product was there already. */
 export async function addWatchlistItem(d: { ch: ClickHouseClient; db: Db }, id: number, productId: string): Promise<{ list: Watchlist; added: boolean }> {

@@ -4,20 +4,19 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EventTimeState } from '../../analytics/event-time.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
-import type { AgentStatus } from '../context.js';
+import type { AgentStatus, Overview, Range } from '../schemas/overview.js';
 import { getEngagementTimeline, engagementTimelineQuery } from './get-engagement-timeline.js';
 import { getOverviewKpis, overviewKpisQuery } from './get-overview-kpis.js';
 import { categoryStatsQuery, listCategoryStats } from './list-category-stats.js';
 import { listTopProducts, topProductsQuery } from './list-top-products.js';
 import type { BoundQuery } from './sql.js';
 
-export const RANGES = {
+export const RANGES: Record<Range, { ms: number; step: number; table: string }> = {
   '1h': { ms: 3_600_000, step: 60, table: TABLES.engagement1m },
   '24h': { ms: 86_400_000, step: 900, table: TABLES.engagement1m },
   '7d': { ms: 7 * 86_400_000, step: 3600, table: TABLES.engagement1h },
   '30d': { ms: 30 * 86_400_000, step: 6 * 3600, table: TABLES.engagement1h },
-} as const;
-export type Range = keyof typeof RANGES;
+};
 
 const TOP_PRODUCTS = 10;
 
@@ -44,7 +43,7 @@ export function overviewQueries(range: Range, now: number): Record<'kpis' | 'tim
 
 export interface OverviewDeps { ch: ClickHouseClient; now: number; time: EventTimeState; agentStatus: () => Promise<AgentStatus> }
 
-export async function getOverview(d: OverviewDeps, range: Range) {
+export async function getOverview(d: OverviewDeps, range: Range): Promise<Overview> {
   const b = timelineBounds(range, d.now);
   const [kpis, timeline, categories, topProducts, agent] = await Promise.all([
     getOverviewKpis(d.ch, d.now, RANGES[range].ms),

@@ -11,6 +11,7 @@ import { loadNativeStep } from '../../processors/native-step.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import { METRICS } from '../../schemas/events.js';
 import { products } from '../../schemas/postgres/schema.js';
+import type { ProductDetail } from '../schemas/products.js';
 import { latestProductsSql, latestScoresSql, rows, sumsSql } from './sql.js';
 import { isoFromCh } from './time-range.js';
 
@@ -32,7 +33,7 @@ const DIM_SQL = latestProductsSql(['title', 'category'], ID);
 
 export interface ProductDeps { ch: ClickHouseClient; db: Db; now: number }
 
-export async function getProduct(d: ProductDeps, id: string) {
+export async function getProduct(d: ProductDeps, id: string): Promise<ProductDetail> {
   const since = Math.floor(d.now / 1000) - 86400;
   const [[meta], [score], [totals], [dim], hourly, native] = await Promise.all([
     d.db.select().from(products).where(eq(products.productId, id)).limit(1),
@@ -58,8 +59,8 @@ export async function getProduct(d: ProductDeps, id: string) {
       components: { velocity: num(score.c_velocity), acceleration: num(score.c_acceleration), volume: num(score.c_volume), breadth: num(score.c_breadth), conversion: num(score.c_conversion), saturation: num(score.c_saturation) },
       computedAt: isoFromCh(String(score.scoredAt)),
     },
-    totals24h: Object.fromEntries(['events', ...METRICS].map((m) => [m, num(totals?.[m])])),
+    totals24h: Object.fromEntries(['events', ...METRICS].map((m) => [m, num(totals?.[m])])) as ProductDetail['totals24h'],
     /** The step its engagement arrives at: 1h live; 1d, 1w or 1mo for imported histories. */
-    nativeInterval: STEPS[native.step].interval,
+    nativeInterval: STEPS[native.step].interval as ProductDetail['nativeInterval'],
   };
 }

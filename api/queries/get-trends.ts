@@ -2,14 +2,12 @@
 // the still-filling buckets marked, with the velocity and acceleration of those products (or of the fastest).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ValidationError } from '../../core/errors.js';
-import { METRICS } from '../../schemas/events.js';
+import type { SeriesMetric } from '../schemas/products.js';
+import { TRENDS, type Trends } from '../schemas/trends.js';
 import { IN_BUCKET_RANGE, latestProductsSql, latestScoresSql, rows, sumsSql } from './sql.js';
 import type { EventTimeState } from '../../analytics/event-time.js';
 import { bucketRange, bucketStartSql, INTERVALS, ISO_WEEK_ORIGIN, seriesPoints, zeroFilled, type Interval } from './time-range.js';
 
-export const SERIES_METRICS = [...METRICS, 'events'] as const;
-export type SeriesMetric = (typeof SERIES_METRICS)[number];
-export const TRENDS = { maxProducts: 20, leaders: 10 };
 
 const IDS = 'WHERE productId IN {ids:Array(String)}';
 
@@ -28,7 +26,7 @@ ORDER BY velocity DESC, productId LIMIT {limit:UInt32}`;
 
 export interface TrendsParams { metrics?: readonly SeriesMetric[]; productIds?: readonly string[]; interval?: Interval; from?: string; to?: string }
 
-export async function getTrends(ch: ClickHouseClient, nowMs: number, time: EventTimeState, q: TrendsParams) {
+export async function getTrends(ch: ClickHouseClient, nowMs: number, time: EventTimeState, q: TrendsParams): Promise<Trends> {
   const metrics = [...new Set<SeriesMetric>(q.metrics ?? ['views'])];
   const ids = [...new Set(q.productIds ?? [])];
   if (ids.length > TRENDS.maxProducts) throw new ValidationError('too many products', [{ field: 'productIds', reason: `at most ${TRENDS.maxProducts}` }]);

@@ -11,12 +11,12 @@ export async function listAlerts(db: Db, q: { limit?: number; productId?: string
     q.productId ? eq(alerts.productId, q.productId) : undefined,
     after ? or(lt(alerts.createdAt, new Date(after[0])), and(eq(alerts.createdAt, new Date(after[0])), lt(alerts.alertId, after[1]))) : undefined,
   );
-  // The product's title beside each alert (null when its metadata never arrived).
+  // The product's title beside each alert; its id stands in while its metadata never arrived.
   const found = await db.select({ alert: alerts, title: products.title }).from(alerts).leftJoin(products, eq(products.productId, alerts.productId))
     .where(where).orderBy(desc(alerts.createdAt), desc(alerts.alertId)).limit(limit + 1);
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   const page = found.slice(0, limit).map(({ alert: a, title }) => ({
-    ...a, title, createdAt: a.createdAt.toISOString(), at: a.at.toISOString(), peakAt: iso(a.peakAt), evaluatedAt: iso(a.evaluatedAt),
+    ...a, title: title ?? a.productId, createdAt: a.createdAt.toISOString(), at: a.at.toISOString(), peakAt: iso(a.peakAt), evaluatedAt: iso(a.evaluatedAt),
   }));
   const last = page[page.length - 1];
   return { items: page, nextCursor: found.length > limit && last ? encodeCursor([last.createdAt, last.alertId]) : null };

@@ -3,35 +3,15 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ValidationError } from '../../core/errors.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
-import type { Platform } from '../../schemas/events.js';
 import { STAGES, type Stage } from '../../analytics/lifecycle.js';
+import { LIST_LIMIT, type ListQuery, type ProductListItem, type ProductPage, type SortKey } from '../schemas/products.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { latestProductsSql, latestScoresSql, rows, type BoundQuery } from './sql.js';
 import { isoFromCh } from './time-range.js';
 
-export const LIST_LIMIT = { default: 50, max: 500 } as const;
-export const SORT_KEYS = ['score', 'velocity', 'views', 'title', 'price', 'stage'] as const;
-export type SortKey = (typeof SORT_KEYS)[number];
 // Stages sort in lifecycle order (emerging first; products without a stage yet last when ascending).
 const SORT_COLUMN: Record<SortKey, string> = { score: 'score', velocity: 'velocity', views: 'views24h', title: 'title', price: 'priceOrZero', stage: 'stageRank' };
-export const LABELS = ['emerging', 'rising', 'peaking', 'declining', 'steady'] as const;
-
-export interface ListProductsParams {
-  q?: string;
-  category?: string;
-  region?: string;
-  platform?: Platform;
-  label?: (typeof LABELS)[number];
-  /** Lifecycle stage from the latest forecast of views. */
-  stage?: Stage;
-  minScore?: number;
-  maxScore?: number;
-  minPrice?: number;
-  maxPrice?: number;
-  sort?: SortKey | `-${SortKey}`;
-  limit?: number;
-  cursor?: string;
-}
+export type ListProductsParams = ListQuery;
 
 // One row per product: latest metadata joined with the latest score, with nulls made explicit.
 const LIST_BASE = `
@@ -45,13 +25,6 @@ LEFT JOIN (${latestScoresSql({ columns: ['score', 'label', 'velocity', 'accelera
 LEFT JOIN (SELECT productId, argMax(stage, computedAt) AS stage, argMax(peakAt, computedAt) AS peakAt FROM ${TABLES.productLifecycle} WHERE metric = 'views' GROUP BY productId) AS lc USING productId`;
 
 interface ListRow { productId: string; title: string; category: string; brand: string; price: number | null; priceOrZero: number; currency: string; imageUrl: string; tags: string[]; updatedAt: string; score: number; label: string; velocity: number; acceleration: number; views24h: number; orders24h: number; stage: string; stageRank: number; peakAt: string | null }
-
-export interface ProductListItem {
-  productId: string; title: string; category: string; brand: string | null; price: number | null; currency: string | null; imageUrl: string | null; tags: string[];
-  updatedAt: string | null; score: number; label: string | null; velocity: number; acceleration: number; views24h: number; orders24h: number;
-  /** Lifecycle stage from the latest forecast, and the expected peak when its horizon reaches it. */
-  stage: Stage | null; peakAt: string | null;
-}
 
 /** Builds the WHERE clause and its parameters from the explorer filters. */
 function listFilters(q: ListProductsParams, nowMs: number): { where: string[]; params: Record<string, unknown> } {
@@ -99,7 +72,7 @@ export function listProductsQuery(q: ListProductsParams, nowMs: number): BoundQu
   return { sql, params: { ...params, limit: limit + 1 }, col, limit };
 }
 
-export async function listProducts(ch: ClickHouseClient, nowMs: number, q: ListProductsParams): Promise<{ items: ProductListItem[]; nextCursor: string | null }> {
+export async function listProducts(ch: ClickHouseClient, nowMs: number, q: ListProductsParams): Promise<ProductPage> {
   const { sql, params, col, limit } = listProductsQuery(q, nowMs);
   const found = await rows<ListRow>(ch, sql, params);
   const page = found.slice(0, limit);

@@ -47,15 +47,28 @@ export const isoFromCh = (s: string | null | undefined) => (s ? new Date(s.repla
 /** The times a rollup bucket (ClickHouse DateTime: unsigned 32-bit seconds) can hold. */
 export const TIME_BOUNDS = { minMs: 0, maxMs: (2 ** 32 - 1) * 1000 } as const;
 
+/** Why an ISO time parameter is unusable, or null when it is fine (or absent). */
+function timeProblem(value: string | undefined): string | null {
+  if (value === undefined || value === '') return null;
+  const t = Date.parse(value);
+  if (!Number.isFinite(t)) return 'must be an ISO 8601 date-time';
+  if (t < TIME_BOUNDS.minMs || t > TIME_BOUNDS.maxMs) return `must be between ${new Date(TIME_BOUNDS.minMs).toISOString()} and ${new Date(TIME_BOUNDS.maxMs).toISOString()}`;
+  return null;
+}
+
 /** Parses an optional ISO time parameter, naming the parameter when it is wrong. */
 export function timeParam(value: string | undefined, field: string, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const t = Date.parse(value);
-  if (!Number.isFinite(t)) throw new ValidationError(`invalid ${field}`, [{ field, reason: 'must be an ISO 8601 date-time' }]);
-  if (t < TIME_BOUNDS.minMs || t > TIME_BOUNDS.maxMs) {
-    throw new ValidationError(`invalid ${field}`, [{ field, reason: `must be between ${new Date(TIME_BOUNDS.minMs).toISOString()} and ${new Date(TIME_BOUNDS.maxMs).toISOString()}` }]);
-  }
-  return t;
+  const reason = timeProblem(value);
+  if (reason) throw new ValidationError(`invalid ${field}`, [{ field, reason }]);
+  return value ? Date.parse(value) : fallback;
+}
+
+/** A request's from/to in ms (`to` defaults to now, `from` to `spanSec` before `to`), each wrong one named. */
+function timeRange(q: { from?: string; to?: string }, nowMs: number, spanSec: number): { fromMs: number; toMs: number } {
+  const details = (['from', 'to'] as const).flatMap((field) => { const reason = timeProblem(q[field]); return reason ? [{ field, reason }] : []; });
+  if (details.length) throw new ValidationError('invalid time range', details);
+  const toMs = q.to ? Date.parse(q.to) : nowMs;
+  return { fromMs: q.from ? Date.parse(q.from) : Math.max(TIME_BOUNDS.minMs, toMs - spanSec * 1000), toMs };
 }
 
 /** Most points one time-series answer may have; a longer range needs a coarser interval. */
@@ -66,8 +79,7 @@ export const MAX_POINTS = 10_000;
  * in unix seconds, refusing empty or over-long ranges with the parameter named.
  */
 export function bucketRange(q: { from?: string; to?: string }, nowMs: number, sec: number, spanSec: number, origin = 0): { from: number; to: number } {
-  const toMs = timeParam(q.to, 'to', nowMs);
-  const fromMs = timeParam(q.from, 'from', Math.max(TIME_BOUNDS.minMs, toMs - spanSec * 1000));
+  const { fromMs, toMs } = timeRange(q, nowMs, spanSec);
   if (fromMs >= toMs) throw new ValidationError('invalid time range', [{ field: 'from', reason: 'must be before to' }]);
   const cell = (ms: number, round: (x: number) => number) => round((ms / 1000 - origin) / sec) * sec + origin;
   const from = Math.max(cell(fromMs, Math.floor), cell(TIME_BOUNDS.minMs, Math.ceil));
@@ -86,8 +98,7 @@ export const MARKET_RANGE = {
 
 /** The rollup and whole-bucket range for a market-wide range: hourly for short ranges, daily beyond. */
 export function marketRange(q: { from?: string; to?: string }, nowMs: number) {
-  const toMs = timeParam(q.to, 'to', nowMs);
-  const fromMs = timeParam(q.from, 'from', toMs - MARKET_RANGE.defaultSpanSec * 1000);
+  const { fromMs, toMs } = timeRange(q, nowMs, MARKET_RANGE.defaultSpanSec);
   if (toMs - fromMs > MARKET_RANGE.maxSpanSec * 1000) throw new ValidationError('time range too long', [{ field: 'from', reason: 'at most 366 days before to' }]);
   const daily = toMs - fromMs > MARKET_RANGE.hourlyUpToSec * 1000;
   const iv = INTERVALS[daily ? '1d' : '1h'];

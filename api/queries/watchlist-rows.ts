@@ -4,9 +4,9 @@ import { NotFoundError } from '../../core/errors.js';
 import type { Db } from '../../core/stores/postgres.js';
 import { watchlistItems, watchlists } from '../../schemas/postgres/schema.js';
 
-export const WATCHLIST = { maxItems: 1000, pageMax: 100 };
+import type { Watchlist } from '../schemas/watchlists.js';
 
-export interface Watchlist { watchlistId: number; name: string; createdAt: string; productIds: string[] }
+export type { Watchlist };
 
 export async function withItems(db: Db, lists: (typeof watchlists.$inferSelect)[]): Promise<Watchlist[]> {
   const items = lists.length

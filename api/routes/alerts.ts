@@ -4,16 +4,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import type { ApiContext } from '../context.js';
 import { listAlerts } from '../queries/list-alerts.js';
+import { AlertPage, AlertsQuery } from '../schemas/alerts.js';
+import { errors } from '../schemas/common.js';
 import { getAlertLedger } from '../queries/get-alert-ledger.js';
 import { listAlertDeliveries } from '../queries/list-alert-deliveries.js';
 import { settledBefore } from '../../analytics/event-time.js';
 import { readWatermark } from '../../processors/watermark.js';
 
-const Query = Type.Object({
-  productId: Type.Optional(Type.String({ maxLength: 128 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-  cursor: Type.Optional(Type.String({ maxLength: 200 })),
-});
 
 const LedgerQuery = Type.Object({
   days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3660, default: 30, description: 'Span of event time ending at the settled watermark' })),
@@ -39,7 +36,7 @@ export const alertRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app) 
     return getAlertLedger(s.ch, s.db, { from: to - (q.days ?? 30) * 86_400_000, to, period: q.period ?? 'week' });
   });
 
-  app.get('/alerts', { schema: { tags: ['alerts'], summary: 'Breakout alerts, newest first (limit ≤ 200)', querystring: Query } }, async (req) => {
-    return listAlerts(ctx.services!.db, req.query as Type.Static<typeof Query>);
-  });
+  app.get('/alerts', {
+    schema: { tags: ['alerts'], summary: 'Breakout alerts with their product\'s title, newest first (limit ≤ 200)', querystring: AlertsQuery, response: { 200: AlertPage, ...errors() } },
+  }, async (req) => listAlerts(ctx.services!.db, req.query as AlertsQuery));
 };

@@ -1,13 +1,13 @@
 // GET export/products.csv: the explorer's products as CSV, streamed page by page.
 import { Readable } from 'node:stream';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { ApiContext } from '../context.js';
-import { LIST_LIMIT, listProducts, type ListProductsParams } from '../queries/list-products.js';
-import { ListQuery } from './products.js';
+import { listProducts } from '../queries/list-products.js';
+import { errors } from '../schemas/common.js';
+import { ExportQuery, LIST_LIMIT } from '../schemas/products.js';
 
 const EXPORT = { maxRows: 100_000 };
-const ExportQuery = Type.Omit(ListQuery, ['limit', 'cursor']);
 const CSV_COLUMNS = ['productId', 'title', 'category', 'brand', 'price', 'currency', 'score', 'label', 'velocity', 'acceleration', 'views24h', 'orders24h', 'updatedAt'] as const;
 
 /** One CSV cell: quoted when needed; text that a spreadsheet would run as a formula is defused. */
@@ -18,13 +18,12 @@ function csvCell(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-export const exportRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app) => {
-  const services = () => ctx.services!;
+export const exportRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox => async (app) => {
   app.get('/export/products.csv', {
-    schema: { tags: ['products'], querystring: ExportQuery, summary: `The explorer's products as CSV: the filters and sort of GET /products, at most ${EXPORT.maxRows} rows`, produces: ['text/csv'] },
+    schema: { tags: ['products'], querystring: ExportQuery, response: { 200: Type.Unsafe<unknown>({ type: 'string', description: 'CSV: a header line, then one line per product' }), ...errors() }, summary: `The explorer's products as CSV: the filters and sort of GET /products, at most ${EXPORT.maxRows} rows`, produces: ['text/csv'] },
   }, async (req, reply) => {
-    const q = req.query as Omit<ListProductsParams, 'limit' | 'cursor'>;
-    const s = services();
+    const q = req.query;
+    const s = ctx.services!;
     const page = (cursor?: string) => listProducts(s.ch, s.clock.now(), { ...q, limit: LIST_LIMIT.max, cursor });
     // The first page is read before any byte is sent, so a bad filter still gets its 400.
     const first = await page();
