@@ -10,6 +10,7 @@ import type { QueryCache } from './cache.js';
 import type { Services } from './context.js';
 import { getOverviewKpis } from './queries/get-overview-kpis.js';
 import { getProduct } from './queries/get-product.js';
+import { getProductTitles } from './queries/get-product-titles.js';
 import { listAlerts } from './queries/list-alerts.js';
 import type { Gateway } from './ws/gateway.js';
 
@@ -66,9 +67,12 @@ export async function startLive(d: LiveDeps): Promise<Live> {
               if (d.gateway.hasSubscribers(channel)) d.gateway.publish(channel, { productId, bucketTs: p.bucketTs, delta: p.delta, acceptedAt: new Date(u.acceptedAt).toISOString() });
             }
             break;
-          case 'alert':
-            d.gateway.publish('alerts', u.alert);
+          case 'alert': {
+            // Live alerts have the shape of GET alerts: with their product's title.
+            const titles = await getProductTitles(s.db, [u.alert.productId]).catch(() => new Map<string, string>());
+            d.gateway.publish('alerts', { ...u.alert, title: titles.get(u.alert.productId) ?? u.alert.productId });
             break;
+          }
           case 'agent':
             d.gateway.publish('agent', { status: u.status, run: u.run });
             break;

@@ -1,128 +1,59 @@
-// Response shapes of the TrendDrop API (/api/v1). Kept in step with the OpenAPI document.
+// Response shapes of the TrendDrop API (/api/v1), derived from the server's own schemas
+// (api/schemas/, the ones that also check the handlers and write the OpenAPI document). Type-only
+// imports: no server code enters the bundle, and `vue-tsc` (in `npm test`) fails when the pages
+// use a field the API does not send.
+import type { Static } from 'typebox';
+import type { Alert as AlertSchema, AlertPage } from '../../../api/schemas/alerts';
+import type { Forecast as ForecastSchema, ForecastPoint as ForecastPointSchema } from '../../../api/schemas/forecast';
+import type { AgentRunView, AgentStatus as AgentStatusSchema, CategoryStats, OverviewKpis, Overview as OverviewSchema, Range, TimelinePoint as TimelinePointSchema, TopProduct as TopProductSchema } from '../../../api/schemas/overview';
+import type { Point as PointSchema, ProductDetail as ProductDetailSchema, ProductListItem, ScoreComponents as ScoreComponentsSchema, SeriesMetric, Timeseries as TimeseriesSchema } from '../../../api/schemas/products';
+import type { ProductRegion, RegionOpportunity } from '../../../api/schemas/regions';
+import type { SimilarProduct as SimilarProductSchema } from '../../../api/schemas/similar';
+import type { Correlation as CorrelationSchema, Correlations as CorrelationsSchema, Trends as TrendsSchema } from '../../../api/schemas/trends';
+import type { Video as VideoSchema, VideoAnalytics as VideoAnalyticsSchema } from '../../../api/schemas/videos';
+import type { Watchlist as WatchlistSchema } from '../../../api/schemas/watchlists';
 
-export type RangePreset = '1h' | '24h' | '7d' | '30d';
+export type RangePreset = Range;
 export type Interval = '1m' | '1h' | '1d' | '1w';
-export type Metric = 'views' | 'likes' | 'shares' | 'comments' | 'orders' | 'revenue' | 'searches' | 'events';
+export type Metric = SeriesMetric;
 export const METRICS: Metric[] = ['views', 'likes', 'shares', 'comments', 'orders', 'revenue', 'searches', 'events'];
 
-export interface Kpis { products: number; trending: number; avgTrendScore: number; events24h: number }
-export interface TimelinePoint {
-  ts: string; events: number; views: number; likes: number; shares: number;
-  comments: number; orders: number; revenue: number; searches: number;
-  /** The bucket can still receive on-time events: not a complete value. */
-  partial: boolean;
-}
-export interface CategoryStat { category: string; products: number; views: number; avgScore: number }
-export type AgentStatus = 'running' | 'paused' | 'idle' | 'off';
-export interface AgentRun {
-  source: string; startedAt: string; endedAt: string | null;
-  itemsFound: number; newProducts: number; errors: number;
-}
-export interface AgentInfo { status: AgentStatus; runs: AgentRun[]; lastEventAt: string | null }
-export interface TopProduct {
-  productId: string; title: string; category: string | null; imageUrl: string | null;
-  score: number; label: string | null; velocity: number;
-}
-export interface Overview {
-  kpis: Kpis & { previous?: Kpis };
-  timeline: TimelinePoint[];
-  categories: CategoryStat[];
-  agent: AgentInfo;
-  topProducts?: TopProduct[];
-  generatedAt?: string;
-}
+export type Kpis = Omit<OverviewKpis, 'previous'>;
+export type TimelinePoint = TimelinePointSchema;
+export type CategoryStat = CategoryStats;
+export type AgentInfo = AgentStatusSchema;
+export type AgentStatus = AgentInfo['status'];
+export type AgentRun = AgentRunView;
+export type TopProduct = TopProductSchema;
+export type Overview = OverviewSchema;
 
-export interface ProductRow {
-  productId: string; title: string; category: string | null; brand: string | null;
-  price: number | null; currency: string | null; imageUrl: string | null;
-  score: number | null; label: string | null; velocity: number | null; acceleration: number | null;
-  views24h: number; orders24h: number; updatedAt: string;
-}
+export type ProductRow = ProductListItem;
 export interface Page<T> { items: T[]; nextCursor: string | null }
 
-export interface ScoreComponents {
-  velocity: number; acceleration: number; volume: number; breadth: number; conversion: number; saturation: number;
-}
-export interface Totals {
-  views: number; likes: number; shares: number; comments: number;
-  orders: number; revenue: number; searches: number; events: number;
-}
-export interface ProductDetail {
-  productId: string; title: string; category: string | null; brand: string | null;
-  price: number | null; currency: string | null; imageUrl: string | null; sourceUrl: string | null;
-  source: string | null; tags: string[]; createdAt: string; updatedAt: string;
-  /** Plain-language summary of the product's recent numbers. */
-  insight: string | null;
-  trend: {
-    score: number; label: string | null; velocity: number; acceleration: number;
-    components: ScoreComponents; computedAt: string;
-  } | null;
-  totals24h: Totals;
-  /** The step its engagement arrives at: 1h live; 1d, 1w or 1mo for imported histories. */
-  nativeInterval: Interval | '1mo';
-}
-export interface Point { ts: string; value: number; partial: boolean }
-/** interval is the product's native step when none was asked for (native: true); monthly imports come as 1mo. */
-export interface Timeseries { productId: string; metric: Metric; interval: Interval | '1mo'; native: boolean; points: Point[] }
+export type ScoreComponents = Static<typeof ScoreComponentsSchema>;
+export type ProductDetail = ProductDetailSchema;
+export type Totals = ProductDetail['totals24h'];
+export type Point = Static<typeof PointSchema>;
+export type Timeseries = TimeseriesSchema;
 
-export interface ForecastPoint { ts: string; yhat: number; lo80: number; hi80: number; lo95: number; hi95: number }
-export interface Forecast {
-  /** null while a product has too little history to forecast. */
-  /** The product's native step: 1h live engagement; 1d, 1w or 1mo for imported series. */
-  model: string | null; horizon: number; interval: Interval | '1mo'; points: ForecastPoint[];
-  /**
-   * mase is null for a perfectly flat history (nothing to scale errors by); coverages are shares
-   * of `points` held-out values inside the 80%/95% intervals.
-   */
-  backtest: { model: string; mase: number | null; smape: number | null; coverage80: number | null; coverage95: number | null; points: number; chosen: boolean }[];
-  /** Stage from the forecast; growthPerStep is log-growth per step; the peak only when the horizon reaches it. */
-  lifecycle: { stage: 'emerging' | 'rising' | 'peaking' | 'saturating' | 'declining'; growthPerStep: number; peak: { at: string; lo: string; hi: string } | null } | null;
-}
-export interface SimilarProduct { productId: string; title: string; score: number; similarity: number; reason: string }
-export interface Video {
-  videoId: string; platform: string; title: string; url: string; creator: string; publishedAt: string;
-  durationSec: number; hashtags: string[]; views: number; likes: number; shares: number; comments: number;
-  engagementRate: number;
-}
-export interface RegionShare { region: string; name: string; views: number; orders: number; revenue: number; share: number }
-export interface RegionStat {
-  region: string; name: string; views: number; orders: number; revenue: number;
-  growth: number; products: number; competition: number; opportunity: number;
-}
-export interface Trends {
-  interval: Interval;
-  series: { metric: Metric; points: Point[] }[];
-  velocity: { productId: string; title: string; velocity: number; acceleration: number; label: string | null }[];
-}
-/** One pair of metrics at its most significant lag (lag > 0: a leads b). */
-export interface Correlation {
-  a: string; b: string; r: number; lag: number; n: number;
-  /** Independent pairs worth as much evidence as the n correlated ones. */
-  nEffective: number;
-  pValue: number;
-  /** Benjamini–Hochberg over every pair × lag tried. */
-  pAdjusted: number;
-  significant: boolean;
-  products: number;
-}
-export interface Correlations { interval: Interval; maxLag: number; from: string; to: string; products: number; productsUsed: number; tests: number; alpha: number; items: Correlation[] }
-export interface VideoAnalytics {
-  items: (Video & { productId?: string })[];
-  byPlatform: { platform: string; videos: number; views: number; engagementRate: number }[];
-  hashtags: { tag: string; videos: number; views: number }[];
-  byHour: { hour: number; videos: number; avgViews: number }[];
-  byDuration: { bucket: string; videos: number; avgEngagementRate: number }[];
-}
-export interface Alert {
-  alertId: string; productId: string; title: string | null; kind: string;
-  severity: 'info' | 'warning' | 'critical' | string; message: string;
-  /** Momentum (log growth per hour) of the bucket that raised it. */
-  value: number;
-  /** Event time of that bucket, and when the alert was raised. */
-  at: string; createdAt: string; stepSec: number;
+export type ForecastPoint = Static<typeof ForecastPointSchema>;
+export type Forecast = ForecastSchema;
+export type SimilarProduct = SimilarProductSchema;
+export type Video = VideoSchema;
+export type RegionShare = ProductRegion;
+export type RegionStat = RegionOpportunity;
+export type Trends = TrendsSchema;
+export type Correlation = CorrelationSchema;
+export type Correlations = CorrelationsSchema;
+export type VideoAnalytics = VideoAnalyticsSchema;
+/** The track-record fields (api/schemas/alerts.ts lets them through but does not yet declare them). */
+export type Alert = AlertSchema & {
+  /** Event time of the bucket that raised it, and that bucket's width. */
+  at: string; stepSec: number;
   /** Track record once event time has passed its horizon; null while pending. */
   outcome: 'hit' | 'miss' | null; baseline: number | null; after: number | null; peakAt: string | null; leadTimeSec: number | null;
-}
+};
+// GET alerts/ledger has no response schema yet: its shape is kept here by hand until it does.
 export interface LedgerFigures {
   alerts: number; judged: number; pending: number; hits: number; falseAlarms: number;
   hitRate: number | null; baseMoments: number; baseRate: number | null; lift: number | null; medianLeadTimeSec: number | null;
@@ -132,7 +63,8 @@ export interface AlertLedger {
   method: { hit: string; baseRate: string; leadTime: string };
   overall: LedgerFigures; periods: (LedgerFigures & { key: string })[]; categories: (LedgerFigures & { key: string })[];
 }
-export interface Watchlist { watchlistId: number; name: string; productIds: string[]; createdAt?: string }
+export type Alerts = AlertPage;
+export type Watchlist = WatchlistSchema;
 
 export interface ProductFilters {
   q?: string; category?: string; region?: string; platform?: string;

@@ -12,7 +12,7 @@ export function startLive(qc: QueryClient) {
   live.on(createCacheWriter(qc, {
     onAlert: (a) => {
       if (a.severity === 'info') return;
-      toast({ title: a.title || 'Breakout', body: a.message, tone: a.severity === 'critical' ? 'danger' : 'warning', to: `/products/${encodeURIComponent(a.productId)}` });
+      toast({ title: a.title, body: a.message, tone: a.severity === 'critical' ? 'danger' : 'warning', to: `/products/${encodeURIComponent(a.productId)}` });
     },
     onAgent: (status, run, previous) => {
       if (run?.endedAt) {
