@@ -80,6 +80,37 @@ export function inferStep(timestamps: readonly number[]): StepInfo {
   return { step: 'hour', anchor: hour.key };
 }
 
+/** Points a coarse history needs before a change of step is believed (fewer could sit on a grid by chance). */
+const MIN_COARSE_POINTS = 4;
+
+/**
+ * A history that changes step: an imported daily, weekly or monthly history followed by live
+ * hourly engagement. From bucket starts (ms) that read as hourly as a whole, the coarse history
+ * (its step, on the grid of its oldest points) and where the live part begins; null when the
+ * points are not such a mix. The split is where the fewest points are on the wrong side (grid
+ * points after it, off-grid points before it), so one stray point in either part does not move
+ * it; live hours that happen to fall on the coarse grid stay live.
+ */
+export function splitHistory(timestamps: readonly number[]): { coarse: StepInfo; liveFrom: number } | null {
+  const ts = [...new Set(timestamps.filter(Number.isFinite))].sort((a, b) => a - b);
+  const n = ts.length;
+  if (n < MIN_COARSE_POINTS + 2 || inferStep(ts).step !== 'hour') return null;
+  const head = inferStep(ts.slice(0, MIN_COARSE_POINTS * 2));
+  if (head.step === 'hour') return null;
+  const on = ts.map((t) => bucketStart(t, head) === t);
+  // wrong(k): off-grid points before k + on-grid points from k on; the split is the k with the fewest.
+  let wrong = on.filter(Boolean).length;
+  let best = { k: 0, wrong };
+  for (let k = 1; k <= n; k++) {
+    wrong += on[k - 1] ? -1 : 1;
+    if (wrong < best.wrong) best = { k, wrong };
+  }
+  const coarsePart = ts.slice(0, best.k);
+  if (best.k >= n || coarsePart.filter((_, i) => on[i]).length < MIN_COARSE_POINTS) return null;
+  const coarse = inferStep(coarsePart);
+  return coarse.step === 'hour' ? null : { coarse, liveFrom: ts[best.k] };
+}
+
 /** Start of the bucket of `step` (on the grid of `info`) that holds time t. */
 export function bucketStart(t: number, info: StepInfo): number {
   if (info.step === 'month') {

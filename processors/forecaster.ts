@@ -11,14 +11,14 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Metric } from '../schemas/events.js';
 import { settledBefore } from '../analytics/event-time.js';
-import { addSteps, bucketStart, regularSeries, seasonsOf, STEPS, type Step, type StepInfo } from '../analytics/granularity.js';
+import { addSteps, bucketStart, regularSeries, seasonsOf, splitHistory, STEPS, type Step, type StepInfo } from '../analytics/granularity.js';
 import { backtestOrigins, forecastSeries, type ModelBacktest } from '../analytics/forecast/backtest.js';
 import { STATISTICAL_MODELS } from '../analytics/forecast/models.js';
 import { lifecycleOf, type Stage } from '../analytics/lifecycle.js';
 import type { NeuralForecaster } from '../analytics/forecast/neural.js';
 import type { ForecastModel, ForecastPoint } from '../analytics/forecast/types.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
-import { loadNativeSteps } from './native-step.js';
+import { loadNativeSteps, type NativeStep } from './native-step.js';
 import { readWatermark } from './watermark.js';
 
 const HOUR_MS = 3_600_000;
@@ -75,7 +75,7 @@ export interface StoredForecast {
 export interface RoundStats {
   products: number;
   refreshed: number;
-  /** Already forecast from the first incomplete hour on. */
+  /** Already forecast from where a forecast made now would start, with the same models. */
   skipped: number;
   /** Too little history to backtest. */
   tooShort: number;
@@ -100,27 +100,37 @@ const TRAIN_SAMPLE_SQL = `
 SELECT productId FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({since:UInt32})
 GROUP BY productId ORDER BY cityHash64(productId) LIMIT {n:UInt32}`;
 
-// Products whose forecast already starts at the first incomplete hour (it was fitted on every
-// complete one), made with the full model set.
-const CURRENT_SQL = `
-SELECT DISTINCT productId FROM ${TABLES.forecasts}
-WHERE productId IN {ids:Array(String)} AND metric = {metric:String} AND step = 1 AND ts >= toDateTime({since:UInt32})
-  AND (productId, generatedAt) IN (
-    SELECT productId, generatedAt FROM ${TABLES.forecastBacktests}
-    WHERE productId IN {ids:Array(String)} AND metric = {metric:String} AND model = {model:String})`;
+// Each product's latest generation: where its forecast starts and the models it was chosen among.
+const LATEST_SQL = `
+WITH latest AS (
+  SELECT productId, max(generatedAt) AS g, argMax(ts, generatedAt) AS ts FROM ${TABLES.forecasts}
+  WHERE productId IN {ids:Array(String)} AND metric = {metric:String} AND step = 1 GROUP BY productId)
+SELECT l.productId AS productId, toUnixTimestamp(l.ts) AS ts, groupArray(b.model) AS models
+FROM latest AS l INNER JOIN ${TABLES.forecastBacktests} AS b ON b.productId = l.productId AND b.generatedAt = l.g
+WHERE b.productId IN {ids:Array(String)} AND b.metric = {metric:String}
+GROUP BY l.productId, l.ts`;
+
+/**
+ * Where a product's forecast starts: the first bucket that is not complete at `settled`; for a
+ * daily, weekly or monthly series (an import) no later than the bucket after its last one
+ * (beyond it there is no data, not zeros).
+ */
+export function forecastStart(info: NativeStep, settled: number): number {
+  const end = bucketStart(settled, info);
+  return info.step === 'hour' || info.last === null ? end : Math.min(end, addSteps(bucketStart(info.last, info), 1, info));
+}
 
 /**
  * Each product's series at its native step, zero-filled (a bucket without engagement had none),
- * ending before the first bucket that is not complete at `settled`. A daily, weekly or monthly
- * series (an import) also ends after its last stored bucket: past that there is no data, not zeros.
+ * ending where its forecast starts (`forecastStart`). An hourly series starts where its live
+ * engagement does when an imported history came before it: imported buckets are not hours.
  */
-export async function loadSeries(ch: ClickHouseClient, steps: ReadonlyMap<string, StepInfo>, metric: Metric, settled: number): Promise<Map<string, ProductSeries>> {
+export async function loadSeries(ch: ClickHouseClient, steps: ReadonlyMap<string, NativeStep>, metric: Metric, settled: number): Promise<Map<string, ProductSeries>> {
   const out = new Map<string, ProductSeries>();
   const byStep = new Map<Step, string[]>();
   for (const [id, info] of steps) byStep.set(info.step, [...(byStep.get(info.step) ?? []), id]);
   for (const [step, ids] of byStep) {
-    const settledEnd = (info: StepInfo) => bucketStart(settled, info);
-    const maxEnd = Math.max(...ids.map((id) => settledEnd(steps.get(id)!)));
+    const maxEnd = Math.max(...ids.map((id) => forecastStart(steps.get(id)!, settled)));
     const from = maxEnd - FORECAST_STEPS[step].history * STEPS[step].ms;
     const rs = await ch.query({ query: seriesSql(metric), query_params: { ids, from: Math.max(0, Math.floor(from / 1000)), to: Math.floor(maxEnd / 1000) }, format: 'JSONEachRow' });
     const points = new Map<string, { t: number; v: number }[]>();
@@ -131,9 +141,10 @@ export async function loadSeries(ch: ClickHouseClient, steps: ReadonlyMap<string
     }
     for (const [id, pts] of points) {
       const info = steps.get(id)!;
-      let end = settledEnd(info);
-      if (step !== 'hour') end = Math.min(end, addSteps(bucketStart(pts[pts.length - 1].t, info), 1, info));
-      const kept = pts.filter((p) => p.t < end);
+      const end = forecastStart(info, settled);
+      // The imported part may lie beyond the latest buckets the step was read from: looked for here too.
+      const liveFrom = step === 'hour' ? info.liveFrom ?? splitHistory(pts.map((p) => p.t))?.liveFrom ?? -Infinity : -Infinity;
+      const kept = pts.filter((p) => p.t < end && p.t >= liveFrom);
       if (!kept.length) continue;
       const { start, values } = regularSeries(kept, info, end);
       out.set(id, { info, start, end, values });
@@ -260,12 +271,11 @@ export class Forecaster {
     const stats: RoundStats = { products: ids.length, refreshed: 0, skipped: 0, tooShort: 0, msPerProduct: 0 };
     let computeMs = 0;
     const chunk = this.d.chunk ?? 200;
-    const hourEnd = Math.floor(settled / HOUR_MS) * HOUR_MS;
     for (let i = 0; i < ids.length && !this.stopped; i += chunk) {
       const part = ids.slice(i, i + chunk);
       const steps = await loadNativeSteps(this.d.ch, part);
       for (const metric of this.metrics) {
-        const current = await this.currentIds(part, metric, hourEnd);
+        const current = await this.currentIds(steps, metric, settled);
         stats.skipped += current.size;
         const due = new Map([...steps].filter(([id]) => !current.has(id)));
         const series = await loadSeries(this.d.ch, due, metric, settled);
@@ -299,14 +309,19 @@ export class Forecaster {
   }
 
   /**
-   * A product is current once its forecast starts at the first incomplete hour and has the model
-   * set this forecaster uses. (Daily, weekly and monthly series start earlier, so they are
-   * recomputed each round; there are few of them.)
+   * A product is current once its latest forecast starts where a forecast made now would
+   * (`forecastStart`, at its own step: an import that has not changed is not recomputed) and was
+   * chosen among the models this forecaster uses for that step.
    */
-  private async currentIds(ids: string[], metric: Metric, hourEnd: number): Promise<Set<string>> {
-    const model = this.netModel ? this.netModel.name : STATISTICAL_MODELS[0].name;
-    const rs = await this.d.ch.query({ query: CURRENT_SQL, query_params: { ids, metric, model, since: Math.floor(hourEnd / 1000) }, format: 'JSONEachRow' });
-    return new Set((await rs.json<{ productId: string }>()).map((r) => r.productId));
+  private async currentIds(steps: ReadonlyMap<string, NativeStep>, metric: Metric, settled: number): Promise<Set<string>> {
+    const rs = await this.d.ch.query({ query: LATEST_SQL, query_params: { ids: [...steps.keys()], metric }, format: 'JSONEachRow' });
+    const out = new Set<string>();
+    for (const r of await rs.json<{ productId: string; ts: number | string; models: string[] }>()) {
+      const info = steps.get(r.productId)!;
+      const models = new Set(r.models);
+      if (Number(r.ts) * 1000 === forecastStart(info, settled) && this.modelsFor(info.step).every((m) => models.has(m.name))) out.add(r.productId);
+    }
+    return out;
   }
 
   private compute(productId: string, metric: Metric, s: ProductSeries, now: number): StoredForecast | null {

@@ -1,6 +1,6 @@
 // Native step inference, calendar arithmetic, seasonal periods and the seasonal-strength test.
 import { describe, expect, it } from 'vitest';
-import { addSteps, bucketStart, detectSeasons, inferStep, regularSeries, seasonalPeriods, seasonsOf, strengthThreshold, toLogScale } from '../../analytics/granularity.js';
+import { addSteps, bucketStart, detectSeasons, inferStep, regularSeries, seasonalPeriods, seasonsOf, splitHistory, strengthThreshold, toLogScale } from '../../analytics/granularity.js';
 import { co2Monthly, normals, sp500Monthly, usBirthsDaily } from '../helpers/series.js';
 
 const H = 3_600_000;
@@ -48,6 +48,28 @@ describe('inferStep', () => {
     expect(inferStep(Array.from({ length: 50 }, (_, i) => Date.UTC(2026, 0, 1) + i * 61_000 + Math.abs(z()) * 1000)).step).toBe('hour');
     expect(inferStep([]).step).toBe('hour');
     expect(inferStep([Date.UTC(2026, 0, 1)]).step).toBe('hour');
+  });
+});
+
+describe('splitHistory', () => {
+  const weeks = every(Date.UTC(2025, 0, 5), W, 60); // Sundays
+  const liveStart = weeks[59] + W + 5 * H + 30 * 60_000;
+  const live = every(Math.floor(liveStart / H) * H, H, 100);
+
+  it('finds where live hours follow an imported weekly history, whatever stray points either part has', () => {
+    expect(splitHistory([...weeks, ...live])).toEqual({ coarse: expect.objectContaining({ step: 'week', anchor: weeks[0] % W }), liveFrom: live[0] });
+    // A stray import point off its grid, and a live hour on the weekly grid, do not move the split.
+    const stray = [...weeks.slice(0, 30), weeks[30] + 3 * H, ...weeks.slice(31)];
+    expect(splitHistory([...stray, ...live, Date.UTC(2026, 2, 22)])?.liveFrom).toBe(live[0]);
+    const days = every(Date.UTC(2026, 0, 1, 23), D, 40);
+    expect(splitHistory([...days, ...every(days[39] + 2 * H, H, 50)])).toMatchObject({ coarse: { step: 'day' }, liveFrom: days[39] + 2 * H });
+  });
+
+  it('is null for one step throughout: live hours, an import, or too few imported points', () => {
+    expect(splitHistory(live)).toBeNull();
+    expect(splitHistory(weeks)).toBeNull();
+    expect(splitHistory([...weeks.slice(-3), ...live])).toBeNull();
+    expect(splitHistory([])).toBeNull();
   });
 });
 

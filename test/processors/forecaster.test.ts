@@ -9,7 +9,8 @@ import { ManualClock } from '../../core/clock.js';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { openRuntime, type Runtime } from '../../core/runtime.js';
-import { FORECAST_STEPS, Forecaster } from '../../processors/forecaster.js';
+import { FORECAST_STEPS, Forecaster, loadSeries } from '../../processors/forecaster.js';
+import { loadNativeSteps } from '../../processors/native-step.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 
 const H = 3_600_000;
@@ -61,6 +62,18 @@ beforeAll(async () => {
   // Ten hours of history: too short to backtest a 24-hour horizon.
   await rt.clickhouse.client.insert({ table: TABLES.events, format: 'JSONEachRow', values: Array.from({ length: 10 }, (_, i) => event('newcomer', DAYS * 24 - 10 + i, 50)) });
   // An imported weekly series (Sundays, three years, a yearly cycle) that ended 20 days before the last live hour.
+  // A daily import that reaches the last day, and a weekly one (Sundays, two years up to T0) followed by 70 live hours.
+  await rt.clickhouse.client.insert({ table: TABLES.events, format: 'JSONEachRow', values: Array.from({ length: 60 }, (_, i) => event('daily-import', (i - 50) * 24, 500 + 100 * ((i % 7) === 3 ? 1 : 0) + (i % 5))) });
+  await rt.clickhouse.client.insert({
+    table: TABLES.events, format: 'JSONEachRow',
+    values: [
+      ...Array.from({ length: 160 }, (_, i) => ({ ...event('went-live', 0, Math.round(5000 + 700 * Math.sin((2 * Math.PI * i) / 52))), eventId: `went-live-w${i}`, ts: T0 - (159 - i) * 7 * 24 * H })),
+      ...Array.from({ length: 70 }, (_, i) => event('went-live', 170 + i, 700)),
+      // Twenty weeks imported, then live from the first hour after T0.
+      ...Array.from({ length: 20 }, (_, i) => ({ ...event('live-after-import', 0, 5000), eventId: `live-after-import-w${i}`, ts: T0 - (19 - i) * 7 * 24 * H })),
+      ...Array.from({ length: DAYS * 24 - 1 }, (_, i) => event('live-after-import', 1 + i, 700 + (i % 24))),
+    ],
+  });
   const sunday = Date.UTC(2023, 10, 5);
   await rt.clickhouse.client.insert({ table: TABLES.events, format: 'JSONEachRow', values: Array.from({ length: 156 }, (_, i) => ({ ...event('weekly', 0, 0), eventId: `weekly-${i}`, ts: sunday + i * 7 * 24 * H, searches: Math.round(100 * (1 + 0.5 * Math.sin((2 * Math.PI * i) / 52)) + (i % 7)) })) });
 });
@@ -83,7 +96,7 @@ describe('Forecaster', () => {
     // Three products of which one repeats exactly: seasonal naive is unbeatable on validation.
     expect(await f.train()).toBe(false);
     const stats = await f.round();
-    expect(stats).toMatchObject({ products: 4, refreshed: 3, skipped: 0, tooShort: 1 });
+    expect(stats).toMatchObject({ products: 7, refreshed: 6, skipped: 0, tooShort: 1 });
 
     // The periodic product: seasonal naive is exact (MASE 0) and chosen (other models tie or
     // trail; ties go to seasonal naive, listed first). The forecast starts at the still-filling
@@ -129,15 +142,32 @@ describe('Forecaster', () => {
     expect(Math.max(...yhat) - Math.min(...yhat)).toBeGreaterThan(20);
   });
 
-  it('skips products already forecast after the last complete hour, and refreshes them when a new hour closes', async () => {
-    const before = (await latest('noisy-b'))[0].at;
-    clock.advance(10 * 60_000);
-    expect(await f.round()).toMatchObject({ refreshed: 0, skipped: 3, tooShort: 1 });
-    expect((await latest('noisy-b'))[0].at).toBe(before);
+  it('an import that went live a few days ago stays at its step, its still-filling week left out; one live for longer is hourly from where its live hours start', async () => {
+    const weekly = await latest('went-live');
+    expect(weekly[0]).toMatchObject({ granularity: '1w', ts: T0 + 7 * 24 * H });
+    const daily = await latest('daily-import');
+    // The import's last day is the watermark's day: still filling, so the forecast starts there.
+    expect(daily[0]).toMatchObject({ granularity: '1d', ts: T0 + 9 * 24 * H });
 
+    const steps = await loadNativeSteps(rt.clickhouse.client, ['live-after-import']);
+    const s = (await loadSeries(rt.clickhouse.client, steps, 'views', lastComplete())).get('live-after-import')!;
+    expect(s).toMatchObject({ info: { step: 'hour' }, start: T0 + H, end: lastComplete() });
+    expect(Math.max(...s.values)).toBeLessThan(1000);
+  });
+
+  it('skips products already forecast from where a forecast made now would start, at their own step, and refreshes them when a new bucket closes', async () => {
+    const before = (await latest('noisy-b'))[0].at;
+    const importBefore = (await latest('daily-import'))[0].at;
+    clock.advance(10 * 60_000);
+    expect(await f.round()).toMatchObject({ refreshed: 0, skipped: 6, tooShort: 1 });
+    expect((await latest('noisy-b'))[0].at).toBe(before);
+    expect((await latest('daily-import'))[0].at).toBe(importBefore);
+
+    // A new hour closes the last day: the daily import is due again, the weekly one (its week still filling) is not.
     await insertHours(DAYS * 24, DAYS * 24 + 1);
     clock.advance(H);
-    expect(await f.round()).toMatchObject({ refreshed: 3, skipped: 0 });
+    expect(await f.round()).toMatchObject({ refreshed: 5, skipped: 1 });
+    expect((await latest('daily-import'))[0].ts).toBe(T0 + 10 * 24 * H);
     const after = await latest('noisy-b');
     // Only the newest generation is read, and it starts one hour later.
     expect(after).toHaveLength(HOURLY);

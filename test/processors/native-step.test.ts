@@ -28,6 +28,10 @@ beforeAll(async () => {
     ...Array.from({ length: 36 }, (_, i) => event('monthly', Date.UTC(2023, i, 1), i)),
     // Live engagement: several events an hour at arbitrary seconds.
     ...Array.from({ length: 500 }, (_, i) => event('live', Date.UTC(2026, 10, 20) + i * 7 * 60_000 + (i % 13) * 1000, i)),
+    // A weekly import (Sundays, two years to 2026-11-01) followed by three days, or ten, of live hours.
+    ...['went-live', 'live-a-while'].flatMap((id) => Array.from({ length: 104 }, (_, i) => event(id, Date.UTC(2024, 10, 10) + i * 7 * 24 * H, i))),
+    ...Array.from({ length: 72 }, (_, i) => event('went-live', Date.UTC(2026, 10, 8, 1) + i * H, i)),
+    ...Array.from({ length: 240 }, (_, i) => event('live-a-while', Date.UTC(2026, 10, 8, 1) + i * H, i)),
   ];
   await rt.clickhouse.client.insert({ table: TABLES.events, format: 'JSONEachRow', values: rows });
 });
@@ -43,6 +47,15 @@ describe('loadNativeSteps', () => {
     expect(Object.fromEntries([...steps].map(([id, s]) => [id, s.step]))).toEqual({ weekly: 'week', daily: 'day', monthly: 'month', live: 'hour', unknown: 'hour' });
     // The weekly grid keeps the export's Sundays.
     expect(new Date(steps.get('weekly')!.anchor).getUTCDay()).toBe(0);
+  });
+
+  it('an import followed by live hours keeps the import\'s step until the live part spans a week, then is hourly from where it starts', async () => {
+    const steps = await loadNativeSteps(rt.clickhouse.client, ['went-live', 'live-a-while', 'weekly', 'live']);
+    expect(steps.get('went-live')).toMatchObject({ step: 'week', last: Date.UTC(2026, 10, 11, 0) });
+    expect(new Date(steps.get('went-live')!.anchor).getUTCDay()).toBe(0);
+    expect(steps.get('live-a-while')).toMatchObject({ step: 'hour', liveFrom: Date.UTC(2026, 10, 8, 1), last: Date.UTC(2026, 10, 18, 0) });
+    expect(steps.get('weekly')!.liveFrom).toBeUndefined();
+    expect(steps.get('live')!.liveFrom).toBeUndefined();
   });
 
   it('one product, and an empty list', async () => {
