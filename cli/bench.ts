@@ -19,6 +19,8 @@ export interface BenchCommandOptions {
   /** API phase: products and events loaded (default 100,000 and 50,000,000; 10,000 and 1,000,000 with --quick). */
   products?: number;
   apiEvents?: number;
+  /** Chaos phase: the scenarios to run (default all). */
+  scenarios?: string[];
 }
 
 interface PhaseRun { result: unknown; lines: string[] }
@@ -42,6 +44,11 @@ const RUNNERS: Record<Phase, Runner> = {
     const { formatRedeliveryBench, runRedeliveryBench } = await import('../bench/redelivery.js');
     const result = await runRedeliveryBench(config, { events: o.events ?? (o.quick ? 200_000 : 1_000_000), logger, onProgress });
     return { result, lines: formatRedeliveryBench(result) };
+  },
+  async chaos(config, o, logger, onProgress) {
+    const { formatChaosBench, runChaosBench } = await import('../bench/chaos.js');
+    const result = await runChaosBench(config, { quick: o.quick, only: o.scenarios, logger, onProgress });
+    return { result, lines: formatChaosBench(result) };
   },
   async api(config, o, logger, onProgress) {
     const { formatApiBench, runApiBench } = await import('../bench/api.js');

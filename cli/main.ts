@@ -120,9 +120,10 @@ program.command('bench').description('Measure TrendDrop against its raw ceilings
   .option('--subscribers <n>', 'fanout: WebSocket subscribers (default 10000)', positiveInt)
   .option('--products <n>', 'api: products loaded (default 100000)', positiveInt)
   .option('--api-events <n>', 'api: events loaded (default 50000000)', positiveInt)
+  .option('--scenarios <list>', 'chaos: comma-separated scenarios (default all: sigkill, broker-restart, postgres-kill, poison-pills)', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
   .option('--quick', 'smaller runs: the pipeline phase under a minute')
   .option('--json', 'print JSON, keyed by phase')
-  .action(async (o: { phases: Phase[]; events?: number; quick?: boolean; json?: boolean; bus: string; subscribers?: number; products?: number; apiEvents?: number }) => {
+  .action(async (o: { phases: Phase[]; events?: number; quick?: boolean; json?: boolean; bus: string; subscribers?: number; products?: number; apiEvents?: number; scenarios?: string[] }) => {
     const { benchCommand } = await import('./bench.js');
     // The bench prints its own figures: the app's info logs would bury them unless asked for.
     const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
