@@ -95,6 +95,10 @@ export async function offsetReader(brokers: string[]) {
       const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
       return (t?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
     },
+    /** Moves the group back to the topic's start, as if it had never committed; the broker refuses while the group has live members. */
+    async rewind(groupId: string, topic: string): Promise<void> {
+      await admin.resetOffsets({ groupId, topic, earliest: true });
+    },
     close: () => admin.disconnect(),
   };
 }
