@@ -2,7 +2,8 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# Not `npm ci`: chdb lists native packages for other platforms that the lock cannot record (.ci/run).
+RUN npm install --no-audit --no-fund
 COPY . .
 RUN npm run build
 ENV HOST=0.0.0.0 PORT=3000 TRENDDROP_DATA_DIR=/data

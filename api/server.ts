@@ -56,7 +56,7 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
       return reply.status(r.status).send(r.body);
     },
     // Path parameters are ids of up to 128 characters, percent-encoded up to 12 bytes each.
-    maxParamLength: 1600,
+    routerOptions: { maxParamLength: 1600 },
     // Requests during a stop get the 503 below, in the error shape, not Fastify's own.
     return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: true } },

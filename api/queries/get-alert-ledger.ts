@@ -10,25 +10,16 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { and, eq, gte, lt } from 'drizzle-orm';
 import type { Db } from '../../core/stores/postgres.js';
 import { ENGAGEMENT_SQL } from '../../analytics/trend.js';
-import { HIT_GROWTH, ledgerFigures, type LedgerFigures } from '../../analytics/track-record.js';
+import { HIT_GROWTH, ledgerFigures } from '../../analytics/track-record.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import { alerts, products } from '../../schemas/postgres/schema.js';
+import type { AlertLedger } from '../schemas/alerts.js';
 import { latestProductsSql, rows } from './sql.js';
 
-export type LedgerPeriod = 'day' | 'week' | 'month';
+export type LedgerPeriod = AlertLedger['period'];
 export type LedgerHorizon = 'day' | 'week' | 'month';
 
 export interface LedgerParams { from: number; to: number; period: LedgerPeriod }
-
-export interface LedgerRow extends LedgerFigures { key: string }
-export interface AlertLedger {
-  from: string; to: string; period: LedgerPeriod;
-  /** How outcomes and the base rate are defined, in words, for whoever reads the figures. */
-  method: { hit: string; baseRate: string; leadTime: string };
-  overall: LedgerFigures;
-  periods: LedgerRow[];
-  categories: LedgerRow[];
-}
 
 /** The moment grid of a horizon, in ClickHouse: start of the period holding a day bucket. */
 const START: Record<LedgerHorizon, string> = { day: 'toStartOfDay(bucket)', week: 'toStartOfWeek(bucket)', month: 'toStartOfMonth(bucket)' };

@@ -2,9 +2,10 @@
 import { and, desc, eq, lt, or } from 'drizzle-orm';
 import type { Db } from '../../core/stores/postgres.js';
 import { alerts, products } from '../../schemas/postgres/schema.js';
+import type { Alert, AlertPage, AlertsQuery } from '../schemas/alerts.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
-export async function listAlerts(db: Db, q: { limit?: number; productId?: string; cursor?: string }) {
+export async function listAlerts(db: Db, q: AlertsQuery): Promise<AlertPage> {
   const limit = q.limit ?? 50;
   const after = decodeCursor(q.cursor, ['date', 'count'] as const);
   const where = and(
@@ -16,7 +17,7 @@ export async function listAlerts(db: Db, q: { limit?: number; productId?: string
     .where(where).orderBy(desc(alerts.createdAt), desc(alerts.alertId)).limit(limit + 1);
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   const page = found.slice(0, limit).map(({ alert: a, title }) => ({
-    ...a, title: title ?? a.productId, createdAt: a.createdAt.toISOString(), at: a.at.toISOString(), peakAt: iso(a.peakAt), evaluatedAt: iso(a.evaluatedAt),
+    ...a, outcome: a.outcome as Alert['outcome'], title: title ?? a.productId, createdAt: a.createdAt.toISOString(), at: a.at.toISOString(), peakAt: iso(a.peakAt), evaluatedAt: iso(a.evaluatedAt),
   }));
   const last = page[page.length - 1];
   return { items: page, nextCursor: found.length > limit && last ? encodeCursor([last.createdAt, last.alertId]) : null };

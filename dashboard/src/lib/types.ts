@@ -3,7 +3,7 @@
 // imports: no server code enters the bundle, and `vue-tsc` (in `npm test`) fails when the pages
 // use a field the API does not send.
 import type { Static } from 'typebox';
-import type { Alert as AlertSchema, AlertPage } from '../../../api/schemas/alerts';
+import type { Alert as AlertSchema, AlertLedger as AlertLedgerSchema, AlertPage, LedgerFigures as LedgerFiguresSchema } from '../../../api/schemas/alerts';
 import type { Forecast as ForecastSchema, ForecastPoint as ForecastPointSchema } from '../../../api/schemas/forecast';
 import type { AgentRunView, AgentStatus as AgentStatusSchema, CategoryStats, OverviewKpis, Overview as OverviewSchema, Range, TimelinePoint as TimelinePointSchema, TopProduct as TopProductSchema } from '../../../api/schemas/overview';
 import type { Point as PointSchema, ProductDetail as ProductDetailSchema, ProductListItem, ScoreComponents as ScoreComponentsSchema, SeriesMetric, Timeseries as TimeseriesSchema } from '../../../api/schemas/products';
@@ -46,23 +46,9 @@ export type Trends = TrendsSchema;
 export type Correlation = CorrelationSchema;
 export type Correlations = CorrelationsSchema;
 export type VideoAnalytics = VideoAnalyticsSchema;
-/** The track-record fields (api/schemas/alerts.ts lets them through but does not yet declare them). */
-export type Alert = AlertSchema & {
-  /** Event time of the bucket that raised it, and that bucket's width. */
-  at: string; stepSec: number;
-  /** Track record once event time has passed its horizon; null while pending. */
-  outcome: 'hit' | 'miss' | null; baseline: number | null; after: number | null; peakAt: string | null; leadTimeSec: number | null;
-};
-// GET alerts/ledger has no response schema yet: its shape is kept here by hand until it does.
-export interface LedgerFigures {
-  alerts: number; judged: number; pending: number; hits: number; falseAlarms: number;
-  hitRate: number | null; baseMoments: number; baseRate: number | null; lift: number | null; medianLeadTimeSec: number | null;
-}
-export interface AlertLedger {
-  from: string; to: string; period: string;
-  method: { hit: string; baseRate: string; leadTime: string };
-  overall: LedgerFigures; periods: (LedgerFigures & { key: string })[]; categories: (LedgerFigures & { key: string })[];
-}
+export type Alert = AlertSchema;
+export type LedgerFigures = LedgerFiguresSchema;
+export type AlertLedger = AlertLedgerSchema;
 export type Alerts = AlertPage;
 export type Watchlist = WatchlistSchema;
 
