@@ -234,14 +234,17 @@ export async function storedIds(ch: ClickHouseClient, items: StoredKey[]): Promi
     start = end;
     if (window.length < MIN_RANGE_ITEMS) { scattered.push(...window); continue; }
     // Capped, so a range holding far more stored events than the window (a resent sample of a
-    // busy history) costs no more than the window itself; past the cap its ids are looked up.
+    // busy history) costs no more than the window itself.
     const limit = 4 * window.length + 1000;
-    const n = await read(
+    await read(
       `SELECT eventId FROM ${TABLES.events} WHERE productId IN {pids:Array(String)}
         AND ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({to:Int64}) LIMIT {limit:UInt32}`,
       { pids: [...new Set(window.map((it) => it.productId))], from: window[0].tsMs, to: window[window.length - 1].tsMs, limit },
     );
-    if (n >= limit) scattered.push(...window.filter((it) => !found.has(it.eventId)));
+    // The eventId alone is the key: a resend may carry another ts (a client that re-stamps its
+    // retries), and a range past its cap may have missed some; whatever the range did not find is
+    // looked up by id (the Bloom filter's false positives among them, a few in a hundred).
+    scattered.push(...window.filter((it) => !found.has(it.eventId)));
   }
   for (let i = 0; i < scattered.length; i += IDS_PER_QUERY) {
     const chunk = scattered.slice(i, i + IDS_PER_QUERY);
