@@ -6,27 +6,33 @@
 // dots) that a string match gets wrong. The check runs in onRequest, before the body is read.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { errorBody } from './errors.js';
+import { bodyPending, errorBody } from './errors.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export const isWrite = (method: string) => !READ_METHODS.has(method);
 
 /**
- * A test for "is this a configured key" whose time depends on neither key's length nor
- * content: both sides are HMAC'd with a per-process random key into equal-length digests,
- * and every configured key is compared, without stopping at a match.
+ * Which configured key was given (its index, -1 for none), in a time that depends on neither
+ * key's length nor content: both sides are HMAC'd with a per-process random key into
+ * equal-length digests, and every configured key is compared, without stopping at a match.
  */
-export function keyChecker(keys: string[]): (given: string) => boolean {
+export function keyIndex(keys: string[]): (given: string) => number {
   const secret = randomBytes(32);
   const digest = (s: string) => createHmac('sha256', secret).update(s, 'utf8').digest();
   const known = keys.map(digest);
   return (given) => {
     const d = digest(given);
-    let ok = false;
-    for (const k of known) ok = timingSafeEqual(k, d) || ok;
-    return ok;
+    let found = -1;
+    for (let i = 0; i < known.length; i++) if (timingSafeEqual(known[i], d)) found = i;
+    return found;
   };
+}
+
+/** "Is this a configured key", as keyIndex. */
+export function keyChecker(keys: string[]): (given: string) => boolean {
+  const index = keyIndex(keys);
+  return (given) => index(given) >= 0;
 }
 
 /** An onRequest hook refusing keyless or wrongly keyed writes with 401; null when no keys are set. */
@@ -38,8 +44,7 @@ export function writeAuth(keys: string[]) {
     // Several x-api-key headers arrive joined ("a, b") and match no key: ambiguous is refused.
     const key = req.headers['x-api-key'];
     if (typeof key === 'string' && key !== '' && known(key)) return;
-    // The body is never read: close the connection rather than drain what the client still sends.
-    if (req.headers['content-length'] !== '0' && (req.headers['content-length'] || req.headers['transfer-encoding'])) reply.header('connection', 'close');
+    if (bodyPending(req)) reply.header('connection', 'close');
     return reply.status(401).send(errorBody('unauthorized', 'this write needs a valid x-api-key header', [{ field: 'x-api-key', reason: key ? 'is not a known key' : 'is required' }]));
   };
 }

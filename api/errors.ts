@@ -3,9 +3,10 @@
 // shown. Also for what never reaches a route: unparsable URLs and requests the HTTP parser refuses.
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyError } from 'fastify';
-import { ConflictError, NotFoundError, ValidationError, isTransient } from '../core/errors.js';
+import type { FastifyError, FastifyRequest } from 'fastify';
+import { ConflictError, NotFoundError, RateLimitedError, ValidationError, isTransient } from '../core/errors.js';
 import { INGEST_LIMITS } from '../ingest/accept.js';
+import { RAW_REPLY_HEADERS } from './security-headers.js';
 
 export interface ErrorDetail { index?: number; field: string; reason: string }
 export interface ErrorBody { error: { code: string; message: string; details: ErrorDetail[] } }
@@ -16,6 +17,13 @@ export function errorBody(code: string, message: string, details: ErrorDetail[] 
 
 export interface ErrorReply { status: number; body: ErrorBody; headers?: Record<string, string> }
 
+/**
+ * Whether the request announced a body that a refusal before parsing leaves unread: such a
+ * refusal closes the connection rather than drain what the client still sends.
+ */
+export const bodyPending = (req: FastifyRequest) =>
+  req.headers['content-length'] !== '0' && Boolean(req.headers['content-length'] || req.headers['transfer-encoding']);
+
 /** Body media types the write routes read. */
 export const BODY_TYPES = 'application/json, or NDJSON as application/x-ndjson';
 
@@ -24,6 +32,9 @@ export function errorReply(err: FastifyError): ErrorReply & { internal?: true } 
   if (err instanceof ValidationError) return { status: err.status, body: errorBody(err.code, err.message, err.details) };
   if (err instanceof NotFoundError) return { status: 404, body: errorBody(err.code, err.message) };
   if (err instanceof ConflictError) return { status: 409, body: errorBody(err.code, err.message) };
+  if (err instanceof RateLimitedError) {
+    return { status: 429, headers: { 'retry-after': String(err.retryAfterSec) }, body: errorBody(err.code, err.message, [{ field: 'rate', reason: `at most ${err.limit} writes per ${err.windowMs / 1000} s per client` }]) };
+  }
   if (err.validation) {
     const details = err.validation.map((v) => {
       const missing = (v.params as { missingProperty?: string }).missingProperty;
@@ -74,7 +85,7 @@ export function clientErrorHandler(limits: { requestTimeoutMs: number; headersTi
       : [400, errorBody('bad_request', 'malformed HTTP request', [{ field: 'request', reason: err.code ?? 'unparsable' }])] as const;
     const text = JSON.stringify(body);
     if (socket.writable) {
-      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\n${RAW_REPLY_HEADERS}connection: close\r\n\r\n${text}`);
     }
     socket.destroy();
   };

@@ -8,11 +8,16 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fastifySwagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import { TrendDropError, ValidationError } from '../core/errors.js';
+import fastifyCors from '@fastify/cors';
+import fastifyRateLimit from '@fastify/rate-limit';
+import { RateLimitedError, TrendDropError, ValidationError } from '../core/errors.js';
 import { INGEST_LIMITS } from '../ingest/accept.js';
 import type { ApiContext } from './context.js';
 import { writeAuth } from './auth.js';
-import { clientErrorHandler, errorBody, errorReply, frameworkErrorReply } from './errors.js';
+import { bodyPending, clientErrorHandler, errorBody, errorReply, frameworkErrorReply } from './errors.js';
+import { corsOptions, originGuard } from './origins.js';
+import { writeRateLimit } from './rate-limit.js';
+import { securityHeaders } from './security-headers.js';
 import type { Gateway } from './ws/gateway.js';
 import { MAX_CLIENT_MESSAGE_BYTES, wsConnection } from './ws/transport.js';
 import { healthRoutes } from './routes/health.js';
@@ -40,6 +45,7 @@ export const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '../d
  */
 export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api: Gateway | null }) {
   const gateway = roles.api;
+  const headers = securityHeaders(gateway ? join(DASHBOARD_DIR, 'index.html') : null);
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'api' }),
     // Request lines would drown the pipeline's own logs; /metrics has the request figures.
@@ -50,10 +56,11 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
     requestTimeout: ctx.config.requestTimeoutMs,
     http: { headersTimeout: ctx.config.headersTimeoutMs, connectionsCheckingInterval: 1000 },
     clientErrorHandler: clientErrorHandler(ctx.config),
+    // Raised before routing, so before any hook: the security headers are added here.
     frameworkErrors: (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
       const r = frameworkErrorReply(err);
       if (r.internal) req.log.error({ err, url: req.url }, 'request failed');
-      return reply.status(r.status).send(r.body);
+      headers(req, reply, () => reply.status(r.status).send(r.body));
     },
     // Path parameters are ids of up to 128 characters, percent-encoded up to 12 bytes each.
     routerOptions: { maxParamLength: 1600 },
@@ -61,6 +68,9 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
     return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // First, so that every answer carries them, refusals by the hooks below included.
+  app.addHook('onRequest', headers);
 
   // NDJSON bodies reach the ingest routes as strings, split there line by line. No text/plain,
   // form or multipart parser: a web page can send those cross-site without a CORS preflight.
@@ -91,6 +101,8 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
 
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const r = errorReply(err);
+    // Refused before its body was read (api/rate-limit.ts): close rather than drain it.
+    if (err instanceof RateLimitedError && bodyPending(req)) reply.header('connection', 'close');
     if (r.internal) {
       if (closing) return shuttingDown(reply);
       req.log.error({ err, url: req.url, context: err instanceof TrendDropError ? err.context : undefined }, 'request failed');
@@ -111,9 +123,17 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
     ctx.metrics.httpSeconds.observe({ route: req.routeOptions.url ?? 'unmatched', method: req.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
+  // Browsers: pages on other origins may not write or open a WebSocket unless allowed, and
+  // only allowed ones get CORS headers (api/origins.ts).
+  app.addHook('onRequest', originGuard(ctx.config.allowedOrigins));
+  const cors = corsOptions(ctx.config.allowedOrigins);
+  if (cors) await app.register(fastifyCors, cors);
+
   // Writes need a key when keys are configured (api/auth.ts); reads stay open for the dashboard.
   const auth = writeAuth(ctx.config.apiKeys);
   if (auth) app.addHook('onRequest', auth);
+  // Per route, so after the hooks above: a client is counted once it is let in.
+  if (ctx.config.writeRateLimit) await app.register(fastifyRateLimit, writeRateLimit(ctx.config.writeRateLimit, ctx.config.apiKeys));
 
   await app.register(async (api) => {
     await api.register(healthRoutes(ctx));

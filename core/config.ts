@@ -35,6 +35,10 @@ export interface Config {
   /** Simulated engagement events per second in live mode. */
   simulatorRate: number;
   apiKeys: string[];
+  /** Origins (scheme://host[:port]) besides the server's own that browsers may call from: CORS and WebSocket. */
+  allowedOrigins: string[];
+  /** Writes one client (API key, else IP address) may make per window; null: no limit. */
+  writeRateLimit: { max: number; windowMs: number } | null;
   /** Longest a client may take to send a whole request (headers and body), and its headers alone. */
   requestTimeoutMs: number;
   headersTimeoutMs: number;
@@ -94,6 +98,18 @@ function onOff(env: Env, name: string, def: boolean): boolean {
   return ['on', 'true', '1'].includes(raw);
 }
 
+/** Each entry an origin as a browser sends it in `Origin` (scheme://host[:port]), normalized: no path, query or wildcard. */
+function origins(env: Env, name: string): string[] {
+  return list(env, name).map((raw) => {
+    let u: URL | null = null;
+    try { u = new URL(raw); } catch { /* refused below */ }
+    if (!u || !['http:', 'https:'].includes(u.protocol) || u.pathname !== '/' || u.search || u.hash || u.username || u.password || /[?#*]/.test(raw)) {
+      throw new ConfigError(name, `has "${raw}", which is not an origin (http or https://host[:port], no path)`);
+    }
+    return u.origin;
+  });
+}
+
 /** A webhook without a secret would let anyone forge alerts to its receiver: both or neither. */
 function alertWebhook(env: Env): AlertWebhookConfig | null {
   const u = url(env, 'TRENDDROP_ALERT_WEBHOOK', ['http:', 'https:']);
@@ -120,6 +136,12 @@ function weights(env: Env): ScoreWeights {
   }
   if (Object.values(w).every((v) => v === 0)) throw new ConfigError('TRENDDROP_SCORE_WEIGHTS', 'must have at least one weight above 0');
   return w;
+}
+
+/** Per minute, 0 for none. The default lets one client send 5,000 writes a second, above what the benches send. */
+function writeRateLimit(env: Env): Config['writeRateLimit'] {
+  const max = int(env, 'TRENDDROP_WRITE_RATE_LIMIT', 300_000, 0, 100_000_000);
+  return max === 0 ? null : { max, windowMs: 60_000 };
 }
 
 function timeouts(env: Env): Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs' | 'shutdownTimeoutMs'> {
@@ -150,6 +172,8 @@ export function loadConfig(env: Env = process.env): Config {
     simulatorSeed: int(env, 'TRENDDROP_SIMULATOR_SEED', 42, 0, 2 ** 31 - 1),
     simulatorRate: int(env, 'TRENDDROP_SIMULATOR_RATE', 50, 1, 1_000_000),
     apiKeys: list(env, 'TRENDDROP_API_KEYS'),
+    allowedOrigins: origins(env, 'TRENDDROP_ALLOWED_ORIGINS'),
+    writeRateLimit: writeRateLimit(env),
     ...timeouts(env),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     scoreWeights: weights(env),

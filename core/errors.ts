@@ -28,6 +28,13 @@ export class ConflictError extends TrendDropError {
   }
 }
 
+/** A client sent more writes than its rate limit allows; it may try again after `retryAfterSec`. */
+export class RateLimitedError extends TrendDropError {
+  constructor(readonly limit: number, readonly windowMs: number, readonly retryAfterSec: number) {
+    super('rate_limited', `more than ${limit} writes in ${windowMs / 1000} s from this client; retry in ${retryAfterSec} s`, { limit, windowMs, retryAfterSec });
+  }
+}
+
 export class ConfigError extends TrendDropError {
   constructor(variable: string, reason: string) {
     super('bad_config', `${variable} ${reason}`, { variable });

@@ -21,8 +21,11 @@ export default defineConfig({
     chunkSizeWarningLimit: 700,
   },
   server: {
+    // The API refuses writes from pages whose origin is not the host they were sent to
+    // (api/origins.ts): changeOrigin sends the API's host, so the origin must be the API's too.
+    // The WebSocket keeps the dev server's host and origin, which match.
     proxy: {
-      '/api': { target: api, changeOrigin: true },
+      '/api': { target: api, changeOrigin: true, headers: { origin: api } },
       '/ws': { target: api.replace(/^http/, 'ws'), ws: true },
     },
   },

@@ -5,7 +5,7 @@ import Type from 'typebox';
 import { EngagementEvent, ProductMessage, VideoMessage } from '../../schemas/events.js';
 import { INGEST_LIMITS, type IngestKind } from '../../ingest/accept.js';
 import type { ApiContext } from '../context.js';
-import { errors } from '../schemas/common.js';
+import { writeErrors } from '../schemas/common.js';
 import { AcceptResult } from '../schemas/ingest.js';
 
 
@@ -17,7 +17,7 @@ const route = (ctx: ApiContext, kind: IngestKind, item: object, summary: string)
       security: ctx.config.apiKeys.length ? [{ apiKey: [] }] : [],
       // Documented, not enforced by Fastify: items are checked one by one so valid ones are kept.
       body: { oneOf: [item, Type.Array(item)] },
-      response: { 202: AcceptResult, ...errors(401, 413, 415) },
+      response: { 202: AcceptResult, ...writeErrors(413, 415) },
     },
     validatorCompiler: () => () => true,
   }, async (req, reply) => {

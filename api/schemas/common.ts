@@ -16,6 +16,9 @@ export type ErrorBody = Type.Static<typeof ErrorBody>;
 /** The error answers a data route can give besides its own: 400 (bad input), 500, 503 (starting). */
 export const errors = <C extends number>(...codes: C[]) => Object.fromEntries([...codes, 400, 500, 503].map((c) => [c, ErrorBody])) as Record<C | 400 | 500 | 503, typeof ErrorBody>;
 
+/** A write's error answers besides its own: 401 (no valid key), 403 (a page on a foreign origin), 429 (over its rate limit). */
+export const writeErrors = <C extends number>(...codes: C[]) => errors<C | 401 | 403 | 429>(401, 403, 429, ...codes);
+
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 /** A list answer: the items and the cursor of the next page (null on the last). */

@@ -92,13 +92,24 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
       page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
       // Every page asks only for what exists: any error answer, API or asset, fails the test.
       page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${new URL(r.url()).pathname}${new URL(r.url()).search}`); });
+      // The pages run under the server's Content-Security-Policy: anything it blocks is a failure.
+      await page.addInitScript(() => {
+        (window as unknown as { cspViolations: string[] }).cspViolations = [];
+        document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { cspViolations: string[] }).cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+      });
 
       for (const route of [...ROUTES, { path: `/products/${encodeURIComponent(productId)}`, name: 'product', charts: 1 }]) {
-        await page.goto(base + route.path, { waitUntil: 'load' });
+        const doc = await page.goto(base + route.path, { waitUntil: 'load' });
+        expect(doc?.headers()['content-security-policy']).toMatch(/script-src 'self' 'sha256-[^']+';/);
         await page.waitForSelector(`[data-page="${route.name}"]`, { timeout: 15_000 });
         if (route.charts) await waitFor(async () => ((await paintedCanvases(page)) >= route.charts ? true : undefined), 15_000, `${route.charts} charts on ${route.path}`);
+        // A chart's tooltip is HTML with inline styles: the policy must let it show.
+        if (route.charts) await page.locator('[data-chart] canvas').first().hover();
         await page.waitForTimeout(800);
+        errors.push(...await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations.map((v) => `CSP blocked ${v}`)));
         if (route.name === 'overview') {
+          // The inline boot script ran (allowed by its hash): it started the Overview request.
+          expect(await page.evaluate(() => '__tdBoot' in window)).toBe(true);
           const values = await page.locator('[data-kpi-value]').allTextContents();
           expect(values).toHaveLength(4);
           for (const v of values) expect(v).toMatch(/^[\d.,]+[KMB]?$/);

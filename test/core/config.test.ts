@@ -45,7 +45,21 @@ describe('config', () => {
     expect(loadConfig({ TRENDDROP_RAW_RETENTION_DAYS: ' 90 ', TRENDDROP_DELIVERY_ATTEMPTS: '3' })).toMatchObject({ rawRetentionDays: 90, deliveryAttempts: 3 });
   });
 
+  it('serves pages of its own origin only by default, and normalizes the origins allowed', () => {
+    expect(loadConfig({}).allowedOrigins).toEqual([]);
+    expect(loadConfig({ TRENDDROP_ALLOWED_ORIGINS: 'https://A.example:443/, http://b.example:8080' }).allowedOrigins).toEqual(['https://a.example', 'http://b.example:8080']);
+  });
+
+  it('limits writes per client to 300,000 a minute by default (above what the benches send), 0 for none', () => {
+    expect(loadConfig({}).writeRateLimit).toEqual({ max: 300_000, windowMs: 60_000 });
+    expect(loadConfig({ TRENDDROP_WRITE_RATE_LIMIT: '600' }).writeRateLimit).toEqual({ max: 600, windowMs: 60_000 });
+    expect(loadConfig({ TRENDDROP_WRITE_RATE_LIMIT: '0' }).writeRateLimit).toBeNull();
+  });
+
   it.each([
+    ...['*', 'shop.example', 'https://shop.example/path', 'https://*.example', 'ftp://shop.example', 'https://shop.example?x', 'https://u:p@shop.example']
+      .map((o) => [{ TRENDDROP_ALLOWED_ORIGINS: o }, /TRENDDROP_ALLOWED_ORIGINS has .* which is not an origin/] as [Record<string, string>, RegExp]),
+    [{ TRENDDROP_WRITE_RATE_LIMIT: '-1' }, /TRENDDROP_WRITE_RATE_LIMIT must be an integer from 0/],
     [{ TRENDDROP_HEADERS_TIMEOUT_MS: '20000', TRENDDROP_REQUEST_TIMEOUT_MS: '10000' }, /TRENDDROP_HEADERS_TIMEOUT_MS must not exceed TRENDDROP_REQUEST_TIMEOUT_MS/],
     [{ TRENDDROP_REQUEST_TIMEOUT_MS: '0' }, /TRENDDROP_REQUEST_TIMEOUT_MS must be an integer from 1000/],
     [{ PORT: 'abc' }, /PORT must be an integer/],

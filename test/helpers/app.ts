@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, type Role } from '../../core/config.js';
+import { loadConfig, type Config, type Role } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { startApp, type App } from '../../app/start-app.js';
 import type { Runtime } from '../../core/runtime.js';
@@ -19,8 +19,9 @@ export const tempDir = (name: string) => mkdtempSync(join(tmpdir(), `trenddrop-$
 
 export interface TestApp { app: App; url: string; dir: string; stop(): Promise<void> }
 
-export async function startTestApp(dir: string, env: Record<string, string> = {}, roles: Role[] = ['ingest', 'processors', 'api']): Promise<TestApp> {
-  const config = loadConfig({ TRENDDROP_DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', TRENDDROP_SIMULATOR: 'off', TRENDDROP_SCORE_INTERVAL_MS: '200', ...env });
+/** `overrides` for settings no environment variable reaches (e.g. a rate-limit window short enough for a test). */
+export async function startTestApp(dir: string, env: Record<string, string> = {}, roles: Role[] = ['ingest', 'processors', 'api'], overrides: Partial<Config> = {}): Promise<TestApp> {
+  const config = { ...loadConfig({ TRENDDROP_DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', TRENDDROP_SIMULATOR: 'off', TRENDDROP_SCORE_INTERVAL_MS: '200', ...env }), ...overrides };
   const app = await startApp(config, { roles, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
   return { app, dir, url: `http://127.0.0.1:${app.port}`, stop: () => app.stop() };
 }
