@@ -52,6 +52,8 @@ export interface Config {
   scoreIntervalMs: number;
   /** Discovery agent sources (docs/agent.md); default `<dataDir>/trenddrop.agent.json`. */
   agentConfigFile: string | null;
+  /** A consumer group with messages waiting that has not committed progress for this long is stalled: `ready` is 503. */
+  consumerStallMs: number;
   /** Failed tries of a consumer on one message before it goes to the dead-letter topic. */
   deliveryAttempts: number;
   /** Days a raw event is kept after it was stored; null keeps them for ever. Rollups are kept regardless. */
@@ -181,6 +183,7 @@ export function loadConfig(env: Env = process.env): Config {
     scoreIntervalMs: int(env, 'TRENDDROP_SCORE_INTERVAL_MS', 5000, 100, 3_600_000),
     agentConfigFile: env.TRENDDROP_AGENT_CONFIG?.trim() ? resolve(env.TRENDDROP_AGENT_CONFIG.trim()) : null,
     deliveryAttempts: int(env, 'TRENDDROP_DELIVERY_ATTEMPTS', 5, 1, 100),
+    consumerStallMs: int(env, 'TRENDDROP_CONSUMER_STALL_SEC', 60, 5, 86_400) * 1000,
     rawRetentionDays: env.TRENDDROP_RAW_RETENTION_DAYS?.trim() ? int(env, 'TRENDDROP_RAW_RETENTION_DAYS', 0, 1, 36_500) : null,
     alertWebhook: alertWebhook(env),
   };

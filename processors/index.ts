@@ -46,7 +46,7 @@ export async function startProcessors(rt: Runtime): Promise<Processors> {
   await sink.start();
   scorer.start();
   forecaster.start();
-  const health = rt.consumers.watch(rt.bus, { groups: consumerGroups(rt.topics) });
+  const health = rt.consumers.watch(rt.bus, { groups: consumerGroups(rt.topics), stallMs: rt.config.consumerStallMs });
   webhook?.start();
   return {
     sink, metadata, scorer, breakouts, outcomes, webhook, forecaster,

@@ -56,10 +56,16 @@ describe('config', () => {
     expect(loadConfig({ TRENDDROP_WRITE_RATE_LIMIT: '0' }).writeRateLimit).toBeNull();
   });
 
+  it('calls a consumer stalled after a minute without progress by default', () => {
+    expect(loadConfig({}).consumerStallMs).toBe(60_000);
+    expect(loadConfig({ TRENDDROP_CONSUMER_STALL_SEC: '15' }).consumerStallMs).toBe(15_000);
+  });
+
   it.each([
     ...['*', 'shop.example', 'https://shop.example/path', 'https://*.example', 'ftp://shop.example', 'https://shop.example?x', 'https://u:p@shop.example']
       .map((o) => [{ TRENDDROP_ALLOWED_ORIGINS: o }, /TRENDDROP_ALLOWED_ORIGINS has .* which is not an origin/] as [Record<string, string>, RegExp]),
     [{ TRENDDROP_WRITE_RATE_LIMIT: '-1' }, /TRENDDROP_WRITE_RATE_LIMIT must be an integer from 0/],
+    [{ TRENDDROP_CONSUMER_STALL_SEC: '1' }, /TRENDDROP_CONSUMER_STALL_SEC must be an integer from 5/],
     [{ TRENDDROP_HEADERS_TIMEOUT_MS: '20000', TRENDDROP_REQUEST_TIMEOUT_MS: '10000' }, /TRENDDROP_HEADERS_TIMEOUT_MS must not exceed TRENDDROP_REQUEST_TIMEOUT_MS/],
     [{ TRENDDROP_REQUEST_TIMEOUT_MS: '0' }, /TRENDDROP_REQUEST_TIMEOUT_MS must be an integer from 1000/],
     [{ PORT: 'abc' }, /PORT must be an integer/],
