@@ -36,6 +36,7 @@ export function expectSecurityHeaders(r: Raw, what: string) {
   expect(csp, what).toContain("object-src 'none'");
   expect(csp, what).not.toContain('upgrade-insecure-requests');
   expect(csp, what).not.toMatch(/script-src[^;]*'unsafe-(inline|eval)'/);
+  expect(csp, what).toContain("style-src 'self';");
 }
 
 export function expectErrorShape(r: Raw, status: number, code: string) {
