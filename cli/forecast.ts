@@ -8,7 +8,7 @@ import { addSteps, inferStep, seasonsOf, STEPS, type Step, type StepInfo } from 
 import { backtestOrigins, forecastSeries, minTrain } from '../analytics/forecast/backtest.js';
 import { evaluateAll, SELECTED, summarize, type ModelSummary } from '../analytics/forecast/evaluate.js';
 import { chooseLags, neuralModel, trainGlobal, type NeuralForecaster } from '../analytics/forecast/neural.js';
-import { STATISTICAL_MODELS } from '../analytics/forecast/models.js';
+import { statisticalModels } from '../analytics/forecast/models.js';
 import type { ForecastModel } from '../analytics/forecast/types.js';
 
 export interface ForecastCommandOptions {
@@ -175,7 +175,7 @@ async function forecastOne(s: Series, opts: ForecastCommandOptions & { horizon: 
     throw new ValidationError(`${opts.input}: ${y.length} rows are too few to backtest a horizon of ${opts.horizon} with season ${periods[0] ?? 'none'}; need at least ${need}`, [{ field: 'rows', reason: `found ${y.length}` }]);
   }
   // The network learns only from data before the first backtest origin, so its backtest is honest.
-  const models: ForecastModel[] = [...STATISTICAL_MODELS];
+  const models: ForecastModel[] = [...statisticalModels(s.info.step)];
   let net: NeuralForecaster | undefined;
   let skipped = '';
   try {
@@ -229,7 +229,7 @@ async function evaluateCommand(series: Series[], opts: ForecastCommandOptions, o
   const horizon = opts.horizon ?? EVALUATION_HORIZON[step];
   const windows = opts.windows ?? 1;
   const run = await evaluateAll(series.map((s) => s.values), {
-    step, horizon, windows, models: STATISTICAL_MODELS, neural: opts.neural ?? true,
+    step, horizon, windows, models: statisticalModels(step), neural: opts.neural ?? true,
     ...(opts.season ? { periods: opts.season > 1 ? [opts.season] : [] } : {}),
   });
   const scored = run.evaluations.flatMap((e, i) => (e ? [{ s: series[i], e }] : []));

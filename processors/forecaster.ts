@@ -13,7 +13,7 @@ import type { Metric } from '../schemas/events.js';
 import { settledBefore } from '../analytics/event-time.js';
 import { addSteps, bucketStart, regularSeries, seasonsOf, splitHistory, STEPS, type Step, type StepInfo } from '../analytics/granularity.js';
 import { backtestOrigins, forecastSeries, type ModelBacktest } from '../analytics/forecast/backtest.js';
-import { STATISTICAL_MODELS } from '../analytics/forecast/models.js';
+import { statisticalModels } from '../analytics/forecast/models.js';
 import { lifecycleOf, type Stage } from '../analytics/lifecycle.js';
 import type { NeuralForecaster } from '../analytics/forecast/neural.js';
 import type { ForecastModel, ForecastPoint } from '../analytics/forecast/types.js';
@@ -204,7 +204,7 @@ export class Forecaster {
 
   /** The models for a series at `step`: the MLP is trained on hourly series only. */
   private modelsFor(step: Step): ForecastModel[] {
-    return this.netModel && step === 'hour' ? [...STATISTICAL_MODELS, this.netModel] : [...STATISTICAL_MODELS];
+    return this.netModel && step === 'hour' ? [...statisticalModels(step), this.netModel] : [...statisticalModels(step)];
   }
 
   /** Event time before which every bucket is complete. */

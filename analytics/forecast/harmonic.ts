@@ -1,0 +1,145 @@
+// Dynamic harmonic regression (Hyndman & Athanasopoulos, Forecasting: Principles and Practice,
+// 3rd ed., §10.5 and §12.1): the log series regressed on a linear trend, one mean per position
+// of the primary cycle (a week of daily data: any shape, a weekend step included) and Fourier
+// terms for the year, which is too long and not a whole number of steps (365.25 days) for a
+// seasonal model to repeat; the regression's errors are an AR(p) process (Yule–Walker, p by AIC),
+// so a forecast starts from where the series is now and returns to the seasonal profile as the
+// autocorrelation decays — a hot week is not forecast to last forever, as a level model would.
+// The number of yearly harmonics is chosen by AICc. Fitted in two steps (OLS, then AR on its
+// residuals), as Cochrane & Orcutt (1949); exact maximum likelihood would change little at
+// these lengths.
+import { fitAutoregression } from '../autoregression.js';
+import type { FittedModel, ForecastModel } from './types.js';
+
+export const HARMONIC = {
+  /** Most recent points regressed on (three years of days): the profile of the current regime. */
+  window: 3 * 365,
+  /** Yearly harmonics tried (pairs of sine/cosine columns); 0 leaves the year out. */
+  harmonics: [0, 2, 4, 6, 8, 10],
+  /** Cycles of the year needed before its harmonics are tried. */
+  minYears: 2,
+  /** Highest AR order of the errors. */
+  maxOrder: 14,
+} as const;
+
+interface Design {
+  /** Regressor values at absolute time t (index in the series). */
+  row(t: number): number[];
+}
+
+function design(period: number, annual: number | undefined, harmonics: number, origin: number): Design {
+  const m = Math.max(1, Math.round(period));
+  return {
+    row(t) {
+      const r = [1, (t - origin) / 365];
+      // Positions 1…m−1 of the cycle (position 0 is in the intercept).
+      for (let j = 1; j < m; j++) r.push(((t % m) + m) % m === j ? 1 : 0);
+      for (let k = 1; k <= harmonics && annual; k++) {
+        const w = (2 * Math.PI * k * t) / annual;
+        r.push(Math.cos(w), Math.sin(w));
+      }
+      return r;
+    },
+  };
+}
+
+interface RegressionFit {
+  beta: number[];
+  residuals: number[];
+}
+
+/** Solves the symmetric positive-definite system A·x = b by Cholesky; null when A is singular. */
+function solveSpd(a: number[][], b: number[]): number[] | null {
+  const k = b.length;
+  const l = a.map(() => new Array<number>(k).fill(0));
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i][j];
+      for (let q = 0; q < j; q++) s -= l[i][q] * l[j][q];
+      if (i === j) {
+        if (!(s > 1e-10 * Math.max(1, a[i][i]))) return null;
+        l[i][i] = Math.sqrt(s);
+      } else l[i][j] = s / l[j][j];
+    }
+  }
+  const w = new Array<number>(k).fill(0);
+  for (let i = 0; i < k; i++) { let s = b[i]; for (let q = 0; q < i; q++) s -= l[i][q] * w[q]; w[i] = s / l[i][i]; }
+  const x = new Array<number>(k).fill(0);
+  for (let i = k - 1; i >= 0; i--) { let s = w[i]; for (let q = i + 1; q < k; q++) s -= l[q][i] * x[q]; x[i] = s / l[i][i]; }
+  return x;
+}
+
+/** OLS by the normal equations (a few dozen columns at most, so X'X is small and well scaled). */
+function regress(z: readonly number[], start: number, d: Design): RegressionFit | null {
+  const rows = z.map((_, i) => d.row(start + i));
+  const n = rows.length;
+  const k = rows[0]?.length ?? 0;
+  if (n <= k + 2) return null;
+  const xtx = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const xtz = new Array<number>(k).fill(0);
+  rows.forEach((r, t) => {
+    for (let i = 0; i < k; i++) {
+      if (r[i] === 0) continue;
+      xtz[i] += r[i] * z[t];
+      for (let j = 0; j <= i; j++) xtx[i][j] += r[i] * r[j];
+    }
+  });
+  for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) xtx[j][i] = xtx[i][j];
+  const beta = solveSpd(xtx, xtz);
+  if (!beta) return null;
+  const residuals = z.map((v, t) => v - rows[t].reduce((s, x, j) => s + x * beta[j], 0));
+  return { beta, residuals };
+}
+
+/**
+ * Harmonic regression with AR errors around the primary period of `ctx`, with yearly Fourier
+ * terms when `annual` (the year in steps) is given and the training data covers two years.
+ */
+export function harmonicRegression(annual?: number): ForecastModel {
+  return {
+    name: 'harmonic',
+    fit(train, ctx): FittedModel {
+      const period = ctx.periods[0] ?? 1;
+      const start = Math.max(0, train.length - HARMONIC.window);
+      const z = train.slice(start);
+      const yearly = annual && z.length >= HARMONIC.minYears * annual ? annual : undefined;
+      // The number of yearly harmonics by the AICc of the whole model, AR errors included: an
+      // AICc of the regression alone would read autocorrelated errors as signal and take them all.
+      const maxOrder = Math.min(HARMONIC.maxOrder, Math.floor(z.length / 10));
+      let best: { d: Design; fit: RegressionFit; phi: number[]; aicc: number } | null = null;
+      for (const k of yearly ? HARMONIC.harmonics : [0]) {
+        const d = design(period, yearly, k, train.length);
+        const fit = regress(z, start, d);
+        if (!fit) continue;
+        const ar = fitAutoregression(fit.residuals, maxOrder);
+        const n = z.length;
+        const params = fit.beta.length + ar.coefficients.length + 1;
+        const aicc = ar.variance > 0 && n - params - 1 > 0 ? n * Math.log(ar.variance) + 2 * params + (2 * params * (params + 1)) / (n - params - 1) : -Infinity;
+        if (!best || aicc < best.aicc) best = { d, fit, phi: ar.coefficients, aicc };
+      }
+      if (!best) {
+        // Too few points for the regression: the mean of the series, as a plain level.
+        const mean = z.reduce((s, v) => s + v, 0) / Math.max(1, z.length);
+        return { forecast: (_h, horizon) => new Array<number>(horizon).fill(mean) };
+      }
+      const { d, fit, phi } = best;
+      const level = (t: number) => d.row(t).reduce((s, x, j) => s + x * fit.beta[j], 0);
+      return {
+        forecast(history, horizon) {
+          const n = history.length;
+          // The errors' recent past, then their AR forecast (the history starts where the training data did).
+          const e: number[] = [];
+          for (let t = Math.max(0, n - phi.length); t < n; t++) e.push(history[t] - level(t));
+          const out: number[] = [];
+          for (let k = 0; k < horizon; k++) {
+            let next = 0;
+            for (let i = 0; i < phi.length; i++) next += phi[i] * (e[e.length - 1 - i] ?? 0);
+            e.push(next);
+            out.push(level(n + k) + next);
+          }
+          return out;
+        },
+      };
+    },
+  };
+}
