@@ -1,6 +1,7 @@
 // Explorer filters live in the URL (shareable, back-button friendly); this maps query <-> filters.
 import { computed } from 'vue';
 import { useRoute, useRouter, type LocationQuery } from 'vue-router';
+import { isStage } from './format';
 import type { ProductFilters } from './types';
 
 const TEXT = ['q', 'category', 'region', 'platform', 'label', 'sort'] as const;
@@ -10,6 +11,8 @@ export const DEFAULT_SORT = '-score';
 export function parseFilters(query: LocationQuery): ProductFilters {
   const f: ProductFilters = {};
   for (const k of TEXT) { const v = query[k]; if (typeof v === 'string' && v.trim()) f[k] = v.trim(); }
+  // A stage the API does not know would make it answer 400: such a link shows every stage.
+  if (typeof query.stage === 'string' && isStage(query.stage)) f.stage = query.stage;
   for (const k of NUM) { const v = Number(query[k]); if (query[k] !== undefined && query[k] !== '' && Number.isFinite(v)) f[k] = v; }
   return f;
 }

@@ -1,4 +1,5 @@
 // Number and time formatting shared by every view, so "12.4K" reads the same everywhere.
+import type { ProductRow } from './types';
 
 const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
 const plain = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
@@ -82,3 +83,9 @@ export function fmtSpan(sec: number | null | undefined): string {
 }
 
 export const LABELS = ['emerging', 'rising', 'peaking', 'steady', 'declining'] as const;
+
+type Stage = NonNullable<ProductRow['stage']>;
+/** Lifecycle stages in lifecycle order (the API's `sort=stage`); a Record, so a stage the API adds and this misses fails vue-tsc. */
+const STAGE_ORDER: Record<Stage, number> = { emerging: 0, rising: 1, peaking: 2, saturating: 3, declining: 4 };
+export const STAGES = (Object.keys(STAGE_ORDER) as Stage[]).sort((a, b) => STAGE_ORDER[a] - STAGE_ORDER[b]);
+export const isStage = (v: string): v is Stage => Object.hasOwn(STAGE_ORDER, v);

@@ -6,7 +6,7 @@ import type { Static } from 'typebox';
 import type { Alert as AlertSchema, AlertLedger as AlertLedgerSchema, AlertPage, LedgerFigures as LedgerFiguresSchema } from '../../../api/schemas/alerts';
 import type { Forecast as ForecastSchema, ForecastPoint as ForecastPointSchema } from '../../../api/schemas/forecast';
 import type { AgentRunView, AgentStatus as AgentStatusSchema, CategoryStats, OverviewKpis, Overview as OverviewSchema, Range, TimelinePoint as TimelinePointSchema, TopProduct as TopProductSchema } from '../../../api/schemas/overview';
-import type { Point as PointSchema, ProductDetail as ProductDetailSchema, ProductListItem, ScoreComponents as ScoreComponentsSchema, SeriesMetric, Timeseries as TimeseriesSchema } from '../../../api/schemas/products';
+import type { ListQuery, Point as PointSchema, ProductDetail as ProductDetailSchema, ProductListItem, ScoreComponents as ScoreComponentsSchema, SeriesMetric, Timeseries as TimeseriesSchema } from '../../../api/schemas/products';
 import type { ProductRegion, RegionOpportunity } from '../../../api/schemas/regions';
 import type { SimilarProduct as SimilarProductSchema } from '../../../api/schemas/similar';
 import type { Correlation as CorrelationSchema, Correlations as CorrelationsSchema, Trends as TrendsSchema } from '../../../api/schemas/trends';
@@ -55,6 +55,8 @@ export type Watchlist = WatchlistSchema;
 export interface ProductFilters {
   q?: string; category?: string; region?: string; platform?: string;
   minScore?: number; maxScore?: number; minPrice?: number; maxPrice?: number; label?: string;
+  /** Lifecycle stage from the latest forecast (the API's `stage=`). */
+  stage?: ListQuery['stage'];
   sort?: string;
 }
 
