@@ -45,7 +45,7 @@ export function isotonic(v: readonly number[]): number[] {
  * The conformal quantile of sorted values at level p: the ⌈(n+1)p⌉-th smallest for an upper
  * bound, the ⌊(n+1)p⌋-th for a lower one; the extreme value when n is too small for that rank.
  */
-function conformal(sorted: readonly number[], p: number, upper: boolean): number {
+function conformal(sorted: ArrayLike<number>, p: number, upper: boolean): number {
   const n = sorted.length;
   const rank = upper ? Math.ceil((n + 1) * p) : Math.floor((n + 1) * p);
   return sorted[Math.min(n, Math.max(1, rank)) - 1];
@@ -71,22 +71,27 @@ export function calibrate(errors: readonly (readonly number[])[], horizon: numbe
       if (scale[k] > 0) byStep[k].push(row[k] / scale[k]);
     }
   }
+  const scaled = byStep.reduce((sum, e) => sum + e.length, 0);
   const q: Pick<Calibration, 'q10' | 'q90' | 'q025' | 'q975'> = { q10: [], q90: [], q025: [], q975: [] };
+  // One buffer for every step's pool (typed arrays sort numerically without a comparator: this
+  // runs for every candidate at every backtest origin).
+  const buffer = new Float64Array(scaled);
   for (let k = 0; k < horizon; k++) {
     // Widen the pool step by step around k (nearer steps first) until it holds enough errors.
-    const pool = [...byStep[k]];
-    for (let d = 1; pool.length < MIN_POOLED && (k - d >= 0 || k + d < horizon); d++) {
-      if (k - d >= 0) pool.push(...byStep[k - d]);
-      if (k + d < horizon) pool.push(...byStep[k + d]);
+    let n = 0;
+    const take = (j: number) => { for (const v of byStep[j]) buffer[n++] = v; };
+    take(k);
+    for (let d = 1; n < MIN_POOLED && (k - d >= 0 || k + d < horizon); d++) {
+      if (k - d >= 0) take(k - d);
+      if (k + d < horizon) take(k + d);
     }
+    const pool = buffer.subarray(0, n).sort();
     // No error at all (a series the model forecasts exactly): intervals of zero width.
-    pool.sort((a, b) => a - b);
-    q.q10.push(pool.length ? conformal(pool, 0.1, false) : 0);
-    q.q90.push(pool.length ? conformal(pool, 0.9, true) : 0);
-    q.q025.push(pool.length ? conformal(pool, 0.025, false) : 0);
-    q.q975.push(pool.length ? conformal(pool, 0.975, true) : 0);
+    q.q10.push(n ? conformal(pool, 0.1, false) : 0);
+    q.q90.push(n ? conformal(pool, 0.9, true) : 0);
+    q.q025.push(n ? conformal(pool, 0.025, false) : 0);
+    q.q975.push(n ? conformal(pool, 0.975, true) : 0);
   }
-  const scaled = byStep.reduce((sum, e) => sum + e.length, 0);
   return { scale, ...q, errors: scaled || counted };
 }
 
