@@ -102,37 +102,52 @@ const freeStates = (spec: EtsSpec) => [0, ...(spec.trend ? [1] : []), ...(spec.s
  * Least-squares initial state for fixed parameters. The one-step errors are e(x0) = e(0) + J·x0,
  * where column j of J is the error path of the filter run on y = 0 from the unit state j; the
  * seasonal indices and the level are collinear (a constant moves between them), so a small
- * ridge picks one of the equivalent solutions.
+ * ridge picks one of the equivalent solutions. A unit seasonal index j does nothing until time
+ * j and then acts as index 0 does from time 0, so its column is the first seasonal column
+ * delayed by j: one filter run gives every seasonal column, and their cross-products are
+ * lagged products of that one path (m·n work instead of m²·n).
  */
 function fitInitialState(y: readonly number[], spec: EtsSpec, p: EtsParams, width: number): number[] {
   const n = y.length;
-  const free = freeStates(spec);
+  const m = spec.season > 1 ? spec.season : 0;
   const zero = new Array<number>(width).fill(0);
   const e0 = new Float64Array(n);
   filter(y, spec, p, zero, e0);
   const zeros = new Array<number>(n).fill(0);
-  const cols = free.map((j) => {
+  const path = (j: number) => {
     const unit = zero.slice();
     unit[j] = 1;
     const e = new Float64Array(n);
     filter(zeros, spec, p, unit, e);
     return e;
-  });
+  };
+  // Level (and trend) columns in full; the seasonal ones as delays of c0.
+  const plain = [path(0), ...(spec.trend ? [path(1)] : [])];
+  const c0 = m ? path(2) : new Float64Array(0);
+  const free = freeStates(spec);
   const k = free.length;
+  const np = plain.length;
   const a = Array.from({ length: k }, () => new Float64Array(k + 1));
-  let trace = 0;
-  for (let i = 0; i < k; i++) {
-    for (let j = i; j < k; j++) {
-      let s = 0;
-      for (let t = 0; t < n; t++) s += cols[i][t] * cols[j][t];
-      a[i][j] = s;
-      a[j][i] = s;
-    }
-    let b = 0;
-    for (let t = 0; t < n; t++) b -= cols[i][t] * e0[t];
-    a[i][k] = b;
-    trace += a[i][i];
+  const dot = (u: Float64Array, v: Float64Array, shift: number) => { let s = 0; for (let t = shift; t < n; t++) s += u[t] * v[t - shift]; return s; };
+  for (let i = 0; i < np; i++) {
+    for (let j = i; j < np; j++) a[i][j] = a[j][i] = dot(plain[i], plain[j], 0);
+    for (let d = 0; d < m; d++) a[i][np + d] = a[np + d][i] = dot(plain[i], c0, d);
+    a[i][k] = -dot(plain[i], e0, 0);
   }
+  if (m) {
+    // lag[d][N] = Σ_{u<N} c0(u)·c0(u+d); seasonal a, b (a ≥ b) cross to lag[a−b][n−a].
+    const lag = Array.from({ length: m }, (_, d) => {
+      const out = new Float64Array(n - d + 1);
+      for (let u = 0; u + d < n; u++) out[u + 1] = out[u] + c0[u] * c0[u + d];
+      return out;
+    });
+    for (let x = 0; x < m; x++) {
+      for (let z = 0; z <= x; z++) a[np + x][np + z] = a[np + z][np + x] = lag[x - z][n - x];
+      a[np + x][k] = -dot(e0, c0, x);
+    }
+  }
+  let trace = 0;
+  for (let i = 0; i < k; i++) trace += a[i][i];
   const ridge = 1e-9 * (trace / k || 1);
   for (let i = 0; i < k; i++) a[i][i] += ridge;
   const sol = solve(a);
