@@ -21,6 +21,8 @@ export interface BenchCommandOptions {
   apiEvents?: number;
   /** Chaos phase: the scenarios to run (default all). */
   scenarios?: string[];
+  /** Forecast phase: simulated products refreshed (default 1,000; 100 with --quick). */
+  forecastProducts?: number;
 }
 
 interface PhaseRun { result: unknown; lines: string[] }
@@ -49,6 +51,11 @@ const RUNNERS: Record<Phase, Runner> = {
     const { formatChaosBench, runChaosBench } = await import('../bench/chaos.js');
     const result = await runChaosBench(config, { quick: o.quick, only: o.scenarios, logger, onProgress });
     return { result, lines: formatChaosBench(result) };
+  },
+  async forecast(config, o, logger, onProgress) {
+    const { formatForecastBench, runForecastBench } = await import('../bench/forecast.js');
+    const result = await runForecastBench(config, { products: o.forecastProducts ?? (o.quick ? 100 : 1000), logger, onProgress });
+    return { result, lines: formatForecastBench(result) };
   },
   async api(config, o, logger, onProgress) {
     const { formatApiBench, runApiBench } = await import('../bench/api.js');
