@@ -20,7 +20,7 @@ export interface ForecastCommandOptions {
   evaluate?: boolean;
   /** --evaluate: test windows held out at the end of each series. */
   windows?: number;
-  /** --evaluate: train the global MLP across the series too. */
+  /** --evaluate: train the global MLP across the series too (default: for hourly series, the only ones the app trains it on). */
   neural?: boolean;
 }
 
@@ -229,7 +229,7 @@ async function evaluateCommand(series: Series[], opts: ForecastCommandOptions, o
   const horizon = opts.horizon ?? EVALUATION_HORIZON[step];
   const windows = opts.windows ?? 1;
   const run = await evaluateAll(series.map((s) => s.values), {
-    step, horizon, windows, models: statisticalModels(step), neural: opts.neural ?? true,
+    step, horizon, windows, models: statisticalModels(step), neural: opts.neural ?? step === 'hour',
     ...(opts.season ? { periods: opts.season > 1 ? [opts.season] : [] } : {}),
   });
   const scored = run.evaluations.flatMap((e, i) => (e ? [{ s: series[i], e }] : []));

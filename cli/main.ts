@@ -89,9 +89,10 @@ program.command('forecast').description('Forecast a series from a CSV, or compar
   .option('--season <m>', 'season length in steps (default: the step\'s seasons that pass the seasonal-strength test; 1 for none)', positiveInt)
   .option('--evaluate', 'hold out the end of every series and report MASE, sMAPE, 80/95% coverage per model')
   .option('--windows <n>', '--evaluate: test windows held out per series', positiveInt)
+  .option('--neural', '--evaluate: train the global MLP across the series (the default for hourly series only: the app trains it on hourly products alone)')
   .option('--no-neural', '--evaluate: leave out the global MLP')
   .option('--json', 'print JSON')
-  .action(async (o: { input: string; horizon?: number; season?: number; json?: boolean; evaluate?: boolean; windows?: number; neural: boolean }) => {
+  .action(async (o: { input: string; horizon?: number; season?: number; json?: boolean; evaluate?: boolean; windows?: number; neural?: boolean }) => {
     const { forecastCommand } = await import('./forecast.js');
     await forecastCommand({ input: o.input, horizon: o.horizon, season: o.season, json: !!o.json, evaluate: !!o.evaluate, windows: o.windows, neural: o.neural }, process.stdout);
   });
