@@ -233,9 +233,18 @@ export function etsPoints(history: readonly number[], horizon: number, fit: EtsF
   return out;
 }
 
+/**
+ * Longest season ETS models itself, as R's ets() (seasons over 24 are dropped there with the
+ * advice to use stlf()): each seasonal index is an initial state to fit, so a weekly cycle of
+ * hourly data (168) or a yearly one of weekly data (52) costs a k³ solve per fit and estimates
+ * more states than most series hold cycles for. STL-ETS and Theta carry those seasons.
+ */
+export const MAX_ETS_SEASON = 24;
+
 /** Fits the candidate forms and keeps the lowest AICc. */
 export function fitEts(y: readonly number[], season: number): EtsFit {
-  const m = Math.floor(season) > 1 && y.length >= 2 * Math.floor(season) ? Math.floor(season) : 1;
+  const p = Math.floor(season);
+  const m = p > 1 && p <= MAX_ETS_SEASON && y.length >= 2 * p ? p : 1;
   const fits = [false, true].map((trend) => fitEtsSpec(y, { trend, season: m }));
   return fits.reduce((a, b) => (b.aicc < a.aicc ? b : a));
 }

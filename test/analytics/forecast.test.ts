@@ -190,6 +190,13 @@ describe('harmonic regression', () => {
 });
 
 describe('exponential smoothing', () => {
+  it('models seasons up to 24 itself and leaves longer ones (a week of hours) to STL-ETS, as R\'s ets() does', () => {
+    const n = normals(8);
+    const y = Array.from({ length: 600 }, (_, t) => 5 + 0.3 * Math.sin((2 * Math.PI * t) / 24) + 0.05 * n());
+    expect(fitEts(y, 24).spec.season).toBe(24);
+    expect(fitEts(y, 168).spec.season).toBe(1);
+  });
+
   it('parameters stay admissible; a short series gets no season', () => {
     const n = normals(5);
     const y = Array.from({ length: 120 }, (_, t) => 100 + t + 5 * Math.sin((2 * Math.PI * t) / 12) + n());
