@@ -234,12 +234,12 @@ export function etsPoints(history: readonly number[], horizon: number, fit: EtsF
 }
 
 /**
- * Longest season ETS models itself, as R's ets() (seasons over 24 are dropped there with the
- * advice to use stlf()): each seasonal index is an initial state to fit, so a weekly cycle of
- * hourly data (168) or a yearly one of weekly data (52) costs a k³ solve per fit and estimates
- * more states than most series hold cycles for. STL-ETS and Theta carry those seasons.
+ * Longest season ETS models itself. Each seasonal index is an initial state to fit, so the
+ * weekly cycle of hourly data (168) costs a 170³ solve per fit and more states than four weeks
+ * hold cycles for; STL-ETS and Theta carry it. R's ets() stops at 24; the yearly cycle of weekly
+ * data (52) is kept: on weekly US births ETS with it scored 1.00× seasonal naive, without it 2.02×.
  */
-export const MAX_ETS_SEASON = 24;
+export const MAX_ETS_SEASON = 52;
 
 /** Fits the candidate forms and keeps the lowest AICc. */
 export function fitEts(y: readonly number[], season: number): EtsFit {

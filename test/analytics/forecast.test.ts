@@ -190,10 +190,11 @@ describe('harmonic regression', () => {
 });
 
 describe('exponential smoothing', () => {
-  it('models seasons up to 24 itself and leaves longer ones (a week of hours) to STL-ETS, as R\'s ets() does', () => {
+  it('models seasons up to a year of weeks itself and leaves a week of hours to STL-ETS', () => {
     const n = normals(8);
     const y = Array.from({ length: 600 }, (_, t) => 5 + 0.3 * Math.sin((2 * Math.PI * t) / 24) + 0.05 * n());
     expect(fitEts(y, 24).spec.season).toBe(24);
+    expect(fitEts(y, 52).spec.season).toBe(52);
     expect(fitEts(y, 168).spec.season).toBe(1);
   });
 
