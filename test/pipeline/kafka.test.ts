@@ -49,7 +49,9 @@ describe.skipIf(!brokers)('TrendDrop on Kafka and the Postgres server', { timeou
     ws.send(JSON.stringify({ type: 'subscribe', channels: ['product:p-kafka-1'] }));
     await eventually(async () => (got.some((m) => m.type === 'ack') ? true : undefined));
 
-    const events = [...makeEvents('p-kafka-1', 200, Date.now() - 100 * 60_000, 30_000), ...makeEvents('p-kafka-2', 150, Date.now() - 90 * 60_000, 30_000)];
+    // p-kafka-1's 150 minutes up to now hold at least one settled hour (ended more than the allowed
+    // hour of lateness before its last event) to score, whatever the minute the test runs at.
+    const events = [...makeEvents('p-kafka-1', 200, Date.now() - 150 * 60_000, 45_000), ...makeEvents('p-kafka-2', 150, Date.now() - 90 * 60_000, 30_000)];
     await producer.events(topics.engagement, events);
     for (const id of ['p-kafka-1', 'p-kafka-2']) {
       const mine = events.filter((e) => e.productId === id);
