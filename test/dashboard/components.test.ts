@@ -3,7 +3,9 @@ import { defineComponent, h, nextTick, ref } from 'vue';
 import { mount } from '@vue/test-utils';
 import Panel from '../../dashboard/src/components/Panel.vue';
 import KpiCard from '../../dashboard/src/components/KpiCard.vue';
+import LeadLagList from '../../dashboard/src/components/LeadLagList.vue';
 import { ApiError } from '../../dashboard/src/lib/api';
+import type { Correlations } from '../../dashboard/src/lib/types';
 
 describe('Panel', () => {
   it('shows a skeleton while loading, an empty state, then the content', async () => {
@@ -51,5 +53,24 @@ describe('KpiCard', () => {
     const w = mount(KpiCard, { props: { label: 'Events', loading: true } });
     expect(w.find('[data-kpi-value]').exists()).toBe(false);
     expect(w.find('.skeleton').exists()).toBe(true);
+  });
+});
+
+describe('LeadLagList', () => {
+  const item = (a: string, b: string, r: number, lag: number, significant = true) => ({ a, b, r, lag, n: 160, nEffective: 80, pValue: 0.0001, pAdjusted: 0.001, significant, units: 1 });
+  const data = (items: ReturnType<typeof item>[]) => ({ interval: '1h', maxLag: 6, tests: 273, alpha: 0.05, productsUsed: 1, items }) as unknown as Correlations;
+
+  it('says the significant links in words, strongest first, leaving out orders and revenue (one is the other times price)', () => {
+    const w = mount(LeadLagList, { props: { data: data([item('orders', 'revenue', 1, 0), item('views', 'likes', 0.3, 0), item('searches', 'orders', 0.6, 3), item('views', 'shares', 0.9, 1, false)]) } });
+    const lines = w.findAll('li').map((l) => l.text());
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain('searches lead orders by ~3 h');
+    expect(lines[1]).toContain('views and likes move together in the same hour');
+  });
+
+  it('says so plainly when nothing but the definitional pair is significant', () => {
+    const w = mount(LeadLagList, { props: { data: data([item('orders', 'revenue', 1, 0)]) } });
+    expect(w.findAll('li')).toHaveLength(0);
+    expect(w.text()).toContain('No metric leads another beyond chance here');
   });
 });

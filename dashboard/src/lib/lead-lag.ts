@@ -4,6 +4,11 @@ import type { Correlation, Interval } from './types';
 const UNIT: Record<Interval, [string, string]> = { '1m': ['min', 'min'], '1h': ['h', 'h'], '1d': ['day', 'days'], '1w': ['week', 'weeks'] };
 const BUCKET: Record<Interval, string> = { '1m': 'minute', '1h': 'hour', '1d': 'day', '1w': 'week' };
 
+/** Revenue is orders × price: that the two move together is arithmetic, not a finding. */
+export function byDefinition(c: Pick<Correlation, 'a' | 'b'>): boolean {
+  return (c.a === 'orders' && c.b === 'revenue') || (c.a === 'revenue' && c.b === 'orders');
+}
+
 /** "3 h", "1 day", "2 weeks": a lag of k buckets of the interval. */
 export function lagText(k: number, interval: Interval): string {
   const [one, many] = UNIT[interval];
