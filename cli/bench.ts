@@ -16,9 +16,11 @@ export interface BenchCommandOptions {
   bus: 'local' | 'kafka';
   /** Fan-out phase: WebSocket subscribers (default 10,000; 1,000 with --quick). */
   subscribers?: number;
-  /** API phase: products and events loaded (default 100,000 and 50,000,000; 10,000 and 1,000,000 with --quick). */
+  /** API and scorer phases: products (and, API, events) loaded (default 100,000 and 50,000,000; 10,000 and 1,000,000 with --quick). */
   products?: number;
   apiEvents?: number;
+  /** Scorer phase: products given late rows for the incremental round (default 1,000); its products are `products`. */
+  changed?: number;
   /** Chaos phase: the scenarios to run (default all). */
   scenarios?: string[];
   /** Forecast phase: simulated products refreshed (default 1,000; 100 with --quick). */
@@ -56,6 +58,11 @@ const RUNNERS: Record<Phase, Runner> = {
     const { formatForecastBench, runForecastBench } = await import('../bench/forecast.js');
     const result = await runForecastBench(config, { products: o.forecastProducts ?? (o.quick ? 100 : 1000), logger, onProgress });
     return { result, lines: formatForecastBench(result) };
+  },
+  async scorer(config, o, logger, onProgress) {
+    const { formatScorerBench, runScorerBench } = await import('../bench/scorer.js');
+    const result = await runScorerBench(config, { products: o.products ?? (o.quick ? 10_000 : 100_000), changed: o.changed ?? 1000, logger, onProgress });
+    return { result, lines: formatScorerBench(result) };
   },
   async api(config, o, logger, onProgress) {
     const { formatApiBench, runApiBench } = await import('../bench/api.js');

@@ -109,7 +109,7 @@ program.command('signals').description('Track record of breakout alerts (hit rat
     await signalsCommand({ days: o.days, end, only: o.only?.split(',').map((s) => s.trim()), json: !!o.json }, process.stdout);
   });
 
-program.command('bench').description('Measure TrendDrop against its raw ceilings: the pipeline (default), WebSocket fan-out, the API at scale, redelivery of stored events, forecast cost per product')
+program.command('bench').description('Measure TrendDrop against its raw ceilings: the pipeline (default), WebSocket fan-out, the API at scale, redelivery of stored events, forecast cost per product, the scorer at scale')
   .addOption(new Option('--phases <list>', `comma-separated: ${PHASES.join(', ')}, or all`).default(['pipeline'], 'pipeline').argParser((v) => {
     const list = v === 'all' ? [...PHASES] : v.split(',').map((s) => s.trim());
     const bad = list.find((p) => !(PHASES as readonly string[]).includes(p));
@@ -119,13 +119,14 @@ program.command('bench').description('Measure TrendDrop against its raw ceilings
   .option('--events <n>', 'pipeline, redelivery: events to push (default 1000000)', positiveInt)
   .option('--bus <bus>', 'pipeline: local or kafka', 'local')
   .option('--subscribers <n>', 'fanout: WebSocket subscribers (default 10000)', positiveInt)
-  .option('--products <n>', 'api: products loaded (default 100000)', positiveInt)
+  .option('--products <n>', 'api, scorer: products loaded (default 100000)', positiveInt)
+  .option('--changed <n>', 'scorer: products given late rows before the incremental round (default 1000)', positiveInt)
   .option('--api-events <n>', 'api: events loaded (default 50000000)', positiveInt)
   .option('--forecast-products <n>', 'forecast: simulated products refreshed (default 1000)', positiveInt)
   .option('--scenarios <list>', 'chaos: comma-separated scenarios (default all: sigkill, broker-restart, postgres-kill, poison-pills)', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
   .option('--quick', 'smaller runs: the pipeline phase under a minute')
   .option('--json', 'print JSON, keyed by phase')
-  .action(async (o: { phases: Phase[]; events?: number; quick?: boolean; json?: boolean; bus: string; subscribers?: number; products?: number; apiEvents?: number; scenarios?: string[]; forecastProducts?: number }) => {
+  .action(async (o: { phases: Phase[]; events?: number; quick?: boolean; json?: boolean; bus: string; subscribers?: number; products?: number; changed?: number; apiEvents?: number; scenarios?: string[]; forecastProducts?: number }) => {
     const { benchCommand } = await import('./bench.js');
     // The bench prints its own figures: the app's info logs would bury them unless asked for.
     const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });

@@ -34,7 +34,7 @@ interface Tracked { state: BreakoutState; at: number }
 export type AlertRow = typeof alerts.$inferSelect;
 
 /** Samples folded to rebuild a product's state: enough for the baseline and an episode under way. */
-const REBUILD_SAMPLES = 3 * DEFAULT_BREAKOUT.window;
+export const REBUILD_SAMPLES = 3 * DEFAULT_BREAKOUT.window;
 
 // Each product's stored momentum before a bucket, newest first (the newest row of a re-scored bucket).
 const HISTORY_SQL = `

@@ -1,0 +1,24 @@
+// The scorer bench phase at a tiny scale: each round scores what it says (every product once for
+// a new hour; after late rows, only the products that got them, at the instants they changed),
+// and the result has its full shape. No timing is asserted: figures come from `trenddrop bench`.
+import { describe, expect, it } from 'vitest';
+import { formatScorerBench, runScorerBench } from '../../bench/scorer.js';
+import { loadConfig } from '../../core/config.js';
+import { createLogger } from '../../core/logger.js';
+
+describe('scorer bench phase', () => {
+  it('scores every product for a new hour, and only the changed ones after late rows', async () => {
+    const labels: string[] = [];
+    const r = await runScorerBench(loadConfig({ TRENDDROP_SIMULATOR: 'off' }), { products: 300, changed: 12, logger: createLogger('silent'), onProgress: (_f, label) => labels.push(label) });
+    // 1–3 region × platform rows per product and hour, over a week and two hours.
+    expect(r.loaded.rollupRows).toBeGreaterThanOrEqual(300 * 170);
+    expect(r.loaded.rollupRows).toBeLessThanOrEqual(3 * 300 * 170);
+    for (const round of [r.cold, r.full]) expect(round).toMatchObject({ scored: 300, products: 300 });
+    // Late rows in each of the last five scored hours: five instants of each changed product, and nothing else.
+    expect(r.incremental).toMatchObject({ scored: 12 * 5, products: 12, instants: 5 });
+    expect(labels.at(-1)).toBe('done');
+    const lines = formatScorerBench(r);
+    expect(lines[0]).toBe('TrendDrop scorer bench — 300 products (embedded)');
+    expect(lines).toHaveLength(6);
+  });
+});
