@@ -36,11 +36,12 @@ export type AlertRow = typeof alerts.$inferSelect;
 /** Samples folded to rebuild a product's state: enough for the baseline and an episode under way. */
 export const REBUILD_SAMPLES = 3 * DEFAULT_BREAKOUT.window;
 
-// Each product's stored momentum before a bucket, newest first (the newest row of a re-scored bucket).
+// Each product's stored momentum before a bucket, newest first (the newest row of a re-scored
+// bucket). transform() hashes the per-product bounds once (a Map parameter is searched row by row).
 const HISTORY_SQL = `
 SELECT productId, toUnixTimestamp64Milli(computedAt) AS at, argMax(momentum, scoredAt) AS momentum
 FROM ${TABLES.trendScoreHistory}
-WHERE productId IN {ids:Array(String)} AND computedAt < fromUnixTimestamp64Milli({before:Map(String, Int64)}[productId])
+WHERE productId IN {ids:Array(String)} AND toUnixTimestamp64Milli(computedAt) < transform(productId, {ids:Array(String)}, {before:Array(Int64)}, toInt64(0))
 GROUP BY productId, computedAt
 ORDER BY productId, computedAt DESC
 LIMIT ${REBUILD_SAMPLES} BY productId`;
@@ -113,7 +114,7 @@ export class Breakouts {
     const samples = new Map<string, { at: number; momentum: number }[]>();
     for (let i = 0; i < ids.length; i += 10_000) {
       const chunk = ids.slice(i, i + 10_000);
-      const rs = await this.d.ch.query({ query: HISTORY_SQL, query_params: { ids: chunk, before: Object.fromEntries(chunk.map((id) => [id, before.get(id)!])) }, format: 'JSONEachRow' });
+      const rs = await this.d.ch.query({ query: HISTORY_SQL, query_params: { ids: chunk, before: chunk.map((id) => before.get(id)!) }, format: 'JSONEachRow' });
       for (const r of await rs.json<{ productId: string; at: number; momentum: number }>()) {
         const list = samples.get(r.productId) ?? [];
         list.push({ at: Number(r.at), momentum: Number(r.momentum) });

@@ -1,12 +1,13 @@
 // Trend scoring along event time. A product's score at an instant T (a step boundary) covers its
 // complete buckets before T, so it is a function of the events' own timestamps: a history
 // posted at once is scored bucket by bucket exactly as if it had streamed live. Each round:
+//  - products whose stored series changed in buckets already scored (late events, a backfill,
+//    an import) are re-scored from the first changed bucket on, reading only their own rows;
+//    their writes replace the old rows, keyed by (product, bucket);
 //  - the live hourly series of every product with engagement in the window is scored at every
 //    hour that the sink's watermark has completed since the last round (one set-wise query per
-//    chunk of hours, all products at once, so each instant is ranked against its whole market);
-//  - products whose stored series changed in buckets already scored (late events, a backfill,
-//    an import) are re-scored from the first changed bucket on; their writes replace the old
-//    rows, keyed by (product, bucket);
+//    chunk of hours, all products at once, so each instant is ranked against its whole market;
+//    a round that settles one hour reads each stored row of the window once);
 //  - daily and weekly series (imports) are scored at their own step, through their last point.
 // The math is in analytics/trend.ts; breakouts see every scored bucket in event-time order.
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -101,34 +102,52 @@ interface FeatureRow {
   engagement: number; windowViews: number; windowOrders: number; views24h: number; orders24h: number; regions: number; platforms: number;
 }
 
-// Features of every (product, instant T) of a chunk, set-wise. Each hourly row joins the instants
-// whose window holds it (T = start of its step + i·step, i = 1…window); k is how many steps
-// before T its step lies (0 = the last complete one). Instants run from the product's `from`
-// (or the chunk's default) to `hi` and, for series that end (imports), to one step past their
-// last point.
-const FEATURES_SQL = `
-SELECT productId, T, if({monthly:UInt8}, toUnixTimestamp(addMonths(toDateTime(T, 'UTC'), -1)), T - {step:UInt32}) AS B,
-  sumForEach(arrayMap(b -> if(intDiv(k, {binSteps:UInt32}) = b, e, 0), range({bins:UInt32}))) AS bins,
+// Features of every (product, instant T) of a chunk, set-wise: one query for all the products
+// scored. Each hourly row joins the instants in [lo, hi] whose window holds it (T = start of its
+// step + i·step, i = 1…window), computed as a range, so a round that settles one hour reads each
+// row once; k = i − 1 is how many steps before T its step lies (0 = the last complete one). Two
+// forms (built once per step): `all` scores every product but the excluded ones (coarse series)
+// at the same instants; `only` scores the products listed, each from its own instant (`froms`) to
+// its own end (`ends`, for series that end), on its own grid (`anchors`), reading only their
+// rows (the table is ordered by product). Per-product values are looked up with transform(),
+// which hashes the constant arrays once.
+function featuresSql(step: Step, only: boolean, single = false): string {
+  const p = STEP_PROFILES[step];
+  const S = Math.round(STEP_SEC[step]);
+  const window = p.bins * p.binSteps;
+  const monthly = step === 'month';
+  const per = (values: string, dflt: string) => `transform(productId, {ids:Array(String)}, {${values}:Array(Int64)}, toInt64(${dflt}))`;
+  const from = only ? `greatest({lo:Int64}, ${per('froms', '0')})` : '{lo:Int64}';
+  const to = only ? `least({hi:Int64}, ${per('ends', '9223372036854775807')})` : '{hi:Int64}';
+  const base = monthly ? 'b' : only ? `b - ((b - ${per('anchors', '0')}) % ${S})` : `b - b % ${S}`;
+  // Months differ in length: their instants are the window's, filtered; fixed steps compute the range.
+  const instants = monthly
+    ? `arrayFilter(i -> toUnixTimestamp(addMonths(toDateTime(base, 'UTC'), i)) BETWEEN ${from} AND ${to}, range(1, ${window + 1}))`
+    : `range(toInt64(greatest(1, intDiv(${from} - base + ${S - 1}, ${S}))), toInt64(least(${window}, intDiv(${to} - base, ${S}))) + 1)`;
+  const T = monthly ? `toInt64(toUnixTimestamp(addMonths(toDateTime(base, 'UTC'), i)))` : `base + i * ${S}`;
+  const B = monthly ? `toUnixTimestamp(addMonths(toDateTime(T, 'UTC'), -1))` : `T - ${S}`;
+  const bins = Array.from({ length: p.bins }, (_, j) => `sumIf(e, k >= ${j * p.binSteps} AND k < ${(j + 1) * p.binSteps})`).join(', ');
+  return `
+SELECT productId, T, ${B} AS B, [${bins}] AS bins,
   max(k) + 1 AS span,
-  sumIf(e, k < {momentumSteps:UInt32}) AS recent,
-  sumIf(e, k >= {momentumLag:UInt32} AND k < {momentumLag:UInt32} + {momentumSteps:UInt32}) AS before,
+  sumIf(e, k < ${p.momentumSteps}) AS recent,
+  sumIf(e, k >= ${p.momentumLag} AND k < ${p.momentumLag + p.momentumSteps}) AS before,
   sum(e) AS engagement, sum(views) AS windowViews, sum(orders) AS windowOrders,
   sumIf(views, T - b <= 86400) AS views24h, sumIf(orders, T - b <= 86400) AS orders24h,
   uniqExact(region) AS regions, uniqExact(platform) AS platforms
 FROM (
-  SELECT productId, region, platform, views, orders, toFloat64(${ENGAGEMENT_SQL}) AS e, toUnixTimestamp(bucket) AS b,
-    if({monthly:UInt8}, b, b - ((b - {anchors:Map(String, UInt32)}[productId]) % {step:UInt32})) AS base,
-    arrayJoin(arrayFilter(t -> t >= {lo:UInt32} AND t <= {hi:UInt32}
-        AND t >= if(mapContains({froms:Map(String, UInt32)}, productId), {froms:Map(String, UInt32)}[productId], {from:UInt32})
-        AND (NOT mapContains({ends:Map(String, UInt32)}, productId) OR t <= {ends:Map(String, UInt32)}[productId]),
-      arrayMap(i -> if({monthly:UInt8}, toUnixTimestamp(addMonths(toDateTime(base, 'UTC'), i)), base + i * {step:UInt32}), range(1, {window:UInt32} + 1)))) AS T,
-    if({monthly:UInt8}, dateDiff('month', toDateTime(base, 'UTC'), toDateTime(T, 'UTC')), intDiv(T - base, {step:UInt32})) - 1 AS k
+  SELECT productId, region, platform, views, orders, toFloat64(${ENGAGEMENT_SQL}) AS e, toInt64(toUnixTimestamp(bucket)) AS b,
+    ${single ? `{lo:Int64} AS T, intDiv(T - b, ${S}) - 1 AS k` : `toInt64(${base}) AS base, arrayJoin(${instants}) AS i, ${T} AS T, i - 1 AS k`}
   FROM ${TABLES.engagement1h}
-  WHERE bucket >= toDateTime({lo:UInt32} - ({window:UInt32} + 1) * {step:UInt32}) AND bucket < toDateTime({hi:UInt32})
-    AND (NOT {only:UInt8} OR mapContains({froms:Map(String, UInt32)}, productId))
-    AND NOT has({exclude:Array(String)}, productId)
+  WHERE bucket >= toDateTime({lo:Int64} - ${(single ? window : window + 1) * S}) AND bucket < toDateTime({hi:Int64})
+    AND ${only ? 'productId IN {ids:Array(String)}' : 'productId NOT IN {exclude:Array(String)}'}
 )
 GROUP BY productId, T`;
+}
+
+const FEATURES_SQL = Object.fromEntries(Object.keys(STEPS).map((step) => [step, { all: featuresSql(step as Step, false), only: featuresSql(step as Step, true) }])) as Record<Step, { all: string; only: string }>;
+/** One new hour for every hourly product (a live process's round each hour): each row is in T's window once. */
+const NEXT_HOUR_FEATURES_SQL = featuresSql('hour', false, true);
 
 const CATEGORIES_SQL = `SELECT productId, argMax(category, updatedAt) AS category FROM ${TABLES.products} GROUP BY productId`;
 
@@ -146,7 +165,7 @@ const FIRST_HOUR_SQL = `SELECT toUnixTimestamp(min(bucket)) AS first, count() AS
 // The first stored hour of live series from an instant on.
 const NEXT_HOUR_SQL = `
 SELECT toUnixTimestamp(min(bucket)) AS first, count() AS n FROM ${TABLES.engagement1h}
-WHERE bucket >= toDateTime({from:UInt32}) AND NOT has({exclude:Array(String)}, productId)`;
+WHERE bucket >= toDateTime({from:UInt32}) AND productId NOT IN {exclude:Array(String)}`;
 // Products with few stored hours in the window: live products have many, imports one a day or fewer.
 const SPARSE_SQL = `
 SELECT productId FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({from:UInt32})
@@ -207,25 +226,34 @@ export class Scorer {
     await this.classify();
     let written = 0;
     this.categories = null;
-    // Live hourly series: through the settled watermark, every product with engagement in its window.
+    // Live hourly series. First the products whose stored hours changed behind `through`
+    // (late events, a backfill), each re-scored from its own first changed instant, reading only
+    // their rows; then every instant the watermark settled since the last round, for every
+    // product with engagement in its window. Each product's buckets are scored oldest first.
     const hourLimit = Math.floor(settled / HOUR_SEC) * HOUR_SEC;
+    const coarse = () => [...this.series].filter(([, x]) => x.step !== 'hour').map(([id]) => id);
     for (;;) {
-      const dirty = [...this.dirty].filter(([id]) => this.stepOf(id) === 'hour');
-      const next = this.through! + HOUR_SEC;
-      const lo = dirty.reduce((m, [, t]) => Math.min(m, t), next);
-      if (lo > hourLimit) break;
-      const hi = Math.min(hourLimit, lo + (CHUNK_STEPS - 1) * HOUR_SEC);
-      const coarse = [...this.series].filter(([, x]) => x.step !== 'hour').map(([id]) => id);
-      const n = await this.scoreChunk('hour', lo, hi, { from: next, froms: new Map(dirty), exclude: coarse });
-      written += n;
-      if (hi >= next) this.through = hi;
-      // A re-scored product still behind the others goes on from the next chunk; one that caught up joins them.
+      const dirty = [...this.dirty].filter(([id, t]) => this.stepOf(id) === 'hour' && t <= this.through!);
+      if (!dirty.length) break;
+      const lo = dirty.reduce((m, [, t]) => Math.min(m, t), Infinity);
+      const hi = Math.min(this.through!, lo + (CHUNK_STEPS - 1) * HOUR_SEC);
+      written += await this.scoreChunk('hour', lo, hi, { froms: new Map(dirty) });
+      // A product still behind goes on from the next chunk; one that reached `through` is current.
       for (const [id, t] of dirty) if (t <= hi) { if (hi < this.through!) this.dirty.set(id, hi + HOUR_SEC); else this.dirty.delete(id); }
-      if (n === 0 && dirty.length === 0 && this.through! < hourLimit) {
+    }
+    while (this.through! < hourLimit) {
+      const lo = this.through! + HOUR_SEC;
+      const hi = Math.min(hourLimit, lo + (CHUNK_STEPS - 1) * HOUR_SEC);
+      const n = await this.scoreChunk('hour', lo, hi, { exclude: coarse() });
+      written += n;
+      this.through = hi;
+      // Hourly products marked from an instant this chunk scored anyway (reclassified as hourly) are current.
+      for (const [id, t] of this.dirty) if (t >= lo && t <= hi && this.stepOf(id) === 'hour') this.dirty.delete(id);
+      if (n === 0 && this.through < hourLimit) {
         // No hourly series in the window (before the first live data, a quiet spell, only imports):
         // go straight to the next stored hour instead of walking the empty ones.
-        const [r] = await this.query<{ first: number; n: number }>(NEXT_HOUR_SQL, { from: this.through, exclude: coarse });
-        this.through = Number(r?.n) ? Math.min(Math.max(this.through!, Number(r.first)), hourLimit) : hourLimit;
+        const [r] = await this.query<{ first: number; n: number }>(NEXT_HOUR_SQL, { from: this.through, exclude: coarse() });
+        this.through = Number(r?.n) ? Math.min(Math.max(this.through, Number(r.first)), hourLimit) : hourLimit;
       }
     }
     // Daily, weekly and monthly series (imports): only where they changed, through one step past their last point.
@@ -236,7 +264,7 @@ export class Scorer {
         const ends = new Map(dirty.map(([id]) => { const x = this.series.get(id)!; return [id, Math.min(addSteps(x.last * 1000, 1, x) / 1000, settled)]; }));
         const lo = dirty.reduce((m, [, t]) => Math.min(m, t), Infinity);
         const hi = lo + CHUNK_STEPS * STEP_SEC[step];
-        written += await this.scoreChunk(step, lo, hi, { from: Infinity, froms: new Map(dirty), ends, only: true });
+        written += await this.scoreChunk(step, lo, hi, { froms: new Map(dirty), ends });
         for (const [id, t] of dirty) {
           const end = ends.get(id)!;
           if (t > end || hi >= end) this.dirty.delete(id); else if (t <= hi) this.dirty.set(id, hi + 1);
@@ -291,23 +319,29 @@ export class Scorer {
   }
 
   /**
-   * Scores every instant T in [lo, hi] at one step: products in `froms` from their own instant,
-   * the others (unless `only`) from `from`; `ends` caps series that stop. Writes history, latest
-   * scores, the instants' references, and tells the breakout detector.
+   * Scores every instant T in [lo, hi] at one step: the products in `froms` each from its own
+   * instant (`ends` caps series that stop), or else every product but the `exclude`d ones.
+   * Writes history, latest scores, the instants' references, and tells the breakout detector.
    */
-  private async scoreChunk(step: Step, lo: number, hi: number, o: { from: number; froms: Map<string, number>; ends?: Map<string, number>; exclude?: string[]; only?: boolean }): Promise<number> {
+  private async scoreChunk(step: Step, lo: number, hi: number, o: { froms: Map<string, number>; ends?: Map<string, number> } | { exclude: string[] }): Promise<number> {
     const p = STEP_PROFILES[step];
     const stepSec = STEP_SEC[step];
     const hours = stepSec / HOUR_SEC;
-    // Where each product's grid falls within a step (a weekly series keeps its own weekday).
-    const anchors: Record<string, number> = {};
-    for (const id of o.froms.keys()) anchors[id] = Math.floor((this.series.get(id)?.anchor ?? 0) / 1000) % Math.round(stepSec);
-    const u32 = (n: number) => Math.max(0, Math.min(2 ** 32 - 1, Math.floor(n)));
-    const rows = (await this.query<FeatureRow>(FEATURES_SQL, {
-      step: Math.round(stepSec), monthly: step === 'month' ? 1 : 0, window: p.bins * p.binSteps, binSteps: p.binSteps, bins: p.bins, momentumSteps: p.momentumSteps, momentumLag: p.momentumLag,
-      lo: u32(lo), hi: u32(hi), from: u32(o.from), froms: Object.fromEntries([...o.froms].map(([id, t]) => [id, u32(t)])),
-      ends: Object.fromEntries([...(o.ends ?? [])].map(([id, t]) => [id, u32(t)])), anchors, only: o.only ? 1 : 0, exclude: o.exclude ?? [],
-    })).map((r) => ({ ...r, T: Number(r.T) }));
+    const t = (n: number) => Math.floor(Math.min(Number.MAX_SAFE_INTEGER, n));
+    let query: string, params: Record<string, unknown>;
+    if ('froms' in o) {
+      const ids = [...o.froms.keys()];
+      query = FEATURES_SQL[step].only;
+      params = {
+        lo: t(lo), hi: t(hi), ids, froms: ids.map((id) => t(o.froms.get(id)!)), ends: ids.map((id) => t(o.ends?.get(id) ?? Number.MAX_SAFE_INTEGER)),
+        // Where each product's grid falls within a step (a weekly series keeps its own weekday).
+        anchors: ids.map((id) => Math.floor((this.series.get(id)?.anchor ?? 0) / 1000) % Math.round(stepSec)),
+      };
+    } else {
+      query = step === 'hour' && lo === hi ? NEXT_HOUR_FEATURES_SQL : FEATURES_SQL[step].all;
+      params = { lo: t(lo), hi: t(hi), exclude: o.exclude };
+    }
+    const rows = (await this.query<FeatureRow>(query, params)).map((r) => ({ ...r, T: Number(r.T) }));
     if (rows.length === 0) return 0;
 
     this.categories ??= this.query<{ productId: string; category: string }>(CATEGORIES_SQL, {}).then((rs) => new Map(rs.map((r) => [r.productId, r.category])));
