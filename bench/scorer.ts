@@ -145,6 +145,7 @@ export async function runScorerBench(config: Config, o: ScorerBenchOptions): Pro
       ch, bus: rt.bus, topics: rt.topics, clock: rt.clock, logger: rt.logger, metrics: rt.metrics, weights: config.scoreWeights,
       intervalMs: config.scoreIntervalMs, allowedLatenessMs: config.allowedLatenessMs, watermark: () => watermark,
       onScored: async (s) => { last.push(...s.map(({ productId, at }) => ({ productId, at }))); await breakouts.observe(s); await outcomes.evaluate(); },
+      onRescore: (changedFrom) => outcomes.reopen(changedFrom),
     });
     const timedRound = async (): Promise<ScorerRound> => {
       last = [];

@@ -3,7 +3,7 @@
 // alert's bucket beats the horizon before it by ≥ 20%; later, once three horizons have passed,
 // the peak of engagement after the alert and the lead time to it. Written onto the alert row.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { and, eq, isNull, lte, or } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lte, or } from 'drizzle-orm';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../core/stores/postgres.js';
 import { ENGAGEMENT_SQL } from '../analytics/trend.js';
@@ -47,6 +47,36 @@ export class AlertOutcomes {
   evaluate(): Promise<number> {
     this.running ??= this.pass().finally(() => { this.running = null; });
     return this.running;
+  }
+
+  /**
+   * Events arrived behind the allowed lateness and changed these products' stored engagement from
+   * the given event times (ms) on. An outcome or peak judged over a span that reaches past such a
+   * time is cleared, and judged again by the next pass on the corrected data: the track record is
+   * a function of the data, like the scores. (The alert itself stays as raised: it was announced.)
+   * Events within the allowed lateness never get here: they land in buckets still filling, which
+   * nothing has scored or judged yet. Resolves with the alerts reopened.
+   */
+  async reopen(changedFrom: Map<string, number>): Promise<number> {
+    const ids = [...changedFrom.keys()];
+    if (!ids.length) return 0;
+    const judged = await this.d.db.select({ alertId: alerts.alertId, productId: alerts.productId, at: alerts.at, stepSec: alerts.stepSec, outcome: alerts.outcome, peakAt: alerts.peakAt })
+      .from(alerts).where(and(inArray(alerts.productId, ids), or(isNotNull(alerts.outcome), isNotNull(alerts.peakAt))));
+    const outcome: number[] = [], peak: number[] = [];
+    for (const a of judged) {
+      const stepMs = a.stepSec * 1000;
+      const horizon = outcomeHorizonMs(stepMs);
+      const end = a.at.getTime() + stepMs;
+      // The outcome reads [end − H, end + H), the peak [at, end + 3H); a change from `from` on can reach either if it starts before its end.
+      const from = changedFrom.get(a.productId)!;
+      if (a.outcome !== null && from < end + horizon) outcome.push(a.alertId);
+      if (a.peakAt !== null && from < end + PEAK_HORIZONS * horizon) peak.push(a.alertId);
+    }
+    if (outcome.length) await this.d.db.update(alerts).set({ outcome: null, baseline: null, after: null }).where(inArray(alerts.alertId, outcome));
+    if (peak.length) await this.d.db.update(alerts).set({ peakAt: null, leadTimeSec: null }).where(inArray(alerts.alertId, peak));
+    const reopened = new Set([...outcome, ...peak]).size;
+    if (reopened) this.log.info({ alerts: reopened }, 'alert outcomes reopened by late events');
+    return reopened;
   }
 
   private async pass(): Promise<number> {

@@ -38,6 +38,8 @@ export async function startProcessors(rt: Runtime): Promise<Processors> {
     ...common, ch, weights: rt.config.scoreWeights, intervalMs: rt.config.scoreIntervalMs, allowedLatenessMs: rt.config.allowedLatenessMs, watermark,
     // Breakouts see each scored bucket; then alerts whose horizon event time has passed are judged.
     onScored: async (s) => { await breakouts.observe(s); await outcomes.evaluate(); },
+    // Late events behind buckets already judged: those outcomes are judged again.
+    onRescore: (changedFrom) => outcomes.reopen(changedFrom),
   });
   sink = new RawSink({ ...common, ch: writer, dedup, repair, allowedLatenessMs: rt.config.allowedLatenessMs, onWritten: (earliest) => scorer.touch(earliest) });
   const metadata = new MetadataProcessor({ ...common, ch, db: rt.postgres.db });

@@ -42,6 +42,12 @@ export interface ScorerDeps {
   allowedLatenessMs: number;
   /** Called with each chunk's scores once stored, oldest bucket first per product (breakout detection). */
   onScored?: (scores: ScoredBucket[]) => Promise<unknown>;
+  /**
+   * Called before a round re-scores products whose stored buckets changed behind what was
+   * already scored, with the start (ms) of each one's earliest changed hour (alert outcomes judged
+   * over those buckets are judged again).
+   */
+  onRescore?: (changedFrom: Map<string, number>) => Promise<unknown>;
 }
 
 /** How a series of a given step is scored: bins of one season, and momentum against one season earlier. */
@@ -224,6 +230,7 @@ export class Scorer {
     const settled = Math.floor(settledBefore(this.d.watermark(), this.d.allowedLatenessMs) / 1000);
     if (this.through === null && !(await this.init())) return 0;
     await this.classify();
+    if (this.dirty.size && this.d.onRescore) await this.d.onRescore(new Map([...this.dirty].map(([id, t]) => [id, (t - HOUR_SEC) * 1000])));
     let written = 0;
     this.categories = null;
     // Live hourly series. First the products whose stored hours changed behind `through`

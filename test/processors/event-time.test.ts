@@ -148,4 +148,30 @@ describe('scores and alerts follow event time', () => {
     // The re-scores replaced rows keyed by (product, bucket): no instant was added.
     expect(await instants()).toBe(before);
   }, 120_000);
+
+  it('an event within the allowed lateness changes no alert; a late one re-judges the outcome it reaches and raises nothing new', async () => {
+    if (!bulk) throw new Error('needs the history of the first test');
+    const listed = async () => (await get(bulk!.url, 'alerts')).body.items as { alertId: number; productId: string; at: string; kind: string; message: string; outcome: string | null; baseline: number | null; after: number | null }[];
+    const boomEvent = (eventId: string, ts: number) => ({ eventId, ts: new Date(ts).toISOString(), productId: 'p-boom', platform: 'tiktok', region: 'US', views: 50_000, likes: 0, shares: 0, comments: 0, orders: 0, revenue: 0, searches: 0 });
+    const alertsBefore = await listed();
+    const boom = alertsBefore.find((a) => a.productId === 'p-boom')!;
+    expect(boom.outcome).toBe('hit');
+
+    // The last hour of the history is still filling (an hour of allowed lateness): nothing scored or judged reads it.
+    await postAll(bulk, [boomEvent('on-time-1', T0 + (HOURS - 1) * H + 60_000)]);
+    expect(await bulk.app.processors!.scorer.round()).toBe(0);
+    expect(await listed()).toEqual(alertsBefore);
+
+    // Two hours into the day the outcome is judged over, far behind the allowed lateness: p-boom is
+    // re-scored from there, and its alert's outcome judged again with the event in it.
+    await postAll(bulk, [boomEvent('late-2', Date.parse(boom.at) + 2 * H + 60_000)]);
+    expect(await bulk.app.processors!.scorer.round()).toBeGreaterThan(0);
+    const after = await listed();
+    // The alert stays as it was raised (same id, bucket and message); no alert was added or moved.
+    expect(after.map(({ alertId, productId, at, kind, message }) => ({ alertId, productId, at, kind, message })))
+      .toEqual(alertsBefore.map(({ alertId, productId, at, kind, message }) => ({ alertId, productId, at, kind, message })));
+    const rejudged = after.find((a) => a.alertId === boom.alertId)!;
+    expect(rejudged).toMatchObject({ outcome: 'hit', baseline: boom.baseline });
+    expect(rejudged.after).toBe(boom.after! + 50_000);
+  }, 120_000);
 });
