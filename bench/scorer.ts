@@ -35,6 +35,11 @@ export interface ScorerBenchOptions {
 
 export interface ScorerRound {
   seconds: number;
+  /**
+   * CPU seconds of this process over the round (JavaScript and the embedded ClickHouse's threads):
+   * on a shared machine the wall time counts the other processes' turns too.
+   */
+  cpuSeconds: number;
   /** Scores written: products × instants. */
   scored: number;
   /** Distinct products among them. */
@@ -150,8 +155,10 @@ export async function runScorerBench(config: Config, o: ScorerBenchOptions): Pro
     const timedRound = async (): Promise<ScorerRound> => {
       last = [];
       const t = performance.now();
+      const cpu = process.cpuUsage();
       const scored = await scorer.round();
-      return { seconds: seconds(t), scored, products: new Set(last.map((s) => s.productId)).size };
+      const used = process.cpuUsage(cpu);
+      return { seconds: seconds(t), cpuSeconds: +((used.user + used.system) / 1e6).toFixed(2), scored, products: new Set(last.map((s) => s.productId)).size };
     };
 
     progress(0.6, 'cold round');
@@ -181,7 +188,7 @@ export async function runScorerBench(config: Config, o: ScorerBenchOptions): Pro
 export function formatScorerBench(r: ScorerBenchResult): string[] {
   const f = (x: number) => x.toLocaleString('en-US');
   const label = (text: string) => `  ${text.padEnd(40)}`;
-  const round = (x: ScorerRound) => `${x.seconds} s: ${f(x.scored)} scores, ${f(x.products)} products`;
+  const round = (x: ScorerRound) => `${x.seconds} s (CPU ${x.cpuSeconds} s): ${f(x.scored)} scores, ${f(x.products)} products`;
   return [
     `TrendDrop scorer bench — ${f(r.products)} products (embedded)`,
     `${label('load')}${r.loaded.seconds} s: ${f(r.loaded.rollupRows)} hourly rollup rows, ${f(r.loaded.historyRows)} past scores`,
