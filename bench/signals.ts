@@ -114,6 +114,9 @@ export async function runSignalsDataset(ds: SignalsDataset, logger: Logger, onPr
   const config = loadConfig({ TRENDDROP_DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', TRENDDROP_SIMULATOR: 'off', TRENDDROP_SCORE_INTERVAL_MS: '3600000', LOG_LEVEL: 'warn' });
   const app = await startApp(config, { roles: ['ingest', 'processors'], logger, agent: false });
   try {
+    // Forecasts play no part in the ledger; their rounds (neural training included) would take turns
+    // on the store's connection with the scorer's catch-up, and take most of the run.
+    await app.processors!.forecaster.stop();
     let events = 0;
     await app.ingestor.publishProducts(ds.products);
     let batch: EngagementEvent[] = [];
