@@ -52,8 +52,9 @@ interface Client {
   pumping: boolean;
   closed: boolean;
   bucket: TokenBucket;
-  /** Messages refused in a row for exceeding the rate. */
+  /** Messages refused for exceeding the rate since the client last kept to it for a second. */
   refused: number;
+  refusedAt: number;
 }
 /** A channel's snapshot: being computed, or computed at `seq` (data null: no such channel). */
 interface Snapshot { channel: Channel; seq: number; at: number; done: boolean; result: Promise<{ seq: number; data: unknown | null } | 'failed' | 'unwanted'> }
@@ -108,7 +109,7 @@ export class Gateway {
   }
 
   attach(conn: Connection): void {
-    const client: Client = { conn, channels: new Set(), behind: new Set(), waiting: new Set(), pumping: false, closed: false, bucket: new TokenBucket(this.burst, this.perSec, this.now), refused: 0 };
+    const client: Client = { conn, channels: new Set(), behind: new Set(), waiting: new Set(), pumping: false, closed: false, bucket: new TokenBucket(this.burst, this.perSec, this.now), refused: 0, refusedAt: 0 };
     this.clients.add(client);
     this.o.metrics.wsClients.set(this.clients.size);
     conn.onMessage((text, binary) => this.onMessage(client, text, binary));
@@ -137,6 +138,7 @@ export class Gateway {
   /** A message over the rate: one error frame per run of refusals, and the connection closed if the run goes on. */
   private refuse(client: Client): void {
     this.o.metrics.wsRefused.inc();
+    client.refusedAt = this.now();
     if (++client.refused === 1) this.error(client, 'rate_limited', `too many messages: at most ${this.burst} channel operations at once and ${this.perSec} per second; this one was dropped`);
     else if (client.refused > this.burst) client.conn.close(1008, 'message rate exceeded');
   }
@@ -145,7 +147,9 @@ export class Gateway {
   private onMessage(client: Client, text: string, binary: boolean): void {
     if (client.closed) return;
     if (!client.bucket.take(1)) return this.refuse(client);
-    client.refused = 0;
+    // A flood lets a message through now and then as tokens trickle back; only a second within
+    // the rate ends its run of refusals.
+    if (client.refused && this.now() - client.refusedAt >= 1000) client.refused = 0;
     if (binary) return this.error(client, 'bad_message', 'send JSON in text frames');
     let msg: { type?: unknown; channels?: unknown; since?: unknown };
     try { msg = JSON.parse(text); } catch { return this.error(client, 'bad_message', 'message is not JSON'); }

@@ -155,6 +155,17 @@ describe('WebSocket gateway', () => {
     expect(gw.clientCount).toBe(0);
   });
 
+  it('a flood that tokens trickle back into is one run of refusals: one error, then closed', async () => {
+    let t = 0;
+    gw = new Gateway({ logger: createLogger('silent'), metrics: createMetrics(), now: () => t, messageBurst: 10, messagesPerSec: 5, snapshot: async (ch) => ({ ch }) });
+    const c = new FakeConn();
+    gw.attach(c);
+    // 100 messages a second for two seconds: every 200 ms a token is back and one gets through.
+    for (let i = 0; i < 200 && c.closedWith === null; i++, t += 10) c.receive({ type: 'ping' });
+    expect(c.closedWith).toBe(1008);
+    expect(c.of('error').map((e) => e.data.code)).toEqual(['rate_limited']);
+  });
+
   it('answers binary frames, unknown products and failed snapshots with error frames', async () => {
     gw = new Gateway({
       logger: createLogger('silent'), metrics: createMetrics(),
