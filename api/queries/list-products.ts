@@ -22,7 +22,7 @@ SELECT p.productId AS productId, p.title AS title, p.category AS category, p.bra
   ifNull(lc.stage, '') AS stage, if(stage = '', ${STAGES.length + 1}, indexOf([${STAGES.map((x) => `'${x}'`).join(', ')}], stage)) AS stageRank, lc.peakAt AS peakAt
 FROM (${latestProductsSql(['title', 'category', 'brand', 'price', 'currency', 'imageUrl', 'tags'], '', { lastUpdate: true })}) AS p
 LEFT JOIN (${latestScoresSql({ columns: ['score', 'label', 'velocity', 'acceleration', 'views24h', 'orders24h'] })}) AS s USING productId
-LEFT JOIN (SELECT productId, argMax(stage, computedAt) AS stage, argMax(peakAt, computedAt) AS peakAt FROM ${TABLES.productLifecycle} WHERE metric = 'views' GROUP BY productId) AS lc USING productId`;
+LEFT JOIN (SELECT productId, stage, peakAt FROM ${TABLES.productLifecycle} FINAL WHERE metric = 'views') AS lc USING productId`;
 
 interface ListRow { productId: string; title: string; category: string; brand: string; price: number | null; priceOrZero: number; currency: string; imageUrl: string; tags: string[]; updatedAt: string; score: number; label: string; velocity: number; acceleration: number; views24h: number; orders24h: number; stage: string; stageRank: number; peakAt: string | null }
 
