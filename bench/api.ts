@@ -168,7 +168,7 @@ async function timed(f: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
-async function load(app: App, o: ApiBenchOptions, progress: (f: number, label: string) => void): Promise<ApiBenchResult['loadSeconds']> {
+export async function load(app: App, o: ApiBenchOptions, progress: (f: number, label: string) => void): Promise<ApiBenchResult['loadSeconds']> {
   const rt = app.runtime;
   const ch = rt.clickhouse.client;
   const log = o.logger.child({ component: 'bench-api' });
@@ -242,7 +242,8 @@ function probes(app: App, cursor: string | null): Probe[] {
   const now = () => app.runtime.clock.now();
   const overview: Probe = {
     name: 'overview (24h)', path: 'overview?range=24h',
-    // The route's four ClickHouse queries, concurrently as it runs them.
+    // The route's ClickHouse queries, concurrently as it runs them (the previous period's scores as
+    // the route reads them while the history there is unchanged: their summary).
     direct: () => Promise.all(Object.values(overviewQueries('24h', now())).map((q) => rows(ch, q.sql, q.params))),
     items: (b) => b.topProducts?.length ?? 0,
   };

@@ -2,25 +2,23 @@
 // 24 h, each with its value one period earlier.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
+import { getPreviousScoreKpis } from './get-previous-score-kpis.js';
 import { latestScoresSql, rows, type BoundQuery } from './sql.js';
 
 const TRENDING = `label IN ('emerging', 'rising')`;
 
-// Scores "one period ago" come from the history of the day before that moment, so the query
-// stays bounded however long the history grows. Events in 24 h are counted by whole hours, each
-// window a plain sum over a time range, so the hourly rollup's `by_time` projection answers it.
-// Products one period ago are those first seen before it (the daily rollup's `first_seen`
-// projection). The score history is read once for both of its figures, by time.
-const PREV_HISTORY = 'WHERE computedAt < toDateTime({prev:UInt32}) AND computedAt >= toDateTime({prev:UInt32}) - INTERVAL 1 DAY';
+// Events in 24 h are counted by whole hours, each window a plain sum over a time range, so the
+// hourly rollup's `by_time` projection answers it. Products one period ago are those first seen
+// before it (the daily rollup's `first_seen` projection). Scores one period ago come from the
+// history (get-previous-score-kpis.ts).
 const KPI_SQL = `
 SELECT
-  (SELECT uniqExact(productId) FROM ${TABLES.products}) AS products,
+  (SELECT count() FROM ${TABLES.products} FINAL) AS products,
   (SELECT countIf(first < toDateTime({prev:UInt32})) FROM (SELECT productId, min(bucket) AS first FROM ${TABLES.engagement1d} GROUP BY productId)) AS productsPrev,
-  s.trending AS trending, s.avgTrendScore AS avgTrendScore, h.trending AS trendingPrev, h.avgTrendScore AS avgTrendScorePrev,
+  s.trending AS trending, s.avgTrendScore AS avgTrendScore,
   (SELECT sum(events) FROM ${TABLES.engagement1h} WHERE bucket >= toStartOfHour(toDateTime({day:UInt32}))) AS events24h,
   (SELECT sum(events) FROM ${TABLES.engagement1h} WHERE bucket >= toStartOfHour(toDateTime({day2:UInt32})) AND bucket < toStartOfHour(toDateTime({day:UInt32}))) AS events24hPrev
-FROM (SELECT countIf(${TRENDING}) AS trending, ifNotFinite(avg(score), 0) AS avgTrendScore FROM (${latestScoresSql()})) AS s
-CROSS JOIN (SELECT countIf(${TRENDING}) AS trending, ifNotFinite(avg(score), 0) AS avgTrendScore FROM (${latestScoresSql({ table: 'trendScoreHistory', where: PREV_HISTORY })})) AS h`;
+FROM (SELECT countIf(${TRENDING}) AS trending, ifNotFinite(avg(score), 0) AS avgTrendScore FROM (${latestScoresSql()})) AS s`;
 
 export interface KpiValues { products: number; trending: number; avgTrendScore: number; events24h: number }
 export type OverviewKpis = KpiValues & { previous: KpiValues };
@@ -34,10 +32,10 @@ export function overviewKpisQuery(now: number, periodMs: number): BoundQuery {
 
 export async function getOverviewKpis(ch: ClickHouseClient, now: number, periodMs = 86_400_000): Promise<OverviewKpis> {
   const q = overviewKpisQuery(now, periodMs);
-  const [k] = await rows<Record<string, number>>(ch, q.sql, q.params);
+  const [[k], prev] = await Promise.all([rows<Record<string, number>>(ch, q.sql, q.params), getPreviousScoreKpis(ch, sec(now - periodMs))]);
   const n = (v: unknown, d = 0) => Math.round(Number(v ?? 0) * 10 ** d) / 10 ** d;
   return {
     products: n(k.products), trending: n(k.trending), avgTrendScore: n(k.avgTrendScore, 1), events24h: n(k.events24h),
-    previous: { products: n(k.productsPrev), trending: n(k.trendingPrev), avgTrendScore: n(k.avgTrendScorePrev, 1), events24h: n(k.events24hPrev) },
+    previous: { products: n(k.productsPrev), trending: n(prev.trending), avgTrendScore: n(prev.avgTrendScore, 1), events24h: n(k.events24hPrev) },
   };
 }

@@ -7,6 +7,7 @@ import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { AgentStatus, Overview, Range } from '../schemas/overview.js';
 import { getEngagementTimeline, engagementTimelineQuery } from './get-engagement-timeline.js';
 import { getOverviewKpis, overviewKpisQuery } from './get-overview-kpis.js';
+import { previousScoresSummaryQuery } from './get-previous-score-kpis.js';
 import { categoryStatsQuery, listCategoryStats } from './list-category-stats.js';
 import { listTopProducts, topProductsQuery } from './list-top-products.js';
 import type { BoundQuery } from './sql.js';
@@ -31,10 +32,12 @@ function timelineBounds(range: Range, now: number) {
  * The ClickHouse queries behind the overview at `now`, as the overview runs them, so that
  * `trenddrop bench` times exactly this SQL run directly beside the endpoint.
  */
-export function overviewQueries(range: Range, now: number): Record<'kpis' | 'timeline' | 'categories' | 'top', BoundQuery> {
+export function overviewQueries(range: Range, now: number): Record<'kpis' | 'previousScoresSummary' | 'timeline' | 'categories' | 'top', BoundQuery> {
   const b = timelineBounds(range, now);
   return {
     kpis: overviewKpisQuery(now, RANGES[range].ms),
+    // The previous period's score KPIs are recomputed only when this summary changes.
+    previousScoresSummary: previousScoresSummaryQuery(Math.floor((now - RANGES[range].ms) / 1000)),
     timeline: engagementTimelineQuery(b.table, b.from, b.to, b.step),
     categories: categoryStatsQuery(b.from),
     top: topProductsQuery(TOP_PRODUCTS),
