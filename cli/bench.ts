@@ -16,11 +16,15 @@ export interface BenchCommandOptions {
   bus: 'local' | 'kafka';
   /** Fan-out phase: WebSocket subscribers (default 10,000; 1,000 with --quick). */
   subscribers?: number;
-  /** API and scorer phases: products (and, API, events) loaded (default 100,000 and 50,000,000; 10,000 and 1,000,000 with --quick). */
+  /** API, soak and scorer phases: products (and, API and soak, events) loaded (default 100,000 and 50,000,000; 10,000 and 1,000,000 with --quick; soak: 1,000,000 events). */
   products?: number;
   apiEvents?: number;
   /** Scorer phase: products given late rows for the incremental round (default 1,000); its products are `products`. */
   changed?: number;
+  /** Soak phase: how long the steady load is held, in seconds (default 600; 60 with --quick). */
+  durationSec?: number;
+  /** Soak phase: events accepted per second (default 2,000). */
+  rate?: number;
   /** Chaos phase: the scenarios to run (default all). */
   scenarios?: string[];
   /** Forecast phase: simulated products refreshed (default 1,000; 100 with --quick). */
@@ -71,6 +75,14 @@ const RUNNERS: Record<Phase, Runner> = {
       samples: o.quick ? 10 : undefined, logger, onProgress,
     });
     return { result, lines: formatApiBench(result) };
+  },
+  async soak(config, o, logger, onProgress) {
+    const { formatSoakBench, runSoakBench } = await import('../bench/soak.js');
+    const result = await runSoakBench(config, {
+      products: o.products ?? (o.quick ? 10_000 : 100_000), preload: o.apiEvents ?? (o.quick ? 200_000 : 1_000_000),
+      durationSec: o.durationSec ?? (o.quick ? 60 : 600), ratePerSec: o.rate ?? 2000, logger, onProgress,
+    });
+    return { result, lines: formatSoakBench(result) };
   },
 };
 

@@ -14,11 +14,11 @@ function roles(value: string): Role[] {
   return list as Role[];
 }
 
-/** `7d`, `12h`, `30m` → milliseconds. */
+/** `7d`, `12h`, `30m`, `90s` → milliseconds. */
 export function duration(value: string): number {
-  const m = /^(\d+)\s*(m|h|d|w)$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError('use a number and a unit: 30m, 12h, 7d, 2w');
-  return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'm' | 'h' | 'd' | 'w'];
+  const m = /^(\d+)\s*(s|m|h|d|w)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('use a number and a unit: 90s, 30m, 12h, 7d, 2w');
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
 }
 
 function positiveInt(value: string): number {
@@ -119,18 +119,20 @@ program.command('bench').description('Measure TrendDrop against its raw ceilings
   .option('--events <n>', 'pipeline, redelivery: events to push (default 1000000)', positiveInt)
   .option('--bus <bus>', 'pipeline: local or kafka', 'local')
   .option('--subscribers <n>', 'fanout: WebSocket subscribers (default 10000)', positiveInt)
-  .option('--products <n>', 'api, scorer: products loaded (default 100000)', positiveInt)
+  .option('--products <n>', 'api, soak, scorer: products loaded (default 100000)', positiveInt)
   .option('--changed <n>', 'scorer: products given late rows before the incremental round (default 1000)', positiveInt)
-  .option('--api-events <n>', 'api: events loaded (default 50000000)', positiveInt)
+  .option('--api-events <n>', 'api, soak: events loaded first (default 50000000; soak 1000000)', positiveInt)
+  .option('--duration <time>', 'soak: how long to hold the load, e.g. 90s, 10m, 1h (default 10m)', duration)
+  .option('--rate <n>', 'soak: events accepted per second (default 2000)', positiveInt)
   .option('--forecast-products <n>', 'forecast: simulated products refreshed (default 1000)', positiveInt)
   .option('--scenarios <list>', 'chaos: comma-separated scenarios (default all: sigkill, broker-restart, postgres-kill, poison-pills)', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
   .option('--quick', 'smaller runs: the pipeline phase under a minute')
   .option('--json', 'print JSON, keyed by phase')
-  .action(async (o: { phases: Phase[]; events?: number; quick?: boolean; json?: boolean; bus: string; subscribers?: number; products?: number; changed?: number; apiEvents?: number; scenarios?: string[]; forecastProducts?: number }) => {
+  .action(async (o: { phases: Phase[]; events?: number; quick?: boolean; json?: boolean; bus: string; subscribers?: number; products?: number; changed?: number; apiEvents?: number; duration?: number; rate?: number; scenarios?: string[]; forecastProducts?: number }) => {
     const { benchCommand } = await import('./bench.js');
     // The bench prints its own figures: the app's info logs would bury them unless asked for.
     const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
-    await benchCommand(config, { ...o, quick: !!o.quick, json: !!o.json, bus: o.bus === 'kafka' ? 'kafka' : 'local' }, createLogger(config.logLevel), process.stdout);
+    await benchCommand(config, { ...o, durationSec: o.duration === undefined ? undefined : o.duration / 1000, quick: !!o.quick, json: !!o.json, bus: o.bus === 'kafka' ? 'kafka' : 'local' }, createLogger(config.logLevel), process.stdout);
   });
 
 program.parseAsync().catch((err: unknown) => {

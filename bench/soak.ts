@@ -1,0 +1,186 @@
+// `trenddrop bench`, soak phase: a whole embedded TrendDrop (ingest, processors, API) under
+// steady load at the API phase's scale for a given time, its memory sampled throughout.
+//   1. load: the API phase's catalogue and stored history (bench/api.ts), so the scorer and the
+//      reads work on 100k products as in production;
+//   2. hold: events accepted at a steady rate through the ingest path (spread over every
+//      product), the overview and the explorer read over HTTP every second, the processors
+//      (sink, scorer, forecaster, …) running on their own schedules;
+//   3. sample: resident memory and V8 heap every `sampleMs`; the trend is a least-squares slope
+//      over the samples after the first fifth (start-up allocations settle there), per hour.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import { sleep } from '../core/retry.js';
+import { rows } from '../api/queries/sql.js';
+import { startApp, type App } from '../app/start-app.js';
+import { TABLES } from '../schemas/clickhouse/tables.js';
+import { load, type Latency } from './api.js';
+import { makeEvents } from './events.js';
+import { pace } from './load.js';
+
+export interface SoakSample {
+  /** Seconds since the steady load began. */
+  t: number;
+  rssMiB: number;
+  heapUsedMiB: number;
+  /** Events stored so far by the pipeline (of those sent during the soak). */
+  stored: number;
+}
+
+export interface SoakBenchResult {
+  products: number;
+  /** Events stored before the soak (the API phase's history). */
+  preloaded: number;
+  durationSec: number;
+  ratePerSec: number;
+  sent: number;
+  stored: number;
+  samples: SoakSample[];
+  rss: MemoryTrend;
+  heap: MemoryTrend;
+  /** The reads made during the soak (each answered with the response cache stale or fresh, as it came). */
+  reads: { n: number; errors: number } & Latency;
+  /** The ingest path's acknowledgements of each tick's batch. */
+  acks: Latency;
+}
+
+export interface MemoryTrend {
+  startMiB: number;
+  endMiB: number;
+  peakMiB: number;
+  /** Least-squares slope over the samples after the first fifth. */
+  slopeMiBPerHour: number;
+  /** |slope| within FLAT_PER_HOUR of the mean over those samples. */
+  flat: boolean;
+}
+
+export interface SoakBenchOptions {
+  products: number;
+  /** Events stored before the soak begins. */
+  preload: number;
+  durationSec: number;
+  ratePerSec: number;
+  /** Seconds between memory samples (default: 60 samples over the run, at least one a second). */
+  sampleSec?: number;
+  logger: Logger;
+  onProgress?: (f: number, label: string) => void;
+}
+
+/** A trend counts as flat when it would move memory by at most this share of its mean in an hour. */
+export const FLAT_PER_HOUR = 0.05;
+const READ_EVERY_MS = 1000;
+const READS = ['overview?range=24h', 'products?sort=-score', 'products?sort=-views&category=Home'];
+
+const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+
+function quantiles(xs: number[]): Latency {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => +(s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN).toFixed(1);
+  return { p50Ms: q(0.5), p95Ms: q(0.95) };
+}
+
+/** The trend of `value` over the samples, the first fifth left out. */
+export function memoryTrend(samples: SoakSample[], value: (s: SoakSample) => number): MemoryTrend {
+  const settled = samples.slice(Math.floor(samples.length / 5));
+  const n = settled.length;
+  const mx = settled.reduce((a, s) => a + s.t, 0) / n;
+  const my = settled.reduce((a, s) => a + value(s), 0) / n;
+  const sxx = settled.reduce((a, s) => a + (s.t - mx) ** 2, 0);
+  const sxy = settled.reduce((a, s) => a + (s.t - mx) * (value(s) - my), 0);
+  const slopePerHour = n > 1 && sxx > 0 ? (sxy / sxx) * 3600 : 0;
+  return {
+    startMiB: value(samples[0]), endMiB: value(samples[samples.length - 1]), peakMiB: Math.max(...samples.map(value)),
+    slopeMiBPerHour: Math.round(slopePerHour), flat: Math.abs(slopePerHour) <= FLAT_PER_HOUR * my,
+  };
+}
+
+/** Events stored since `sinceMs` (the preloaded history is stamped as stored at its event times, all before). */
+async function storedSince(app: App, sinceMs: number): Promise<number> {
+  const [r] = await rows<{ n: string }>(app.runtime.clickhouse.client, `SELECT count() AS n FROM ${TABLES.events} WHERE ingestedAt >= fromUnixTimestamp64Milli({since:Int64})`, { since: sinceMs });
+  return Number(r.n);
+}
+
+/**
+ * Loads the API phase's data into a fresh embedded TrendDrop with every role (temporary data
+ * dir, removed afterwards), then holds a steady load on it for `durationSec`, sampling memory.
+ */
+export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise<SoakBenchResult> {
+  const progress = o.onProgress ?? (() => undefined);
+  const dir = mkdtempSync(join(tmpdir(), 'trenddrop-bench-soak-'));
+  const app = await startApp({ ...config, dataDir: dir, port: 0, host: '127.0.0.1', simulator: false, kafkaBrokers: [], clickhouseUrl: null, databaseUrl: null },
+    { roles: ['ingest', 'processors', 'api'], logger: o.logger, agent: false });
+  try {
+    await load(app, { products: o.products, events: o.preload, logger: o.logger }, (f, label) => progress(0.2 * f, `load: ${label}`));
+    const products = Array.from({ length: o.products }, (_, i) => `p-${i}`);
+    const prefix = `soak-${Date.now().toString(36)}`;
+    const since = Date.now();
+    const sampleMs = 1000 * (o.sampleSec ?? Math.max(1, o.durationSec / 60));
+    const samples: SoakSample[] = [];
+    const readTimes: number[] = [];
+    let readErrors = 0;
+    let done = false;
+    const t0 = performance.now();
+    const url = `http://127.0.0.1:${app.port}/api/v1/`;
+
+    const sampler = (async () => {
+      while (!done) {
+        const m = process.memoryUsage();
+        const t = (performance.now() - t0) / 1000;
+        samples.push({ t: +t.toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), stored: await storedSince(app, since) });
+        progress(0.2 + 0.8 * Math.min(1, t / o.durationSec), `soak: ${mib(m.rss).toLocaleString('en-US')} MiB resident`);
+        await sleep(sampleMs - ((performance.now() - t0) % sampleMs));
+      }
+    })();
+    const reader = (async () => {
+      for (let k = 0; !done; k++) {
+        const started = performance.now();
+        try {
+          const r = await fetch(url + READS[k % READS.length]);
+          await r.arrayBuffer();
+          if (r.status !== 200) readErrors++;
+          else readTimes.push(performance.now() - started);
+        } catch {
+          readErrors++;
+        }
+        await sleep(Math.max(0, READ_EVERY_MS - (performance.now() - started)));
+      }
+    })();
+    const acks = await pace((batch) => app.ingestor.accept('events', JSON.parse(JSON.stringify(batch))), { prefix, ratePerSec: o.ratePerSec, seconds: o.durationSec, products });
+    done = true;
+    await Promise.all([sampler, reader]);
+    // The last sample, once everything sent is stored: memory with the load just ended.
+    const sent = Math.round((o.ratePerSec * 100) / 1000) * acks.length;
+    await app.drain();
+    const stored = await storedSince(app, since);
+    const m = process.memoryUsage();
+    samples.push({ t: +((performance.now() - t0) / 1000).toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), stored });
+    progress(1, 'done');
+    return {
+      products: o.products, preloaded: o.preload, durationSec: o.durationSec, ratePerSec: o.ratePerSec, sent, stored, samples,
+      rss: memoryTrend(samples, (s) => s.rssMiB), heap: memoryTrend(samples, (s) => s.heapUsedMiB),
+      reads: { n: readTimes.length, errors: readErrors, ...quantiles(readTimes) }, acks: quantiles(acks),
+    };
+  } finally {
+    await app.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The result as text lines, in the style of `trenddrop bench`. */
+export function formatSoakBench(r: SoakBenchResult): string[] {
+  const f = (x: number) => x.toLocaleString('en-US');
+  const label = (text: string) => `  ${text.padEnd(40)}`;
+  const trend = (t: MemoryTrend) => `${f(t.startMiB)} → ${f(t.endMiB)} MiB (peak ${f(t.peakMiB)}), ${t.slopeMiBPerHour >= 0 ? '+' : ''}${f(t.slopeMiBPerHour)} MiB/h: ${t.flat ? 'flat' : 'NOT flat'}`;
+  const every = Math.max(1, Math.ceil(r.samples.length / 12));
+  return [
+    `TrendDrop soak — ${f(r.products)} products (${f(r.preloaded)} events stored first), ${f(r.ratePerSec)} events/s for ${f(r.durationSec)} s (embedded, every role)`,
+    `${label('events')}${f(r.sent)} sent, ${f(r.stored)} stored; accept ack p50 / p95 ${r.acks.p50Ms} / ${r.acks.p95Ms} ms`,
+    `${label('reads (overview, explorer) every second')}${f(r.reads.n)} answered, ${f(r.reads.errors)} failed; p50 / p95 ${r.reads.p50Ms} / ${r.reads.p95Ms} ms`,
+    `${label('resident memory')}${trend(r.rss)}`,
+    `${label('V8 heap used')}${trend(r.heap)}`,
+    `${label('RSS over time (s: MiB)')}${r.samples.filter((_, i) => i % every === 0 || i === r.samples.length - 1).map((s) => `${Math.round(s.t)}: ${f(s.rssMiB)}`).join(', ')}`,
+    '',
+  ];
+}

@@ -1,0 +1,44 @@
+// The soak bench phase at a tiny scale: everything sent during the soak is stored, reads are
+// answered, memory is sampled from start to end; and the trend arithmetic on known samples.
+// No timing or memory figure is asserted: those come from `trenddrop bench --phases soak`.
+import { describe, expect, it } from 'vitest';
+import { formatSoakBench, memoryTrend, runSoakBench, type SoakSample } from '../../bench/soak.js';
+import { loadConfig } from '../../core/config.js';
+import { createLogger } from '../../core/logger.js';
+
+const samples = (rss: (t: number) => number): SoakSample[] => Array.from({ length: 11 }, (_, i) => ({ t: i * 360, rssMiB: rss(i * 360), heapUsedMiB: 0, stored: 0 }));
+
+describe('soak trend', () => {
+  it('is the least-squares slope per hour after the first fifth', () => {
+    // Start-up growth in the first fifth, then level: flat.
+    const level = memoryTrend(samples((t) => (t < 720 ? 500 + t : 1000)), (s) => s.rssMiB);
+    expect(level).toEqual({ startMiB: 500, endMiB: 1000, peakMiB: 1000, slopeMiBPerHour: 0, flat: true });
+    // 100 MiB an hour on 1 GiB is a leak, not noise.
+    const leak = memoryTrend(samples((t) => 1000 + (100 * t) / 3600), (s) => s.rssMiB);
+    expect(leak.slopeMiBPerHour).toBe(100);
+    expect(leak.flat).toBe(false);
+    // Within 5 % of the mean per hour still counts as flat.
+    expect(memoryTrend(samples((t) => 1000 + (40 * t) / 3600), (s) => s.rssMiB).flat).toBe(true);
+  });
+});
+
+describe('soak bench phase', () => {
+  it('holds the load for the given time and samples memory throughout', async () => {
+    const stages: string[] = [];
+    const r = await runSoakBench(loadConfig({ TRENDDROP_SIMULATOR: 'off' }), {
+      products: 200, preload: 5000, durationSec: 4, ratePerSec: 200, sampleSec: 1, logger: createLogger('silent'), onProgress: (_f, s) => stages.push(s),
+    });
+    expect(r.sent).toBe(800);
+    expect(r.stored).toBe(800);
+    expect(r.samples.length).toBeGreaterThanOrEqual(3);
+    expect(r.samples.at(-1)!.stored).toBe(800);
+    for (const s of r.samples) expect(s.rssMiB).toBeGreaterThan(s.heapUsedMiB);
+    expect(r.rss.peakMiB).toBe(Math.max(...r.samples.map((s) => s.rssMiB)));
+    expect(r.reads.n).toBeGreaterThan(0);
+    expect(r.reads.errors).toBe(0);
+    expect(stages.at(-1)).toBe('done');
+    const lines = formatSoakBench(r);
+    expect(lines[0]).toBe('TrendDrop soak — 200 products (5,000 events stored first), 200 events/s for 4 s (embedded, every role)');
+    expect(lines.join('\n')).toContain('800 sent, 800 stored');
+  });
+});
