@@ -84,6 +84,11 @@ const RUNNERS: Record<Phase, Runner> = {
     });
     return { result, lines: formatSoakBench(result) };
   },
+  async 'first-start'(_config, _o, _logger, onProgress) {
+    const { formatFirstStartBench, runFirstStartBench } = await import('../bench/first-start.js');
+    const result = await runFirstStartBench({ onProgress });
+    return { result, lines: formatFirstStartBench(result) };
+  },
 };
 
 export async function benchCommand(config: Config, o: BenchCommandOptions, logger: Logger, out: NodeJS.WritableStream): Promise<void> {
