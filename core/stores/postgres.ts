@@ -7,6 +7,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from '../../schemas/postgres/schema.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { isFreshDataDir, readTemplate, templatePath, writeTemplate } from './pglite-template.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface PostgresStore {
@@ -49,7 +50,21 @@ export async function openPostgres(config: Pick<Config, 'databaseUrl' | 'dataDir
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   const dir = join(config.dataDir, 'postgres');
   mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir);
+  // A new data dir starts from the installation's template when there is one (pglite-template.ts).
+  const template = isFreshDataDir(dir) ? templatePath(migrationsFolder) : null;
+  const from = template ? readTemplate(template) : null;
+  const client = await PGlite.create(dir, from ? { loadDataDir: from } : {});
   const db = drizzle(client, { schema });
-  return { kind: 'pglite', db: db as unknown as Db, close: () => client.close(), migrate: () => migrate(db, { migrationsFolder }), ping: async () => { await client.query('SELECT 1'); } };
+  return {
+    kind: 'pglite', db: db as unknown as Db, close: () => client.close(),
+    async migrate() {
+      await migrate(db, { migrationsFolder });
+      // Created by initdb here: kept for the next new data dir; a cache that cannot be written
+      // (a read-only installation) only costs the next one the same initdb.
+      if (template && !from) {
+        await writeTemplate(client, template).catch((err) => logger.warn({ err, template }, 'PGlite template not kept; the next new data dir runs initdb again'));
+      }
+    },
+    ping: async () => { await client.query('SELECT 1'); },
+  };
 }
