@@ -13,12 +13,22 @@ export async function publishCatalogue(sim: MarketSimulator, ingestor: Ingestor)
   await ingestor.publishVideos(sim.videos());
 }
 
-/** Publishes simulated history in [from, to); `onProgress` gets the fraction done. Stops early on abort. */
-export async function backfill(sim: MarketSimulator, publish: PublishEvents, fromMs: number, toMs: number, o: { onProgress?: (done: number, events: number) => void; signal?: AbortSignal; stepMs?: number } = {}): Promise<number> {
+/**
+ * Publishes simulated history in [from, to); `onProgress` gets the fraction done. Stops early on
+ * abort. `beforeChunk`, awaited before each chunk is published, can hold the history back so that
+ * live events published meanwhile are not queued behind all of it.
+ */
+export async function backfill(sim: MarketSimulator, publish: PublishEvents, fromMs: number, toMs: number, o: { onProgress?: (done: number, events: number) => void; signal?: AbortSignal; stepMs?: number; beforeChunk?: () => Promise<void> } = {}): Promise<number> {
   const { onProgress, signal } = o;
   let events = 0;
   let pending: EngagementEvent[] = [];
-  const flush = async () => { if (pending.length) { await publish(pending); pending = []; } };
+  const flush = async () => {
+    if (!pending.length) return;
+    await o.beforeChunk?.();
+    if (signal?.aborted) return;
+    await publish(pending);
+    pending = [];
+  };
   for (const step of sim.backfill(fromMs, toMs, o.stepMs)) {
     if (signal?.aborted) break;
     pending.push(...step);
