@@ -168,6 +168,7 @@ async function timed(f: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
+/** Loads the phase's catalogue, events and scores into `app` (the soak phase starts from the same). */
 export async function load(app: App, o: ApiBenchOptions, progress: (f: number, label: string) => void): Promise<ApiBenchResult['loadSeconds']> {
   const rt = app.runtime;
   const ch = rt.clickhouse.client;
