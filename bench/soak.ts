@@ -163,6 +163,9 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
       reads: { n: readTimes.length, errors: readErrors, ...quantiles(readTimes) }, acks: quantiles(acks),
     };
   } finally {
+    // The scorer's and forecaster's rounds over 100k products run for minutes and a stop waits
+    // for them; the measurement is over, so their queries are cut short.
+    await app.cancelInFlight();
     await app.stop();
     rmSync(dir, { recursive: true, force: true });
   }
