@@ -87,6 +87,33 @@ export function seriesContext(z: readonly number[], periods: readonly number[]):
   };
 }
 
+/**
+ * How many standard errors a candidate's mean backtest loss must lie below seasonal naive's
+ * before it is chosen instead (one-sided, about 84%). The lowest mean of several candidates
+ * over a dozen overlapping origins is biased low (the winner's curse): without a margin the
+ * choice picked, on weekly US births, models that lost to seasonal naive out of sample.
+ */
+export const SELECTION_Z = 1;
+
+/**
+ * Whether loss differences d (candidate − floor, one per origin) show the candidate better:
+ * the Diebold–Mariano statistic (Diebold & Mariano 1995) with a Newey–West variance, because
+ * origins closer than a horizon share test points and their differences are correlated (`lag`:
+ * how many following origins overlap each one). Mean d̄ < −SELECTION_Z · SE(d̄).
+ */
+export function beatsFloor(d: readonly number[], lag: number): boolean {
+  const n = d.length;
+  if (!n || !d.every(Number.isFinite)) return false;
+  const mean = d.reduce((s, v) => s + v, 0) / n;
+  if (!(mean < 0)) return false;
+  const gamma = (k: number) => { let s = 0; for (let t = k; t < n; t++) s += (d[t] - mean) * (d[t - k] - mean); return s / n; };
+  let v = gamma(0);
+  for (let k = 1; k <= Math.min(lag, n - 1); k++) v += 2 * (1 - k / (lag + 1)) * gamma(k);
+  // No variance at all (every origin the same gain): the gain itself is the evidence.
+  if (!(v > 0)) return true;
+  return mean < -SELECTION_Z * Math.sqrt(v / n);
+}
+
 interface Candidate {
   model: string;
   /** Forecasts on the model scale, per origin. */
@@ -173,16 +200,31 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
     return { c, report, errors, maseAt };
   });
 
-  const lowest = (score: (s: (typeof scored)[number]) => number) => scored.reduce((a, b) => (score(b) < score(a) ? b : a));
-  const best = lowest((s) => s.report.mase);
+  const floor = scored.find((s) => s.c.model === seasonalNaive.name)!;
+  // Per origin, each candidate's MAE (original scale) less the floor's: what the test below weighs.
+  const maeAt = (s: (typeof scored)[number]) => origins.map((o, i) => {
+    let sum = 0;
+    for (let k = 0; k < h; k++) sum += Math.abs(y[o + k] - point(s.c.paths[i][k]));
+    return sum / h;
+  });
+  const maes = new Map(scored.map((s) => [s, maeAt(s)]));
+  const floorMae = maes.get(floor)!;
+  const lag = Math.ceil(h / (origins.length > 1 ? origins[1] - origins[0] : h)) - 1;
+  // The choice from the origins `at`: a candidate replaces the floor only when it beats it beyond
+  // backtest noise there; among those, the lowest mean MASE.
+  const choose = (at: readonly number[]) => {
+    const meanMase = (s: (typeof scored)[number]) => at.reduce((sum, i) => sum + s.maseAt[i], 0) / at.length;
+    const eligible = scored.filter((s) => s === floor || beatsFloor(at.map((i) => maes.get(s)![i] - floorMae[i]), lag));
+    return eligible.reduce((a, b) => (meanMase(b) < meanMase(a) ? b : a));
+  };
+  const best = choose(origins.map((_, i) => i));
   // The chosen model's own backtest errors are optimistic: it was chosen because they were small
   // (the winner's curse). Its intervals are calibrated instead on the errors of the whole
   // procedure: at each origin, the model that the other, non-overlapping origins would have
   // chosen, and the error it made there.
   const procedureErrors = origins.map((_, i) => {
     const others = origins.map((__, j) => j).filter((j) => apart(i, j));
-    const pick = others.length ? lowest((s) => others.reduce((sum, j) => sum + s.maseAt[j], 0)) : best;
-    return pick.errors[i];
+    return (others.length ? choose(others) : best).errors[i];
   });
   // When the backtest errors lean one way the calibrated band is off-centre, and can leave the
   // point forecast outside it; each band is widened to hold its own point forecast.

@@ -1,7 +1,7 @@
 // The forecasting engine and its models, recomputed by hand or checked on processes with known answers.
 import { describe, it, expect } from 'vitest';
 import { mase, maseScale, smape } from '../../analytics/forecast/accuracy.js';
-import { backtestOrigins, forecastSeries, seriesContext, COMBINATION } from '../../analytics/forecast/backtest.js';
+import { backtestOrigins, beatsFloor, forecastSeries, seriesContext, COMBINATION } from '../../analytics/forecast/backtest.js';
 import { stlEts } from '../../analytics/forecast/decomposed.js';
 import { etsPoints, fitEts, fitEtsSpec } from '../../analytics/forecast/ets.js';
 import { bounds, calibrate, isotonic } from '../../analytics/forecast/intervals.js';
@@ -62,6 +62,28 @@ describe('engine', () => {
     expect(f.backtest[0].mase).toBeCloseTo(0, 9);
   });
 
+  it('keeps seasonal naive when a candidate\'s lower backtest MASE is within the noise of its origins', () => {
+    // Exact at one origin in three (origins 194, 191, … 161), 25% worse than seasonal naive at the
+    // others: a lower mean MASE than seasonal naive's, made of a few lucky origins.
+    const lucky: ForecastModel = {
+      name: 'lucky',
+      fit: (train, ctx) => {
+        const sn = seasonalNaive.fit(train, ctx);
+        return {
+          forecast: (history, horizon) => sn.forecast(history, horizon).map((v, i) => {
+            const truth = y[history.length + i];
+            if (truth === undefined) return v;
+            return ((194 - history.length) / 3) % 3 === 0 ? Math.log(truth) : v + 0.25 * (v - Math.log(truth));
+          }),
+        };
+      },
+    };
+    const f = forecastSeries(y, { horizon: 6, periods: [12], models: [lucky], stride: 3 })!;
+    const mases = new Map(f.backtest.map((b) => [b.model, b.mase]));
+    expect(mases.get('lucky')!).toBeLessThan(mases.get('seasonal-naive')!);
+    expect(f.model).toBe('seasonal-naive');
+  });
+
   it('works on the log scale and back: forecasts of a positive series stay positive, counts stay ≥ 0', () => {
     const counts = Array.from({ length: 150 }, (_, t) => Math.max(0, Math.round(3 + 3 * Math.sin((2 * Math.PI * t) / 24) + z())));
     const f = forecastSeries(counts, { horizon: 24, periods: [24], models: STATISTICAL_MODELS })!;
@@ -105,6 +127,19 @@ describe('engine', () => {
     expect(in80 / points).toBeGreaterThan(0.74);
     expect(in80 / points).toBeLessThan(0.88);
     expect(in95 / points).toBeGreaterThan(0.9);
+  });
+});
+
+describe('selection against the floor', () => {
+  it('asks a mean loss difference beyond its standard error, widened where neighbouring origins overlap', () => {
+    expect(beatsFloor([-1, -1.2, -0.8, -1, -1.1, -0.9], 0)).toBe(true);
+    expect(beatsFloor([-1, 0.9, -1, 0.9, -1, 0.9], 0)).toBe(false);
+    expect(beatsFloor([0.1, 0.2, 0.1], 0)).toBe(false);
+    // Runs of three alike: clear with independent origins, noise once each overlaps the next two.
+    const runs = [-1, -1, -1, 0.5, 0.5, 0.5, -1, -1, -1, 0.5, 0.5, 0.5];
+    expect(beatsFloor(runs, 0)).toBe(true);
+    expect(beatsFloor(runs, 2)).toBe(false);
+    expect(beatsFloor([-1, Number.NaN], 0)).toBe(false);
   });
 });
 
