@@ -23,6 +23,11 @@ export interface EngineOptions {
   combine?: readonly string[];
   /** Also return every candidate's final forecast (for evaluation). */
   allForecasts?: boolean;
+  /**
+   * Per model, what its fit on this series' previous refresh left to start from (`SeriesForecast.warm`
+   * of that refresh): each model's backtest fit then searches near it instead of from scratch.
+   */
+  warm?: ReadonlyMap<string, unknown>;
 }
 
 export interface ModelBacktest {
@@ -49,6 +54,8 @@ export interface SeriesForecast {
   calibrationErrors: number;
   /** With `allForecasts`: each candidate's forecast. */
   candidates?: Map<string, ForecastPoint[]>;
+  /** Per model that has one, its backtest fit's warm start: the next refresh's `EngineOptions.warm`. */
+  warm: Map<string, unknown>;
 }
 
 export const COMBINATION = 'combination';
@@ -142,12 +149,15 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
   const ctx = seriesContext(z, periods);
   const models = opts.models.some((x) => x.name === seasonalNaive.name) ? opts.models : [seasonalNaive, ...opts.models];
 
+  const warm = new Map<string, unknown>();
   const candidates: Candidate[] = models.map((model) => {
-    const fitted = model.fit(z.slice(0, origins[0]), ctx);
+    const fitted = model.fit(z.slice(0, origins[0]), ctx, opts.warm?.get(model.name));
+    if (fitted.warm !== undefined) warm.set(model.name, fitted.warm);
     return {
       model: model.name,
       paths: origins.map((o) => fitted.forecast(z.slice(0, o), h)),
-      refit: once(() => model.fit(z, ctx).forecast(z, h)),
+      // The refit on the whole series starts from the backtest fit: a few more points than it saw.
+      refit: once(() => model.fit(z, ctx, fitted.warm).forecast(z, h)),
     };
   });
   const members = (opts.combine ?? DEFAULT_COMBINE).map((name) => candidates.find((c) => c.model === name)).filter((c): c is Candidate => !!c);
@@ -244,6 +254,7 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
     points: finish(best.c.refit(), calibration),
     backtest: scored.map((s) => s.report).sort((a, b) => a.mase - b.mase),
     calibrationErrors: calibration.errors,
+    warm,
   };
   if (opts.allForecasts) out.candidates = new Map(scored.map((s) => [s.c.model, finish(s.c.refit(), calibrate(s.errors, h))]));
   return out;

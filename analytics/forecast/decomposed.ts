@@ -3,7 +3,7 @@
 // forecasts the seasonally adjusted series, and each seasonal component's last cycle is
 // repeated on top (its seasonal naive forecast). Daily and weekly cycles of hourly data are
 // handled together, which a single-season model cannot do.
-import { fitEts, etsPoints } from './ets.js';
+import { etsFitted, fitEts } from './ets.js';
 import type { FittedModel, ForecastModel, SeriesContext } from './types.js';
 
 export interface SeasonalFit {
@@ -29,24 +29,22 @@ export function seasonalFit(ctx: SeriesContext, train: readonly number[]): Seaso
 }
 
 /** A non-seasonal forecaster of the adjusted series, fitted on the adjusted training data. */
-export function decomposedModel(name: string, fitAdjusted: (adjusted: number[]) => (adjusted: number[], horizon: number) => number[]): ForecastModel {
+export function decomposedModel(name: string, fitAdjusted: (adjusted: number[], warm?: unknown) => FittedModel): ForecastModel {
   return {
     name,
-    fit(train, ctx): FittedModel {
+    fit(train, ctx, warm): FittedModel {
       const season = seasonalFit(ctx, train);
-      const forecastAdjusted = fitAdjusted(season.adjust(train));
+      const inner = fitAdjusted(season.adjust(train), warm);
       return {
         forecast(history, horizon) {
           const n = history.length;
-          return forecastAdjusted(season.adjust(history), horizon).map((v, i) => v + season.at(n + i));
+          return inner.forecast(season.adjust(history), horizon).map((v, i) => v + season.at(n + i));
         },
+        warm: inner.warm,
       };
     },
   };
 }
 
 /** STL/MSTL + ETS (A,N,N or A,Ad,N by AICc) on the adjusted series. */
-export const stlEts = decomposedModel('stl-ets', (adjusted) => {
-  const fit = fitEts(adjusted, 1);
-  return (history, horizon) => etsPoints(history, horizon, fit);
-});
+export const stlEts = decomposedModel('stl-ets', (adjusted, warm) => etsFitted(fitEts(adjusted, 1, warm)));

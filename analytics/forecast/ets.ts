@@ -211,13 +211,7 @@ export function fitEtsSpec(y: readonly number[], spec: EtsSpec): EtsFit {
   best = nelderMead((v) => sseOf(toParams(v, spec), x0), best.x, { maxIter: 150, step: 0.3 });
   const params = toParams(best.x, spec);
   x0 = fitInitialState(y, spec, params, x0.length);
-  const sse = sseOf(params, x0);
-  const n = y.length;
-  // Parameters: α (+ β, φ) (+ γ), and the initial states, of which the seasonal ones sum to a free constant.
-  const k = 1 + (spec.trend ? 2 : 0) + (spec.season > 1 ? 1 : 0) + freeStates(spec).length - (spec.season > 1 ? 1 : 0);
-  const lik = n * Math.log(Math.max(sse, 1e-300) / n);
-  const aicc = n - k - 1 > 0 ? lik + 2 * k + (2 * k * (k + 1)) / (n - k - 1) : Infinity;
-  return { spec, params, x0, sse, aicc };
+  return withAicc(y, spec, params, x0);
 }
 
 /** Point forecasts 1…horizon after running the fitted filter over `history` (which starts where the fit's data started). */
@@ -241,18 +235,58 @@ export function etsPoints(history: readonly number[], horizon: number, fit: EtsF
  */
 export const MAX_ETS_SEASON = 52;
 
-/** Fits the candidate forms and keeps the lowest AICc. */
-export function fitEts(y: readonly number[], season: number): EtsFit {
+/** What a later fit starts from: the form and the smoothing parameters (the initial state is refitted: it depends on where the data starts). */
+export interface EtsWarm { spec: EtsSpec; params: EtsParams }
+
+const isEtsWarm = (w: unknown): w is EtsWarm => typeof w === 'object' && w !== null && 'spec' in w && 'params' in w;
+
+/**
+ * A fit from earlier parameters of the same series: the form kept, the initial state by least
+ * squares, one short Nelder–Mead run from the earlier parameters with a small simplex, and the
+ * state once more. One more hour of data moves the optimum little; the grid and the second form
+ * (three quarters of a cold fit) are what is saved.
+ */
+export function refitEtsSpec(y: readonly number[], warm: EtsWarm): EtsFit {
+  const { spec } = warm;
+  const width = 2 + (spec.season > 1 ? spec.season : 0);
+  let x0 = fitInitialState(y, spec, warm.params, width);
+  const sseOf = (q: EtsParams, state: readonly number[]) => filter(y, spec, q, state).sse;
+  const best = nelderMead((v) => sseOf(toParams(v, spec), x0), fromParams(warm.params), { maxIter: 60, step: 0.2 });
+  const params = toParams(best.x, spec);
+  x0 = fitInitialState(y, spec, params, width);
+  return withAicc(y, spec, params, x0);
+}
+
+function withAicc(y: readonly number[], spec: EtsSpec, params: EtsParams, x0: number[]): EtsFit {
+  const sse = filter(y, spec, params, x0).sse;
+  const n = y.length;
+  // Parameters: α (+ β, φ) (+ γ), and the initial states, of which the seasonal ones sum to a free constant.
+  const k = 1 + (spec.trend ? 2 : 0) + (spec.season > 1 ? 1 : 0) + freeStates(spec).length - (spec.season > 1 ? 1 : 0);
+  const lik = n * Math.log(Math.max(sse, 1e-300) / n);
+  const aicc = n - k - 1 > 0 ? lik + 2 * k + (2 * k * (k + 1)) / (n - k - 1) : Infinity;
+  return { spec, params, x0, sse, aicc };
+}
+
+/**
+ * Fits the candidate forms and keeps the lowest AICc; from `warm` (an earlier fit's form and
+ * parameters, when its season still applies) only that form, searched near those parameters.
+ */
+export function fitEts(y: readonly number[], season: number, warm?: unknown): EtsFit {
   const p = Math.floor(season);
   const m = p > 1 && p <= MAX_ETS_SEASON && y.length >= 2 * p ? p : 1;
+  if (isEtsWarm(warm) && warm.spec.season === m) return refitEtsSpec(y, warm);
   const fits = [false, true].map((trend) => fitEtsSpec(y, { trend, season: m }));
   return fits.reduce((a, b) => (b.aicc < a.aicc ? b : a));
 }
 
-const fitted = (fit: EtsFit): FittedModel => ({ forecast: (history, horizon) => etsPoints(history, horizon, fit) });
+/** The fitted filter, and its form and parameters for a warm start. */
+export const etsFitted = (fit: EtsFit): FittedModel => ({
+  forecast: (history, horizon) => etsPoints(history, horizon, fit),
+  warm: { spec: fit.spec, params: fit.params } satisfies EtsWarm,
+});
 
 /** Seasonal ETS on the series (the primary season), form chosen by AICc. */
 export const ets: ForecastModel = {
   name: 'ets',
-  fit: (train, ctx) => fitted(fitEts(train, ctx.periods[0] ?? 1)),
+  fit: (train, ctx, warm) => etsFitted(fitEts(train, ctx.periods[0] ?? 1, warm)),
 };

@@ -59,5 +59,5 @@ export function thetaPoints(y: readonly number[], horizon: number, alpha: number
 
 export const theta = decomposedModel('theta', (adjusted) => {
   const alpha = fitSesAlpha(adjusted);
-  return (history, horizon) => thetaPoints(history, horizon, alpha);
+  return { forecast: (history, horizon) => thetaPoints(history, horizon, alpha) };
 });

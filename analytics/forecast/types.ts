@@ -25,6 +25,8 @@ export interface SeriesContext {
 export interface FittedModel {
   /** Point forecasts for steps 1…horizon after `history`. */
   forecast(history: readonly number[], horizon: number): number[];
+  /** What a later fit of the same model on a longer history may start its search from (see `ForecastModel.fit`'s `warm`). */
+  readonly warm?: unknown;
 }
 
 /**
@@ -35,6 +37,10 @@ export interface FittedModel {
  */
 export interface ForecastModel {
   readonly name: string;
-  /** Estimates parameters on `train`. */
-  fit(train: readonly number[], ctx: SeriesContext): FittedModel;
+  /**
+   * Estimates parameters on `train`. `warm`, when given, is a `FittedModel.warm` of this model
+   * from a shorter history of the same series: a model that optimises may keep its form and
+   * search near those parameters instead of from scratch; one that does not ignores it.
+   */
+  fit(train: readonly number[], ctx: SeriesContext, warm?: unknown): FittedModel;
 }

@@ -257,6 +257,30 @@ describe('exponential smoothing', () => {
     fc.forEach((v, k) => expect(v).toBeCloseTo(10 + 0.5 * (40 + k) + season[(40 + k) % 4], 0));
   });
 
+  it('a warm fit from the fit on one hour less keeps its form and comes within 1% of a cold fit\'s SSE', () => {
+    const n = normals(31);
+    let level = 3;
+    const y = Array.from({ length: 24 * 21 }, (_, t) => { level += 0.01 * n(); return level + 0.5 * Math.sin((2 * Math.PI * t) / 24) + 0.1 * n(); });
+    const before = fitEts(y.slice(0, -1), 24);
+    const cold = fitEts(y, 24);
+    const warm = fitEts(y, 24, { spec: before.spec, params: before.params });
+    expect(warm.spec).toEqual(before.spec);
+    expect(warm.sse).toBeLessThanOrEqual(cold.sse * 1.01);
+    // A warm start for another season is not used: the cold fit's forms are searched.
+    expect(fitEts(y, 24, { spec: { trend: false, season: 12 }, params: before.params }).spec.season).toBe(24);
+  });
+
+  it('the engine hands back each model\'s fit for the next refresh, and a refresh from it forecasts as a cold one does', () => {
+    const z0 = normals(8);
+    const y = Array.from({ length: 24 * 14 }, (_, t) => Math.exp(4 + 0.6 * Math.sin((2 * Math.PI * t) / 24) + 0.1 * z0()));
+    const prev = forecastSeries(y.slice(0, -1), { horizon: 24, periods: [24], models: STATISTICAL_MODELS })!;
+    expect([...prev.warm.keys()].sort()).toEqual(['ets', 'stl-ets']);
+    const cold = forecastSeries(y, { horizon: 24, periods: [24], models: STATISTICAL_MODELS })!;
+    const warm = forecastSeries(y, { horizon: 24, periods: [24], models: STATISTICAL_MODELS, warm: prev.warm })!;
+    const mase = (f: typeof cold, m: string) => f.backtest.find((b) => b.model === m)!.mase;
+    for (const m of ['ets', 'stl-ets']) expect(mase(warm, m)).toBeLessThan(mase(cold, m) * 1.05);
+  });
+
   it('multi-start: beats the single start of a coarse guess on a hard surface', () => {
     // A level that jumps once: the best α is large, a start at α = 0.05 alone stays small.
     const y = Array.from({ length: 60 }, (_, t) => (t < 30 ? 10 : 50) + Math.sin(t));
