@@ -37,7 +37,28 @@ export const FORECAST = {
   /** Longest horizon any step has (hourly), the API's upper bound. */
   horizon: Math.max(...Object.values(FORECAST_STEPS).map((s) => s.horizon)),
   origins: 12,
+  /**
+   * Refreshes in a row that warm-start each model from the product's previous fit before one fits
+   * every model from scratch again (a day of hourly refreshes): a warm fit keeps the form the cold
+   * one chose and searches near its parameters, so a slow drift is followed but a new form is not.
+   */
+  coldEvery: 24,
+  /** A warm refresh whose chosen model's backtest MASE is this much worse than at the last cold fit makes the next refresh cold. */
+  degraded: 1.2,
 } as const;
+
+/** What the next refresh of one product and metric starts from. */
+interface WarmStart {
+  step: Step;
+  /** Per model, its last backtest fit's warm start (`SeriesForecast.warm`). */
+  models: Map<string, unknown>;
+  /** Warm refreshes since the last cold one. */
+  warmRuns: number;
+  /** The chosen model's backtest MASE at the last cold fit. */
+  coldMase: number;
+  /** Set when a warm refresh's backtest degraded: the next one fits from scratch. */
+  cold: boolean;
+}
 
 export interface ForecasterDeps {
   ch: ClickHouseClient;
@@ -157,10 +178,10 @@ export async function loadSeries(ch: ClickHouseClient, steps: ReadonlyMap<string
  * The engine on one product's series at its step: seasons tested on the series, models
  * backtested and chosen, intervals calibrated; null when too short for one backtest origin.
  */
-export function forecastProduct(s: ProductSeries, models: readonly ForecastModel[]) {
+export function forecastProduct(s: ProductSeries, models: readonly ForecastModel[], warm?: ReadonlyMap<string, unknown>) {
   const { horizon } = FORECAST_STEPS[s.info.step];
   const periods = seasonsOf(s.values, s.info.step);
-  const f = forecastSeries(s.values, { horizon, periods, models, origins: FORECAST.origins });
+  const f = forecastSeries(s.values, { horizon, periods, models, origins: FORECAST.origins, warm });
   if (!f) return null;
   return { ...f, lifecycle: lifecycleOf(s.values, f.periods, f.points.map((p) => p.yhat), s.info.step) };
 }
@@ -174,6 +195,8 @@ export class Forecaster {
   private stopped = false;
   private readonly log: Logger;
   private readonly metrics: readonly Metric[];
+  /** Per product and metric (`id\u0000metric`), the previous refresh's fits; products no longer active are dropped each round. */
+  private readonly warm = new Map<string, WarmStart>();
 
   constructor(private readonly d: ForecasterDeps) {
     this.log = d.logger.child({ component: 'forecaster' });
@@ -282,7 +305,7 @@ export class Forecaster {
         const done: StoredForecast[] = [];
         for (const [productId, s] of series) {
           const started = performance.now();
-          const f = this.compute(productId, metric, s, now);
+          const f = this.compute(productId, metric, s, now, true);
           computeMs += performance.now() - started;
           if (f) done.push(f);
           // Each forecast is milliseconds of CPU: let the sink and the scorer run between them.
@@ -293,6 +316,8 @@ export class Forecaster {
         stats.tooShort += due.size - done.length;
       }
     }
+    const active = new Set(ids);
+    for (const key of this.warm.keys()) if (!active.has(key.slice(0, key.indexOf('\u0000')))) this.warm.delete(key);
     stats.msPerProduct = stats.refreshed ? computeMs / stats.refreshed : 0;
     this.log.info(stats, 'forecast round');
     return stats;
@@ -324,8 +349,18 @@ export class Forecaster {
     return out;
   }
 
-  private compute(productId: string, metric: Metric, s: ProductSeries, now: number): StoredForecast | null {
-    const f = forecastProduct(s, this.modelsFor(s.info.step));
+  /** One product's forecast; `remember`: keep its fits for the next refresh to start from (a scheduled round, not an API read). */
+  private compute(productId: string, metric: Metric, s: ProductSeries, now: number, remember = false): StoredForecast | null {
+    const key = `${productId}\u0000${metric}`;
+    const prior = this.warm.get(key);
+    const warm = prior && !prior.cold && prior.step === s.info.step && prior.warmRuns < FORECAST.coldEvery ? prior : undefined;
+    const f = forecastProduct(s, this.modelsFor(s.info.step), warm?.models);
+    if (remember) {
+      const chosen = f?.backtest.find((b) => b.model === f.model)?.mase ?? Number.NaN;
+      if (!f) this.warm.delete(key);
+      else if (warm) this.warm.set(key, { ...warm, models: f.warm, warmRuns: warm.warmRuns + 1, cold: !(chosen <= FORECAST.degraded * warm.coldMase) });
+      else this.warm.set(key, { step: s.info.step, models: f.warm, warmRuns: 0, coldMase: chosen, cold: false });
+    }
     if (!f) return null;
     // Steps ahead of the series' end (fractional for the peak) → time; bucket k starts at end + (k − 1) steps.
     const at = (steps: number) => { const k = Math.floor(steps); return addSteps(s.end, k, s.info) + (steps - k) * STEPS[s.info.step].ms - STEPS[s.info.step].ms; };

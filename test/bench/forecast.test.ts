@@ -1,5 +1,6 @@
 // The forecast bench phase at a tiny scale: every product's views and orders are forecast in
-// the timed round, the next round finds them all current, and the per-product figures are the
+// the timed round, the next round finds them all current, one more hour makes them all due again
+// (the warm round), and the per-product figures are the
 // round's totals divided out. No timing is asserted: figures come from
 // `trenddrop bench --phases forecast` on a known machine (docs/analytics.md).
 import { describe, expect, it } from 'vitest';
@@ -18,7 +19,10 @@ describe('forecast bench phase', () => {
     expect(r.perProduct.cpuMs).toBeCloseTo(r.round.cpuMs / 6, 0);
     expect(r.perForecast.wallMs).toBeCloseTo(r.round.wallMs / 12, 0);
     expect(r.perProduct.engineMs).toBeLessThanOrEqual(r.perProduct.wallMs);
-    expect([...stages]).toEqual(['loading history', 'forecasting', 'idle round']);
+    // One more hour: every product is due again and refreshed from its previous fits.
+    expect(r.warmRound).toMatchObject({ products: 6, refreshed: 12, skipped: 0, tooShort: 0 });
+    expect(r.warmPerProduct.cpuMs).toBeCloseTo(r.warmRound.cpuMs / 6, 0);
+    expect([...stages]).toEqual(['loading history', 'forecasting', 'idle round', 'next hour', 'warm round']);
     expect(formatForecastBench(r).join('\n')).toContain('6 simulated products');
   }, 120_000);
 });
