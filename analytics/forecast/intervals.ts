@@ -42,57 +42,76 @@ export function isotonic(v: readonly number[]): number[] {
 }
 
 /**
- * The conformal quantile of sorted values at level p: the ⌈(n+1)p⌉-th smallest for an upper
+ * The conformal quantile of the n first (sorted) values at level p: the ⌈(n+1)p⌉-th smallest for an upper
  * bound, the ⌊(n+1)p⌋-th for a lower one; the extreme value when n is too small for that rank.
  */
-function conformal(sorted: ArrayLike<number>, p: number, upper: boolean): number {
-  const n = sorted.length;
+function conformal(sorted: ArrayLike<number>, n: number, p: number, upper: boolean): number {
   const rank = upper ? Math.ceil((n + 1) * p) : Math.floor((n + 1) * p);
   return sorted[Math.min(n, Math.max(1, rank)) - 1];
 }
 
+/** Sorts the first n values of a in place: insertion sort for the small pools calibration sorts (a few dozen values), typed sort beyond. */
+function sortPrefix(a: Float64Array, n: number): Float64Array {
+  if (n > 64) return a.subarray(0, n).sort();
+  for (let i = 1; i < n; i++) {
+    const v = a[i];
+    let j = i - 1;
+    while (j >= 0 && a[j] > v) { a[j + 1] = a[j]; j--; }
+    a[j + 1] = v;
+  }
+  return a;
+}
+
 /** Calibration from errors[origin][step] (actual − forecast); NaN entries (beyond the series) are skipped. */
 export function calibrate(errors: readonly (readonly number[])[], horizon: number): Calibration {
-  const rms = Array.from({ length: horizon }, (_, k) => {
+  const rms = new Array<number>(horizon);
+  for (let k = 0; k < horizon; k++) {
     let s = 0;
     let c = 0;
-    for (const row of errors) if (Number.isFinite(row[k])) { s += row[k] * row[k]; c++; }
-    return c ? Math.sqrt(s / c) : Number.NaN;
-  });
+    for (const row of errors) { const e = row[k]; if (Number.isFinite(e)) { s += e * e; c++; } }
+    rms[k] = c ? Math.sqrt(s / c) : Number.NaN;
+  }
   // A step without errors takes the scale of the nearest step before it that has some.
   for (let k = 0; k < horizon; k++) if (!Number.isFinite(rms[k])) rms[k] = k > 0 ? rms[k - 1] : 0;
   const scale = isotonic(rms);
-  const byStep: number[][] = Array.from({ length: horizon }, () => []);
+  // Scaled errors step by step in one flat buffer (this runs for every candidate at every
+  // backtest origin): step k's are scaled[from[k] … from[k + 1]).
+  const scaled = new Float64Array(errors.length * horizon);
+  const from = new Int32Array(horizon + 1);
   let counted = 0;
-  for (const row of errors) {
-    for (let k = 0; k < horizon; k++) {
-      if (!Number.isFinite(row[k])) continue;
-      counted++;
-      if (scale[k] > 0) byStep[k].push(row[k] / scale[k]);
-    }
-  }
-  const scaled = byStep.reduce((sum, e) => sum + e.length, 0);
-  const q: Pick<Calibration, 'q10' | 'q90' | 'q025' | 'q975'> = { q10: [], q90: [], q025: [], q975: [] };
-  // One buffer for every step's pool (typed arrays sort numerically without a comparator: this
-  // runs for every candidate at every backtest origin).
-  const buffer = new Float64Array(scaled);
+  let m = 0;
   for (let k = 0; k < horizon; k++) {
-    // Widen the pool step by step around k (nearer steps first) until it holds enough errors.
-    let n = 0;
-    const take = (j: number) => { for (const v of byStep[j]) buffer[n++] = v; };
-    take(k);
-    for (let d = 1; n < MIN_POOLED && (k - d >= 0 || k + d < horizon); d++) {
-      if (k - d >= 0) take(k - d);
-      if (k + d < horizon) take(k + d);
+    from[k] = m;
+    for (const row of errors) {
+      const e = row[k];
+      if (!Number.isFinite(e)) continue;
+      counted++;
+      if (scale[k] > 0) scaled[m++] = e / scale[k];
     }
-    const pool = buffer.subarray(0, n).sort();
-    // No error at all (a series the model forecasts exactly): intervals of zero width.
-    q.q10.push(n ? conformal(pool, 0.1, false) : 0);
-    q.q90.push(n ? conformal(pool, 0.9, true) : 0);
-    q.q025.push(n ? conformal(pool, 0.025, false) : 0);
-    q.q975.push(n ? conformal(pool, 0.975, true) : 0);
   }
-  return { scale, ...q, errors: scaled || counted };
+  from[horizon] = m;
+  const q: Pick<Calibration, 'q10' | 'q90' | 'q025' | 'q975'> = { q10: [], q90: [], q025: [], q975: [] };
+  const pool = new Float64Array(m);
+  for (let k = 0; k < horizon; k++) {
+    // Widen the pool step by step around k (nearer steps first) until it holds enough errors:
+    // always the contiguous steps lo…hi.
+    let lo = k;
+    let hi = k;
+    for (let d = 1; from[hi + 1] - from[lo] < MIN_POOLED && (k - d >= 0 || k + d < horizon); d++) {
+      if (k - d >= 0) lo = k - d;
+      if (k + d < horizon) hi = k + d;
+    }
+    const n = from[hi + 1] - from[lo];
+    // (No closures in this loop: it runs for every step of every calibration.)
+    for (let i = 0; i < n; i++) pool[i] = scaled[from[lo] + i];
+    const sorted = sortPrefix(pool, n);
+    // No error at all (a series the model forecasts exactly): intervals of zero width.
+    q.q10.push(n ? conformal(sorted, n, 0.1, false) : 0);
+    q.q90.push(n ? conformal(sorted, n, 0.9, true) : 0);
+    q.q025.push(n ? conformal(sorted, n, 0.025, false) : 0);
+    q.q975.push(n ? conformal(sorted, n, 0.975, true) : 0);
+  }
+  return { scale, ...q, errors: m || counted };
 }
 
 /** Interval bounds at step k (1-based) around a point forecast, on the calibration's scale. */
