@@ -52,6 +52,8 @@ interface WarmStart {
   step: Step;
   /** Per model, its last backtest fit's warm start (`SeriesForecast.warm`). */
   models: Map<string, unknown>;
+  /** The seasons the last cold refresh's strength test kept: a warm refresh keeps them (one hour more rarely changes a test on four weeks, and the models' warm starts are for those seasons). */
+  periods: number[];
   /** Warm refreshes since the last cold one. */
   warmRuns: number;
   /** The chosen model's backtest MASE at the last cold fit. */
@@ -100,6 +102,8 @@ export interface RoundStats {
   skipped: number;
   /** Too little history to backtest. */
   tooShort: number;
+  /** Refreshed from the product's previous fits and seasons (`FORECAST.coldEvery`), not from scratch. */
+  warmStarted: number;
   /** Mean time of backtest + model choice + forecast per refreshed product (queries and inserts excluded). */
   msPerProduct: number;
 }
@@ -178,10 +182,10 @@ export async function loadSeries(ch: ClickHouseClient, steps: ReadonlyMap<string
  * The engine on one product's series at its step: seasons tested on the series, models
  * backtested and chosen, intervals calibrated; null when too short for one backtest origin.
  */
-export function forecastProduct(s: ProductSeries, models: readonly ForecastModel[], warm?: ReadonlyMap<string, unknown>) {
+export function forecastProduct(s: ProductSeries, models: readonly ForecastModel[], warm?: { models: ReadonlyMap<string, unknown>; periods: readonly number[] }) {
   const { horizon } = FORECAST_STEPS[s.info.step];
-  const periods = seasonsOf(s.values, s.info.step);
-  const f = forecastSeries(s.values, { horizon, periods, models, origins: FORECAST.origins, warm });
+  const periods = warm ? [...warm.periods] : seasonsOf(s.values, s.info.step);
+  const f = forecastSeries(s.values, { horizon, periods, models, origins: FORECAST.origins, warm: warm?.models });
   if (!f) return null;
   return { ...f, lifecycle: lifecycleOf(s.values, f.periods, f.points.map((p) => p.yhat), s.info.step) };
 }
@@ -291,7 +295,7 @@ export class Forecaster {
     const settled = await this.settled();
     const rs = await this.d.ch.query({ query: ACTIVE_SQL, query_params: { since: Math.floor(settled / 1000) - 86_400 }, format: 'JSONEachRow' });
     const ids = (await rs.json<{ productId: string }>()).map((r) => r.productId);
-    const stats: RoundStats = { products: ids.length, refreshed: 0, skipped: 0, tooShort: 0, msPerProduct: 0 };
+    const stats: RoundStats = { products: ids.length, refreshed: 0, skipped: 0, tooShort: 0, warmStarted: 0, msPerProduct: 0 };
     let computeMs = 0;
     const chunk = this.d.chunk ?? 200;
     for (let i = 0; i < ids.length && !this.stopped; i += chunk) {
@@ -305,7 +309,7 @@ export class Forecaster {
         const done: StoredForecast[] = [];
         for (const [productId, s] of series) {
           const started = performance.now();
-          const f = this.compute(productId, metric, s, now, true);
+          const f = this.compute(productId, metric, s, now, stats);
           computeMs += performance.now() - started;
           if (f) done.push(f);
           // Each forecast is milliseconds of CPU: let the sink and the scorer run between them.
@@ -349,17 +353,18 @@ export class Forecaster {
     return out;
   }
 
-  /** One product's forecast; `remember`: keep its fits for the next refresh to start from (a scheduled round, not an API read). */
-  private compute(productId: string, metric: Metric, s: ProductSeries, now: number, remember = false): StoredForecast | null {
+  /** One product's forecast; with `round` (a scheduled round, not an API read) its fits are kept for the next refresh to start from. */
+  private compute(productId: string, metric: Metric, s: ProductSeries, now: number, round?: RoundStats): StoredForecast | null {
     const key = `${productId}\u0000${metric}`;
     const prior = this.warm.get(key);
     const warm = prior && !prior.cold && prior.step === s.info.step && prior.warmRuns < FORECAST.coldEvery ? prior : undefined;
-    const f = forecastProduct(s, this.modelsFor(s.info.step), warm?.models);
-    if (remember) {
+    const f = forecastProduct(s, this.modelsFor(s.info.step), warm);
+    if (round) {
+      if (warm && f) round.warmStarted++;
       const chosen = f?.backtest.find((b) => b.model === f.model)?.mase ?? Number.NaN;
       if (!f) this.warm.delete(key);
       else if (warm) this.warm.set(key, { ...warm, models: f.warm, warmRuns: warm.warmRuns + 1, cold: !(chosen <= FORECAST.degraded * warm.coldMase) });
-      else this.warm.set(key, { step: s.info.step, models: f.warm, warmRuns: 0, coldMase: chosen, cold: false });
+      else this.warm.set(key, { step: s.info.step, models: f.warm, periods: f.periods, warmRuns: 0, coldMase: chosen, cold: false });
     }
     if (!f) return null;
     // Steps ahead of the series' end (fractional for the peak) → time; bucket k starts at end + (k − 1) steps.

@@ -168,7 +168,8 @@ describe('Forecaster', () => {
     // A new hour closes the last day: the daily import is due again, the weekly one (its week still filling) is not.
     await insertHours(DAYS * 24, DAYS * 24 + 1);
     clock.advance(H);
-    expect(await f.round()).toMatchObject({ refreshed: 5, skipped: 1 });
+    // Each product refreshed from its previous fits and seasons.
+    expect(await f.round()).toMatchObject({ refreshed: 5, skipped: 1, warmStarted: 5 });
     expect((await latest('daily-import'))[0].ts).toBe(T0 + 10 * 24 * H);
     const after = await latest('noisy-b');
     // Only the newest generation is read, and it starts one hour later.
@@ -176,6 +177,14 @@ describe('Forecaster', () => {
     expect(after[0].at).toBe(clock.now());
     expect(after[0].ts).toBe(lastComplete() + H);
     expect((await latest('periodic'))[0].yhat).toBeCloseTo(cycle(DAYS * 24), 6);
+    // A cold forecast of the same data (a new forecaster, no previous fits) backtests the warm-started
+    // models about as well: the warm fits are not stuck where one hour less of data left them.
+    const warmBacktest = await backtests('noisy-b', after[0].at);
+    const cold = await new Forecaster({ ch: rt.clickhouse.client, clock, logger: rt.logger, allowedLatenessMs: 0, metrics: ['views'] }).forecast('noisy-b');
+    for (const m of ['ets', 'stl-ets']) {
+      const coldMase = cold!.backtest.find((b) => b.model === m)!.mase;
+      expect(warmBacktest.find((b) => b.model === m)!.mase!).toBeLessThan(coldMase * 1.05);
+    }
   });
 
   it('forecasts one product on demand, for any metric, without storing it, and says null when its history is too short', async () => {
