@@ -1,5 +1,5 @@
 // The forecasting engine: rolling-origin backtest of every model on the series' own history,
-// selection by backtest MASE, intervals calibrated from each model's backtest errors, and the
+// selection by backtest MASE against seasonal naive's beyond noise, intervals calibrated from each model's backtest errors, and the
 // chosen model's forecast. Models work on the log scale when the series allows it (see
 // toLogScale); accuracy is measured on the original scale.
 import { fromLogScale, toLogScale } from '../granularity.js';
@@ -136,9 +136,10 @@ function once<T>(f: () => T): () => T {
 }
 
 /**
- * Backtests every model, picks the lowest MASE (the earlier-listed on a tie; seasonal naive
- * first), refits it on the whole series and forecasts with calibrated intervals. Null when the
- * series is too short for a single backtest origin.
+ * Backtests every model; keeps seasonal naive unless candidates beat it beyond backtest noise
+ * (`beatsFloor`), and then picks the lowest MASE among those (the earlier-listed on a tie);
+ * refits the choice on the whole series from its backtest fit and forecasts with calibrated
+ * intervals. Null when the series is too short for a single backtest origin.
  */
 export function forecastSeries(y: readonly number[], opts: EngineOptions): SeriesForecast | null {
   const { horizon: h, periods } = opts;
