@@ -5,7 +5,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { and, eq, inArray, isNotNull, isNull, lte, or } from 'drizzle-orm';
 import type { Logger } from '../core/logger.js';
-import type { Db } from '../core/stores/postgres.js';
+import { slices, type Db } from '../core/stores/postgres.js';
 import { ENGAGEMENT_SQL } from '../analytics/trend.js';
 import { isHit, outcomeHorizonMs, PEAK_HORIZONS } from '../analytics/track-record.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
@@ -60,8 +60,11 @@ export class AlertOutcomes {
   async reopen(changedFrom: Map<string, number>): Promise<number> {
     const ids = [...changedFrom.keys()];
     if (!ids.length) return 0;
-    const judged = await this.d.db.select({ alertId: alerts.alertId, productId: alerts.productId, at: alerts.at, stepSec: alerts.stepSec, outcome: alerts.outcome, peakAt: alerts.peakAt })
-      .from(alerts).where(and(inArray(alerts.productId, ids), or(isNotNull(alerts.outcome), isNotNull(alerts.peakAt))));
+    const judged = [];
+    for (const some of slices(ids)) {
+      judged.push(...await this.d.db.select({ alertId: alerts.alertId, productId: alerts.productId, at: alerts.at, stepSec: alerts.stepSec, outcome: alerts.outcome, peakAt: alerts.peakAt })
+        .from(alerts).where(and(inArray(alerts.productId, some), or(isNotNull(alerts.outcome), isNotNull(alerts.peakAt)))));
+    }
     const outcome: number[] = [], peak: number[] = [];
     for (const a of judged) {
       const stepMs = a.stepSec * 1000;
@@ -72,8 +75,8 @@ export class AlertOutcomes {
       if (a.outcome !== null && from < end + horizon) outcome.push(a.alertId);
       if (a.peakAt !== null && from < end + PEAK_HORIZONS * horizon) peak.push(a.alertId);
     }
-    if (outcome.length) await this.d.db.update(alerts).set({ outcome: null, baseline: null, after: null }).where(inArray(alerts.alertId, outcome));
-    if (peak.length) await this.d.db.update(alerts).set({ peakAt: null, leadTimeSec: null }).where(inArray(alerts.alertId, peak));
+    for (const some of slices(outcome)) await this.d.db.update(alerts).set({ outcome: null, baseline: null, after: null }).where(inArray(alerts.alertId, some));
+    for (const some of slices(peak)) await this.d.db.update(alerts).set({ peakAt: null, leadTimeSec: null }).where(inArray(alerts.alertId, some));
     const reopened = new Set([...outcome, ...peak]).size;
     if (reopened) this.log.info({ alerts: reopened }, 'alert outcomes reopened by late events');
     return reopened;

@@ -10,7 +10,7 @@ import { inArray } from 'drizzle-orm';
 import type { Bus } from '../core/bus/types.js';
 import type { Topics } from '../core/bus/topics.js';
 import type { Logger } from '../core/logger.js';
-import type { Db } from '../core/stores/postgres.js';
+import { slices, type Db } from '../core/stores/postgres.js';
 import { alertDeliveries, alerts, products } from '../schemas/postgres/schema.js';
 import type { AlertUpdate } from '../schemas/updates.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
@@ -131,7 +131,10 @@ export class Breakouts {
 
   private async raise(found: { s: ScoredBucket; alert: BreakoutAlert }[]): Promise<AlertRow[]> {
     const ids = [...new Set(found.map((f) => f.s.productId))];
-    const titles = new Map((await this.d.db.select({ id: products.productId, title: products.title }).from(products).where(inArray(products.productId, ids))).map((r) => [r.id, r.title]));
+    const titles = new Map<string, string>();
+    for (const some of slices(ids)) {
+      for (const r of await this.d.db.select({ id: products.productId, title: products.title }).from(products).where(inArray(products.productId, some))) titles.set(r.id, r.title);
+    }
     const rows = found.map(({ s, alert: a }) => ({
       productId: s.productId,
       kind: a.kind,
@@ -143,8 +146,9 @@ export class Breakouts {
       stepSec: Math.round(STEP_SEC[s.step]),
     }));
     const stored = await this.d.db.transaction(async (tx) => {
-      const inserted = await tx.insert(alerts).values(rows).onConflictDoNothing({ target: alerts.dedupKey }).returning();
-      if (this.d.outbox && inserted.length) await tx.insert(alertDeliveries).values(inserted.map((a) => ({ alertId: a.alertId }))).onConflictDoNothing();
+      const inserted = [];
+      for (const some of slices(rows)) inserted.push(...await tx.insert(alerts).values(some).onConflictDoNothing({ target: alerts.dedupKey }).returning());
+      if (this.d.outbox) for (const some of slices(inserted)) await tx.insert(alertDeliveries).values(some.map((a) => ({ alertId: a.alertId }))).onConflictDoNothing();
       return inserted;
     });
     if (stored.length) {

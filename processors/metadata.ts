@@ -7,7 +7,7 @@ import type { Topics } from '../core/bus/topics.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
-import type { Db } from '../core/stores/postgres.js';
+import { slices, type Db } from '../core/stores/postgres.js';
 import type { ProductMessage, VideoMessage } from '../schemas/events.js';
 import { products, videos } from '../schemas/postgres/schema.js';
 import type { ProductsUpdate } from '../schemas/updates.js';
@@ -69,7 +69,7 @@ export class MetadataProcessor {
       price: p.price ?? null, currency: p.currency ?? null, imageUrl: p.imageUrl ?? null, sourceUrl: p.sourceUrl ?? null,
       source: p.source ?? null, tags: p.tags ?? [], updatedAt: now,
     }));
-    await this.d.db.insert(products).values(rows).onConflictDoUpdate({
+    for (const some of slices(rows)) await this.d.db.insert(products).values(some).onConflictDoUpdate({
       target: products.productId,
       set: {
         title: sql`excluded.title`, category: sql`excluded.category`, brand: sql`excluded.brand`, price: sql`excluded.price`,
@@ -88,7 +88,7 @@ export class MetadataProcessor {
   async upsertVideos(items: VideoMessage[]): Promise<void> {
     if (items.length === 0) return;
     const now = new Date(this.d.clock.now());
-    await this.d.db.insert(videos).values(items.map((v) => ({
+    for (const some of slices(items)) await this.d.db.insert(videos).values(some.map((v) => ({
       videoId: v.videoId, productId: v.productId, platform: v.platform, title: v.title ?? null, url: v.url ?? null,
       creator: v.creator ?? null, publishedAt: v.publishedAt ? new Date(v.publishedAt) : null, durationSec: v.durationSec ?? null,
       hashtags: v.hashtags ?? [], updatedAt: now,

@@ -19,6 +19,20 @@ export interface PostgresStore {
   ping(): Promise<void>;
 }
 
+/**
+ * Rows or ids per statement. Postgres takes at most 65,535 parameters in one, and drizzle builds
+ * a long list with a spread that overflows the stack near 100,000 values: a round over every
+ * product of a large catalogue goes in slices of this many.
+ */
+export const STATEMENT_ROWS = 2000;
+
+/** `items` in slices of STATEMENT_ROWS (or `size`), in order. */
+export function slices<T>(items: readonly T[], size = STATEMENT_ROWS): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), '../../schemas/postgres/migrations');
 
 export async function openPostgres(config: Pick<Config, 'databaseUrl' | 'dataDir'>, logger: Logger): Promise<PostgresStore> {

@@ -1,7 +1,7 @@
 // Metadata upserts and the agent's run history, on both Postgres backends: embedded PGlite and
 // the Postgres server. The server half needs one at TRENDDROP_TEST_DATABASE_URL (default
 // postgres@127.0.0.1:5432/test); without it, it is skipped with a message — except in CI, where it fails.
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalBus } from '../../core/bus/local.js';
 import { topics as topicNames } from '../../core/bus/topics.js';
@@ -67,6 +67,18 @@ for (const kind of ['pglite', 'server'] as const) {
       const dim = await (await ch.client.query({ query: `SELECT argMax(title, updatedAt) AS title FROM ${TABLES.products} WHERE productId = {id:String}`, query_params: { id: `${kind}-1` }, format: 'JSONEachRow' })).json<{ title: string }>();
       expect(dim[0].title).toBe('New title');
       await proc.stop();
+      await bus.close();
+    });
+
+    it('upserts a catalogue larger than one statement can carry (Postgres takes 65,535 parameters)', async () => {
+      const t = topicNames(`meta-big-${kind}.`);
+      const bus = new LocalBus({ dir: null, partitions: 1, logger });
+      await bus.ensureTopics(Object.values(t));
+      const proc = new MetadataProcessor({ bus, topics: t, db: pgs.store.db, ch: ch.client, clock: systemClock, logger, metrics: createMetrics() });
+      const many = Array.from({ length: 8000 }, (_, i) => ({ productId: `${kind}-big-${i}`, title: `Big ${i}`, category: 'Bulk', tags: ['x'] }));
+      await proc.upsertProducts(many);
+      const [{ n }] = await pgs.store.db.select({ n: sql<number>`count(*)::int` }).from(products).where(eq(products.category, 'Bulk'));
+      expect(n).toBe(8000);
       await bus.close();
     });
 
