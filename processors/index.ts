@@ -21,21 +21,22 @@ export interface Processors { sink: RawSink; metadata: MetadataProcessor; scorer
 
 export async function startProcessors(rt: Runtime): Promise<Processors> {
   const ch = rt.clickhouse.client;
-  // The sink and what it calls on its write path use the store's writer connection.
-  const writer = rt.clickhouse.writer;
+  // The sink and what it calls on its write path use the store's writer connection; the scorer,
+  // what it calls each round, and the forecaster use the rounds connection.
+  const writer = rt.clickhouse.writer, rounds = rt.clickhouse.rounds;
   const common = { bus: rt.bus, topics: rt.topics, clock: rt.clock, logger: rt.logger, metrics: rt.metrics };
   const dedup = new EventDedup({ ch: writer, logger: rt.logger });
   await dedup.load();
   const webhook = rt.config.alertWebhook ? new AlertWebhook({ db: rt.postgres.db, clock: rt.clock, logger: rt.logger, config: rt.config.alertWebhook }) : null;
   // With a webhook, each new alert is queued for it in the alert's own transaction.
-  const breakouts = new Breakouts({ ...common, ch, db: rt.postgres.db, outbox: webhook !== null });
+  const breakouts = new Breakouts({ ...common, ch: rounds, db: rt.postgres.db, outbox: webhook !== null });
   const repair = new RollupRepair({ ch: writer, logger: rt.logger, metrics: rt.metrics });
   // The scorer follows the sink's event-time watermark and re-scores what each write changed.
   let sink: RawSink | null = null;
   const watermark = () => sink?.watermarkMs ?? 0;
-  const outcomes = new AlertOutcomes({ ch, db: rt.postgres.db, logger: rt.logger, settled: () => settledBefore(watermark(), rt.config.allowedLatenessMs) });
+  const outcomes = new AlertOutcomes({ ch: rounds, db: rt.postgres.db, logger: rt.logger, settled: () => settledBefore(watermark(), rt.config.allowedLatenessMs) });
   const scorer = new Scorer({
-    ...common, ch, weights: rt.config.scoreWeights, intervalMs: rt.config.scoreIntervalMs, allowedLatenessMs: rt.config.allowedLatenessMs, watermark,
+    ...common, ch: rounds, weights: rt.config.scoreWeights, intervalMs: rt.config.scoreIntervalMs, allowedLatenessMs: rt.config.allowedLatenessMs, watermark,
     // Breakouts see each scored bucket; then alerts whose horizon event time has passed are judged.
     onScored: async (s) => { await breakouts.observe(s); await outcomes.evaluate(); },
     // Late events behind buckets already judged: those outcomes are judged again.
@@ -43,7 +44,7 @@ export async function startProcessors(rt: Runtime): Promise<Processors> {
   });
   sink = new RawSink({ ...common, ch: writer, dedup, repair, allowedLatenessMs: rt.config.allowedLatenessMs, onWritten: (earliest) => scorer.touch(earliest) });
   const metadata = new MetadataProcessor({ ...common, ch, db: rt.postgres.db });
-  const forecaster = new Forecaster({ ch, clock: rt.clock, logger: rt.logger, allowedLatenessMs: rt.config.allowedLatenessMs, neural: true });
+  const forecaster = new Forecaster({ ch: rounds, clock: rt.clock, logger: rt.logger, allowedLatenessMs: rt.config.allowedLatenessMs, neural: true });
   await metadata.start();
   await sink.start();
   scorer.start();
