@@ -1,7 +1,6 @@
 // Breakout detection on a product's momentum series (one sample per step of the series): a
 // robust z-score for sudden surges and a one-sided CUSUM on the same z for sustained shifts,
 // raised only on real growth, and once per episode. Pure: state in, state and alert out.
-import { median, medianAbsoluteDeviation } from 'simple-statistics';
 
 export interface BreakoutConfig {
   /** Samples kept as the baseline. */
@@ -59,32 +58,111 @@ export const initialBreakoutState = (): BreakoutState => ({ history: [], cusum: 
 /** 1.4826·MAD estimates the standard deviation of normal data while ignoring outliers. */
 const MAD_TO_SD = 1.4826;
 
-/**
- * Feeds one momentum sample taken at event time `at`. An alert needs (1) a spike (z ≥ zThreshold)
- * or a sustained shift (CUSUM ≥ h) above the product's own baseline, and (2) growth now: momentum
- * at least one baseline scale above zero, so a product that only declines less fast never alerts.
- * The alert opens an episode; the baseline freezes until momentum is back within `cusumK` scales
- * of it or stops growing, which ends the episode.
- */
-export function updateBreakout(state: BreakoutState, m: number, at: number, config: BreakoutConfig = DEFAULT_BREAKOUT): { state: BreakoutState; alert: BreakoutAlert | null } {
-  const push = () => [...state.history, m].slice(-config.window);
-  const { episode } = state;
-  if (episode) {
-    const z = (m - episode.baselineMedian) / episode.baselineScale;
-    const over = z <= config.cusumK || m <= 0;
-    return { state: over ? { history: push(), cusum: 0, episode: null } : state, alert: null };
-  }
-  if (state.history.length < config.minHistory) return { state: { ...state, history: push() }, alert: null };
+/** The median of ascending values, as simple-statistics computes it (the mean of the middle two as lo + ½·(hi − lo)). */
+function medianSorted(s: ArrayLike<number>, n: number): number {
+  const mid = (n - 1) >> 1;
+  return n % 2 ? s[mid] : s[mid] + 0.5 * (s[mid + 1] - s[mid]);
+}
 
-  const baselineMedian = median(state.history);
-  const baselineScale = Math.max(MAD_TO_SD * medianAbsoluteDeviation(state.history), config.minScale);
-  const z = (m - baselineMedian) / baselineScale;
-  const cusum = Math.max(0, state.cusum + z - config.cusumK);
-  const kind = z >= config.zThreshold ? 'spike' : cusum >= config.cusumH ? 'shift' : null;
-  const growing = m >= baselineScale;
-  if (!kind || !growing) return { state: { history: push(), cusum, episode: null }, alert: null };
-  return {
-    state: { history: state.history, cusum: 0, episode: { startedAt: at, baselineMedian, baselineScale } },
-    alert: { kind, at, momentum: m, z, cusum, baselineMedian, baselineScale },
-  };
+/**
+ * The median absolute deviation of ascending values around their median `med`: deviations grow
+ * outward from the median on both sides, so merging the two sides finds the middle one(s) in n/2
+ * steps, with the same values (and the same lo + ½·(hi − lo)) as sorting them.
+ */
+function madSorted(s: ArrayLike<number>, n: number, med: number): number {
+  let r = lowerBound(s, n, med);
+  let l = r - 1;
+  const k = (n - 1) >> 1;
+  let dk = 0;
+  for (let i = 0; i <= k + 1 - (n % 2); i++) {
+    const dl = l >= 0 ? Math.abs(s[l] - med) : Infinity;
+    const dr = r < n ? Math.abs(s[r] - med) : Infinity;
+    let d: number;
+    if (dl < dr) { d = dl; l--; } else { d = dr; r++; }
+    if (i === k) { dk = d; if (n % 2) return d; } else if (i === k + 1) return dk + 0.5 * (d - dk);
+  }
+  return dk;
+}
+
+/**
+ * A baseline window kept in arrival order (a ring) and sorted beside it: a new sample replaces the
+ * oldest by shifting only the values between them, so no sort and no allocation per sample.
+ */
+class Baseline {
+  private readonly ring: Float64Array;
+  private readonly sorted: Float64Array;
+  private head = 0;
+  length = 0;
+  constructor(history: readonly number[], private readonly window: number) {
+    this.ring = new Float64Array(window);
+    this.sorted = new Float64Array(window);
+    for (const m of history.slice(-window)) this.push(m);
+  }
+  push(m: number): void {
+    const s = this.sorted;
+    let i: number;
+    if (this.length < this.window) {
+      this.ring[(this.head + this.length) % this.window] = m;
+      i = this.length++;
+    } else {
+      // The oldest value's slot in the sorted array becomes the new one's, then moves into place.
+      i = lowerBound(s, this.length, this.ring[this.head]);
+      this.ring[this.head] = m;
+      this.head = (this.head + 1) % this.window;
+      for (; i + 1 < this.length && s[i + 1] < m; i++) s[i] = s[i + 1];
+    }
+    for (; i > 0 && s[i - 1] > m; i--) s[i] = s[i - 1];
+    s[i] = m;
+  }
+  /** Oldest first. */
+  history(): number[] {
+    return Array.from({ length: this.length }, (_, i) => this.ring[(this.head + i) % this.window]);
+  }
+  median(): number { return medianSorted(this.sorted, this.length); }
+  mad(med: number): number { return madSorted(this.sorted, this.length, med); }
+}
+
+function lowerBound(s: ArrayLike<number>, n: number, v: number): number {
+  let lo = 0, hi = n;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (s[m] < v) lo = m + 1; else hi = m; }
+  return lo;
+}
+
+/**
+ * Feeds momentum samples in event-time order; resolves with the state after the last and every
+ * alert raised on the way. An alert needs (1) a spike (z ≥ zThreshold) or a sustained shift
+ * (CUSUM ≥ h) above the product's own baseline, and (2) growth now: momentum at least one baseline
+ * scale above zero, so a product that only declines less fast never alerts. The alert opens an
+ * episode; the baseline freezes until momentum is back within `cusumK` scales of it or stops
+ * growing, which ends the episode. The baseline stays sorted across the samples, so rebuilding a
+ * product from its stored history costs one insertion per sample, not a median and MAD by sorting.
+ */
+export function foldBreakout(state: BreakoutState, samples: readonly { momentum: number; at: number }[], config: BreakoutConfig = DEFAULT_BREAKOUT): { state: BreakoutState; alerts: BreakoutAlert[] } {
+  const base = new Baseline(state.history, config.window);
+  let { cusum, episode } = state;
+  const alerts: BreakoutAlert[] = [];
+  for (const { momentum: m, at } of samples) {
+    if (episode) {
+      const z = (m - episode.baselineMedian) / episode.baselineScale;
+      if (z <= config.cusumK || m <= 0) { base.push(m); cusum = 0; episode = null; }
+      continue;
+    }
+    if (base.length < config.minHistory) { base.push(m); continue; }
+    const baselineMedian = base.median();
+    const baselineScale = Math.max(MAD_TO_SD * base.mad(baselineMedian), config.minScale);
+    const z = (m - baselineMedian) / baselineScale;
+    const next = Math.max(0, cusum + z - config.cusumK);
+    const kind = z >= config.zThreshold ? 'spike' : next >= config.cusumH ? 'shift' : null;
+    if (!kind || m < baselineScale) { base.push(m); cusum = next; continue; }
+    alerts.push({ kind, at, momentum: m, z, cusum: next, baselineMedian, baselineScale });
+    cusum = 0;
+    episode = { startedAt: at, baselineMedian, baselineScale };
+  }
+  return { state: { history: base.history(), cusum, episode }, alerts };
+}
+
+/** Feeds one momentum sample taken at event time `at` (see foldBreakout). */
+export function updateBreakout(state: BreakoutState, m: number, at: number, config: BreakoutConfig = DEFAULT_BREAKOUT): { state: BreakoutState; alert: BreakoutAlert | null } {
+  const { state: next, alerts } = foldBreakout(state, [{ momentum: m, at }], config);
+  return { state: next, alert: alerts[0] ?? null };
 }

@@ -14,7 +14,7 @@ import { slices, type Db } from '../core/stores/postgres.js';
 import { alertDeliveries, alerts, products } from '../schemas/postgres/schema.js';
 import type { AlertUpdate } from '../schemas/updates.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
-import { DEFAULT_BREAKOUT, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../analytics/breakout.js';
+import { DEFAULT_BREAKOUT, foldBreakout, initialBreakoutState, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../analytics/breakout.js';
 import type { Step } from '../analytics/granularity.js';
 import { STEP_PROFILES, STEP_SEC, type ScoredBucket } from './scorer.js';
 
@@ -36,15 +36,20 @@ export type AlertRow = typeof alerts.$inferSelect;
 /** Samples folded to rebuild a product's state: enough for the baseline and an episode under way. */
 export const REBUILD_SAMPLES = 3 * DEFAULT_BREAKOUT.window;
 
-// Each product's stored momentum before a bucket, newest first (the newest row of a re-scored
-// bucket). transform() hashes the per-product bounds once (a Map parameter is searched row by row).
+// Each product's last REBUILD_SAMPLES stored momenta before a bucket (the newest row of a
+// re-scored bucket), oldest first, as one row of two arrays per product: a row per sample cost
+// more to send and parse than folding it. transform() hashes the per-product bounds once (a Map
+// parameter is searched row by row).
 const HISTORY_SQL = `
-SELECT productId, toUnixTimestamp64Milli(computedAt) AS at, argMax(momentum, scoredAt) AS momentum
-FROM ${TABLES.trendScoreHistory}
-WHERE productId IN {ids:Array(String)} AND toUnixTimestamp64Milli(computedAt) < transform(productId, {ids:Array(String)}, {before:Array(Int64)}, toInt64(0))
-GROUP BY productId, computedAt
-ORDER BY productId, computedAt DESC
-LIMIT ${REBUILD_SAMPLES} BY productId`;
+SELECT productId, arraySort(groupArray(at)) AS ats, arraySort((m, a) -> a, groupArray(momentum), groupArray(at)) AS momenta
+FROM (
+  SELECT productId, toUnixTimestamp64Milli(computedAt) AS at, argMax(momentum, scoredAt) AS momentum
+  FROM ${TABLES.trendScoreHistory}
+  WHERE productId IN {ids:Array(String)} AND toUnixTimestamp64Milli(computedAt) < transform(productId, {ids:Array(String)}, {before:Array(Int64)}, toInt64(0))
+  GROUP BY productId, computedAt
+  ORDER BY productId, computedAt DESC
+  LIMIT ${REBUILD_SAMPLES} BY productId)
+GROUP BY productId`;
 
 const UNITS: [number, string][] = [[2_629_800, 'month'], [604_800, 'week'], [86_400, 'day'], [3_600, 'hour']];
 
@@ -96,13 +101,22 @@ export class Breakouts {
     if (rebuild.length) await this.rebuild(new Map(rebuild));
 
     const found: { s: ScoredBucket; alert: BreakoutAlert }[] = [];
-    for (const s of scores) {
-      const t = this.tracked.get(s.productId) ?? { state: initialBreakoutState(), at: -Infinity };
-      if (s.at <= t.at) continue;
-      const { state, alert } = updateBreakout(t.state, s.momentum, s.at, this.configFor(s.step));
-      this.tracked.set(s.productId, { state, at: s.at });
-      if (alert) found.push({ s, alert });
-      if (s.at > this.newest) this.newest = s.at;
+    // Each product's run of buckets goes through the detector at once (scores come sorted by product).
+    for (let i = 0; i < scores.length;) {
+      const id = scores[i].productId;
+      let j = i;
+      while (j < scores.length && scores[j].productId === id) j++;
+      const t = this.tracked.get(id) ?? { state: initialBreakoutState(), at: -Infinity };
+      let after = t.at;
+      const run = scores.slice(i, j).filter((s) => s.at > after && ((after = s.at), true));
+      i = j;
+      if (!run.length) continue;
+      const last = run[run.length - 1];
+      const { state, alerts } = foldBreakout(t.state, run, this.configFor(last.step));
+      this.tracked.set(id, { state, at: last.at });
+      const byAt = new Map(run.map((s) => [s.at, s]));
+      for (const alert of alerts) found.push({ s: byAt.get(alert.at)!, alert });
+      if (last.at > this.newest) this.newest = last.at;
     }
     this.sweep();
     return found.length ? this.raise(found) : [];
@@ -111,22 +125,24 @@ export class Breakouts {
   /** Detector state of each product as it stood just before the given bucket, from stored history. */
   private async rebuild(before: Map<string, number>): Promise<void> {
     const ids = [...before.keys()];
-    const samples = new Map<string, { at: number; momentum: number }[]>();
+    const t0 = performance.now();
+    let queried = 0, samples = 0;
     for (let i = 0; i < ids.length; i += 10_000) {
       const chunk = ids.slice(i, i + 10_000);
-      const rs = await this.d.ch.query({ query: HISTORY_SQL, query_params: { ids: chunk, before: chunk.map((id) => before.get(id)!) }, format: 'JSONEachRow' });
-      for (const r of await rs.json<{ productId: string; at: number; momentum: number }>()) {
-        const list = samples.get(r.productId) ?? [];
-        list.push({ at: Number(r.at), momentum: Number(r.momentum) });
-        samples.set(r.productId, list);
+      const q0 = performance.now();
+      const rs = await this.d.ch.query({ query: HISTORY_SQL, query_params: { ids: chunk, before: chunk.map((id) => before.get(id)!) }, format: 'JSONCompactEachRow' });
+      const rows = await rs.json<[string, (string | number)[], number[]]>();
+      queried += performance.now() - q0;
+      const found = new Map(rows.map((r) => [r[0], r]));
+      for (const id of chunk) {
+        const r = found.get(id);
+        const history = r ? r[2].map((m, j) => ({ momentum: Number(m), at: Number(r[1][j]) })) : [];
+        samples += history.length;
+        const { state } = foldBreakout(initialBreakoutState(), history, this.configFor(this.steps.get(id) ?? 'hour'));
+        this.tracked.set(id, { state, at: history.length ? history[history.length - 1].at : -Infinity });
       }
     }
-    for (const id of ids) {
-      let t: Tracked = { state: initialBreakoutState(), at: -Infinity };
-      const config = this.configFor(this.steps.get(id) ?? 'hour');
-      for (const s of (samples.get(id) ?? []).reverse()) t = { state: updateBreakout(t.state, s.momentum, s.at, config).state, at: s.at };
-      this.tracked.set(id, t);
-    }
+    this.log.debug({ products: ids.length, samples, queryMs: Math.round(queried), totalMs: Math.round(performance.now() - t0) }, 'breakout state rebuilt');
   }
 
   private async raise(found: { s: ScoredBucket; alert: BreakoutAlert }[]): Promise<AlertRow[]> {

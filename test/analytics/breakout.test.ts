@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { DEFAULT_BREAKOUT, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../../analytics/breakout.js';
-import { normals } from '../helpers/series.js';
+import { median, medianAbsoluteDeviation } from 'simple-statistics';
+import { DEFAULT_BREAKOUT, foldBreakout, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../../analytics/breakout.js';
+import { normals, rng } from '../helpers/series.js';
 
 const HOUR = 3_600_000;
 const cfg: BreakoutConfig = { ...DEFAULT_BREAKOUT, minScale: 1e-6 };
@@ -95,5 +96,59 @@ describe('updateBreakout', () => {
     const { alerts } = feed([...Array(20).fill(0), DEFAULT_BREAKOUT.minScale * 5], DEFAULT_BREAKOUT);
     expect(alerts).toHaveLength(1);
     expect(alerts[0].z).toBeCloseTo(5, 9);
+  });
+});
+
+/** The detector as first written (a median and MAD by simple-statistics per sample): the specification foldBreakout must match to the bit. */
+function reference(state: BreakoutState, m: number, at: number, config: BreakoutConfig): { state: BreakoutState; alert: BreakoutAlert | null } {
+  const push = () => [...state.history, m].slice(-config.window);
+  const { episode } = state;
+  if (episode) {
+    const z = (m - episode.baselineMedian) / episode.baselineScale;
+    return { state: z <= config.cusumK || m <= 0 ? { history: push(), cusum: 0, episode: null } : state, alert: null };
+  }
+  if (state.history.length < config.minHistory) return { state: { ...state, history: push() }, alert: null };
+  const baselineMedian = median(state.history);
+  const baselineScale = Math.max(1.4826 * medianAbsoluteDeviation(state.history), config.minScale);
+  const z = (m - baselineMedian) / baselineScale;
+  const cusum = Math.max(0, state.cusum + z - config.cusumK);
+  const kind = z >= config.zThreshold ? 'spike' : cusum >= config.cusumH ? 'shift' : null;
+  if (!kind || m < baselineScale) return { state: { history: push(), cusum, episode: null }, alert: null };
+  return { state: { history: state.history, cusum: 0, episode: { startedAt: at, baselineMedian, baselineScale } }, alert: { kind, at, momentum: m, z, cusum, baselineMedian, baselineScale } };
+}
+
+describe('foldBreakout', () => {
+  it('gives the same states and alerts, to the bit, as a median and MAD sorted per sample', () => {
+    const u = rng(42);
+    const z = normals(43);
+    let alerts = 0;
+    for (let run = 0; run < 300; run++) {
+      // Odd and even windows; noise, ties (rounded values, runs of zeros), surges and slow shifts.
+      // (+ 0 turns a rounded −0 into 0, as momentum, a logarithm, never is −0: the two sort apart.)
+      const config: BreakoutConfig = { ...DEFAULT_BREAKOUT, window: [48, 47, 12, 5][run % 4], minHistory: [12, 3, 12, 5][run % 4], minScale: run % 2 ? 1e-6 : DEFAULT_BREAKOUT.minScale };
+      const samples = Array.from({ length: 20 + Math.floor(u() * 200) }, (_, i) => {
+        const kind = u();
+        const m = kind < 0.1 ? 0 : kind < 0.15 ? 0.2 + u() : kind < 0.3 ? Math.round(z() * 4) / 100 + 0 : 0.01 * z() + (i > 100 ? 0.02 : 0);
+        return { momentum: m, at: i * HOUR };
+      });
+      let want = { state: initialBreakoutState(), alerts: [] as BreakoutAlert[] };
+      for (const s of samples) {
+        const r = reference(want.state, s.momentum, s.at, config);
+        want = { state: r.state, alerts: r.alert ? [...want.alerts, r.alert] : want.alerts };
+      }
+      // All at once (a rebuild), and in uneven pieces carrying the state across (live rounds).
+      expect(foldBreakout(initialBreakoutState(), samples, config)).toEqual(want);
+      let got = { state: initialBreakoutState(), alerts: [] as BreakoutAlert[] };
+      for (let i = 0; i < samples.length;) {
+        const n = 1 + Math.floor(u() * 10);
+        const r = foldBreakout(got.state, samples.slice(i, i + n), config);
+        got = { state: r.state, alerts: [...got.alerts, ...r.alerts] };
+        i += n;
+      }
+      expect(got).toEqual(want);
+      alerts += want.alerts.length;
+    }
+    // The sequences exercise episodes, not only quiet baselines.
+    expect(alerts).toBeGreaterThan(100);
   });
 });
