@@ -33,23 +33,28 @@ interface Tracked { state: BreakoutState; at: number }
 
 export type AlertRow = typeof alerts.$inferSelect;
 
-/** Samples folded to rebuild a product's state: enough for the baseline and an episode under way. */
+/** Steps of stored history folded to rebuild a product's state: enough for the baseline and an episode under way. */
 export const REBUILD_SAMPLES = 3 * DEFAULT_BREAKOUT.window;
 
-// Each product's last REBUILD_SAMPLES stored momenta before a bucket (the newest row of a
-// re-scored bucket), oldest first, as one row of two arrays per product: a row per sample cost
-// more to send and parse than folding it. transform() hashes the per-product bounds once (a Map
-// parameter is searched row by row).
+// Each product's stored momenta in the REBUILD_SAMPLES steps before a bucket (the newest row of a
+// re-scored bucket), oldest first, as one row of two arrays per product (a row per sample cost
+// more to send and parse than folding it). A product scored at every step has that many; bounding
+// by time, not by count, lets the table's (productId, computedAt) order skip the older history
+// (kept 180 days), and aggregating in that order needs no sort. transform() hashes the
+// per-product bounds once (a Map parameter is searched row by row).
 const HISTORY_SQL = `
-SELECT productId, arraySort(groupArray(at)) AS ats, arraySort((m, a) -> a, groupArray(momentum), groupArray(at)) AS momenta
+SELECT productId, arraySlice(arraySort(groupArray(at)), -${REBUILD_SAMPLES}) AS ats,
+  arraySlice(arraySort((m, a) -> a, groupArray(momentum), groupArray(at)), -${REBUILD_SAMPLES}) AS momenta
 FROM (
   SELECT productId, toUnixTimestamp64Milli(computedAt) AS at, argMax(momentum, scoredAt) AS momentum
   FROM ${TABLES.trendScoreHistory}
-  WHERE productId IN {ids:Array(String)} AND toUnixTimestamp64Milli(computedAt) < transform(productId, {ids:Array(String)}, {before:Array(Int64)}, toInt64(0))
-  GROUP BY productId, computedAt
-  ORDER BY productId, computedAt DESC
-  LIMIT ${REBUILD_SAMPLES} BY productId)
-GROUP BY productId`;
+  WHERE productId IN {ids:Array(String)}
+    AND computedAt >= fromUnixTimestamp64Milli({from:Int64}) AND computedAt < fromUnixTimestamp64Milli({to:Int64})
+    AND toUnixTimestamp64Milli(computedAt) >= transform(productId, {ids:Array(String)}, {after:Array(Int64)}, toInt64(0))
+    AND toUnixTimestamp64Milli(computedAt) < transform(productId, {ids:Array(String)}, {before:Array(Int64)}, toInt64(0))
+  GROUP BY productId, computedAt)
+GROUP BY productId
+SETTINGS optimize_aggregation_in_order = 1`;
 
 const UNITS: [number, string][] = [[2_629_800, 'month'], [604_800, 'week'], [86_400, 'day'], [3_600, 'hour']];
 
@@ -130,7 +135,11 @@ export class Breakouts {
     for (let i = 0; i < ids.length; i += 10_000) {
       const chunk = ids.slice(i, i + 10_000);
       const q0 = performance.now();
-      const rs = await this.d.ch.query({ query: HISTORY_SQL, query_params: { ids: chunk, before: chunk.map((id) => before.get(id)!) }, format: 'JSONCompactEachRow' });
+      const to = chunk.map((id) => before.get(id)!);
+      const from = chunk.map((id, j) => to[j] - REBUILD_SAMPLES * STEP_SEC[this.steps.get(id) ?? 'hour'] * 1000);
+      // The chunk's overall span as constants too: the primary key's index can use those.
+      const query_params = { ids: chunk, before: to, after: from.map(Math.floor), from: Math.floor(Math.min(...from)), to: Math.max(...to) };
+      const rs = await this.d.ch.query({ query: HISTORY_SQL, query_params, format: 'JSONCompactEachRow' });
       const rows = await rs.json<[string, (string | number)[], number[]]>();
       queried += performance.now() - q0;
       const found = new Map(rows.map((r) => [r[0], r]));
