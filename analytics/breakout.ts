@@ -96,7 +96,12 @@ class Baseline {
   constructor(history: readonly number[], private readonly window: number) {
     this.ring = new Float64Array(window);
     this.sorted = new Float64Array(window);
-    for (const m of history.slice(-window)) this.push(m);
+    // One sort to start from a stored state (a live round feeds it a single sample).
+    const last = history.slice(-window);
+    this.ring.set(last);
+    this.sorted.set(last);
+    this.sorted.subarray(0, last.length).sort();
+    this.length = last.length;
   }
   push(m: number): void {
     const s = this.sorted;
@@ -116,7 +121,9 @@ class Baseline {
   }
   /** Oldest first. */
   history(): number[] {
-    return Array.from({ length: this.length }, (_, i) => this.ring[(this.head + i) % this.window]);
+    const out = new Array<number>(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = this.ring[(this.head + i) % this.window];
+    return out;
   }
   median(): number { return medianSorted(this.sorted, this.length); }
   mad(med: number): number { return madSorted(this.sorted, this.length, med); }
