@@ -29,6 +29,7 @@ import { products as pgProducts } from '../schemas/postgres/schema.js';
 import type { ProductsUpdate } from '../schemas/updates.js';
 import { startApp, type App } from '../app/start-app.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
+import { num, label } from './format.js';
 
 export interface Latency { p50Ms: number; p95Ms: number }
 
@@ -338,17 +339,15 @@ export async function runApiBench(config: Config, o: ApiBenchOptions): Promise<A
 
 /** The result as text lines, in the style of `trenddrop bench`. */
 export function formatApiBench(r: ApiBenchResult): string[] {
-  const f = (x: number) => x.toLocaleString('en-US');
-  const label = (text: string) => `  ${text.padEnd(40)}`;
   const ms = (l: Latency) => `${l.p50Ms} / ${l.p95Ms}`.padEnd(16);
   const l = r.loadSeconds;
   return [
-    `TrendDrop API bench — ${f(r.products)} products, ${f(r.events)} events (embedded)`,
-    `${label('load')}${l.total} s: products ${l.products} s, events ${l.events} s (${f(Math.round(r.events / Math.max(l.events, 0.001)))} events/s), merges ${l.merges} s, scorer ${l.scores} s, history ${l.history} s`,
-    `${label('stored')}${f(r.loaded.events)} events, ${f(r.loaded.chProducts)} products, ${f(r.loaded.scores)} scores, ${f(r.loaded.scoreHistory)} past scores; rollup rows 1m ${f(r.loaded.rollupRows['1m'])}, 1h ${f(r.loaded.rollupRows['1h'])}, 1d ${f(r.loaded.rollupRows['1d'])}`,
+    `TrendDrop API bench — ${num(r.products)} products, ${num(r.events)} events (embedded)`,
+    `${label('load')}${l.total} s: products ${l.products} s, events ${l.events} s (${num(Math.round(r.events / Math.max(l.events, 0.001)))} events/s), merges ${l.merges} s, scorer ${l.scores} s, history ${l.history} s`,
+    `${label('stored')}${num(r.loaded.events)} events, ${num(r.loaded.chProducts)} products, ${num(r.loaded.scores)} scores, ${num(r.loaded.scoreHistory)} past scores; rollup rows 1m ${num(r.loaded.rollupRows['1m'])}, 1h ${num(r.loaded.rollupRows['1h'])}, 1d ${num(r.loaded.rollupRows['1d'])}`,
     `${label(`query (ms p50 / p95, n = ${r.queries[0]?.n ?? 0})`)}${'API'.padEnd(16)}${'direct SQL'.padEnd(16)}${'API/direct p95'.padEnd(16)}cached API`,
     ...r.queries.map((q) => `${label(q.name)}${ms(q.api)}${ms(q.direct)}${String(q.ratioP95).padEnd(16)}${ms(q.cached)}`),
-    `${label('resident memory')}${f(r.rssMiB.loaded)} MiB loaded, ${f(r.rssMiB.afterQueries)} MiB after the queries (peak ${f(r.rssMiB.peak)} MiB)`,
+    `${label('resident memory')}${num(r.rssMiB.loaded)} MiB loaded, ${num(r.rssMiB.afterQueries)} MiB after the queries (peak ${num(r.rssMiB.peak)} MiB)`,
     '',
   ];
 }

@@ -10,6 +10,7 @@ import { poisonPills } from './chaos/poison-pills.js';
 import { postgresKill } from './chaos/postgres-kill.js';
 import type { ChaosReport, ChaosScenario } from './chaos/scenario.js';
 import { sigkill } from './chaos/sigkill.js';
+import { num } from './format.js';
 
 export const SCENARIOS: ChaosScenario[] = [sigkill, brokerRestart, postgresKill, poisonPills];
 
@@ -42,11 +43,10 @@ export async function runChaosBench(config: Config, o: ChaosBenchOptions): Promi
 }
 
 export function formatChaosBench(r: ChaosBenchResult): string[] {
-  const f = (x: number) => x.toLocaleString('en-US');
   const lines = ['TrendDrop bench — chaos: faults under load, what was sent, acknowledged and stored'];
   for (const s of r.scenarios) {
     if (s.skipped) { lines.push(`  ${s.scenario.padEnd(15)} skipped: ${s.skipped}`); continue; }
-    lines.push(`  ${s.scenario.padEnd(15)} ${s.ok ? 'ok  ' : 'FAIL'} sent ${f(s.sent)}, acked ${f(s.acked)}, stored ${f(s.stored)}, lost ${f(s.lost)}, doubled ${f(s.doubled)} (${s.seconds} s)`);
+    lines.push(`  ${s.scenario.padEnd(15)} ${s.ok ? 'ok  ' : 'FAIL'} sent ${num(s.sent)}, acked ${num(s.acked)}, stored ${num(s.stored)}, lost ${num(s.lost)}, doubled ${num(s.doubled)} (${s.seconds} s)`);
     lines.push(`  ${''.padEnd(15)} ${s.fault}`);
     for (const n of s.notes) lines.push(`  ${''.padEnd(15)}   ${n}`);
   }

@@ -26,6 +26,7 @@ import { MAX_CLIENT_MESSAGE_BYTES } from '../api/ws/transport.js';
 import { startApp, type App } from '../app/start-app.js';
 import { BenchChild } from './child.js';
 import { monotonicMs, type HarnessCommand, type HarnessReply } from './fanout-clients.js';
+import { num, label } from './format.js';
 
 export interface FanoutSide {
   p50Ms: number;
@@ -191,16 +192,14 @@ export async function runFanoutBench(o: FanoutOptions): Promise<FanoutResult> {
 }
 
 export function formatFanout(r: FanoutResult): string[] {
-  const f = (x: number) => x.toLocaleString('en-US');
-  const label = (text: string) => `  ${text.padEnd(40)}`;
-  const side = (s: FanoutSide) => `p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, max ${s.maxMs} ms (${f(s.deliveries)} of ${f(s.expected)} deliveries; set up in ${s.setupSeconds} s)`;
+  const side = (s: FanoutSide) => `p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, max ${s.maxMs} ms (${num(s.deliveries)} of ${num(s.expected)} deliveries; set up in ${s.setupSeconds} s)`;
   return [
-    `TrendDrop fan-out — ${f(r.subscribers)} subscribers, ${f(r.messages)} messages, one per ${r.intervalMs} ms (sides taking turns every ${ROUND_MESSAGES})`,
+    `TrendDrop fan-out — ${num(r.subscribers)} subscribers, ${num(r.messages)} messages, one per ${r.intervalMs} ms (sides taking turns every ${ROUND_MESSAGES})`,
     `${label('plain ws broadcast (same frames)')}${side(r.plainWs)}`,
     `${label('gateway (updates topic → client)')}${side(r.gateway)}`,
     `${label('ratio p99 gateway / plain ws')}${r.ratioP99}`,
     `${label('p99 per round, gateway (ms)')}${r.gateway.roundP99Ms.join(' ')}`,
     `${label('p99 per round, plain ws (ms)')}${r.plainWs.roundP99Ms.join(' ')}`,
-    `${label(`API process memory at ${f(r.subscribers)} clients`)}${f(r.rssMiB)} MiB`,
+    `${label(`API process memory at ${num(r.subscribers)} clients`)}${num(r.rssMiB)} MiB`,
   ];
 }

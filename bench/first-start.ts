@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { sleep } from '../core/retry.js';
 import { freePort, getJson, ROOT } from './chaos/trenddrop-process.js';
+import { label } from './format.js';
 
 export interface FirstStartResult {
   /** Milliseconds from the spawn; null when it did not happen within the time allowed. */
@@ -116,7 +117,6 @@ export async function runFirstStartBench(o: FirstStartOptions = {}): Promise<Fir
 
 export function formatFirstStartBench(r: FirstStartResult): string[] {
   const s = (ms: number | null) => (ms === null ? 'not within the time allowed' : `${(ms / 1000).toFixed(1)} s`);
-  const label = (text: string) => `  ${text.padEnd(40)}`;
   return [
     'TrendDrop first start — `trenddrop start` on a fresh data dir, simulator on (times from the spawn)',
     `${label('HTTP server answering')}${s(r.listeningMs)}`,

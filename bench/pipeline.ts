@@ -29,6 +29,7 @@ import { BenchChild } from './child.js';
 import { BENCH_PRODUCTS, benchProductIds, FRESH_PRODUCTS, makeEvents } from './events.js';
 import type { ProducerCommand, ProducerReply } from './kafka-producer.js';
 import { flood, pace, type Send } from './load.js';
+import { num, label } from './format.js';
 
 export interface PipelineBenchOptions {
   /** Events pushed through the ceiling and the pipeline. */
@@ -271,17 +272,15 @@ const WORDS = {
 
 /** The pipeline phase as text lines. */
 export function formatPipelineBench(r: PipelineBenchResult): string[] {
-  const f = (x: number) => x.toLocaleString('en-US');
   const w = WORDS[r.bus === 'kafka' ? 'kafka' : 'local'];
-  const label = (text: string) => `  ${text.padEnd(40)}`;
   return [
-    `TrendDrop bench — ${f(r.events)} events, ${r.bus} bus`,
-    `${label(`raw ceiling (${w.ceiling})`)}${f(r.ceiling.eventsPerSec)} events/s  (${r.ceiling.seconds} s; ${r.ceiling.cpuUsPerEvent} µs CPU an event here)`,
-    `${label(`pipeline (${w.from} → counted)`)}${f(r.pipeline.eventsPerSec)} events/s  (${r.pipeline.seconds} s; ${r.pipeline.cpuUsPerEvent} µs CPU an event)`,
+    `TrendDrop bench — ${num(r.events)} events, ${r.bus} bus`,
+    `${label(`raw ceiling (${w.ceiling})`)}${num(r.ceiling.eventsPerSec)} events/s  (${r.ceiling.seconds} s; ${r.ceiling.cpuUsPerEvent} µs CPU an event here)`,
+    `${label(`pipeline (${w.from} → counted)`)}${num(r.pipeline.eventsPerSec)} events/s  (${r.pipeline.seconds} s; ${r.pipeline.cpuUsPerEvent} µs CPU an event)`,
     `${label('ratio pipeline / ceiling')}${r.pipeline.ratio}`,
-    `${label(`${w.from} → WebSocket at ${f(r.freshness.ratePerSec)}/s`)}p50 ${r.freshness.p50Ms} ms, p99 ${r.freshness.p99Ms} ms (${f(r.freshness.messages)} messages)`,
+    `${label(`${w.from} → WebSocket at ${num(r.freshness.ratePerSec)}/s`)}p50 ${r.freshness.p50Ms} ms, p99 ${r.freshness.p99Ms} ms (${num(r.freshness.messages)} messages)`,
     `${label('  where the time goes, p50 / p99')}${Object.entries(r.freshness.timeline).map(([k, q]) => `${k} ${q.p50Ms}/${q.p99Ms}`).join(', ')} ms`,
-    `${label('resident memory')}${f(r.rssMiB)} MiB`,
+    `${label('resident memory')}${num(r.rssMiB)} MiB`,
     '',
   ];
 }

@@ -17,6 +17,7 @@ import { TABLES } from '../schemas/clickhouse/tables.js';
 import type { EngagementEvent } from '../schemas/events.js';
 import { BENCH_PRODUCTS, benchProductIds, makeEvents } from './events.js';
 import { flood } from './load.js';
+import { num, label } from './format.js';
 
 export interface RedeliveryBenchOptions {
   events: number;
@@ -89,14 +90,12 @@ export async function runRedeliveryBench(config: Config, o: RedeliveryBenchOptio
 }
 
 export function formatRedeliveryBench(r: RedeliveryBenchResult): string[] {
-  const f = (x: number) => x.toLocaleString('en-US');
-  const label = (text: string) => `  ${text.padEnd(40)}`;
   return [
-    `TrendDrop bench — redelivery of ${f(r.events)} UUID-id events already stored`,
-    `${label('first pass (accept → counted)')}${f(r.first.eventsPerSec)} events/s  (${r.first.seconds} s)`,
-    `${label('same events again (accept → dropped)')}${f(r.redelivery.eventsPerSec)} events/s  (${r.redelivery.seconds} s)`,
+    `TrendDrop bench — redelivery of ${num(r.events)} UUID-id events already stored`,
+    `${label('first pass (accept → counted)')}${num(r.first.eventsPerSec)} events/s  (${r.first.seconds} s)`,
+    `${label('same events again (accept → dropped)')}${num(r.redelivery.eventsPerSec)} events/s  (${r.redelivery.seconds} s)`,
     `${label('ratio redelivery / first (target ≥ 0.5)')}${r.redelivery.ratio}`,
-    `${label('stored after both passes')}${f(r.stored)} (${r.stored === r.events ? 'exact' : `expected ${f(r.events)}`}); ${f(r.redelivery.duplicatesDropped)} dropped as counted`,
+    `${label('stored after both passes')}${num(r.stored)} (${r.stored === r.events ? 'exact' : `expected ${num(r.events)}`}); ${num(r.redelivery.duplicatesDropped)} dropped as counted`,
     '',
   ];
 }

@@ -24,6 +24,7 @@ import { AlertOutcomes } from '../processors/alert-outcomes.js';
 import { Breakouts, REBUILD_SAMPLES } from '../processors/breakouts.js';
 import { Scorer } from '../processors/scorer.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
+import { num, label } from './format.js';
 
 export interface ScorerBenchOptions {
   products: number;
@@ -186,15 +187,13 @@ export async function runScorerBench(config: Config, o: ScorerBenchOptions): Pro
 
 /** The result as text lines, in the style of `trenddrop bench`. */
 export function formatScorerBench(r: ScorerBenchResult): string[] {
-  const f = (x: number) => x.toLocaleString('en-US');
-  const label = (text: string) => `  ${text.padEnd(40)}`;
-  const round = (x: ScorerRound) => `${x.seconds} s (CPU ${x.cpuSeconds} s): ${f(x.scored)} scores, ${f(x.products)} products`;
+  const round = (x: ScorerRound) => `${x.seconds} s (CPU ${x.cpuSeconds} s): ${num(x.scored)} scores, ${num(x.products)} products`;
   return [
-    `TrendDrop scorer bench — ${f(r.products)} products (embedded)`,
-    `${label('load')}${r.loaded.seconds} s: ${f(r.loaded.rollupRows)} hourly rollup rows, ${f(r.loaded.historyRows)} past scores`,
+    `TrendDrop scorer bench — ${num(r.products)} products (embedded)`,
+    `${label('load')}${r.loaded.seconds} s: ${num(r.loaded.rollupRows)} hourly rollup rows, ${num(r.loaded.historyRows)} past scores`,
     `${label('cold round (fresh scorer, one new hour)')}${round(r.cold)}`,
     `${label('full round (next hour, target ≤ 15 s)')}${round(r.full)}`,
-    `${label(`incremental round (${f(r.changed)} products late)`)}${round(r.incremental)} over ${r.incremental.instants} instants`,
+    `${label(`incremental round (${num(r.changed)} products late)`)}${round(r.incremental)} over ${r.incremental.instants} instants`,
     '',
   ];
 }

@@ -19,6 +19,7 @@ import { TABLES } from '../schemas/clickhouse/tables.js';
 import { load, type Latency } from './api.js';
 import { makeEvents } from './events.js';
 import { pace } from './load.js';
+import { num, label } from './format.js';
 
 export interface SoakSample {
   /** Seconds since the steady load began. */
@@ -182,17 +183,15 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
 
 /** The result as text lines, in the style of `trenddrop bench`. */
 export function formatSoakBench(r: SoakBenchResult): string[] {
-  const f = (x: number) => x.toLocaleString('en-US');
-  const label = (text: string) => `  ${text.padEnd(40)}`;
-  const trend = (t: MemoryTrend) => `${f(t.startMiB)} → ${f(t.endMiB)} MiB (peak ${f(t.peakMiB)}), ${t.slopeMiBPerHour >= 0 ? '+' : ''}${f(t.slopeMiBPerHour)} MiB/h: ${t.flat ? 'flat' : 'NOT flat'}`;
+  const trend = (t: MemoryTrend) => `${num(t.startMiB)} → ${num(t.endMiB)} MiB (peak ${num(t.peakMiB)}), ${t.slopeMiBPerHour >= 0 ? '+' : ''}${num(t.slopeMiBPerHour)} MiB/h: ${t.flat ? 'flat' : 'NOT flat'}`;
   const every = Math.max(1, Math.ceil(r.samples.length / 12));
   return [
-    `TrendDrop soak — ${f(r.products)} products (${f(r.preloaded)} events stored first), ${f(r.ratePerSec)} events/s for ${f(r.durationSec)} s (embedded, every role)`,
-    `${label('events')}${f(r.sent)} sent, ${f(r.stored)} stored; accept ack p50 / p95 ${r.acks.p50Ms} / ${r.acks.p95Ms} ms`,
-    `${label('reads (overview, explorer) every second')}${f(r.reads.n)} answered, ${f(r.reads.errors)} failed; p50 / p95 ${r.reads.p50Ms} / ${r.reads.p95Ms} ms`,
+    `TrendDrop soak — ${num(r.products)} products (${num(r.preloaded)} events stored first), ${num(r.ratePerSec)} events/s for ${num(r.durationSec)} s (embedded, every role)`,
+    `${label('events')}${num(r.sent)} sent, ${num(r.stored)} stored; accept ack p50 / p95 ${r.acks.p50Ms} / ${r.acks.p95Ms} ms`,
+    `${label('reads (overview, explorer) every second')}${num(r.reads.n)} answered, ${num(r.reads.errors)} failed; p50 / p95 ${r.reads.p50Ms} / ${r.reads.p95Ms} ms`,
     `${label('resident memory')}${trend(r.rss)}`,
     `${label('V8 heap used')}${trend(r.heap)}`,
-    `${label('RSS over time (s: MiB)')}${r.samples.filter((_, i) => i % every === 0 || i === r.samples.length - 1).map((s) => `${Math.round(s.t)}: ${f(s.rssMiB)}`).join(', ')}`,
+    `${label('RSS over time (s: MiB)')}${r.samples.filter((_, i) => i % every === 0 || i === r.samples.length - 1).map((s) => `${Math.round(s.t)}: ${num(s.rssMiB)}`).join(', ')}`,
     '',
   ];
 }
