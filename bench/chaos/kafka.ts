@@ -1,5 +1,6 @@
-// An outside Kafka client for the scenarios that run TrendDrop on Kafka: a plain kafkajs producer
-// (messages as given: JSON or raw text, keyed by product) and the clean-up of a run's topics.
+// An outside Kafka client, for the chaos scenarios that run TrendDrop on Kafka and for the Kafka
+// tests: a plain kafkajs producer (messages as given: JSON or raw text, keyed by product) and the
+// clean-up of a run's topics.
 import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -9,15 +10,20 @@ export async function openProducer(brokers: string[]) {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
   return {
-    /** Resolves once the broker acknowledged every message (acks from all in-sync replicas). */
-    async send(topic: string, messages: { key: string; value: unknown }[]): Promise<void> {
-      for (let i = 0; i < messages.length; i += 2000) {
+    /**
+     * Resolves once the broker acknowledged every message (acks from all in-sync replicas). Chunks
+     * stay under the broker's 1 MB batch limit when one key fills a chunk.
+     */
+    async send(topic: string, messages: { key: string; value: unknown }[], chunk = 2000): Promise<void> {
+      for (let i = 0; i < messages.length; i += chunk) {
         await producer.send({
           topic, acks: -1, compression: CompressionTypes.None,
-          messages: messages.slice(i, i + 2000).map((m) => ({ key: m.key, value: typeof m.value === 'string' ? m.value : JSON.stringify(m.value) })),
+          messages: messages.slice(i, i + chunk).map((m) => ({ key: m.key, value: typeof m.value === 'string' ? m.value : JSON.stringify(m.value) })),
         });
       }
     },
+    /** Engagement events, each keyed by its product as TrendDrop's own producer keys them. */
+    events(topic: string, events: { productId: string }[]) { return this.send(topic, events.map((e) => ({ key: e.productId, value: e }))); },
     close: () => producer.disconnect(),
   };
 }

@@ -4,10 +4,14 @@
 // so the broker's restarts stay fast.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { AssignerProtocol, CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { freePort, get, makeEvents, seriesSum } from './app.js';
 import { createTestDatabase } from './postgres.js';
+import { dropPrefix } from '../../bench/chaos/kafka.js';
+
+// The outside producer and the topic clean-up are the chaos bench's: one Kafka client for both.
+export { dropPrefix, openProducer } from '../../bench/chaos/kafka.js';
 
 /**
  * The brokers from KAFKA_BROKERS, or null after saying why the file is skipped. In CI (CI set)
@@ -27,20 +31,6 @@ export const uniquePrefix = (name: string) => `test.${name}.${Date.now().toStrin
 
 const client = (brokers: string[]) => new Kafka({ clientId: 'trenddrop-test-client', brokers, logLevel: logLevel.NOTHING, retry: { retries: 10, maxRetryTime: 3000 } });
 
-/** Deletes every topic and consumer group named with the prefix. */
-export async function dropPrefix(brokers: string[], prefix: string): Promise<void> {
-  const admin = client(brokers).admin();
-  await admin.connect();
-  try {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
-    if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /** Creates the topics (4 partitions, as TrendDrop's default) before anything consumes them, so a backlog can wait. */
 export async function createTopics(brokers: string[], topics: string[], partitions = 4): Promise<void> {
   const admin = client(brokers).admin();
@@ -50,24 +40,6 @@ export async function createTopics(brokers: string[], topics: string[], partitio
   } finally {
     await admin.disconnect();
   }
-}
-
-/** An outside client's producer: plain kafkajs, values as the given strings or JSON, keyed by product. Chunks stay under the broker's 1 MB batch limit when one key fills a chunk. */
-export async function openProducer(brokers: string[]) {
-  const producer = client(brokers).producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-  await producer.connect();
-  return {
-    async send(topic: string, messages: { key: string; value: unknown }[], chunk = 2000): Promise<void> {
-      for (let i = 0; i < messages.length; i += chunk) {
-        await producer.send({
-          topic, acks: -1, compression: CompressionTypes.None,
-          messages: messages.slice(i, i + chunk).map((m) => ({ key: m.key, value: typeof m.value === 'string' ? m.value : JSON.stringify(m.value) })),
-        });
-      }
-    },
-    events(topic: string, events: { productId: string }[]) { return this.send(topic, events.map((e) => ({ key: e.productId, value: e }))); },
-    close: () => producer.disconnect(),
-  };
 }
 
 /** Members of a consumer group and how many partitions each holds. */
