@@ -20,6 +20,7 @@ import { startApp } from '../app/start-app.js';
 import { MarketSimulator } from '../ingest/simulator.js';
 import { FORECAST_STEPS, Forecaster, type RoundStats } from '../processors/forecaster.js';
 import type { EngagementEvent } from '../schemas/events.js';
+import { measured } from './measure.js';
 
 export interface ForecastBenchOptions {
   products: number;
@@ -84,12 +85,7 @@ export async function runForecastBench(_config: Config, o: ForecastBenchOptions)
       allowedLatenessMs: config.allowedLatenessMs, neural: false, metrics: METRICS,
     });
     progress(0.5, 'forecasting');
-    const cpu0 = process.cpuUsage();
-    const w0 = performance.now();
-    const stats = await forecaster.round();
-    const wallMs = performance.now() - w0;
-    const used = process.cpuUsage(cpu0);
-    const cpuMs = (used.user + used.system) / 1000;
+    const { value: stats, wallMs, cpuMs } = await measured(() => forecaster.round());
     progress(0.7, 'idle round');
     const w1 = performance.now();
     const idle = await forecaster.round();
@@ -98,12 +94,7 @@ export async function runForecastBench(_config: Config, o: ForecastBenchOptions)
     for (const step of sim.backfill(end + H, end + 2 * H, H)) await app.ingestor.publishEvents(step);
     await app.drain();
     progress(0.75, 'warm round');
-    const cpu2 = process.cpuUsage();
-    const w2 = performance.now();
-    const warm = await forecaster.round();
-    const warmWallMs = performance.now() - w2;
-    const used2 = process.cpuUsage(cpu2);
-    const warmCpuMs = (used2.user + used2.system) / 1000;
+    const { value: warm, wallMs: warmWallMs, cpuMs: warmCpuMs } = await measured(() => forecaster.round());
     await forecaster.stop();
 
     const forecasts = stats.refreshed;

@@ -25,6 +25,7 @@ import { Breakouts, REBUILD_SAMPLES } from '../processors/breakouts.js';
 import { Scorer } from '../processors/scorer.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
 import { num, label } from './format.js';
+import { measured } from './measure.js';
 
 export interface ScorerBenchOptions {
   products: number;
@@ -155,11 +156,8 @@ export async function runScorerBench(config: Config, o: ScorerBenchOptions): Pro
     });
     const timedRound = async (): Promise<ScorerRound> => {
       last = [];
-      const t = performance.now();
-      const cpu = process.cpuUsage();
-      const scored = await scorer.round();
-      const used = process.cpuUsage(cpu);
-      return { seconds: seconds(t), cpuSeconds: +((used.user + used.system) / 1e6).toFixed(2), scored, products: new Set(last.map((s) => s.productId)).size };
+      const { value: scored, wallMs, cpuMs } = await measured(() => scorer.round());
+      return { seconds: +(wallMs / 1000).toFixed(2), cpuSeconds: +(cpuMs / 1000).toFixed(2), scored, products: new Set(last.map((s) => s.productId)).size };
     };
 
     progress(0.6, 'cold round');
