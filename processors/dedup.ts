@@ -219,13 +219,11 @@ export async function storedIds(ch: ClickHouseClient, items: StoredKey[]): Promi
   if (items.length === 0) return found;
   const byTime = [...items].sort((a, b) => a.tsMs - b.tsMs);
   const scattered: StoredKey[] = [];
-  /** Adds the ids a query returns; resolves with how many it returned. */
-  const read = async (query: string, query_params: Record<string, unknown>): Promise<number> => {
+  /** Adds the ids a query returns. */
+  const read = async (query: string, query_params: Record<string, unknown>): Promise<void> => {
     // Raw, not escaped: ids hold no tab or newline (schema), and must match as the sink wrote them.
     const rs = await ch.query({ query, query_params, format: 'TabSeparatedRaw' });
-    let n = 0;
-    for (const id of (await rs.text()).split('\n')) if (id) { found.add(id); n++; }
-    return n;
+    for (const id of (await rs.text()).split('\n')) if (id) found.add(id);
   };
   for (let start = 0; start < byTime.length;) {
     let end = start + 1;
