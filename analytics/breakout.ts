@@ -143,25 +143,35 @@ function lowerBound(s: ArrayLike<number>, n: number, v: number): number {
  * episode; the baseline freezes until momentum is back within `cusumK` scales of it or stops
  * growing, which ends the episode. The baseline stays sorted across the samples, so rebuilding a
  * product from its stored history costs one insertion per sample, not a median and MAD by sorting.
+ *
+ * `raised` holds the times of alerts already stored for these samples (a re-score after late
+ * events folds buckets it alerted on before). Those stand: a stored alert opens its episode as
+ * if raised now, and an alert this fold would raise for an episode that reaches a stored one is
+ * the same surge seen through changed data, so it is dropped: one alert per surge.
  */
-export function foldBreakout(state: BreakoutState, samples: readonly { momentum: number; at: number }[], config: BreakoutConfig = DEFAULT_BREAKOUT): { state: BreakoutState; alerts: BreakoutAlert[] } {
+export function foldBreakout(state: BreakoutState, samples: readonly { momentum: number; at: number }[], config: BreakoutConfig = DEFAULT_BREAKOUT, raised?: ReadonlySet<number>): { state: BreakoutState; alerts: BreakoutAlert[] } {
   const base = new Baseline(state.history, config.window);
   let { cusum, episode } = state;
   const alerts: BreakoutAlert[] = [];
+  /** Whether the episode under way was opened by the last alert in `alerts`. */
+  let openedHere = false;
   for (const { momentum: m, at } of samples) {
+    const stored = raised?.has(at) ?? false;
     if (episode) {
+      if (stored && openedHere) { alerts.pop(); openedHere = false; }
       const z = (m - episode.baselineMedian) / episode.baselineScale;
-      if (z <= config.cusumK || m <= 0) { base.push(m); cusum = 0; episode = null; }
+      if (z <= config.cusumK || m <= 0) { base.push(m); cusum = 0; episode = null; openedHere = false; }
       continue;
     }
-    if (base.length < config.minHistory) { base.push(m); continue; }
+    if (base.length < config.minHistory && !(stored && base.length)) { base.push(m); continue; }
     const baselineMedian = base.median();
     const baselineScale = Math.max(MAD_TO_SD * base.mad(baselineMedian), config.minScale);
     const z = (m - baselineMedian) / baselineScale;
     const next = Math.max(0, cusum + z - config.cusumK);
     const kind = z >= config.zThreshold ? 'spike' : next >= config.cusumH ? 'shift' : null;
-    if (!kind || m < baselineScale) { base.push(m); cusum = next; continue; }
-    alerts.push({ kind, at, momentum: m, z, cusum: next, baselineMedian, baselineScale });
+    if (stored) openedHere = false;
+    else if (!kind || m < baselineScale) { base.push(m); cusum = next; continue; }
+    else { alerts.push({ kind, at, momentum: m, z, cusum: next, baselineMedian, baselineScale }); openedHere = true; }
     cusum = 0;
     episode = { startedAt: at, baselineMedian, baselineScale };
   }

@@ -4,9 +4,11 @@
 // episode start, so a history scored twice (a restart, a re-score after late events) raises
 // nothing new; with a webhook configured each new alert gets an outbox row in the same
 // transaction. The detector's state lives in memory; a product first seen here, or re-scored from
-// an earlier bucket, gets it back by folding its stored momentum history up to that bucket.
+// an earlier bucket, gets it back by folding its stored momentum history up to that bucket, and
+// the re-scored buckets are folded knowing which of them were alerted on, so a late event that
+// moves a surge's first breakout bucket raises no second alert for it.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { inArray } from 'drizzle-orm';
+import { and, gte, inArray } from 'drizzle-orm';
 import type { Bus } from '../core/bus/types.js';
 import type { Topics } from '../core/bus/topics.js';
 import type { Logger } from '../core/logger.js';
@@ -102,8 +104,9 @@ export class Breakouts {
       if (!firstOf.has(s.productId)) firstOf.set(s.productId, s.at);
       this.steps.set(s.productId, s.step);
     }
-    const rebuild = [...firstOf].filter(([id, at]) => { const t = this.tracked.get(id); return !t || at <= t.at; });
-    if (rebuild.length) await this.rebuild(new Map(rebuild));
+    const rebuild = new Map([...firstOf].filter(([id, at]) => { const t = this.tracked.get(id); return !t || at <= t.at; }));
+    const raised = rebuild.size ? await this.storedAlerts(rebuild) : new Map<string, Set<number>>();
+    if (rebuild.size) await this.rebuild(rebuild);
 
     const found: { s: ScoredBucket; alert: BreakoutAlert }[] = [];
     // Each product's run of buckets goes through the detector at once (scores come sorted by product).
@@ -117,7 +120,7 @@ export class Breakouts {
       i = j;
       if (!run.length) continue;
       const last = run[run.length - 1];
-      const { state, alerts } = foldBreakout(t.state, run, this.configFor(last.step));
+      const { state, alerts } = foldBreakout(t.state, run, this.configFor(last.step), raised.get(id));
       this.tracked.set(id, { state, at: last.at });
       const byAt = new Map(run.map((s) => [s.at, s]));
       for (const alert of alerts) found.push({ s: byAt.get(alert.at)!, alert });
@@ -125,6 +128,22 @@ export class Breakouts {
     }
     this.sweep();
     return found.length ? this.raise(found) : [];
+  }
+
+  /** Bucket times of the alerts already stored for each product from the given bucket on. */
+  private async storedAlerts(from: Map<string, number>): Promise<Map<string, Set<number>>> {
+    const out = new Map<string, Set<number>>();
+    for (const some of slices([...from.keys()])) {
+      const since = new Date(Math.min(...some.map((id) => from.get(id)!)));
+      const rows = await this.d.db.select({ id: alerts.productId, at: alerts.at }).from(alerts).where(and(inArray(alerts.productId, some), gte(alerts.at, since)));
+      for (const r of rows) {
+        const at = r.at.getTime();
+        if (at < from.get(r.id)!) continue;
+        const set = out.get(r.id) ?? new Set<number>();
+        out.set(r.id, set.add(at));
+      }
+    }
+    return out;
   }
 
   /** Detector state of each product as it stood just before the given bucket, from stored history. */

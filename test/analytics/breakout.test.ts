@@ -152,3 +152,35 @@ describe('foldBreakout', () => {
     expect(alerts).toBeGreaterThan(100);
   });
 });
+
+describe('foldBreakout with stored alerts (a re-score)', () => {
+  const samples = (values: number[]) => values.map((momentum, i) => ({ momentum, at: i * HOUR }));
+  const surge = (from: number) => [...noise(30, 7), ...noise(8, 8).map((v, i) => v + (i >= from ? 0.3 : 0))];
+
+  it('raises nothing again when the stored alert is where the fold puts it', () => {
+    const { alerts } = foldBreakout(initialBreakoutState(), samples(surge(2)));
+    expect(alerts.map((a) => a.at / HOUR)).toEqual([32]);
+    expect(foldBreakout(initialBreakoutState(), samples(surge(2)), cfg, new Set([32 * HOUR])).alerts).toEqual([]);
+  });
+
+  it('a late event that moves the surge earlier raises no second alert: the stored one stands', () => {
+    // Stored at hour 33; the re-scored data now breaks out at 32 and the episode reaches 33.
+    expect(foldBreakout(initialBreakoutState(), samples(surge(2)), cfg).alerts.map((a) => a.at / HOUR)).toEqual([32]);
+    const r = foldBreakout(initialBreakoutState(), samples(surge(2)), cfg, new Set([33 * HOUR]));
+    expect(r.alerts).toEqual([]);
+    expect(r.state.episode).not.toBeNull();
+  });
+
+  it('a late event that moves the surge later raises no second alert: the stored one opened the episode', () => {
+    // Stored at hour 31 (a bucket the new data no longer flags); the surge now starts at 32.
+    const r = foldBreakout(initialBreakoutState(), samples(surge(2)), cfg, new Set([31 * HOUR]));
+    expect(r.alerts).toEqual([]);
+    expect(r.state.episode?.startedAt).toBe(31 * HOUR);
+  });
+
+  it('a surge after the stored one\'s episode ended is a new alert', () => {
+    const values = [...surge(2), ...noise(10, 9), 0.5];
+    const r = foldBreakout(initialBreakoutState(), samples(values), cfg, new Set([32 * HOUR]));
+    expect(r.alerts.map((a) => a.at / HOUR)).toEqual([values.length - 1]);
+  });
+});

@@ -41,15 +41,20 @@ const published: AlertUpdate[] = [];
 
 const breakouts = () => new Breakouts({ ch: rt.clickhouse.client, db: rt.postgres.db, bus: rt.bus, topics: rt.topics, logger: rt.logger, outbox: true });
 
-/** Hours from…to as the scorer hands them over: history rows written, then observe(). */
-async function hours(b: Breakouts, from: number, to: number) {
-  const batch: ScoredBucket[] = [];
-  for (const id of ['steady', 'surging']) for (let h = from; h <= to; h++) batch.push(scored(id, h));
+/** Scored buckets as the scorer hands them over: history rows written, then observe(). */
+async function feed(b: Breakouts, batch: ScoredBucket[]) {
   await rt.clickhouse.client.insert({
     table: TABLES.trendScoreHistory, format: 'JSONEachRow',
     values: batch.map((s) => ({ productId: s.productId, computedAt: s.at, stepSec: 3600, score: s.score, label: s.label, velocity: s.velocity, acceleration: 0, momentum: s.momentum, scoredAt: Date.now() })),
   });
   return b.observe(batch);
+}
+
+/** Hours from…to of `steady` and `surging`. */
+async function hours(b: Breakouts, from: number, to: number) {
+  const batch: ScoredBucket[] = [];
+  for (const id of ['steady', 'surging']) for (let h = from; h <= to; h++) batch.push(scored(id, h));
+  return feed(b, batch);
 }
 
 const storedAlerts = () => rt.postgres.db.select().from(alerts).orderBy(asc(alerts.at));
@@ -107,6 +112,24 @@ describe('Breakouts', () => {
     expect((await restarted.observe([later])).map((a) => a.at.getTime())).toEqual([T0 + (S + 21) * H]);
     expect((await storedAlerts()).map((a) => a.at.getTime())).toEqual([T0 + S * H, T0 + (S + 21) * H]);
     await expect.poll(() => published.length).toBe(2);
+  });
+
+  it('a late event that moves a surge\'s first bucket, earlier or later, raises no second alert for it', async () => {
+    const b = breakouts();
+    const quiet = (h: number) => momentum('steady', h);
+    // Live: a surge from hour 25, alerted at 25; then late engagement in `late` re-scores from there.
+    async function surgeThenLate(id: string, late: number, momentumThen: number) {
+      const live = Array.from({ length: 30 }, (_, h): ScoredBucket => ({ ...scored(id, h), momentum: h >= 25 ? 0.2 : quiet(h) }));
+      const raised = [];
+      for (const s of live) raised.push(...(await feed(b, [s])));
+      expect(raised.map((a) => a.at.getTime())).toEqual([T0 + 25 * H]);
+      return feed(b, live.slice(late).map((s) => (s.at === T0 + late * H ? { ...s, momentum: momentumThen } : s)));
+    }
+    // The surge now starts an hour earlier…
+    expect(await surgeThenLate('earlier', 24, 0.2)).toEqual([]);
+    // …or an hour later (hour 25 no longer flagged).
+    expect(await surgeThenLate('later', 25, quiet(25))).toEqual([]);
+    expect((await storedAlerts()).filter((a) => a.productId === 'earlier' || a.productId === 'later').map((a) => a.at.getTime())).toEqual([T0 + 25 * H, T0 + 25 * H]);
   });
 
   it('a detector started cold raises the same alerts as one that ran all along, also inside an episode under way', async () => {
