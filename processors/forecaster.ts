@@ -239,6 +239,11 @@ export class Forecaster {
     return settledBefore(await readWatermark(this.d.ch, this.d.clock.now()), this.d.allowedLatenessMs);
   }
 
+  /** Unix seconds from which a product counts as active: the settled day (from 0 on a store with nothing settled yet). */
+  private static activeSince(settled: number): number {
+    return Math.max(0, Math.floor(settled / 1000) - 86_400);
+  }
+
   /**
    * Trains the MLP on a sample of hourly products, each series cut at its first backtest
    * origin, so that the backtests of the following refreshes only test it on hours it never saw.
@@ -246,7 +251,7 @@ export class Forecaster {
   async train(): Promise<boolean> {
     const now = this.d.clock.now();
     const settled = await this.settled();
-    const rs = await this.d.ch.query({ query: TRAIN_SAMPLE_SQL, query_params: { since: Math.floor(settled / 1000) - 86_400, n: this.d.trainProducts ?? 300 }, format: 'JSONEachRow' });
+    const rs = await this.d.ch.query({ query: TRAIN_SAMPLE_SQL, query_params: { since: Forecaster.activeSince(settled), n: this.d.trainProducts ?? 300 }, format: 'JSONEachRow' });
     const steps = await loadNativeSteps(this.d.ch, (await rs.json<{ productId: string }>()).map((r) => r.productId));
     const hourly = new Map([...steps].filter(([, s]) => s.step === 'hour'));
     const { horizon } = FORECAST_STEPS.hour;
@@ -293,7 +298,7 @@ export class Forecaster {
     const now = this.d.clock.now();
     if (this.d.neural && now - this.trainedAt >= (this.d.retrainMs ?? 6 * HOUR_MS)) await this.train();
     const settled = await this.settled();
-    const rs = await this.d.ch.query({ query: ACTIVE_SQL, query_params: { since: Math.floor(settled / 1000) - 86_400 }, format: 'JSONEachRow' });
+    const rs = await this.d.ch.query({ query: ACTIVE_SQL, query_params: { since: Forecaster.activeSince(settled) }, format: 'JSONEachRow' });
     const ids = (await rs.json<{ productId: string }>()).map((r) => r.productId);
     const stats: RoundStats = { products: ids.length, refreshed: 0, skipped: 0, tooShort: 0, warmStarted: 0, msPerProduct: 0 };
     let computeMs = 0;
