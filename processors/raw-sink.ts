@@ -55,7 +55,6 @@ function earliestOf(events: readonly { productId: string; tsMs: number }[]): Map
 
 export class RawSink {
   private pending: Pending[] = [];
-  private rows = 0;
   private gathering: NodeJS.Immediate | null = null;
   private writing: Promise<void> | null = null;
   private announcing: Promise<void> = Promise.resolve();
@@ -130,7 +129,6 @@ export class RawSink {
     if (events.length === 0) return;
     await new Promise<void>((done, fail) => {
       this.pending.push({ events, acceptedAt, deliveredAt, done, fail });
-      this.rows += events.length;
       this.schedule();
     });
   }
@@ -140,8 +138,7 @@ export class RawSink {
    * next write; when the writer is idle they go out at once, after only the current turn of the
    * event loop, in which the other partitions' batches of the same publish or fetch arrive too
    * (a write's end releases every partition it held, and their next batches come back in that
-   * turn). Batches grow with load; no timer adds to the latency, which stays about one write
-   * (an earlier 10 ms wait for more batches delayed every write at moderate rates).
+   * turn). Batches grow with load; no timer adds to the latency, which stays about one write.
    */
   private schedule(): void {
     if (this.writing || this.gathering) return; // the running write picks up what is pending when it ends
@@ -161,7 +158,6 @@ export class RawSink {
     while (take < this.pending.length && (take === 0 || rows + this.pending[take].events.length <= this.maxRows)) rows += this.pending[take++].events.length;
     const batch = this.pending.splice(0, take);
     if (batch.length === 0) return;
-    this.rows -= rows;
     try {
       await this.writeOut(batch);
       for (const p of batch) p.done();
