@@ -201,7 +201,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
         await agent?.stop();
         await simulator?.stop();
         await backfilling;
-        gateway?.close();
+        await gateway?.close();
         await server.close();
         await live?.stop();
         await processors?.stop();

@@ -74,6 +74,8 @@ export class Gateway {
   private readonly limit: LimitFunction;
   private readonly now: () => number;
   private readonly drainTimer: NodeJS.Timeout;
+  /** Set by close(): queued snapshots are no longer computed. */
+  private closed = false;
   private readonly log: Logger;
 
   constructor(private readonly o: GatewayOptions) {
@@ -232,7 +234,7 @@ export class Gateway {
     const entry: Snapshot = {
       channel, seq: 0, at: 0, done: false,
       result: this.limit(async () => {
-        if (this.channels.get(name) !== channel || channel.subscribers.size === 0) return 'unwanted' as const;
+        if (this.closed || this.channels.get(name) !== channel || channel.subscribers.size === 0) return 'unwanted' as const;
         try {
           const data = await this.o.snapshot(name);
           return { seq: channel.seq, data };
@@ -309,8 +311,11 @@ export class Gateway {
     }
   }
 
-  close(): void {
+  /** Closes every connection; resolves once the snapshots already computing are done, so none reads a store closed after. */
+  async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.drainTimer);
     for (const c of this.clients) c.conn.close(1001, 'server shutting down');
+    await Promise.allSettled([...this.snapshots.values()].map((s) => s.result));
   }
 }

@@ -119,6 +119,23 @@ describe('WebSocket gateway', () => {
     expect(gw.hasSubscribers('product:d')).toBe(false);
   });
 
+  it('close waits for the snapshots computing and starts none of those queued, so none reads a store closed after it', async () => {
+    const held = heldSnapshots();
+    gw = new Gateway({ logger: createLogger('silent'), metrics: createMetrics(), snapshot: held.snapshot });
+    const c = new FakeConn();
+    gw.attach(c);
+    c.receive({ type: 'subscribe', channels: ['overview', 'alerts', 'product:a', 'product:b'] });
+    await flush();
+    let closed = false;
+    const closing = gw.close().then(() => { closed = true; });
+    await flush();
+    expect(closed).toBe(false);
+    await held.releaseAll();
+    await closing;
+    expect(held.s.calls).toEqual(['overview']);
+    expect(c.closedWith).toBe(1001);
+  });
+
   it('drops queued snapshot work when the client leaves, and bounds it over all clients', async () => {
     const held = heldSnapshots();
     gw = new Gateway({ logger: createLogger('silent'), metrics: createMetrics(), snapshot: held.snapshot });
