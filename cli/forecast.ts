@@ -245,20 +245,21 @@ async function evaluateCommand(series: Series[], opts: ForecastCommandOptions, o
   if (opts.json) {
     out.write(JSON.stringify({
       step: STEPS[step].interval, horizon, windows, series: scored.length, tooShort,
-      models: summary.map((m) => ({ ...m, mase: jsonNum(m.mase), smape: jsonNum(m.smape), coverage80: jsonNum(m.coverage80), coverage95: jsonNum(m.coverage95), relativeMase: jsonNum(m.relativeMase) })),
+      models: summary.map((m) => ({ ...m, mase: jsonNum(m.mase), smape: jsonNum(m.smape), coverage80: jsonNum(m.coverage80), coverage95: jsonNum(m.coverage95), margin80: jsonNum(m.margin80), margin95: jsonNum(m.margin95), relativeMase: jsonNum(m.relativeMase) })),
       timing, neural: run.neuralStats ?? { skipped: run.neuralSkipped ?? 'not requested' },
       perSeries: scored.map(({ s, e }) => ({ series: s.name, n: s.values.length, seasons: e.periods, windows: e.windows.map((w) => Object.fromEntries(w.map((x) => [x.model, { mase: jsonNum(x.mase), smape: jsonNum(x.smape), in80: x.in80, in95: x.in95, points: x.points }]))) })),
     }) + '\n');
     return;
   }
   out.write(`${scored.length} series, ${STEPS[step].label}; last ${windows === 1 ? '' : `${windows} × `}${horizon} points of each held out, forecast from everything before\n`);
-  out.write('MASE scaled by the in-sample seasonal-naive error; relative = geometric mean over series of MASE ÷ seasonal naive\'s\n\n');
+  out.write('MASE scaled by the in-sample seasonal-naive error; relative = geometric mean over series of MASE ÷ seasonal naive\'s\n');
+  out.write('coverage ± its binomial 95% margin on the points (a floor: the points of one window are not independent)\n\n');
   const order = (m: ModelSummary) => (m.model === SELECTED ? 1 : 0);
   out.write(table([
     ['model', 'MASE', 'relative', 'sMAPE %', 'coverage 80%', 'coverage 95%', 'points'],
     ...[...summary].sort((a, b) => order(a) - order(b)).map((m) => [
       m.model === SELECTED ? 'selected (chosen per series by backtest)' : m.model,
-      num(m.mase), num(m.relativeMase), num(m.smape), pct(m.coverage80), pct(m.coverage95), String(m.points),
+      num(m.mase), num(m.relativeMase), num(m.smape), `${pct(m.coverage80)} ±${pct(m.margin80)}`, `${pct(m.coverage95)} ±${pct(m.margin95)}`, String(m.points),
     ]),
   ]));
   out.write(`\nforecast time per series (backtest, selection, refit, intervals; every candidate refitted for this report): CPU median ${timing.cpuMedianMs.toFixed(1)} ms, p95 ${timing.cpuP95Ms.toFixed(1)} ms; wall median ${timing.medianMs.toFixed(1)} ms, p95 ${timing.p95Ms.toFixed(1)} ms over ${timing.forecasts} (load average ${timing.loadAverage.toFixed(1)})\n`);

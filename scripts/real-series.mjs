@@ -12,6 +12,16 @@
 // - unemployment-monthly.csv: unemployed per industry, 14 series 2000–2010 (vega-datasets).
 // - seattle-temp-daily.csv: daily maximum temperature in Seattle 2012–2015 (vega-datasets).
 // (vega-datasets' us-employment.csv, monthly 2006–2015, is read as it is: a wide CSV.)
+// More real series, from other data sets, to check the methods on data they were not tuned on:
+// - github-hourly.csv: commits per hour of one GitHub user, January–May 2015 (vega-datasets
+//   github.csv; hours without commits filled with 0): sparse counts, daily and weekly rhythm.
+// - seattle-temp-hourly.csv: hourly temperature normals for Seattle, 2010 (vega-datasets
+//   seattle-weather-hourly-normals.csv, NOAA): daily cycle on a yearly swing.
+// - newyork-temp-daily.csv: daily maximum temperature in New York 2012–2015 (vega-datasets weather.csv).
+// - birdstrikes-weekly.csv: wildlife strikes reported to the FAA per week, 1990–2002 (vega-datasets
+//   birdstrikes.csv, whole weeks from Monday 1 January 1990): counts with a migration season.
+// - stocks-monthly.csv: monthly prices of five stocks 2000–2010 (vega-datasets stocks.csv):
+//   random-walk-like, where nothing should beat naive by much.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -57,3 +67,30 @@ write('unemployment-monthly.csv', ['series,month,value', ...unemployment.map((r)
 
 const weather = readFileSync(vega('seattle-weather.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
 write('seattle-temp-daily.csv', ['date,temp_max', ...weather.map((r) => `${r[0]},${r[2]}`)]);
+
+// Zero-filled hourly commit counts, from the first hour of the first day to the last hour of the last day seen.
+const github = readFileSync(vega('github.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+const commits = new Map(github.map(([t, c]) => [Date.parse(`${t.replaceAll('/', '-').replace(' ', 'T')}Z`), Number(c)]));
+const firstHour = Date.parse(`${github[0][0].slice(0, 10).replaceAll('/', '-')}T00:00:00Z`);
+const lastHour = Date.parse(`${github.at(-1)[0].slice(0, 10).replaceAll('/', '-')}T23:00:00Z`);
+const hours = [];
+for (let t = firstHour; t <= lastHour; t += 3600e3) hours.push(`${new Date(t).toISOString().slice(0, 19)}Z,${commits.get(t) ?? 0}`);
+write('github-hourly.csv', ['ts,commits', ...hours]);
+
+const normals = readFileSync(vega('seattle-weather-hourly-normals.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+write('seattle-temp-hourly.csv', ['ts,temperature', ...normals.map((r) => `${r[0]}Z,${r[2]}`)]);
+
+const ny = readFileSync(vega('weather.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')).filter((r) => r[0] === 'New York');
+write('newyork-temp-daily.csv', ['date,temp_max', ...ny.map((r) => `${r[1]},${r[3]}`)]);
+
+// Weekly strike counts: whole weeks from Monday 1990-01-01 up to the last whole week before the last report.
+const strikes = readFileSync(vega('birdstrikes.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Date.parse(`${l.split(',')[3]}T00:00:00Z`)).filter(Number.isFinite);
+const week0 = Date.UTC(1990, 0, 1);
+const weekCount = Math.floor((Math.max(...strikes) - week0) / (7 * 86400e3));
+const perWeek = new Array(weekCount).fill(0);
+for (const t of strikes) { const w = Math.floor((t - week0) / (7 * 86400e3)); if (w >= 0 && w < weekCount) perWeek[w]++; }
+write('birdstrikes-weekly.csv', ['week,strikes', ...perWeek.map((c, w) => `${new Date(week0 + w * 7 * 86400e3).toISOString().slice(0, 10)},${c}`)]);
+
+const MONTHS = { Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06', Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12' };
+const stocks = readFileSync(vega('stocks.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+write('stocks-monthly.csv', ['series,month,price', ...stocks.map(([sym, d, v]) => { const [mon, , year] = d.split(' '); return `${sym},${year}-${MONTHS[mon]},${v}`; })]);

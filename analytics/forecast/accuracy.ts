@@ -40,3 +40,12 @@ export function smape(actual: readonly number[], forecast: readonly number[]): n
   }
   return s / actual.length;
 }
+
+/**
+ * Half-width of the 95% interval of a coverage p measured on n points, if the points were
+ * independent (normal approximation to the binomial): 1.96·√(p(1 − p)/n). Points of one test
+ * window move together, so the true uncertainty is larger; this is its floor.
+ */
+export function coverageMargin(p: number, n: number): number {
+  return n > 0 && Number.isFinite(p) ? 1.96 * Math.sqrt((p * (1 - p)) / n) : Number.NaN;
+}

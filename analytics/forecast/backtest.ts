@@ -194,7 +194,8 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
       maseSum += maseAt[i];
       smapeSum += smape(actual, fc);
       // Calibrated on the other origins whose test windows do not overlap this one.
-      const cal = calibrate(errors.filter((_, j) => apart(i, j)), h);
+      const others = origins.flatMap((_, j) => (apart(i, j) ? [j] : []));
+      const cal = calibrate(others.map((j) => errors[j]), h, others.map((j) => origins[j]));
       if (!cal.errors) return;
       c.paths[i].forEach((v, k) => {
         const b = bounds(cal, k + 1, v);
@@ -248,7 +249,7 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
       lo95: Math.min(yhat, back(b.lo95)), hi95: Math.max(yhat, back(b.hi95)),
     };
   });
-  const calibration = calibrate(procedureErrors, h);
+  const calibration = calibrate(procedureErrors, h, origins);
   const out: SeriesForecast = {
     model: best.c.model,
     periods: [...periods],
@@ -257,6 +258,6 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
     calibrationErrors: calibration.errors,
     warm,
   };
-  if (opts.allForecasts) out.candidates = new Map(scored.map((s) => [s.c.model, finish(s.c.refit(), calibrate(s.errors, h))]));
+  if (opts.allForecasts) out.candidates = new Map(scored.map((s) => [s.c.model, finish(s.c.refit(), calibrate(s.errors, h, origins))]));
   return out;
 }

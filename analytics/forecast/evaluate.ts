@@ -2,7 +2,7 @@
 // series, forecast them with everything before (seasons tested, models backtested and chosen,
 // intervals calibrated on that part alone), and score every candidate and the chosen model.
 import { seasonsOf, type Step } from '../granularity.js';
-import { inside, mase, maseScale, smape } from './accuracy.js';
+import { coverageMargin, inside, mase, maseScale, smape } from './accuracy.js';
 import { backtestOrigins, forecastSeries, type EngineOptions } from './backtest.js';
 import { chooseLags, neuralModel, trainGlobal, type NeuralForecaster } from './neural.js';
 import type { ForecastPoint } from './types.js';
@@ -77,6 +77,9 @@ export interface ModelSummary {
   coverage95: number;
   /** Held-out points the coverages rest on. */
   points: number;
+  /** Binomial 95% half-widths of the coverages on those points (`coverageMargin`): their uncertainty at the least. */
+  margin80: number;
+  margin95: number;
   /** Geometric mean over series × windows of MASE ÷ seasonal naive's MASE on the same window. */
   relativeMase: number;
   windows: number;
@@ -101,10 +104,15 @@ export function summarize(evaluations: readonly SeriesEvaluation[]): ModelSummar
       }
     }
   }
-  return [...acc].map(([model, a]) => ({
-    model, mase: a.mase / a.n, smape: a.smape / a.n, coverage80: a.in80 / a.points, coverage95: a.in95 / a.points,
-    points: a.points, relativeMase: a.rel ? Math.exp(a.logRel / a.rel) : Number.NaN, windows: a.n,
-  }));
+  return [...acc].map(([model, a]) => {
+    const coverage80 = a.in80 / a.points;
+    const coverage95 = a.in95 / a.points;
+    return {
+      model, mase: a.mase / a.n, smape: a.smape / a.n, coverage80, coverage95, points: a.points,
+      margin80: coverageMargin(coverage80, a.points), margin95: coverageMargin(coverage95, a.points),
+      relativeMase: a.rel ? Math.exp(a.logRel / a.rel) : Number.NaN, windows: a.n,
+    };
+  });
 }
 
 export interface EvaluationRun {

@@ -1,13 +1,14 @@
 // Prediction intervals from backtest errors (split conformal prediction: Vovk, Gammerman &
 // Shafer 2005; for multi-step forecasts as in Stankeviciute, Alaa & van der Schaar 2021):
 // the errors a model made at the rolling origins, per horizon step, give the interval it gets.
-// Errors grow with the step, so each step's errors are divided by a per-step scale (their root
-// mean square, made non-decreasing in the step); each step's quantiles are the conformal
-// quantiles of its own scaled errors pooled with those of the nearest steps, as few steps as
-// give enough errors for the 95% bounds to be finite-sample quantiles (all steps when the
-// errors are few), multiplied back by the step's scale. Pooling only near steps keeps a
-// different error shape at long horizons (a level shift is rare in one step, common in twelve). Works on the engine's (log) scale, so an
-// interval is wider in absolute terms where the forecast is higher.
+// Errors grow with the step, so each step's errors are divided by a per-step scale (root mean
+// square, made non-decreasing in the step) computed without the origins that overlap them;
+// each step's quantiles are the conformal quantiles of its own scaled errors pooled with those
+// of the nearest steps, as few steps as give enough errors for the 95% bounds to be
+// finite-sample quantiles (all steps when the errors are few), multiplied back by the step's
+// scale of all origins. Pooling only near steps keeps a different error shape at long horizons
+// (a level shift is rare in one step, common in twelve). Works on the engine's (log) scale, so
+// an interval is wider in absolute terms where the forecast is higher.
 
 export interface Calibration {
   /** Per-step error scale. */
@@ -62,31 +63,61 @@ function sortPrefix(a: Float64Array, n: number): Float64Array {
   return a;
 }
 
-/** Calibration from errors[origin][step] (actual − forecast); NaN entries (beyond the series) are skipped. */
-export function calibrate(errors: readonly (readonly number[])[], horizon: number): Calibration {
-  const rms = new Array<number>(horizon);
-  for (let k = 0; k < horizon; k++) {
-    let s = 0;
-    let c = 0;
-    for (const row of errors) { const e = row[k]; if (Number.isFinite(e)) { s += e * e; c++; } }
-    rms[k] = c ? Math.sqrt(s / c) : Number.NaN;
+/** Root mean squares, made non-decreasing in the step (isotonic); a step without errors takes the step before's. */
+function stepScale(sum: ArrayLike<number>, count: ArrayLike<number>): number[] {
+  const rms = new Array<number>(sum.length);
+  for (let k = 0; k < sum.length; k++) rms[k] = count[k] > 0 ? Math.sqrt(Math.max(0, sum[k]) / count[k]) : k > 0 ? rms[k - 1] : 0;
+  return isotonic(rms);
+}
+
+/**
+ * Calibration from errors[row][step] (actual − forecast); NaN entries (beyond the series) are
+ * skipped. `origins[row]`, when given, is where each row's forecast started: rows less than a
+ * horizon apart share test points, and their errors move together.
+ *
+ * Each row's errors are scaled by the per-step scale of the *other* rows, those whose test
+ * windows do not overlap its own (all others when no origins are given, or when none is apart):
+ * a forecast's future error is not part of the scale it will be divided by, so a calibration
+ * error must not be either. Scaling each error by a scale it is part of shrinks the large ones
+ * (an error can be at most √n times the root mean square of n errors that include it) and gave
+ * intervals that covered less than their level out of sample (normalised conformal scores need
+ * a normaliser fitted apart from the scores: Papadopoulos et al. 2011; Lei et al. 2018).
+ */
+export function calibrate(errors: readonly (readonly number[])[], horizon: number, origins?: readonly number[]): Calibration {
+  const rows = errors.length;
+  // Per step, the sum of squares and the count of all rows; a row's own scale subtracts the rows near it.
+  const sum = new Float64Array(horizon);
+  const count = new Float64Array(horizon);
+  for (const row of errors) for (let k = 0; k < horizon; k++) { const e = row[k]; if (Number.isFinite(e)) { sum[k] += e * e; count[k]++; } }
+  const scale = stepScale(sum, count);
+  const near = (i: number, j: number) => (origins ? Math.abs(origins[i] - origins[j]) < horizon : i === j);
+  const scales: number[][] = [];
+  const rowSum = new Float64Array(horizon);
+  const rowCount = new Float64Array(horizon);
+  for (let i = 0; i < rows; i++) {
+    rowSum.set(sum);
+    rowCount.set(count);
+    let nearRows = 0;
+    for (let j = 0; j < rows; j++) {
+      if (!near(i, j)) continue;
+      nearRows++;
+      for (let k = 0; k < horizon; k++) { const e = errors[j][k]; if (Number.isFinite(e)) { rowSum[k] -= e * e; rowCount[k]--; } }
+    }
+    scales.push(nearRows < rows ? stepScale(rowSum, rowCount) : scale);
   }
-  // A step without errors takes the scale of the nearest step before it that has some.
-  for (let k = 0; k < horizon; k++) if (!Number.isFinite(rms[k])) rms[k] = k > 0 ? rms[k - 1] : 0;
-  const scale = isotonic(rms);
   // Scaled errors step by step in one flat buffer (this runs for every candidate at every
   // backtest origin): step k's are scaled[from[k] … from[k + 1]).
-  const scaled = new Float64Array(errors.length * horizon);
+  const scaled = new Float64Array(rows * horizon);
   const from = new Int32Array(horizon + 1);
   let counted = 0;
   let m = 0;
   for (let k = 0; k < horizon; k++) {
     from[k] = m;
-    for (const row of errors) {
-      const e = row[k];
+    for (let i = 0; i < rows; i++) {
+      const e = errors[i][k];
       if (!Number.isFinite(e)) continue;
       counted++;
-      if (scale[k] > 0) scaled[m++] = e / scale[k];
+      if (scales[i][k] > 0) scaled[m++] = e / scales[i][k];
     }
   }
   from[horizon] = m;

@@ -1,6 +1,6 @@
 // The forecasting engine and its models, recomputed by hand or checked on processes with known answers.
 import { describe, it, expect } from 'vitest';
-import { mase, maseScale, smape } from '../../analytics/forecast/accuracy.js';
+import { coverageMargin, mase, maseScale, smape } from '../../analytics/forecast/accuracy.js';
 import { backtestOrigins, beatsFloor, forecastSeries, seriesContext, COMBINATION } from '../../analytics/forecast/backtest.js';
 import { stlEts } from '../../analytics/forecast/decomposed.js';
 import { etsPoints, fitEts, fitEtsSpec } from '../../analytics/forecast/ets.js';
@@ -14,6 +14,12 @@ import type { ForecastModel } from '../../analytics/forecast/types.js';
 import { normals } from '../helpers/series.js';
 
 describe('accuracy', () => {
+  it('a coverage\'s binomial margin shrinks with the points it rests on', () => {
+    expect(coverageMargin(0.8, 100)).toBeCloseTo(1.96 * 0.04, 12);
+    expect(coverageMargin(0.8, 400)).toBeCloseTo(1.96 * 0.02, 12);
+    expect(coverageMargin(0.8, 0)).toBeNaN();
+  });
+
   it('MASE is scaled by the in-sample seasonal naive MAE; sMAPE is the M4 definition', () => {
     // Lag-2 differences of [1,3,2,4,3]: |2−1|, |4−3|, |3−2| → 1.
     expect(maseScale([1, 3, 2, 4, 3], 2)).toBe(1);
@@ -178,14 +184,36 @@ describe('per-step interval quantiles', () => {
     expect(b2.hi95).toBeGreaterThan(b1.hi95);
   });
 
+  it('scales each error by the other rows\' scale: a large error is not shrunk by a scale it is part of', () => {
+    // Nineteen errors of ±1 and one of 10, one step. Divided by a root mean square that holds
+    // it, the 10 counts as 4.1 of those scales, so the 95% bound would stop at the 10 itself;
+    // divided by the others' scale it counts as 10, and the bound reaches 10 × the scale of all.
+    const errors = [...Array.from({ length: 19 }, (_, i) => [i % 2 ? 1 : -1]), [10]];
+    const c = calibrate(errors, 1);
+    expect(c.scale[0]).toBeCloseTo(Math.sqrt(119 / 20), 12);
+    expect(bounds(c, 1, 0).hi95).toBeCloseTo(10 * c.scale[0], 9);
+  });
+
+  it('rows whose test windows overlap are not each other\'s scale', () => {
+    // Origins 0 and 1 overlap (horizon 2) and share one large error; origins 10 and 20 are apart.
+    // Scaled by a scale that holds its twin, the large error would look ordinary.
+    const errors = [[10, 10], [10, 10], [1, 1], [-1, -1]];
+    const apart = calibrate(errors, 2, [0, 1, 10, 20]);
+    const independent = calibrate(errors, 2);
+    expect(bounds(apart, 1, 0).hi95).toBeGreaterThan(bounds(independent, 1, 0).hi95);
+  });
+
   it('pools neighbouring steps when each has too few errors', () => {
     // 13 origins × 12 steps: no step alone has the 39 a finite 97.5% quantile needs.
     const errors = Array.from({ length: 13 }, (_, i) => Array.from({ length: 12 }, (__, k) => ((i - 6) / 6) * (1 + k / 11)));
     const c = calibrate(errors, 12);
     for (let k = 1; k <= 12; k++) {
       const b = bounds(c, k, 0);
-      // Every step's scaled errors are the same 13 values; pooled with its neighbours, the 95% bound is their largest.
-      expect(b.hi95 / c.scale[k - 1]).toBeCloseTo(Math.max(...errors.map((e) => e[k - 1] / c.scale[k - 1])), 9);
+      // Every step's scaled errors are the same 13 values; pooled with its neighbours, the 95%
+      // bound is their largest: the last origin's error over the root mean square of the others'.
+      const u = (i: number) => (i - 6) / 6;
+      const others = Math.sqrt(Array.from({ length: 12 }, (_, i) => u(i) ** 2).reduce((a, v) => a + v, 0) / 12);
+      expect(b.hi95 / c.scale[k - 1]).toBeCloseTo(u(12) / others, 9);
       expect(b.hi80).toBeGreaterThan(0);
     }
   });
