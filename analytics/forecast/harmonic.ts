@@ -12,8 +12,8 @@ import { fitAutoregression } from '../autoregression.js';
 import type { FittedModel, ForecastModel } from './types.js';
 
 export const HARMONIC = {
-  /** Most recent points regressed on (three years of days): the profile of the current regime. */
-  window: 3 * 365,
+  /** Years of the most recent points regressed on: the profile of the current regime. */
+  years: 3,
   /** Yearly harmonics tried (pairs of sine/cosine columns); 0 leaves the year out. */
   harmonics: [0, 2, 4, 6, 8, 10],
   /** Cycles of the year needed before its harmonics are tried. */
@@ -29,9 +29,10 @@ interface Design {
 
 function design(period: number, annual: number | undefined, harmonics: number, origin: number): Design {
   const m = Math.max(1, Math.round(period));
+  const perYear = annual ?? 365;
   return {
     row(t) {
-      const r = [1, (t - origin) / 365];
+      const r = [1, (t - origin) / perYear];
       // Positions 1…m−1 of the cycle (position 0 is in the intercept).
       for (let j = 1; j < m; j++) r.push(((t % m) + m) % m === j ? 1 : 0);
       for (let k = 1; k <= harmonics && annual; k++) {
@@ -92,17 +93,19 @@ function regress(z: readonly number[], start: number, d: Design): RegressionFit 
 }
 
 /**
- * Harmonic regression with AR errors around the primary period of `ctx`, with yearly Fourier
- * terms when `annual` (the year in steps) is given and the training data covers two years.
+ * Harmonic regression with AR errors and yearly Fourier terms (`annual`: the year in steps),
+ * the terms once the training data covers two years. With `profile`, one mean per position of
+ * the primary period of `ctx` too (the weekday of daily data); without, the year's harmonics are
+ * the only season (weekly data, whose year of 52.18 weeks no whole-number season repeats).
  */
-export function harmonicRegression(annual?: number): ForecastModel {
+export function harmonicRegression(annual: number, profile: boolean): ForecastModel {
   return {
     name: 'harmonic',
     fit(train, ctx): FittedModel {
-      const period = ctx.periods[0] ?? 1;
-      const start = Math.max(0, train.length - HARMONIC.window);
+      const period = profile ? ctx.periods[0] ?? 1 : 1;
+      const start = Math.max(0, train.length - Math.floor(HARMONIC.years * annual));
       const z = train.slice(start);
-      const yearly = annual && z.length >= HARMONIC.minYears * annual ? annual : undefined;
+      const yearly = z.length >= HARMONIC.minYears * annual ? annual : undefined;
       // The number of yearly harmonics by the AICc of the whole model, AR errors included: an
       // AICc of the regression alone would read autocorrelated errors as signal and take them all.
       const maxOrder = Math.min(HARMONIC.maxOrder, Math.floor(z.length / 10));

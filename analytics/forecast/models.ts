@@ -9,16 +9,18 @@ import type { ForecastModel } from './types.js';
 
 export const STATISTICAL_MODELS: readonly ForecastModel[] = [ets, stlEts, theta];
 
-/** The year in days: too long and not a whole number of steps for a repeated season, so daily series get it as Fourier terms. */
+/** The year in days: too long and not a whole number of steps for a repeated season, so daily and weekly series get it as Fourier terms. */
 const YEAR_DAYS = 365.25;
-const dailyHarmonic = harmonicRegression(YEAR_DAYS);
+const dailyHarmonic = harmonicRegression(YEAR_DAYS, true);
+const weeklyHarmonic = harmonicRegression(YEAR_DAYS / 7, false);
 
 /**
  * The statistical models for a series at `step`. Daily series add harmonic regression with AR
- * errors (weekly profile, yearly Fourier terms from two years of data): the models that repeat
+ * errors (weekday profile, yearly Fourier terms from two years of data): the models that repeat
  * a season cannot hold the year of a daily series, and their level persists where a daily
- * anomaly (a hot week, a promotion) decays.
+ * anomaly (a hot week, a promotion) decays. Weekly series add it with the yearly terms alone:
+ * a season of 52 repeats last year's week a day and a quarter early, and drifts a week in five years.
  */
 export function statisticalModels(step: Step): readonly ForecastModel[] {
-  return step === 'day' ? [...STATISTICAL_MODELS, dailyHarmonic] : STATISTICAL_MODELS;
+  return step === 'day' ? [...STATISTICAL_MODELS, dailyHarmonic] : step === 'week' ? [...STATISTICAL_MODELS, weeklyHarmonic] : STATISTICAL_MODELS;
 }
