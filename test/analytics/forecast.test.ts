@@ -1,11 +1,11 @@
 // The forecasting engine and its models, recomputed by hand or checked on processes with known answers.
 import { describe, it, expect } from 'vitest';
 import { coverageMargin, mase, maseScale, smape } from '../../analytics/forecast/accuracy.js';
-import { backtestOrigins, beatsFloor, forecastSeries, seriesContext, COMBINATION } from '../../analytics/forecast/backtest.js';
+import { backtestOrigins, beatsFloor, forecastSeries, seriesContext, BEST_COMBINATION, COMBINATION } from '../../analytics/forecast/backtest.js';
 import { stlEts } from '../../analytics/forecast/decomposed.js';
 import { etsPoints, fitEts, fitEtsSpec } from '../../analytics/forecast/ets.js';
 import { bounds, calibrate, isotonic } from '../../analytics/forecast/intervals.js';
-import { STATISTICAL_MODELS } from '../../analytics/forecast/models.js';
+import { STATISTICAL_MODELS, statisticalModels } from '../../analytics/forecast/models.js';
 import { nelderMead } from '../../analytics/forecast/optimize.js';
 import { seasonalNaive, seasonalNaivePoints } from '../../analytics/forecast/seasonal-naive.js';
 import { harmonicRegression } from '../../analytics/forecast/harmonic.js';
@@ -101,7 +101,7 @@ describe('engine', () => {
 
   it('adds the combination of ETS, STL-ETS and Theta, and reports sMAPE, coverage and points for each', () => {
     const f = forecastSeries(y, { horizon: 12, periods: [12], models: STATISTICAL_MODELS })!;
-    expect(f.backtest.map((b) => b.model).sort()).toEqual([COMBINATION, 'ets', 'seasonal-naive', 'stl-ets', 'theta']);
+    expect(f.backtest.map((b) => b.model).sort()).toEqual([BEST_COMBINATION, COMBINATION, 'ets', 'seasonal-naive', 'stl-ets', 'theta']);
     for (const b of f.backtest) {
       expect(b.points).toBeGreaterThan(0);
       expect(b.coverage80).toBeGreaterThan(0);
@@ -109,6 +109,14 @@ describe('engine', () => {
       expect(Number.isFinite(b.smape)).toBe(true);
     }
     expect(forecastSeries(y.slice(0, 20), { horizon: 12, periods: [12], models: STATISTICAL_MODELS })).toBeNull();
+  });
+
+  it('adds the combination of the best: the mean, on the log scale, of the two single models best in the backtest', () => {
+    const f = forecastSeries(y, { horizon: 12, periods: [12], models: STATISTICAL_MODELS, allForecasts: true })!;
+    const singles = f.backtest.filter((b) => b.model !== COMBINATION && b.model !== BEST_COMBINATION);
+    const [a, b] = singles.slice(0, 2).map((r) => f.candidates!.get(r.model)!);
+    const pooled = f.candidates!.get(BEST_COMBINATION)!;
+    pooled.forEach((p, k) => expect(p.yhat).toBeCloseTo(Math.sqrt(a[k].yhat * b[k].yhat), 9));
   });
 
   it('calibrated intervals cover close to nominal on processes the models fit (local level + season)', () => {
@@ -230,7 +238,7 @@ describe('harmonic regression', () => {
   const ctx = seriesContext(logY, [7]);
 
   it('forecasts from where the series is now and returns to the weekly and yearly profile as the AR errors decay', () => {
-    const f = harmonicRegression(365.25).fit(logY, ctx).forecast(logY, 60);
+    const f = harmonicRegression(365.25, true).fit(logY, ctx).forecast(logY, 60);
     const profile = (t: number) => 5 + week[t % 7] + yearly(t);
     // Step 1 keeps most of the last error (0.8 of it); by step 60 it has decayed (0.8^60 ≈ 0).
     expect(Math.abs(f[0] - (profile(900) + 0.8 * e[899]))).toBeLessThan(0.03);
@@ -240,7 +248,7 @@ describe('harmonic regression', () => {
   it('beats weekly seasonal naive on such a series', () => {
     // Fitted once on 760 days, applied at 60 origins (as the backtest does): mean absolute error
     // over 14 days. Expected ratio ≈ 0.72 (AR errors vs the lag-7 difference of AR(1) noise).
-    const fitted = harmonicRegression(365.25).fit(logY.slice(0, 760), ctx);
+    const fitted = harmonicRegression(365.25, true).fit(logY.slice(0, 760), ctx);
     let dhr = 0;
     let naive = 0;
     for (let o = 760; o < 880; o += 2) {
@@ -248,6 +256,27 @@ describe('harmonic regression', () => {
       dhr += err(fitted.forecast(logY.slice(0, o), 14));
       naive += err(seasonalNaivePoints(logY.slice(0, o), 14, 7));
     }
+    expect(dhr).toBeLessThan(0.85 * naive);
+  });
+});
+
+describe('harmonic regression of weekly data', () => {
+  it('weekly series get it with the year as Fourier terms alone, which follow a year of 52.18 weeks that a season of 52 drifts from', () => {
+    expect(statisticalModels('week').map((m) => m.name)).toContain('harmonic');
+    // Eight years of weeks: a yearly cycle of 365.25 / 7 weeks and small noise, on the log scale.
+    const z = normals(9);
+    const year = 365.25 / 7;
+    const logY = Array.from({ length: 420 }, (_, t) => 5 + 0.3 * Math.cos((2 * Math.PI * t) / year) + 0.01 * z());
+    const ctx = seriesContext(logY, [52]);
+    const fitted = harmonicRegression(year, false).fit(logY.slice(0, 380), ctx);
+    let dhr = 0;
+    let naive = 0;
+    for (let o = 380; o <= 407; o++) {
+      const err = (f: number[]) => f.reduce((s, v, k) => s + Math.abs(v - logY[o + k]), 0);
+      dhr += err(fitted.forecast(logY.slice(0, o), 13));
+      naive += err(seasonalNaivePoints(logY.slice(0, o), 13, 52));
+    }
+    // Seasonal naive's error is the difference of two noises (√2 times one) plus its drift from the year: ≈ 0.79 measured.
     expect(dhr).toBeLessThan(0.85 * naive);
   });
 });
