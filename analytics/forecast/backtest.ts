@@ -59,14 +59,6 @@ export interface SeriesForecast {
 }
 
 export const COMBINATION = 'combination';
-/**
- * The mean of the single models (seasonal naive included) best in the backtest: forecast
- * pooling (Kourentzes, Barrow & Petropoulos 2019, IJPE 209), which keeps the gain of selection
- * where one model is clearly right and the safety of combination where the backtest cannot tell.
- */
-export const BEST_COMBINATION = 'best-combination';
-/** Models the combination of the best averages. */
-export const BEST_POOLED = 2;
 /** Averaged by default: the combinations of exponential smoothing and Theta that did well in M4. */
 export const DEFAULT_COMBINE = ['ets', 'stl-ets', 'theta'] as const;
 
@@ -137,9 +129,6 @@ interface Candidate {
   refit: () => number[];
 }
 
-/** The mean of several forecast paths, step by step (on the model scale). */
-const meanPath = (paths: readonly number[][]) => paths[0].map((_, k) => paths.reduce((s, p) => s + p[k], 0) / paths.length);
-
 function once<T>(f: () => T): () => T {
   let v: T | undefined;
   let done = false;
@@ -174,10 +163,11 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
   });
   const members = (opts.combine ?? DEFAULT_COMBINE).map((name) => candidates.find((c) => c.model === name)).filter((c): c is Candidate => !!c);
   if (members.length >= 2) {
+    const mean = (paths: number[][]) => paths[0].map((_, k) => paths.reduce((s, p) => s + p[k], 0) / paths.length);
     candidates.push({
       model: COMBINATION,
-      paths: origins.map((_, i) => meanPath(members.map((c) => c.paths[i]))),
-      refit: once(() => meanPath(members.map((c) => c.refit()))),
+      paths: origins.map((_, i) => mean(members.map((c) => c.paths[i]))),
+      refit: once(() => mean(members.map((c) => c.refit()))),
     });
   }
 
@@ -189,7 +179,7 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
   const point = counts ? (v: number) => Math.round(back(v)) : back;
   const scales = origins.map((o) => maseScale(y.slice(0, o), m));
   const apart = (i: number, j: number) => Math.abs(origins[j] - origins[i]) >= h;
-  const scoreOf = (c: Candidate) => {
+  const scored = candidates.map((c) => {
     const errors = c.paths.map((path, i) => path.map((v, k) => z[origins[i] + k] - v));
     const maseAt: number[] = [];
     let maseSum = 0;
@@ -220,27 +210,7 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
       points, origins: origins.length,
     };
     return { c, report, errors, maseAt };
-  };
-  const scored = candidates.map(scoreOf);
-  // The combination of the best: at each origin, the mean of the BEST_POOLED single models with
-  // the lowest MASE on the origins apart from it (so its backtest, like every candidate's, is
-  // scored where its choice did not look); forecast with the best on all origins.
-  const singles = scored.filter((s) => s.c.model !== COMBINATION);
-  if (singles.length > BEST_POOLED) {
-    const all = origins.map((_, i) => i);
-    const top = (at: readonly number[]) => singles
-      .map((s) => ({ s, loss: at.reduce((sum, i) => sum + (Number.isNaN(s.maseAt[i]) ? Infinity : s.maseAt[i]), 0) }))
-      .sort((a, b) => a.loss - b.loss).slice(0, BEST_POOLED).map((x) => x.s.c);
-    const members = top(all);
-    scored.push(scoreOf({
-      model: BEST_COMBINATION,
-      paths: origins.map((_, i) => {
-        const others = all.filter((j) => apart(i, j));
-        return meanPath(top(others.length ? others : all).map((c) => c.paths[i]));
-      }),
-      refit: once(() => meanPath(members.map((c) => c.refit()))),
-    }));
-  }
+  });
 
   const floor = scored.find((s) => s.c.model === seasonalNaive.name)!;
   // Per origin, each candidate's MAE (original scale) less the floor's: what the test below weighs.

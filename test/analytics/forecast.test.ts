@@ -1,7 +1,7 @@
 // The forecasting engine and its models, recomputed by hand or checked on processes with known answers.
 import { describe, it, expect } from 'vitest';
 import { coverageMargin, mase, maseScale, smape } from '../../analytics/forecast/accuracy.js';
-import { backtestOrigins, beatsFloor, forecastSeries, seriesContext, BEST_COMBINATION, COMBINATION } from '../../analytics/forecast/backtest.js';
+import { backtestOrigins, beatsFloor, forecastSeries, seriesContext, COMBINATION } from '../../analytics/forecast/backtest.js';
 import { stlEts } from '../../analytics/forecast/decomposed.js';
 import { etsPoints, fitEts, fitEtsSpec } from '../../analytics/forecast/ets.js';
 import { bounds, calibrate, isotonic } from '../../analytics/forecast/intervals.js';
@@ -101,7 +101,7 @@ describe('engine', () => {
 
   it('adds the combination of ETS, STL-ETS and Theta, and reports sMAPE, coverage and points for each', () => {
     const f = forecastSeries(y, { horizon: 12, periods: [12], models: STATISTICAL_MODELS })!;
-    expect(f.backtest.map((b) => b.model).sort()).toEqual([BEST_COMBINATION, COMBINATION, 'ets', 'seasonal-naive', 'stl-ets', 'theta']);
+    expect(f.backtest.map((b) => b.model).sort()).toEqual([COMBINATION, 'ets', 'seasonal-naive', 'stl-ets', 'theta']);
     for (const b of f.backtest) {
       expect(b.points).toBeGreaterThan(0);
       expect(b.coverage80).toBeGreaterThan(0);
@@ -109,14 +109,6 @@ describe('engine', () => {
       expect(Number.isFinite(b.smape)).toBe(true);
     }
     expect(forecastSeries(y.slice(0, 20), { horizon: 12, periods: [12], models: STATISTICAL_MODELS })).toBeNull();
-  });
-
-  it('adds the combination of the best: the mean, on the log scale, of the two single models best in the backtest', () => {
-    const f = forecastSeries(y, { horizon: 12, periods: [12], models: STATISTICAL_MODELS, allForecasts: true })!;
-    const singles = f.backtest.filter((b) => b.model !== COMBINATION && b.model !== BEST_COMBINATION);
-    const [a, b] = singles.slice(0, 2).map((r) => f.candidates!.get(r.model)!);
-    const pooled = f.candidates!.get(BEST_COMBINATION)!;
-    pooled.forEach((p, k) => expect(p.yhat).toBeCloseTo(Math.sqrt(a[k].yhat * b[k].yhat), 9));
   });
 
   it('calibrated intervals cover close to nominal on processes the models fit (local level + season)', () => {
