@@ -28,18 +28,30 @@ export interface Calibration {
  */
 export const MIN_POOLED = 39;
 
-/** Pool-adjacent-violators: the closest non-decreasing sequence (least squares). */
-export function isotonic(v: readonly number[]): number[] {
-  const blocks: { sum: number; n: number }[] = [];
-  for (const x of v) {
-    blocks.push({ sum: x, n: 1 });
-    while (blocks.length > 1 && blocks[blocks.length - 2].sum / blocks[blocks.length - 2].n > blocks[blocks.length - 1].sum / blocks[blocks.length - 1].n) {
-      const b = blocks.pop()!;
-      blocks[blocks.length - 1].sum += b.sum;
-      blocks[blocks.length - 1].n += b.n;
+/** Pool-adjacent-violators: the closest non-decreasing sequence to v (least squares), written to `out`. */
+function pava(v: ArrayLike<number>, out: Float64Array, offset = 0, sum = new Float64Array(v.length), count = new Int32Array(v.length)): void {
+  const n = v.length;
+  // Blocks as (sum, count) on a stack, in typed scratch the caller may reuse: calibration runs this once per backtest origin.
+  let b = 0;
+  for (let i = 0; i < n; i++) {
+    sum[b] = v[i];
+    count[b] = 1;
+    b++;
+    while (b > 1 && sum[b - 2] / count[b - 2] > sum[b - 1] / count[b - 1]) {
+      sum[b - 2] += sum[b - 1];
+      count[b - 2] += count[b - 1];
+      b--;
     }
   }
-  return blocks.flatMap((b) => Array<number>(b.n).fill(b.sum / b.n));
+  let k = offset;
+  for (let j = 0; j < b; j++) { const mean = sum[j] / count[j]; for (let c = 0; c < count[j]; c++) out[k++] = mean; }
+}
+
+/** Pool-adjacent-violators: the closest non-decreasing sequence (least squares). */
+export function isotonic(v: readonly number[]): number[] {
+  const out = new Float64Array(v.length);
+  pava(v, out);
+  return Array.from(out);
 }
 
 /**
@@ -63,12 +75,14 @@ function sortPrefix(a: Float64Array, n: number): Float64Array {
   return a;
 }
 
-/** Root mean squares, made non-decreasing in the step (isotonic); a step without errors takes the step before's. */
-function stepScale(sum: ArrayLike<number>, count: ArrayLike<number>): number[] {
-  const rms = new Array<number>(sum.length);
+/** Root mean squares, made non-decreasing in the step (isotonic), into out[offset …]; a step without errors takes the step before's. */
+function stepScale(sum: ArrayLike<number>, count: ArrayLike<number>, out: Float64Array, offset: number, scratch: Scratch): void {
+  const rms = scratch.rms;
   for (let k = 0; k < sum.length; k++) rms[k] = count[k] > 0 ? Math.sqrt(Math.max(0, sum[k]) / count[k]) : k > 0 ? rms[k - 1] : 0;
-  return isotonic(rms);
+  pava(rms, out, offset, scratch.sum, scratch.count);
 }
+
+interface Scratch { rms: Float64Array; sum: Float64Array; count: Int32Array }
 
 /**
  * Calibration from errors[row][step] (actual − forecast); NaN entries (beyond the series) are
@@ -89,9 +103,12 @@ export function calibrate(errors: readonly (readonly number[])[], horizon: numbe
   const sum = new Float64Array(horizon);
   const count = new Float64Array(horizon);
   for (const row of errors) for (let k = 0; k < horizon; k++) { const e = row[k]; if (Number.isFinite(e)) { sum[k] += e * e; count[k]++; } }
-  const scale = stepScale(sum, count);
+  const scratch: Scratch = { rms: new Float64Array(horizon), sum: new Float64Array(horizon), count: new Int32Array(horizon) };
+  const all = new Float64Array(horizon);
+  stepScale(sum, count, all, 0, scratch);
   const near = (i: number, j: number) => (origins ? Math.abs(origins[i] - origins[j]) < horizon : i === j);
-  const scales: number[][] = [];
+  // Row i's scale at step k is scales[i·horizon + k].
+  const scales = new Float64Array(rows * horizon);
   const rowSum = new Float64Array(horizon);
   const rowCount = new Float64Array(horizon);
   for (let i = 0; i < rows; i++) {
@@ -103,7 +120,8 @@ export function calibrate(errors: readonly (readonly number[])[], horizon: numbe
       nearRows++;
       for (let k = 0; k < horizon; k++) { const e = errors[j][k]; if (Number.isFinite(e)) { rowSum[k] -= e * e; rowCount[k]--; } }
     }
-    scales.push(nearRows < rows ? stepScale(rowSum, rowCount) : scale);
+    if (nearRows < rows) stepScale(rowSum, rowCount, scales, i * horizon, scratch);
+    else scales.set(all, i * horizon);
   }
   // Scaled errors step by step in one flat buffer (this runs for every candidate at every
   // backtest origin): step k's are scaled[from[k] … from[k + 1]).
@@ -117,7 +135,8 @@ export function calibrate(errors: readonly (readonly number[])[], horizon: numbe
       const e = errors[i][k];
       if (!Number.isFinite(e)) continue;
       counted++;
-      if (scales[i][k] > 0) scaled[m++] = e / scales[i][k];
+      const sc = scales[i * horizon + k];
+      if (sc > 0) scaled[m++] = e / sc;
     }
   }
   from[horizon] = m;
@@ -142,7 +161,7 @@ export function calibrate(errors: readonly (readonly number[])[], horizon: numbe
     q.q025.push(n ? conformal(sorted, n, 0.025, false) : 0);
     q.q975.push(n ? conformal(sorted, n, 0.975, true) : 0);
   }
-  return { scale, ...q, errors: m || counted };
+  return { scale: Array.from(all), ...q, errors: m || counted };
 }
 
 /** Interval bounds at step k (1-based) around a point forecast, on the calibration's scale. */
