@@ -29,7 +29,7 @@ export interface Calibration {
 export const MIN_POOLED = 39;
 
 /** Pool-adjacent-violators: the closest non-decreasing sequence to v (least squares), written to `out`. */
-function pava(v: ArrayLike<number>, out: Float64Array, offset = 0, sum = new Float64Array(v.length), count = new Int32Array(v.length)): void {
+function pava(v: ArrayLike<number>, out: Float64Array, offset = 0, sum: Float64Array = new Float64Array(v.length), count: Int32Array = new Int32Array(v.length)): void {
   const n = v.length;
   // Blocks as (sum, count) on a stack, in typed scratch the caller may reuse: calibration runs this once per backtest origin.
   let b = 0;
