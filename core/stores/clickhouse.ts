@@ -85,15 +85,17 @@ async function nothingToMaterialize(ch: ClickHouseClient, statement: string): Pr
 
 /**
  * Applies each migration not yet recorded in schema_migrations, in order; returns how many ran.
+ * A migration is known by its file name: two shipped files share version 6, so a data dir that
+ * had applied one of them would, by version, never get the other.
  * Tables are named without a database: the client's default database holds them.
  */
 export async function migrateClickHouse(ch: ClickHouseClient, logger: Logger): Promise<number> {
   await ch.command({ query: `CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, appliedAt DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = MergeTree ORDER BY version` });
-  const rs = await ch.query({ query: 'SELECT version FROM schema_migrations', format: 'JSONEachRow' });
-  const done = new Set((await rs.json<{ version: number }>()).map((r) => Number(r.version)));
+  const rs = await ch.query({ query: 'SELECT name FROM schema_migrations', format: 'JSONEachRow' });
+  const done = new Set((await rs.json<{ name: string }>()).map((r) => r.name));
   let applied = 0;
   for (const m of clickhouseMigrations()) {
-    if (done.has(m.version)) continue;
+    if (done.has(m.name)) continue;
     for (const statement of m.statements) {
       if (await nothingToMaterialize(ch, statement)) continue;
       await ch.command({ query: statement }).catch((err) => {
