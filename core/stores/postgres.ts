@@ -7,7 +7,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from '../../schemas/postgres/schema.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { isFreshDataDir, readTemplate, templatePath, writeTemplate } from './pglite-template.js';
+import { isFreshDataDir, templatePath, unpackTemplate, writeTemplate } from './pglite-template.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface PostgresStore {
@@ -66,8 +66,8 @@ export async function openPostgres(config: Pick<Config, 'databaseUrl' | 'dataDir
   mkdirSync(dir, { recursive: true });
   // A new data dir starts from the installation's template when there is one (pglite-template.ts).
   const template = isFreshDataDir(dir) ? templatePath(migrationsFolder) : null;
-  const from = template ? readTemplate(template) : null;
-  const client = await PGlite.create(dir, from ? { loadDataDir: from } : {});
+  const from = template ? await unpackTemplate(template, dir) : false;
+  const client = await PGlite.create(dir);
   const db = drizzle(client, { schema });
   return {
     kind: 'pglite', db: db as unknown as Db, close: () => client.close(),
