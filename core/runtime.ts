@@ -82,6 +82,7 @@ export async function openRuntime(config: Config, o: OpenOptions): Promise<Runti
   for (const c of ['bus', 'clickhouse', 'postgres']) readiness.set(c, 'starting');
   const opened: { close(): Promise<void> }[] = [];
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const began = Date.now();
     try {
       // While it retries, `ready` shows why it is not up yet, not just "starting".
       const v = await retry(fn, {
@@ -89,6 +90,8 @@ export async function openRuntime(config: Config, o: OpenOptions): Promise<Runti
         onRetry: (err, attempt, delayMs) => readiness.set(name, 'starting', `attempt ${attempt} failed, retrying in ${delayMs} ms: ${(err as Error).message}`),
       });
       readiness.set(name, 'up');
+      // A first start's stages show in the log with their cost (bench/first-start.ts lists them).
+      logger.info({ store: name, ms: Date.now() - began }, `${name} open`);
       return v;
     } catch (err) {
       readiness.set(name, 'down', (err as Error).message);
