@@ -89,6 +89,11 @@ const RUNNERS: Record<Phase, Runner> = {
     const result = await runFirstStartBench({ onProgress });
     return { result, lines: formatFirstStartBench(result) };
   },
+  async dashboard(_config, o, _logger, onProgress) {
+    const { formatDashboardBench, runDashboardBench } = await import('../bench/dashboard.js');
+    const result = await runDashboardBench({ runs: o.quick ? 3 : 5, onProgress });
+    return { result, lines: formatDashboardBench(result) };
+  },
 };
 
 export async function benchCommand(config: Config, o: BenchCommandOptions, logger: Logger, out: NodeJS.WritableStream): Promise<void> {

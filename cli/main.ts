@@ -109,7 +109,7 @@ program.command('signals').description('Track record of breakout alerts (hit rat
     await signalsCommand({ days: o.days, end, only: o.only?.split(',').map((s) => s.trim()), json: !!o.json }, process.stdout);
   });
 
-program.command('bench').description('Measure TrendDrop against its raw ceilings: the pipeline (default), WebSocket fan-out, the API at scale, memory over a soak, the first start, redelivery of stored events, forecast cost per product, the scorer at scale')
+program.command('bench').description('Measure TrendDrop against its raw ceilings: the pipeline (default), WebSocket fan-out, the API at scale, memory over a soak, the first start, the first chart of the dashboard, redelivery of stored events, forecast cost per product, the scorer at scale')
   .addOption(new Option('--phases <list>', `comma-separated: ${PHASES.join(', ')}, or all`).default(['pipeline'], 'pipeline').argParser((v) => {
     const list = v === 'all' ? [...PHASES] : v.split(',').map((s) => s.trim());
     const bad = list.find((p) => !(PHASES as readonly string[]).includes(p));

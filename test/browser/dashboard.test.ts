@@ -7,10 +7,10 @@ import { existsSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, firstChartMs, paintedCanvases, VIEWPORTS } from '../../bench/dashboard.js';
 import { eventually as waitFor, freePort } from '../helpers/app.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(import.meta.dirname, '../..');
 const DIST = join(ROOT, 'dashboard/dist/index.html');
 const SHOTS = join(ROOT, 'test-results/screenshots'); // README images in screenshots/ are chosen by hand
@@ -21,7 +21,6 @@ if (!canRun) {
   process.stderr.write(`browser tests skipped: ${!existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install chromium)` : 'dashboard not built (npm run build)'}\n`);
 }
 
-const VIEWPORTS = { desktop: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } } as const;
 const ROUTES = [
   { path: '/', name: 'overview', charts: 2 },
   { path: '/explorer', name: 'explorer', charts: 0 },
@@ -30,18 +29,6 @@ const ROUTES = [
   { path: '/videos', name: 'videos', charts: 0 },
   { path: '/alerts', name: 'alerts', charts: 0 },
 ];
-
-/** True when a chart canvas has painted something other than transparent pixels. */
-async function paintedCanvases(page: Page): Promise<number> {
-  return page.evaluate(() => [...document.querySelectorAll('[data-chart] canvas')].filter((c) => {
-    const el = c as HTMLCanvasElement;
-    if (!el.width || !el.height) return false;
-    const data = el.getContext('2d')?.getImageData(0, 0, el.width, el.height).data;
-    if (!data) return false;
-    for (let i = 3; i < data.length; i += 16) if (data[i] !== 0) return true;
-    return false;
-  }).length);
-}
 
 describe.skipIf(!canRun)('dashboard in Chromium', () => {
   let app: ChildProcess;
@@ -64,7 +51,7 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
       return r.items?.[0]?.productId as string | undefined;
     }, 90_000, 'first product');
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     mkdirSync(SHOTS, { recursive: true });
   }, 200_000);
 
@@ -114,7 +101,7 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
           expect(values).toHaveLength(4);
           for (const v of values) expect(v).toMatch(/^[\d.,]+[KMB]?$/);
           expect(Number(values[0].replace(/,/g, ''))).toBeGreaterThan(0);
-          const firstChart = await page.evaluate(() => performance.getEntriesByName('td:first-chart')[0]?.startTime);
+          const firstChart = await firstChartMs(page);
           expect(firstChart).toBeGreaterThan(0);
           process.stderr.write(`[${vpName}] first chart ${Math.round(firstChart!)} ms after navigation\n`);
         }
