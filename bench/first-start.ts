@@ -35,7 +35,7 @@ export interface FirstStartOptions {
 }
 
 /** Log lines worth a row in the stage list: start-up steps, not per-request noise. */
-const STAGE = /listening|migration|stores ready|dedup|started|dashboard|backfill|catalogue|agent/i;
+const STAGE = / open$|listening|migration|stores ready|dedup|started|dashboard|backfill|catalogue|agent/i;
 const POLL_MS = 100;
 
 export async function runFirstStartBench(o: FirstStartOptions = {}): Promise<FirstStartResult> {
