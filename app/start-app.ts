@@ -8,7 +8,7 @@ import { openRuntime, type Runtime } from '../core/runtime.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { Ingestor } from '../ingest/accept.js';
 import { MarketSimulator } from '../ingest/simulator.js';
-import { backfill, publishCatalogue, runLive, type PublishEvents } from '../ingest/simulate.js';
+import { backfill, historyBehindLive, publishCatalogue, runLive, type PublishEvents } from '../ingest/simulate.js';
 import { consumerGroups, startProcessors, type Processors } from '../processors/index.js';
 import { SINK_GROUP } from '../processors/raw-sink.js';
 import { sleep } from '../core/retry.js';
@@ -62,6 +62,8 @@ const FIRST_START_HISTORY_MS = 8 * 86_400_000;
 const FIRST_START_STEP_MS = 15 * 60_000;
 /** Backfilled events at most waiting for the sink at a time (a chunk is about 5,000). */
 const FIRST_START_AHEAD = 10_000;
+/** Longest the history waits for the first live tick to be stored (a tick that is never stored must not stall it). */
+const FIRST_LIVE_WAIT_MS = 5000;
 
 /** The discovery agent over the configured sources; what it finds goes onto the bus. */
 async function startAgent(config: Config, runtime: Runtime, ingestor: Ingestor, logger: Logger, clock: Clock): Promise<DiscoveryAgent> {
@@ -137,31 +139,6 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   const simRun = { id: 'simulator-stream', source: 'simulator', trigger: 'stream', status: 'running', startedAt: new Date(clock.now()).toISOString(), endedAt: null, itemsFound: 0, newProducts: 0, errors: 0, errorDetails: [] };
   let lastSimEventAt: string | null = null;
   const sim = has('ingest') && config.simulator ? new MarketSimulator({ seed: config.simulatorSeed, ratePerSec: config.simulatorRate }) : null;
-  if (sim) {
-    await publishCatalogue(sim, ingestor);
-    simRun.newProducts = sim.products.length;
-    const rs = await runtime.clickhouse.client.query({ query: `SELECT count() AS n FROM ${TABLES.events}`, format: 'JSONEachRow' });
-    const empty = Number((await rs.json<{ n: number }>())[0].n) === 0;
-    const liveFrom = Math.floor(clock.now() / 1000) * 1000;
-    const publish: PublishEvents = async (events) => {
-      await ingestor.publishEvents(events);
-      simRun.itemsFound += events.length;
-      if (events.length) lastSimEventAt = events[events.length - 1].ts;
-    };
-    simulator = runLive(sim, publish, clock, logger);
-    if (empty) {
-      // The history goes in a chunk at a time behind what the sink has taken, so that the live
-      // ticks (published every second meanwhile) reach the charts within a chunk's write rather
-      // than after the whole eight days.
-      const beforeChunk = async () => {
-        while (!stopBackfill.signal.aborted && (await runtime.bus.lag(SINK_GROUP, runtime.topics.engagement)) > FIRST_START_AHEAD) await sleep(20);
-      };
-      const began = Date.now();
-      backfilling = backfill(sim, publish, liveFrom - FIRST_START_HISTORY_MS, liveFrom, { signal: stopBackfill.signal, stepMs: FIRST_START_STEP_MS, beforeChunk })
-        .then((events) => { if (!stopBackfill.signal.aborted) logger.info({ events, ms: Date.now() - began }, 'first-start backfill published'); })
-        .catch((err) => logger.error({ err }, 'first-start backfill failed'));
-    }
-  }
   const agent = has('ingest') && o.agent !== false ? await startAgent(config, runtime, ingestor, logger, clock) : null;
   const runStore = new PgRunStore(runtime.postgres.db);
 
@@ -181,6 +158,31 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   if (gateway) {
     live = await startLive({ bus: runtime.bus, topics: runtime.topics, gateway, cache, services: ctx.services, logger });
     liveStarted(live);
+  }
+  // The simulator starts once live updates reach the gateway, so its first tick shows.
+  if (sim) {
+    await publishCatalogue(sim, ingestor);
+    simRun.newProducts = sim.products.length;
+    const rs = await runtime.clickhouse.client.query({ query: `SELECT count() AS n FROM ${TABLES.events}`, format: 'JSONEachRow' });
+    const empty = Number((await rs.json<{ n: number }>())[0].n) === 0;
+    const liveFrom = Math.floor(clock.now() / 1000) * 1000;
+    const publish: PublishEvents = async (events) => {
+      await ingestor.publishEvents(events);
+      simRun.itemsFound += events.length;
+      if (events.length) lastSimEventAt = events[events.length - 1].ts;
+    };
+    let liveTicks = 0;
+    simulator = runLive(sim, async (events) => { await publish(events); liveTicks++; }, clock, logger);
+    if (empty) {
+      const beforeChunk = historyBehindLive({
+        lag: () => runtime.bus.lag(SINK_GROUP, runtime.topics.engagement), livePublished: () => liveTicks > 0,
+        ahead: FIRST_START_AHEAD, maxWaitMs: FIRST_LIVE_WAIT_MS, signal: stopBackfill.signal,
+      });
+      const began = Date.now();
+      backfilling = backfill(sim, publish, liveFrom - FIRST_START_HISTORY_MS, liveFrom, { signal: stopBackfill.signal, stepMs: FIRST_START_STEP_MS, beforeChunk })
+        .then((events) => { if (!stopBackfill.signal.aborted) logger.info({ events, ms: Date.now() - began }, 'first-start backfill published'); })
+        .catch((err) => logger.error({ err }, 'first-start backfill failed'));
+    }
   }
   logger.info({ roles: o.roles }, 'TrendDrop started');
 

@@ -2,6 +2,7 @@
 // ticks. Publishing goes through the Ingestor, the same path as any other trusted producer.
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import { sleep } from '../core/retry.js';
 import type { EngagementEvent } from '../schemas/events.js';
 import type { Ingestor } from './accept.js';
 import type { MarketSimulator } from './simulator.js';
@@ -41,6 +42,28 @@ export async function backfill(sim: MarketSimulator, publish: PublishEvents, fro
   await flush();
   onProgress?.(1, events);
   return events;
+}
+
+/**
+ * A first start's `beforeChunk` for backfill(): the history waits until the live stream's first
+ * tick is stored (published, and nothing left for the sink), so that the dashboard moves within
+ * one small write of the start; at most `maxWaitMs`, so that a tick that never comes does not
+ * stall it. After that each chunk waits until at most `ahead` events wait for the sink, so that
+ * the live ticks published meanwhile reach the charts within a chunk's write rather than after
+ * the whole history.
+ */
+export function historyBehindLive(o: { lag: () => Promise<number>; livePublished: () => boolean; ahead: number; maxWaitMs: number; signal?: AbortSignal; pollMs?: number }): () => Promise<void> {
+  let held = true;
+  let heldUntil: number | null = null;
+  return async () => {
+    heldUntil ??= Date.now() + o.maxWaitMs;
+    while (!o.signal?.aborted) {
+      const lag = await o.lag();
+      if (held) held = !(o.livePublished() && lag === 0) && Date.now() < heldUntil;
+      if (!held && lag <= o.ahead) return;
+      await sleep(o.pollMs ?? 20);
+    }
+  };
 }
 
 /** Streams one tick per second until stopped; a tick missed while busy is caught up, not skipped. */
