@@ -169,6 +169,7 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
     // Hashed assets never change; the index page must be revalidated to pick up a new build.
     await app.register(fastifyStatic, {
       root: DASHBOARD_DIR, // looked up per request, so a rebuild is served without a restart
+      preCompressed: true, // the build's .br and .gz copies (dashboard/vite.config.ts), to browsers that take them
       setHeaders: (reply, path) => reply.header('cache-control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
     });
   }
