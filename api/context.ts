@@ -13,6 +13,7 @@ import type { Ingestor } from '../ingest/accept.js';
 import type { QueryCache } from './cache.js';
 import type { AgentStatus } from './schemas/overview.js';
 import type { DiscoveryAgent } from '../ingest/agent/index.js';
+import type { ProductIndex } from './product-index.js';
 
 export type { AgentRunView, AgentStatus } from './schemas/overview.js';
 
@@ -26,6 +27,8 @@ export interface Services {
   agentStatus: () => Promise<AgentStatus>;
   /** The discovery agent when this process runs the ingest role; control routes need it. */
   agent: DiscoveryAgent | null;
+  /** Each product's latest metadata and score in memory, once loaded (api role); until then the explorer and overview read SQL. */
+  productIndex: ProductIndex | null;
 }
 
 export interface ApiContext {

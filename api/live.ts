@@ -27,7 +27,7 @@ export async function startLive(d: LiveDeps): Promise<Live> {
   const every = d.overviewEveryMs ?? 1000;
   let lastEventAt: string | null = null;
   const s = d.services;
-  const kpis = () => getOverviewKpis(s.ch, s.clock.now());
+  const kpis = () => getOverviewKpis(s, s.clock.now());
   const snapshot = async (channel: string): Promise<unknown | null> => {
     if (channel === 'overview') return { kpis: await kpis(), lastEventAt };
     if (channel === 'agent') return s.agentStatus();

@@ -15,6 +15,7 @@ import { sleep } from '../core/retry.js';
 import { QueryCache } from '../api/cache.js';
 import type { AgentStatus, ApiContext } from '../api/context.js';
 import { startLive, type Live } from '../api/live.js';
+import { startProductIndex, type ProductIndex } from '../api/product-index.js';
 import { buildServer } from '../api/server.js';
 import { Gateway } from '../api/ws/gateway.js';
 import { agentConfigPath, createAgent, JsonFileStateStore, loadAgentConfig, type DiscoveryAgent } from '../ingest/agent/index.js';
@@ -154,8 +155,14 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
     };
   };
 
-  ctx.services = { ch: runtime.clickhouse.client, db: runtime.postgres.db, bus: runtime.bus, topics: runtime.topics, ingestor, clock, agentStatus, agent };
+  ctx.services = { ch: runtime.clickhouse.client, db: runtime.postgres.db, bus: runtime.bus, topics: runtime.topics, ingestor, clock, agentStatus, agent, productIndex: null };
+  let productIndex: Promise<ProductIndex | null> = Promise.resolve(null);
   if (gateway) {
+    // Loaded in the background: the explorer and overview answer from SQL until it is in.
+    const services = ctx.services;
+    productIndex = startProductIndex({ ch: runtime.clickhouse.client, bus: runtime.bus, topics: runtime.topics, logger, onChange: () => cache.bump() })
+      .then((index) => (services.productIndex = index))
+      .catch((err) => { logger.error({ err }, 'product index failed to load; the explorer and overview stay on SQL'); return null; });
     live = await startLive({ bus: runtime.bus, topics: runtime.topics, gateway, cache, services: ctx.services, logger });
     liveStarted(live);
   }
@@ -206,6 +213,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
         await gateway?.close();
         await server.close();
         await live?.stop();
+        await (await productIndex)?.stop();
         await processors?.stop();
         await runtime.close();
         logger.info('TrendDrop stopped');

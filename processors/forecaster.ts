@@ -7,6 +7,8 @@
 // one product can be forecast on demand without a write.
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { Bus } from '../core/bus/types.js';
+import type { Topics } from '../core/bus/topics.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Metric } from '../schemas/events.js';
@@ -18,6 +20,7 @@ import { lifecycleOf, type Stage } from '../analytics/lifecycle.js';
 import type { NeuralForecaster } from '../analytics/forecast/neural.js';
 import type { ForecastModel, ForecastPoint } from '../analytics/forecast/types.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
+import type { LifecycleUpdate } from '../schemas/updates.js';
 import { loadNativeSteps, type NativeStep } from './native-step.js';
 import { readWatermark } from './watermark.js';
 
@@ -78,6 +81,8 @@ export interface ForecasterDeps {
   chunk?: number;
   /** Products sampled to train the MLP. */
   trainProducts?: number;
+  /** Where stored lifecycle stages are announced (the API's product index re-reads them); left out where no API listens. */
+  updates?: { bus: Bus; topics: Topics };
 }
 
 export interface StoredForecast {
@@ -402,6 +407,10 @@ export class Forecaster {
           peakAt: f.lifecycle!.peak ? sec(f.lifecycle!.peak.at) : null, peakLo: f.lifecycle!.peak ? sec(f.lifecycle!.peak.lo) : null, peakHi: f.lifecycle!.peak ? sec(f.lifecycle!.peak.hi) : null,
         })),
       });
+      if (this.d.updates) {
+        const update: LifecycleUpdate = { kind: 'lifecycle', productIds: [...new Set(stages.map((f) => f.productId))] };
+        await this.d.updates.bus.publish(this.d.updates.topics.updates, [{ key: 'lifecycle', value: update }]);
+      }
     }
     // On a flat history any error is an infinite MASE; JSON has no Infinity, ClickHouse reads 'inf' (and reads it back as null).
     const finite = (v: number) => (Number.isFinite(v) ? v : Number.isNaN(v) ? 'nan' : 'inf');

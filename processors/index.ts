@@ -44,7 +44,7 @@ export async function startProcessors(rt: Runtime): Promise<Processors> {
   });
   sink = new RawSink({ ...common, ch: writer, dedup, repair, allowedLatenessMs: rt.config.allowedLatenessMs, onWritten: (earliest) => scorer.touch(earliest) });
   const metadata = new MetadataProcessor({ ...common, ch, db: rt.postgres.db });
-  const forecaster = new Forecaster({ ch: rounds, clock: rt.clock, logger: rt.logger, allowedLatenessMs: rt.config.allowedLatenessMs, neural: true });
+  const forecaster = new Forecaster({ ch: rounds, clock: rt.clock, logger: rt.logger, allowedLatenessMs: rt.config.allowedLatenessMs, neural: true, updates: { bus: rt.bus, topics: rt.topics } });
   await metadata.start();
   await sink.start();
   scorer.start();

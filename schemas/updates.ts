@@ -21,7 +21,9 @@ export interface EngagementUpdate {
 export interface ProductsUpdate { kind: 'products'; productIds: string[] }
 /** `at`: event time of the bucket each score covers (added field). */
 export interface ScoresUpdate { kind: 'scores'; items: { productId: string; score: number; label: string; velocity: number; at?: string }[] }
+/** Products whose lifecycle stage the forecaster stored (added kind). */
+export interface LifecycleUpdate { kind: 'lifecycle'; productIds: string[] }
 export interface AlertUpdate { kind: 'alert'; alert: Record<string, unknown> & { productId: string } }
 export interface AgentUpdate { kind: 'agent'; status: string; run: Record<string, unknown> | null }
 
-export type Update = EngagementUpdate | ProductsUpdate | ScoresUpdate | AlertUpdate | AgentUpdate;
+export type Update = EngagementUpdate | ProductsUpdate | ScoresUpdate | LifecycleUpdate | AlertUpdate | AgentUpdate;

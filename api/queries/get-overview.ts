@@ -1,16 +1,17 @@
 // The overview at `now`: KPI cards (with the value one period earlier), the engagement timeline
 // of the range, categories, agent status and the top products; served from the rollups and the
-// latest scores.
+// latest scores (the product index's, once it is loaded).
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EventTimeState } from '../../analytics/event-time.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { AgentStatus, Overview, Range } from '../schemas/overview.js';
 import { getEngagementTimeline, engagementTimelineQuery } from './get-engagement-timeline.js';
-import { getOverviewKpis, overviewKpisQuery } from './get-overview-kpis.js';
+import { getOverviewKpis, overviewKpisQueries } from './get-overview-kpis.js';
 import { previousScoresSummaryQuery } from './get-previous-score-kpis.js';
 import { categoryStatsQuery, listCategoryStats } from './list-category-stats.js';
 import { listTopProducts, topProductsQuery } from './list-top-products.js';
 import type { BoundQuery } from './sql.js';
+import type { ProductIndex } from '../product-index.js';
 
 export const RANGES: Record<Range, { ms: number; step: number; table: string }> = {
   '1h': { ms: 3_600_000, step: 60, table: TABLES.engagement1m },
@@ -29,13 +30,15 @@ function timelineBounds(range: Range, now: number) {
 }
 
 /**
- * The ClickHouse queries behind the overview at `now`, as the overview runs them, so that
- * `trenddrop bench` times exactly this SQL run directly beside the endpoint.
+ * The ClickHouse queries behind the overview at `now` without the product index (while it
+ * loads), so that `trenddrop bench` times exactly this SQL run directly beside the endpoint.
  */
-export function overviewQueries(range: Range, now: number): Record<'kpis' | 'previousScoresSummary' | 'timeline' | 'categories' | 'top', BoundQuery> {
+export function overviewQueries(range: Range, now: number): Record<'kpis' | 'scoreKpis' | 'previousScoresSummary' | 'timeline' | 'categories' | 'top', BoundQuery> {
   const b = timelineBounds(range, now);
+  const kpis = overviewKpisQueries(now, RANGES[range].ms);
   return {
-    kpis: overviewKpisQuery(now, RANGES[range].ms),
+    kpis: kpis.engagement,
+    scoreKpis: kpis.scores,
     // The previous period's score KPIs are recomputed only when this summary changes.
     previousScoresSummary: previousScoresSummaryQuery(Math.floor((now - RANGES[range].ms) / 1000)),
     timeline: engagementTimelineQuery(b.table, b.from, b.to, b.step),
@@ -44,15 +47,15 @@ export function overviewQueries(range: Range, now: number): Record<'kpis' | 'pre
   };
 }
 
-export interface OverviewDeps { ch: ClickHouseClient; now: number; time: EventTimeState; agentStatus: () => Promise<AgentStatus> }
+export interface OverviewDeps { ch: ClickHouseClient; productIndex: ProductIndex | null; now: number; time: EventTimeState; agentStatus: () => Promise<AgentStatus> }
 
 export async function getOverview(d: OverviewDeps, range: Range): Promise<Overview> {
   const b = timelineBounds(range, d.now);
   const [kpis, timeline, categories, topProducts, agent] = await Promise.all([
-    getOverviewKpis(d.ch, d.now, RANGES[range].ms),
+    getOverviewKpis(d, d.now, RANGES[range].ms),
     getEngagementTimeline(d.ch, d.time, b.table, b.from, b.to, b.step),
-    listCategoryStats(d.ch, b.from),
-    listTopProducts(d.ch, TOP_PRODUCTS),
+    listCategoryStats(d, b.from),
+    listTopProducts(d, TOP_PRODUCTS),
     d.agentStatus(),
   ]);
   return { range, kpis, timeline, categories, agent, topProducts, generatedAt: new Date(d.now).toISOString() };

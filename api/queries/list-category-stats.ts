@@ -1,22 +1,42 @@
-// Per category: products, views since `from` and the average latest trend score.
+// Per category: products, views since `from` and the average latest trend score. The product
+// index, once loaded, counts the products and their scores; the views come from the hourly rollup.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
+import type { ProductIndex } from '../product-index.js';
+import { compareStrings } from './list-products.js';
 import { latestProductsSql, latestScoresSql, rows, type BoundQuery } from './sql.js';
+
+const VIEWS = `SELECT productId, sum(views) AS views FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({from:UInt32}) GROUP BY productId`;
 
 const CATEGORIES_SQL = `
 SELECT p.category AS category, count() AS products, sum(e.views) AS views, round(ifNotFinite(avg(s.score), 0), 1) AS avgScore
 FROM (${latestProductsSql(['category'])}) AS p
-LEFT JOIN (SELECT productId, sum(views) AS views FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({from:UInt32}) GROUP BY productId) AS e USING productId
+LEFT JOIN (${VIEWS}) AS e USING productId
 LEFT JOIN (${latestScoresSql()}) AS s USING productId
 GROUP BY category ORDER BY views DESC, category
 SETTINGS join_use_nulls = 1`;
+
+/** Views per category, for the categories the index counts. */
+const CATEGORY_VIEWS_SQL = `
+SELECT p.category AS category, sum(e.views) AS views
+FROM (${VIEWS}) AS e INNER JOIN (${latestProductsSql(['category'])}) AS p USING productId
+GROUP BY category`;
 
 export interface CategoryStats { category: string; products: number; views: number; avgScore: number }
 
 export const categoryStatsQuery = (from: number): BoundQuery => ({ sql: CATEGORIES_SQL, params: { from } });
 
-export async function listCategoryStats(ch: ClickHouseClient, from: number): Promise<CategoryStats[]> {
-  const q = categoryStatsQuery(from);
-  const found = await rows<{ category: string; products: number; views: number | null; avgScore: number | null }>(ch, q.sql, q.params);
-  return found.map((c) => ({ category: c.category, products: Number(c.products), views: Number(c.views ?? 0), avgScore: Number(c.avgScore ?? 0) }));
+/** ClickHouse's round(x, 1) on a Float64: half to even. */
+const round1 = (x: number) => { const y = x * 10, r = Math.round(y); return (r - y === 0.5 && r % 2 !== 0 ? r - 1 : r) / 10; };
+
+export async function listCategoryStats(d: { ch: ClickHouseClient; productIndex: ProductIndex | null }, from: number): Promise<CategoryStats[]> {
+  if (!d.productIndex) {
+    const q = categoryStatsQuery(from);
+    const found = await rows<{ category: string; products: number; views: number | null; avgScore: number | null }>(d.ch, q.sql, q.params);
+    return found.map((c) => ({ category: c.category, products: Number(c.products), views: Number(c.views ?? 0), avgScore: Number(c.avgScore ?? 0) }));
+  }
+  const views = new Map((await rows<{ category: string; views: string | number }>(d.ch, CATEGORY_VIEWS_SQL, { from })).map((c) => [c.category, Number(c.views)]));
+  return (await d.productIndex.overview()).categories
+    .map((c) => ({ category: c.category, products: c.products, views: views.get(c.category) ?? 0, avgScore: c.scored ? round1(c.scoreSum / c.scored) : 0 }))
+    .sort((a, b) => b.views - a.views || compareStrings(a.category, b.category));
 }

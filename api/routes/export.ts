@@ -24,7 +24,7 @@ export const exportRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox => asyn
   }, async (req, reply) => {
     const q = req.query;
     const s = ctx.services!;
-    const page = (cursor?: string) => listProducts(s.ch, s.clock.now(), { ...q, limit: LIST_LIMIT.max, cursor });
+    const page = (cursor?: string) => listProducts(s, s.clock.now(), { ...q, limit: LIST_LIMIT.max, cursor });
     // The first page is read before any byte is sent, so a bad filter still gets its 400.
     const first = await page();
     async function* lines() {

@@ -33,7 +33,7 @@ export const forecastRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox => as
     return sendCached(ctx, req, reply, `forecast:${id}:${metric}:${horizon ?? 'all'}`, Forecast, async () => {
       const s = ctx.services!;
       await assertProduct(s.ch, id);
-      forecaster ??= new Forecaster({ ch: s.ch, clock: s.clock, logger: ctx.logger, allowedLatenessMs: ctx.config.allowedLatenessMs });
+      forecaster ??= new Forecaster({ ch: s.ch, clock: s.clock, logger: ctx.logger, allowedLatenessMs: ctx.config.allowedLatenessMs, updates: { bus: s.bus, topics: s.topics } });
       return getProductForecast({ ch: s.ch, forecaster }, id, metric, horizon);
     });
   });

@@ -18,7 +18,7 @@ export const productRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox => asy
     },
   }, async (req, reply) => {
     const q = req.query;
-    return sendCached(ctx, req, reply, `products:${JSON.stringify(q)}`, ProductPage, () => listProducts(ctx.services!.ch, ctx.services!.clock.now(), q));
+    return sendCached(ctx, req, reply, `products:${JSON.stringify(q)}`, ProductPage, () => listProducts(ctx.services!, ctx.services!.clock.now(), q));
   });
   app.get('/products/:id', {
     schema: { tags: ['products'], summary: 'One product: metadata, latest score with its components, 24 h totals', params: IdParams, response: { 200: ProductDetail, ...errors(404) } },

@@ -16,6 +16,7 @@ import { Forecaster } from '../../processors/forecaster.js';
 import { MetadataProcessor } from '../../processors/metadata.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { ProductMessage } from '../../schemas/events.js';
+import type { ScoresUpdate } from '../../schemas/updates.js';
 
 const H = 3_600_000;
 const NOW_H = Date.UTC(2026, 10, 20, 12);
@@ -82,12 +83,16 @@ beforeAll(async () => {
     { videoId: 'lamp-1-v1', productId: 'lamp-1', platform: 'tiktok', title: 'Moon lamp unboxing', url: 'https://example.com/v1', creator: 'ana', publishedAt: '2026-11-10T18:05:00.000Z', durationSec: 25, hashtags: ['#lamp', 'MoonLamp'] },
     { videoId: 'lamp-1-v2', productId: 'lamp-1', platform: 'tiktok', title: 'Room tour', creator: 'ben', publishedAt: '2026-11-11T09:00:00.000Z', durationSec: 200, hashtags: ['lamp'] },
   ]);
+  const scores = [['lamp-1', 50, 'rising', 0.05], ['lamp-2', 30, 'declining', -0.01], ['band-1', 70, 'emerging', 0.2]] as const;
   await ch.insert({
     table: TABLES.trendScores, format: 'JSONEachRow',
-    values: [['lamp-1', 50, 'rising', 0.05], ['lamp-2', 30, 'declining', -0.01], ['band-1', 70, 'emerging', 0.2]].map(([productId, score, label, velocity]) => ({
+    values: scores.map(([productId, score, label, velocity]) => ({
       productId, score, label, velocity, acceleration: 0.001, c_velocity: 0, c_acceleration: 0, c_volume: 0, c_breadth: 0, c_conversion: 0, c_saturation: 0, views24h: 0, orders24h: 0, computedAt: NOW_H,
     })),
   });
+  // Announced as the scorer announces what it writes: the API's product index reads them then.
+  const update: ScoresUpdate = { kind: 'scores', items: scores.map(([productId, score, label, velocity]) => ({ productId, score, label, velocity })) };
+  await rt.bus.publish(rt.topics.updates, [{ key: 'scores', value: update }]);
 });
 
 afterAll(async () => {
@@ -124,7 +129,8 @@ describe('GET /products/:id/forecast', () => {
 
     // The processors' round stores a generation a minute later; the API answers with it.
     clock.advance(60_000);
-    await new Forecaster({ ch: app.runtime.clickhouse.client, clock, logger: app.runtime.logger, allowedLatenessMs: app.runtime.config.allowedLatenessMs, metrics: ['views'] }).round();
+    const rt = app.runtime;
+    await new Forecaster({ ch: rt.clickhouse.client, clock, logger: rt.logger, allowedLatenessMs: rt.config.allowedLatenessMs, metrics: ['views'], updates: { bus: rt.bus, topics: rt.topics } }).round();
     expect(await stored()).toBe(24);
     const later = await get('products/lamp-1/forecast?horizon=12');
     expect(later.body.generatedAt).toBe(iso(clock.now()));
