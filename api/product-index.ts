@@ -90,6 +90,7 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
   const pending: Record<Part, Set<string>> = { meta: new Set(), score: new Set(), stage: new Set() };
   let applying: Promise<void> = Promise.resolve();
   let loaded = false;
+  let queued = false;
   let figures: IndexFigures | null = null;
 
   const entry = (id: string) => {
@@ -117,7 +118,11 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
   }
   /** Applies what is announced, one read at a time, so a later read of a product always lands last. */
   function apply(): Promise<void> {
+    // One read queued at a time takes everything announced until it starts (a scorer round announces in many messages).
+    if (queued) return applying;
+    queued = true;
     applying = applying.then(async () => {
+      queued = false;
       let changed = false;
       for (const part of ['meta', 'score', 'stage'] as const) {
         if (!pending[part].size) continue;

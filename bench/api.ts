@@ -17,7 +17,8 @@ import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { mulberry32 } from '../core/random.js';
 import { sleep } from '../core/retry.js';
-import { overviewQueries } from '../api/queries/get-overview.js';
+import { overviewIndexQueries, overviewQueries } from '../api/queries/get-overview.js';
+import { startProductIndex } from '../api/product-index.js';
 import { listProductsQuery, type ListProductsParams } from '../api/queries/list-products.js';
 import { LIST_LIMIT } from '../api/schemas/products.js';
 import { rows } from '../api/queries/sql.js';
@@ -58,6 +59,10 @@ export interface ApiBenchResult {
   loaded: { chProducts: number; pgProducts: number; events: number; productsWithEvents: number; rollupEvents: { '1m': number; '1h': number; '1d': number }; rollupRows: { '1m': number; '1h': number; '1d': number }; scores: number; scoreHistory: number };
   loadSeconds: { products: number; events: number; merges: number; scores: number; history: number; total: number };
   queries: ApiBenchQuery[];
+  /** Each ClickHouse query of the overview run alone: without the product index (`sql: …`) and with it (`index: …`). */
+  overviewParts: { name: string; direct: Latency }[];
+  /** A product index built over the loaded stores: its load time and the V8 heap it added (no GC forced: approximate). */
+  productIndex: { loadMs: number; heapMiB: number };
   rssMiB: { loaded: number; afterQueries: number; peak: number };
 }
 
@@ -265,7 +270,7 @@ function probes(app: App, cursor: string | null): Probe[] {
   ];
 }
 
-async function measure(app: App, o: ApiBenchOptions, progress: (f: number, label: string) => void): Promise<ApiBenchQuery[]> {
+async function measure(app: App, o: ApiBenchOptions, progress: (f: number, label: string) => void): Promise<{ queries: ApiBenchQuery[]; overviewParts: ApiBenchResult['overviewParts'] }> {
   const url = `http://127.0.0.1:${app.port}/api/v1/`;
   const get = async (path: string): Promise<Answer> => {
     const r = await fetch(url + path);
@@ -278,6 +283,12 @@ async function measure(app: App, o: ApiBenchOptions, progress: (f: number, label
   const samples = o.samples ?? 50, warmup = o.warmup ?? 5;
   const t = list.map(() => ({ api: [] as number[], direct: [] as number[], cached: [] as number[], items: 0 }));
   const generated = new Set<string>();
+  const ch = app.runtime.clickhouse.client;
+  const parts = () => [
+    ...Object.entries(overviewQueries('24h', app.runtime.clock.now())).map(([k, q]) => [`sql: ${k}`, q] as const),
+    ...Object.entries(overviewIndexQueries('24h', app.runtime.clock.now())).map(([k, q]) => [`index: ${k}`, q] as const),
+  ];
+  const partTimes = new Map<string, number[]>(parts().map(([k]) => [k, []]));
   let lastMiss = 0;
   for (let round = 0; round < warmup + samples; round++) {
     progress(round / (warmup + samples), `queries, round ${round + 1} of ${warmup + samples}`);
@@ -303,11 +314,30 @@ async function measure(app: App, o: ApiBenchOptions, progress: (f: number, label
       if (round < warmup) continue;
       t[i].api.push(api); t[i].cached.push(cached); t[i].direct.push(direct);
     }
+    for (const [k, q] of parts()) {
+      const ms = await timed(() => rows(ch, q.sql, q.params));
+      if (round >= warmup) partTimes.get(k)!.push(ms);
+    }
   }
-  return list.map((p, i) => {
-    const api = latency(t[i].api), direct = latency(t[i].direct);
-    return { name: p.name, path: p.path, n: samples, api, direct, cached: latency(t[i].cached), ratioP95: +(api.p95Ms / direct.p95Ms).toFixed(2), items: t[i].items };
-  });
+  return {
+    queries: list.map((p, i) => {
+      const api = latency(t[i].api), direct = latency(t[i].direct);
+      return { name: p.name, path: p.path, n: samples, api, direct, cached: latency(t[i].cached), ratioP95: +(api.p95Ms / direct.p95Ms).toFixed(2), items: t[i].items };
+    }),
+    overviewParts: [...partTimes].map(([name, ms]) => ({ name, direct: latency(ms) })),
+  };
+}
+
+/** Builds a second product index over the loaded stores, to time its load and weigh it. */
+async function weighIndex(app: App): Promise<ApiBenchResult['productIndex']> {
+  const rt = app.runtime;
+  const heap0 = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  const index = await startProductIndex({ ch: rt.clickhouse.client, bus: rt.bus, topics: rt.topics, logger: rt.logger, onChange: () => undefined });
+  const loadMs = Math.round(performance.now() - t0);
+  const heapMiB = mib(process.memoryUsage().heapUsed - heap0);
+  await index.stop();
+  return { loadMs, heapMiB };
 }
 
 /**
@@ -325,10 +355,11 @@ export async function runApiBench(config: Config, o: ApiBenchOptions): Promise<A
     const loaded = await counts(app);
     const rssLoaded = mib(process.memoryUsage().rss);
     o.logger.info({ loaded, loadSeconds, rssMiB: rssLoaded }, 'bench data loaded');
-    const queries = await measure(app, o, (f, label) => progress(0.7 + 0.3 * f, label));
+    const productIndex = await weighIndex(app);
+    const { queries, overviewParts } = await measure(app, o, (f, label) => progress(0.7 + 0.3 * f, label));
     progress(1, 'done');
     return {
-      products: o.products, events: o.events, loaded, loadSeconds, queries,
+      products: o.products, events: o.events, loaded, loadSeconds, queries, overviewParts, productIndex,
       rssMiB: { loaded: rssLoaded, afterQueries: mib(process.memoryUsage().rss), peak: Math.round(process.resourceUsage().maxRSS / 1024) },
     };
   } finally {
@@ -347,6 +378,8 @@ export function formatApiBench(r: ApiBenchResult): string[] {
     `${label('stored')}${num(r.loaded.events)} events, ${num(r.loaded.chProducts)} products, ${num(r.loaded.scores)} scores, ${num(r.loaded.scoreHistory)} past scores; rollup rows 1m ${num(r.loaded.rollupRows['1m'])}, 1h ${num(r.loaded.rollupRows['1h'])}, 1d ${num(r.loaded.rollupRows['1d'])}`,
     `${label(`query (ms p50 / p95, n = ${r.queries[0]?.n ?? 0})`)}${'API'.padEnd(16)}${'direct SQL'.padEnd(16)}${'API/direct p95'.padEnd(16)}cached API`,
     ...r.queries.map((q) => `${label(q.name)}${ms(q.api)}${ms(q.direct)}${String(q.ratioP95).padEnd(16)}${ms(q.cached)}`),
+    `${label('overview SQL, each alone')}${r.overviewParts.map((p) => `${p.name} ${p.direct.p50Ms} / ${p.direct.p95Ms}`).join('; ')}`,
+    `${label('product index')}loaded in ${num(r.productIndex.loadMs)} ms, heap +${num(r.productIndex.heapMiB)} MiB`,
     `${label('resident memory')}${num(r.rssMiB.loaded)} MiB loaded, ${num(r.rssMiB.afterQueries)} MiB after the queries (peak ${num(r.rssMiB.peak)} MiB)`,
     '',
   ];

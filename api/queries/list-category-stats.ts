@@ -25,6 +25,7 @@ GROUP BY category`;
 export interface CategoryStats { category: string; products: number; views: number; avgScore: number }
 
 export const categoryStatsQuery = (from: number): BoundQuery => ({ sql: CATEGORIES_SQL, params: { from } });
+export const categoryViewsQuery = (from: number): BoundQuery => ({ sql: CATEGORY_VIEWS_SQL, params: { from } });
 
 /** ClickHouse's round(x, 1) on a Float64: half to even. */
 const round1 = (x: number) => { const y = x * 10, r = Math.round(y); return (r - y === 0.5 && r % 2 !== 0 ? r - 1 : r) / 10; };
@@ -35,7 +36,8 @@ export async function listCategoryStats(d: { ch: ClickHouseClient; productIndex:
     const found = await rows<{ category: string; products: number; views: number | null; avgScore: number | null }>(d.ch, q.sql, q.params);
     return found.map((c) => ({ category: c.category, products: Number(c.products), views: Number(c.views ?? 0), avgScore: Number(c.avgScore ?? 0) }));
   }
-  const views = new Map((await rows<{ category: string; views: string | number }>(d.ch, CATEGORY_VIEWS_SQL, { from })).map((c) => [c.category, Number(c.views)]));
+  const q = categoryViewsQuery(from);
+  const views = new Map((await rows<{ category: string; views: string | number }>(d.ch, q.sql, q.params)).map((c) => [c.category, Number(c.views)]));
   return (await d.productIndex.overview()).categories
     .map((c) => ({ category: c.category, products: c.products, views: views.get(c.category) ?? 0, avgScore: c.scored ? round1(c.scoreSum / c.scored) : 0 }))
     .sort((a, b) => b.views - a.views || compareStrings(a.category, b.category));
