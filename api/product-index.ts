@@ -28,6 +28,7 @@ export interface ProductIndexDeps {
 const TRENDING = new Set(['emerging', 'rising']);
 /** Past this many products announced at once (a scorer round), a part is re-read whole. */
 const WHOLE = 20_000;
+const RETRY_MS = 1000;
 
 interface Entry { meta: ProductMeta | null; score: ProductScore | null; stage: ProductStage | null; row: ListRow | null }
 type Part = 'meta' | 'score' | 'stage';
@@ -91,6 +92,8 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
   let applying: Promise<void> = Promise.resolve();
   let loaded = false;
   let queued = false;
+  let retry: NodeJS.Timeout | null = null;
+  let stopped = false;
   let figures: IndexFigures | null = null;
 
   const entry = (id: string) => {
@@ -119,7 +122,7 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
   /** Applies what is announced, one read at a time, so a later read of a product always lands last. */
   function apply(): Promise<void> {
     // One read queued at a time takes everything announced until it starts (a scorer round announces in many messages).
-    if (queued) return applying;
+    if (queued || stopped) return applying;
     queued = true;
     applying = applying.then(async () => {
       queued = false;
@@ -128,11 +131,19 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
         if (!pending[part].size) continue;
         const ids = [...pending[part]];
         pending[part].clear();
-        await read(part, ids.length > WHOLE ? null : ids);
-        changed = true;
+        try {
+          await read(part, ids.length > WHOLE ? null : ids);
+          changed = true;
+        } catch (err) {
+          // Kept for the next attempt: the store answers again, or the process is stopping.
+          for (const id of ids) pending[part].add(id);
+          log.warn({ err, part, products: ids.length }, 'product index read failed; retrying');
+          retry ??= setTimeout(() => { retry = null; void apply(); }, RETRY_MS);
+          retry.unref();
+        }
       }
       if (changed) { figures = null; d.onChange(); }
-    }).catch((err) => log.error({ err }, 'product index update failed; the next update of those products corrects it'));
+    });
     return applying;
   }
 
@@ -202,6 +213,11 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
       return smallest(scored(), limit, (a, b) => b.score.score - a.score.score || compareStrings(a.score.productId, b.score.productId))
         .map(({ meta, score: s }) => ({ productId: s.productId, title: meta?.title ?? '', category: meta?.category ?? '', imageUrl: meta?.imageUrl ?? '', score: s.score, label: s.label, velocity: s.velocity }));
     },
-    async stop() { await sub.close(); await applying; },
+    async stop() {
+      await sub.close();
+      await applying;
+      stopped = true;
+      if (retry) clearTimeout(retry);
+    },
   };
 }

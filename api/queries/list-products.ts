@@ -61,13 +61,20 @@ export function listRowOf(p: ProductMeta, s: ProductScore | null, lc: ProductSta
 }
 
 /**
- * Strings in ClickHouse's order (bytes of UTF-8). JavaScript compares UTF-16 units, which agrees
- * except between a surrogate pair (above U+FFFF) and U+E000–U+FFFF.
+ * Strings in ClickHouse's order: bytes of UTF-8, which is code point order. JavaScript compares
+ * UTF-16 units, which agrees except where a surrogate (half of a code point above U+FFFF) meets
+ * U+E000–U+FFFF.
  */
 export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
-  if (!/[\ud800-\uffff]/.test(a) && !/[\ud800-\uffff]/.test(b)) return a < b ? -1 : 1;
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length < b.length ? -1 : 1;
+  const x = a.charCodeAt(i), y = b.charCodeAt(i);
+  const sx = x >= 0xd800 && x <= 0xdfff, sy = y >= 0xd800 && y <= 0xdfff;
+  if (sx !== sy && (sx ? y : x) >= 0xe000) return sx ? 1 : -1;
+  return x < y ? -1 : 1;
 }
 const compareValues = (a: string | number, b: string | number) => (typeof a === 'string' || typeof b === 'string' ? compareStrings(String(a), String(b)) : a < b ? -1 : a > b ? 1 : 0);
 

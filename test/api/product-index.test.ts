@@ -11,7 +11,7 @@ import { topics as topicsOf } from '../../core/bus/topics.js';
 import { createLogger } from '../../core/logger.js';
 import { migrateClickHouse, openClickHouse, type ClickHouseStore } from '../../core/stores/clickhouse.js';
 import { startProductIndex, type ProductIndex } from '../../api/product-index.js';
-import { listProducts, type ListProductsParams } from '../../api/queries/list-products.js';
+import { compareStrings, listProducts, type ListProductsParams } from '../../api/queries/list-products.js';
 import { getOverviewKpis } from '../../api/queries/get-overview-kpis.js';
 import { listCategoryStats } from '../../api/queries/list-category-stats.js';
 import { listTopProducts } from '../../api/queries/list-top-products.js';
@@ -148,5 +148,12 @@ describe('product index', () => {
     await index.stop();
     index = await start();
     expect(await answers()).toEqual(before);
+  });
+});
+
+describe('compareStrings', () => {
+  it('orders as ClickHouse does, by the bytes of UTF-8', () => {
+    const samples = ['', 'a', 'ab', 'b', 'Z', 'é', '\u00ff', '\u0100', '\ue000', '\ufffd', '\uffff', '😀', 'a😀', 'a\ufffd'];
+    for (const a of samples) for (const b of samples) expect(Math.sign(compareStrings(a, b)), `${a} / ${b}`).toBe(Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
   });
 });
