@@ -2,8 +2,9 @@
 // explorer filters, sorts and pages it, and the overview takes its score figures, categories and
 // top products from it in one pass, instead of re-reading every product's latest rows per request.
 // Loaded from ClickHouse at start; kept current by the updates topic (the metadata processor, the
-// scorer and the forecaster announce the products they wrote), each announced product re-read
-// from the store: the index holds what the store holds, whichever process wrote it.
+// scorer and the forecaster announce the products they wrote; the raw sink's engagement names
+// products first seen in events), each announced product re-read from the store: the index holds
+// what the store holds, whichever process wrote it.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Bus, Subscription } from '../core/bus/types.js';
 import type { Topics } from '../core/bus/topics.js';
@@ -154,8 +155,10 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
       let any = false;
       for (const m of batch) {
         const u = m.value as Update;
-        const ids = u.kind === 'products' ? u.productIds : u.kind === 'scores' ? u.items.map((i) => i.productId) : u.kind === 'lifecycle' ? u.productIds : [];
-        const part: Part | null = u.kind === 'products' ? 'meta' : u.kind === 'scores' ? 'score' : u.kind === 'lifecycle' ? 'stage' : null;
+        // The raw sink writes a placeholder for a product first seen in events: its engagement announces it.
+        const ids = u.kind === 'products' || u.kind === 'lifecycle' ? u.productIds : u.kind === 'scores' ? u.items.map((i) => i.productId)
+          : u.kind === 'engagement' ? Object.keys(u.products).filter((id) => !entries.get(id)?.meta) : [];
+        const part: Part | null = u.kind === 'products' || u.kind === 'engagement' ? 'meta' : u.kind === 'scores' ? 'score' : u.kind === 'lifecycle' ? 'stage' : null;
         if (!part || !ids.length) continue;
         for (const id of ids) pending[part].add(id);
         any = true;

@@ -10,7 +10,6 @@ import { LIST_LIMIT, type ListQuery, type ProductPage, type SortKey } from '../s
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { latestProductsSql, latestScoresSql, rows, type BoundQuery } from './sql.js';
 import { isoFromCh } from './time-range.js';
-import type { ProductIndex } from '../product-index.js';
 
 export type ListProductsParams = ListQuery;
 
@@ -185,8 +184,11 @@ export function productPage(found: readonly ListRow[], p: Pick<ListPlan, 'col' |
   };
 }
 
+/** What answers the explorer from memory: the product index (api/product-index.ts, which builds on this file). */
+export interface ProductLister { list(q: ListProductsParams, nowMs: number): Promise<ProductPage> }
+
 /** The explorer's page: from the product index once it is loaded, from SQL before. */
-export async function listProducts(d: { ch: ClickHouseClient; productIndex: ProductIndex | null }, nowMs: number, q: ListProductsParams): Promise<ProductPage> {
+export async function listProducts(d: { ch: ClickHouseClient; productIndex: ProductLister | null }, nowMs: number, q: ListProductsParams): Promise<ProductPage> {
   if (d.productIndex) return d.productIndex.list(q, nowMs);
   const query = listProductsQuery(q, nowMs);
   return productPage((await rows<ListRow>(d.ch, query.sql, query.params)).map(listRow), query);

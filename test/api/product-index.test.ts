@@ -17,7 +17,7 @@ import { listCategoryStats } from '../../api/queries/list-category-stats.js';
 import { listTopProducts } from '../../api/queries/list-top-products.js';
 import { SORT_KEYS } from '../../api/schemas/products.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
-import type { Update } from '../../schemas/updates.js';
+import { emptyTotals, type Update } from '../../schemas/updates.js';
 
 const H = 3_600_000;
 const NOW = Date.UTC(2026, 10, 20, 12, 30);
@@ -139,6 +139,12 @@ describe('product index', () => {
     await announce({ kind: 'lifecycle', productIds: ['p-04'] });
     await wait();
     expect((await listProducts({ ch: store.client, productIndex: index }, NOW, { stage: 'saturating' })).items.map((p) => p.productId)).toContain('p-04');
+    // A product first seen in events: the raw sink's placeholder row, named by its engagement update.
+    wait = applied();
+    await insert(TABLES.products, [product('new-1', 1, 0, { title: 'new-1', category: 'Uncategorized', brand: '', price: null, currency: '', imageUrl: '', tags: [] })]);
+    await announce({ kind: 'engagement', writtenAt: NOW, acceptedAt: NOW, deliveredAt: NOW, lastEventAt: new Date(NOW).toISOString(), products: { 'new-1': { delta: { ...emptyTotals(), views: 1, events: 1 }, bucketTs: new Date(NOW).toISOString() } } });
+    await wait();
+    expect((await listProducts({ ch: store.client, productIndex: index }, NOW, { category: 'Uncategorized' })).items.map((p) => p.productId)).toEqual(['new-1']);
     await expectSameAnswers();
   });
 
