@@ -63,24 +63,27 @@ const parse: Record<Part, (r: never) => unknown> = {
   stage: (r: ProductStage) => ({ productId: r.productId, stage: r.stage, peakAt: r.peakAt }),
 };
 
-/** The k smallest of `items` by `cmp`, in order: a bounded max-heap, one pass. */
-function smallest<T>(items: Iterable<T>, k: number, cmp: (a: T, b: T) => number): T[] {
+/** The k smallest of the items that pass `keep`, by `cmp`, in order: a bounded max-heap, one pass. */
+function smallest<T>(items: readonly T[], keep: (x: T) => boolean, k: number, cmp: (a: T, b: T) => number): T[] {
   const h: T[] = [];
-  const swap = (i: number, j: number) => { const t = h[i]; h[i] = h[j]; h[j] = t; };
-  for (const x of items) {
+  if (k <= 0) return h;
+  for (let n = 0; n < items.length; n++) {
+    const x = items[n];
+    if (h.length === k && cmp(x, h[0]) >= 0) continue;
+    if (!keep(x)) continue;
     if (h.length < k) {
       h.push(x);
-      for (let i = h.length - 1; i > 0;) { const p = (i - 1) >> 1; if (cmp(h[i], h[p]) <= 0) break; swap(i, p); i = p; }
-    } else if (k > 0 && cmp(x, h[0]) < 0) {
-      h[0] = x;
-      for (let i = 0; ;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < h.length && cmp(h[l], h[m]) > 0) m = l;
-        if (r < h.length && cmp(h[r], h[m]) > 0) m = r;
-        if (m === i) break;
-        swap(i, m); i = m;
-      }
+      for (let i = h.length - 1; i > 0;) { const p = (i - 1) >> 1; if (cmp(h[i], h[p]) <= 0) break; const t = h[i]; h[i] = h[p]; h[p] = t; i = p; }
+      continue;
+    }
+    h[0] = x;
+    for (let i = 0; ;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < h.length && cmp(h[l], h[m]) > 0) m = l;
+      if (r < h.length && cmp(h[r], h[m]) > 0) m = r;
+      if (m === i) break;
+      const t = h[i]; h[i] = h[m]; h[m] = t; i = m;
     }
   }
   return h.sort(cmp);
@@ -96,6 +99,17 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
   let retry: NodeJS.Timeout | null = null;
   let stopped = false;
   let figures: IndexFigures | null = null;
+  // The explorer's rows and the scored products as arrays (scanned faster than the map), rebuilt after a change.
+  let arrays: { rows: ListRow[]; scored: (Entry & { score: ProductScore })[] } | null = null;
+  const views = () => {
+    if (arrays) return arrays;
+    const rows: ListRow[] = [], scored: (Entry & { score: ProductScore })[] = [];
+    for (const e of entries.values()) {
+      if (e.row) rows.push(e.row);
+      if (e.score) scored.push(e as Entry & { score: ProductScore });
+    }
+    return (arrays = { rows, scored });
+  };
 
   const entry = (id: string) => {
     let e = entries.get(id);
@@ -143,7 +157,7 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
           retry.unref();
         }
       }
-      if (changed) { figures = null; d.onChange(); }
+      if (changed) { figures = null; arrays = null; d.onChange(); }
     });
     return applying;
   }
@@ -173,6 +187,7 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
   log.info({ products: entries.size, ms: Math.round(performance.now() - t0) }, 'product index loaded');
   loaded = true;
   figures = null;
+  arrays = null;
   d.onChange();
   void apply();
 
@@ -184,13 +199,8 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
       const active = plan.active && new Set((await rows<{ productId: string }>(d.ch, plan.active.sql, plan.active.params)).map((r) => r.productId));
       const after = afterCursor(plan);
       const tests = plan.filters.map((f) => f.test);
-      function* matching() {
-        for (const e of entries.values()) {
-          const r = e.row;
-          if (r && (!active || active.has(r.productId)) && (!after || after(r)) && tests.every((t) => t(r))) yield r;
-        }
-      }
-      return productPage(smallest(matching(), plan.limit + 1, rowOrder(plan)), plan);
+      const keep = (r: ListRow) => (!active || active.has(r.productId)) && (!after || after(r)) && tests.every((t) => t(r));
+      return productPage(smallest(views().rows, keep, plan.limit + 1, rowOrder(plan)), plan);
     },
     async overview() {
       await applying;
@@ -210,10 +220,7 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
     },
     async top(limit) {
       await applying;
-      function* scored() {
-        for (const e of entries.values()) if (e.score) yield e as Entry & { score: ProductScore };
-      }
-      return smallest(scored(), limit, (a, b) => b.score.score - a.score.score || compareStrings(a.score.productId, b.score.productId))
+      return smallest(views().scored, () => true, limit, (a, b) => b.score.score - a.score.score || compareStrings(a.score.productId, b.score.productId))
         .map(({ meta, score: s }) => ({ productId: s.productId, title: meta?.title ?? '', category: meta?.category ?? '', imageUrl: meta?.imageUrl ?? '', score: s.score, label: s.label, velocity: s.velocity }));
     },
     async stop() {
