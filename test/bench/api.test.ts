@@ -36,12 +36,18 @@ describe('API bench phase', () => {
       for (const l of [q.api, q.direct, q.cached]) expect(l.p95Ms).toBeGreaterThanOrEqual(l.p50Ms);
       expect(q.ratioP95).toBeGreaterThan(0);
     }
+    // Each of the overview's queries timed alone, without and with the product index; the index weighed.
+    expect(r.overviewParts.map((p) => p.name)).toEqual([
+      'sql: kpis', 'sql: scoreKpis', 'sql: previousScoresSummary', 'sql: timeline', 'sql: categories', 'sql: top',
+      'index: kpis', 'index: previousScoresSummary', 'index: timeline', 'index: categoryViews',
+    ]);
+    expect(r.productIndex.heapMiB).toBeGreaterThanOrEqual(0);
     expect(r.rssMiB.afterQueries).toBeGreaterThan(0);
     expect(r.rssMiB.peak).toBeGreaterThanOrEqual(r.rssMiB.loaded);
     expect(labels.at(-1)).toBe('done');
 
     const lines = formatApiBench(r);
     expect(lines[0]).toBe('TrendDrop API bench — 200 products, 20,000 events (embedded)');
-    expect(lines.length).toBe(r.queries.length + 6);
+    expect(lines.length).toBe(r.queries.length + 8);
   });
 });
