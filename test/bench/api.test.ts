@@ -7,7 +7,7 @@ import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 
 describe('API bench phase', () => {
-  it('loads the asked scale and measures every query', async () => {
+  it('loads the asked scale and measures every query', { timeout: 180_000 }, async () => {
     const labels: string[] = [];
     const r = await runApiBench(loadConfig({ TRENDDROP_SIMULATOR: 'off' }), {
       products: 200, events: 20_000, samples: 3, warmup: 1, logger: createLogger('silent'), onProgress: (_f, label) => labels.push(label),
