@@ -48,6 +48,8 @@ export interface ProductIndex {
   overview(): Promise<IndexFigures>;
   /** The `limit` highest latest scores, ties by id. */
   top(limit: number): Promise<IndexTopProduct[]>;
+  /** Views per product summed per category, products without metadata left out (as SQL's INNER JOIN leaves them). */
+  viewsByCategory(perProduct: readonly { productId: string; views: number | string }[]): Promise<Map<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -222,6 +224,15 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
       await applying;
       return smallest(views().scored, () => true, limit, (a, b) => b.score.score - a.score.score || compareStrings(a.score.productId, b.score.productId))
         .map(({ meta, score: s }) => ({ productId: s.productId, title: meta?.title ?? '', category: meta?.category ?? '', imageUrl: meta?.imageUrl ?? '', score: s.score, label: s.label, velocity: s.velocity }));
+    },
+    async viewsByCategory(perProduct) {
+      await applying;
+      const sums = new Map<string, number>();
+      for (const v of perProduct) {
+        const meta = entries.get(v.productId)?.meta;
+        if (meta) sums.set(meta.category, (sums.get(meta.category) ?? 0) + Number(v.views));
+      }
+      return sums;
     },
     async stop() {
       await sub.close();

@@ -102,7 +102,8 @@ beforeAll(async () => {
   await insert(TABLES.products, ids.map((id, i) => product(id, i, NOW - H)));
   await insert(TABLES.trendScores, [...ids.filter((_, i) => i % 8 !== 3).map((id, i) => score(id, i, 1)), score('orphan', 5, 1)]);
   await insert(TABLES.productLifecycle, ids.filter((_, i) => i % 3 !== 1).map((id, i) => stage(id, i, NOW - H)));
-  await insert(TABLES.events, ids.map((id, i) => event(id, i)));
+  // Events of a product without metadata: its views are in no category.
+  await insert(TABLES.events, [...ids.map((id, i) => event(id, i)), event('ghost', 1)]);
   index = await start();
 }, 60_000);
 
