@@ -49,7 +49,7 @@ export interface ProductIndex {
   /** The `limit` highest latest scores, ties by id. */
   top(limit: number): Promise<IndexTopProduct[]>;
   /** Views per product summed per category, products without metadata left out (as SQL's INNER JOIN leaves them). */
-  viewsByCategory(perProduct: readonly { productId: string; views: number | string }[]): Promise<Map<string, number>>;
+  viewsByCategory(ids: readonly string[], views: readonly (number | string)[]): Promise<Map<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -225,12 +225,12 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
       return smallest(views().scored, () => true, limit, (a, b) => b.score.score - a.score.score || compareStrings(a.score.productId, b.score.productId))
         .map(({ meta, score: s }) => ({ productId: s.productId, title: meta?.title ?? '', category: meta?.category ?? '', imageUrl: meta?.imageUrl ?? '', score: s.score, label: s.label, velocity: s.velocity }));
     },
-    async viewsByCategory(perProduct) {
+    async viewsByCategory(ids, views) {
       await applying;
       const sums = new Map<string, number>();
-      for (const v of perProduct) {
-        const meta = entries.get(v.productId)?.meta;
-        if (meta) sums.set(meta.category, (sums.get(meta.category) ?? 0) + Number(v.views));
+      for (let i = 0; i < ids.length; i++) {
+        const meta = entries.get(ids[i])?.meta;
+        if (meta) sums.set(meta.category, (sums.get(meta.category) ?? 0) + Number(views[i]));
       }
       return sums;
     },

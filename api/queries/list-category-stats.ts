@@ -22,8 +22,8 @@ SETTINGS join_use_nulls = 1`;
 export interface CategoryStats { category: string; products: number; views: number; avgScore: number }
 
 export const categoryStatsQuery = (from: number): BoundQuery => ({ sql: CATEGORIES_SQL, params: { from } });
-/** Views per product since `from`, which the index sums per category. */
-export const productViewsQuery = (from: number): BoundQuery => ({ sql: VIEWS, params: { from } });
+/** Views per product since `from`, which the index sums per category: one row of two arrays, parsed at once rather than a row per product. */
+export const productViewsQuery = (from: number): BoundQuery => ({ sql: `SELECT groupArray(productId) AS ids, groupArray(views) AS views FROM (${VIEWS})`, params: { from } });
 
 /** ClickHouse's round(x, 1) on a Float64: half to even. */
 const round1 = (x: number) => { const y = x * 10, r = Math.round(y); return (r - y === 0.5 && r % 2 !== 0 ? r - 1 : r) / 10; };
@@ -35,7 +35,8 @@ export async function listCategoryStats(d: { ch: ClickHouseClient; productIndex:
     return found.map((c) => ({ category: c.category, products: Number(c.products), views: Number(c.views ?? 0), avgScore: Number(c.avgScore ?? 0) }));
   }
   const q = productViewsQuery(from);
-  const views = await d.productIndex.viewsByCategory(await rows<{ productId: string; views: string | number }>(d.ch, q.sql, q.params));
+  const [perProduct] = await rows<{ ids: string[]; views: (string | number)[] }>(d.ch, q.sql, q.params);
+  const views = await d.productIndex.viewsByCategory(perProduct.ids, perProduct.views);
   return (await d.productIndex.overview()).categories
     .map((c) => ({ category: c.category, products: c.products, views: views.get(c.category) ?? 0, avgScore: c.scored ? round1(c.scoreSum / c.scored) : 0 }))
     .sort((a, b) => b.views - a.views || compareStrings(a.category, b.category));
