@@ -4,8 +4,8 @@
 // toLogScale); accuracy is measured on the original scale.
 import { fromLogScale, toLogScale } from '../granularity.js';
 import { mstl, type Decomposition } from '../stl.js';
-import { inside, mase, maseScale, smape } from './accuracy.js';
-import { bounds, calibrate, type Calibration } from './intervals.js';
+import { mase, maseScale, smape } from './accuracy.js';
+import { bounds, calibrate, heldOut, type Calibration } from './intervals.js';
 import { seasonalNaive } from './seasonal-naive.js';
 import type { ForecastModel, ForecastPoint, SeriesContext } from './types.js';
 
@@ -195,14 +195,11 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
       smapeSum += smape(actual, fc);
       // Calibrated on the other origins whose test windows do not overlap this one.
       const others = origins.flatMap((_, j) => (apart(i, j) ? [j] : []));
-      const cal = calibrate(others.map((j) => errors[j]), h, others.map((j) => origins[j]));
-      if (!cal.errors) return;
-      c.paths[i].forEach((v, k) => {
-        const b = bounds(cal, k + 1, v);
-        if (inside(z[o + k], b.lo80, b.hi80)) in80++;
-        if (inside(z[o + k], b.lo95, b.hi95)) in95++;
-        points++;
-      });
+      const held = heldOut(others.map((j) => errors[j]), h, others.map((j) => origins[j]), c.paths[i], z.slice(o, o + h));
+      if (!held) return;
+      in80 += held.in80;
+      in95 += held.in95;
+      points += held.points;
     });
     const report: ModelBacktest = {
       model: c.model, mase: maseSum / origins.length, smape: smapeSum / origins.length,

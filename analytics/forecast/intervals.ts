@@ -10,6 +10,8 @@
 // (a level shift is rare in one step, common in twelve). Works on the engine's (log) scale, so
 // an interval is wider in absolute terms where the forecast is higher.
 
+import { inside } from './accuracy.js';
+
 export interface Calibration {
   /** Per-step error scale. */
   scale: number[];
@@ -54,15 +56,6 @@ export function isotonic(v: readonly number[]): number[] {
   return Array.from(out);
 }
 
-/**
- * The conformal quantile of the n first (sorted) values at level p: the ⌈(n+1)p⌉-th smallest for an upper
- * bound, the ⌊(n+1)p⌋-th for a lower one; the extreme value when n is too small for that rank.
- */
-function conformal(sorted: ArrayLike<number>, n: number, p: number, upper: boolean): number {
-  const rank = upper ? Math.ceil((n + 1) * p) : Math.floor((n + 1) * p);
-  return sorted[Math.min(n, Math.max(1, rank)) - 1];
-}
-
 /** Sorts the first n values of a in place: insertion sort for the small pools calibration sorts (a few dozen values), typed sort beyond. */
 function sortPrefix(a: Float64Array, n: number): Float64Array {
   if (n > 64) return a.subarray(0, n).sort();
@@ -84,20 +77,26 @@ function stepScale(sum: ArrayLike<number>, count: ArrayLike<number>, out: Float6
 
 interface Scratch { rms: Float64Array; sum: Float64Array; count: Int32Array }
 
+/** Scaled errors, step by step in one flat buffer, and the steps each step's quantiles pool. */
+interface Pools {
+  /** Per-step scale of all rows. */
+  scale: Float64Array;
+  /** Step k's scaled errors are scaled[from[k] … from[k + 1]); its pool is scaled[from[lo[k]] … from[hi[k] + 1]). */
+  scaled: Float64Array;
+  from: Int32Array;
+  lo: Int32Array;
+  hi: Int32Array;
+  /** Errors the quantiles rest on (the finite errors when every scale is zero). */
+  errors: number;
+}
+
 /**
- * Calibration from errors[row][step] (actual − forecast); NaN entries (beyond the series) are
- * skipped. `origins[row]`, when given, is where each row's forecast started: rows less than a
- * horizon apart share test points, and their errors move together.
- *
- * Each row's errors are scaled by the per-step scale of the *other* rows, those whose test
- * windows do not overlap its own (all others when no origins are given, or when none is apart):
- * a forecast's future error is not part of the scale it will be divided by, so a calibration
- * error must not be either. Scaling each error by a scale it is part of shrinks the large ones
- * (an error can be at most √n times the root mean square of n errors that include it) and gave
- * intervals that covered less than their level out of sample (normalised conformal scores need
- * a normaliser fitted apart from the scores: Papadopoulos et al. 2011; Lei et al. 2018).
+ * Each row's errors scaled by the per-step scale of the *other* rows, those whose test windows
+ * do not overlap its own (all others when no origins are given, or when none is apart), and
+ * each step's pool: its own scaled errors and the nearest steps' (k±1, k±2, …) until it holds
+ * MIN_POOLED errors. What `calibrate` takes quantiles of and `heldOut` counts in.
  */
-export function calibrate(errors: readonly (readonly number[])[], horizon: number, origins?: readonly number[]): Calibration {
+function pools(errors: readonly (readonly number[])[], horizon: number, origins?: readonly number[]): Pools {
   const rows = errors.length;
   // Per step, the sum of squares and the count of all rows; a row's own scale subtracts the rows near it.
   const sum = new Float64Array(horizon);
@@ -123,8 +122,7 @@ export function calibrate(errors: readonly (readonly number[])[], horizon: numbe
     if (nearRows < rows) stepScale(rowSum, rowCount, scales, i * horizon, scratch);
     else scales.set(all, i * horizon);
   }
-  // Scaled errors step by step in one flat buffer (this runs for every candidate at every
-  // backtest origin): step k's are scaled[from[k] … from[k + 1]).
+  // (This runs for every candidate at every backtest origin: flat typed buffers, no closures per step.)
   const scaled = new Float64Array(rows * horizon);
   const from = new Int32Array(horizon + 1);
   let counted = 0;
@@ -140,28 +138,94 @@ export function calibrate(errors: readonly (readonly number[])[], horizon: numbe
     }
   }
   from[horizon] = m;
-  const q: Pick<Calibration, 'q10' | 'q90' | 'q025' | 'q975'> = { q10: [], q90: [], q025: [], q975: [] };
-  const pool = new Float64Array(m);
+  const lo = new Int32Array(horizon);
+  const hi = new Int32Array(horizon);
   for (let k = 0; k < horizon; k++) {
     // Widen the pool step by step around k (nearer steps first) until it holds enough errors:
     // always the contiguous steps lo…hi.
-    let lo = k;
-    let hi = k;
-    for (let d = 1; from[hi + 1] - from[lo] < MIN_POOLED && (k - d >= 0 || k + d < horizon); d++) {
-      if (k - d >= 0) lo = k - d;
-      if (k + d < horizon) hi = k + d;
+    let a = k;
+    let b = k;
+    for (let d = 1; from[b + 1] - from[a] < MIN_POOLED && (k - d >= 0 || k + d < horizon); d++) {
+      if (k - d >= 0) a = k - d;
+      if (k + d < horizon) b = k + d;
     }
-    const n = from[hi + 1] - from[lo];
-    // (No closures in this loop: it runs for every step of every calibration.)
-    for (let i = 0; i < n; i++) pool[i] = scaled[from[lo] + i];
+    lo[k] = a;
+    hi[k] = b;
+  }
+  return { scale: all, scaled, from, lo, hi, errors: m || counted };
+}
+
+/** Ranks (1-based) of the conformal quantiles of n values at level p: the ⌈(n+1)p⌉-th for an upper bound, the ⌊(n+1)p⌋-th for a lower one, within 1…n. */
+const rank = (n: number, p: number, upper: boolean) => Math.min(n, Math.max(1, upper ? Math.ceil((n + 1) * p) : Math.floor((n + 1) * p)));
+
+/**
+ * Calibration from errors[row][step] (actual − forecast); NaN entries (beyond the series) are
+ * skipped. `origins[row]`, when given, is where each row's forecast started: rows less than a
+ * horizon apart share test points, and their errors move together.
+ *
+ * Each row's errors are scaled by the per-step scale of the *other* rows (`pools`): a
+ * forecast's future error is not part of the scale it will be divided by, so a calibration
+ * error must not be either. Scaling each error by a scale it is part of shrinks the large ones
+ * (an error can be at most √n times the root mean square of n errors that include it) and gave
+ * intervals that covered less than their level out of sample (normalised conformal scores need
+ * a normaliser fitted apart from the scores: Papadopoulos et al. 2011; Lei et al. 2018).
+ */
+export function calibrate(errors: readonly (readonly number[])[], horizon: number, origins?: readonly number[]): Calibration {
+  const { scale, scaled, from, lo, hi, errors: rested } = pools(errors, horizon, origins);
+  const q: Pick<Calibration, 'q10' | 'q90' | 'q025' | 'q975'> = { q10: [], q90: [], q025: [], q975: [] };
+  const pool = new Float64Array(scaled.length);
+  for (let k = 0; k < horizon; k++) {
+    const n = from[hi[k] + 1] - from[lo[k]];
+    for (let i = 0; i < n; i++) pool[i] = scaled[from[lo[k]] + i];
     const sorted = sortPrefix(pool, n);
     // No error at all (a series the model forecasts exactly): intervals of zero width.
-    q.q10.push(n ? conformal(sorted, n, 0.1, false) : 0);
-    q.q90.push(n ? conformal(sorted, n, 0.9, true) : 0);
-    q.q025.push(n ? conformal(sorted, n, 0.025, false) : 0);
-    q.q975.push(n ? conformal(sorted, n, 0.975, true) : 0);
+    q.q10.push(n ? sorted[rank(n, 0.1, false) - 1] : 0);
+    q.q90.push(n ? sorted[rank(n, 0.9, true) - 1] : 0);
+    q.q025.push(n ? sorted[rank(n, 0.025, false) - 1] : 0);
+    q.q975.push(n ? sorted[rank(n, 0.975, true) - 1] : 0);
   }
-  return { scale: Array.from(all), ...q, errors: m || counted };
+  return { scale: Array.from(scale), ...q, errors: rested };
+}
+
+/**
+ * How many of a forecast's points (engine scale: `path` forecast, `actual` outcome, one per
+ * step) lie inside the 80% and 95% intervals `calibrate(errors, horizon, origins)` gives, as
+ * `bounds` and `inside` would find them; null when there is no error to calibrate on. Counted
+ * without sorting (the backtest asks this for every candidate at every origin): a bound
+ * v + q·s moves one way with the quantile q, so whether the r-th smallest scaled error gives a
+ * bound that holds the outcome is whether at least r of the pool's errors (n − r + 1 for an
+ * upper bound) give one.
+ */
+export function heldOut(errors: readonly (readonly number[])[], horizon: number, origins: readonly number[] | undefined, path: readonly number[], actual: readonly number[]): { in80: number; in95: number; points: number } | null {
+  const { scale, scaled, from, lo, hi, errors: rested } = pools(errors, horizon, origins);
+  if (!rested) return null;
+  let in80 = 0;
+  let in95 = 0;
+  for (let k = 0; k < path.length; k++) {
+    const i = Math.min(k, horizon - 1);
+    const v = path[k];
+    const z = actual[k];
+    const s = scale[i];
+    const start = from[lo[i]];
+    const n = from[hi[i] + 1] - start;
+    if (!n) {
+      const b = v + 0 * s;
+      if (inside(z, b, b)) { in80++; in95++; }
+      continue;
+    }
+    // Pool errors whose bound lies at or below the outcome (as a lower bound) / at or above it (as an upper one).
+    let below = 0;
+    let above = 0;
+    for (let j = start; j < start + n; j++) {
+      const b = v + scaled[j] * s;
+      if (inside(z, b, Infinity)) below++;
+      if (inside(z, -Infinity, b)) above++;
+    }
+    const upper = (p: number) => above >= n - rank(n, p, true) + 1;
+    if (below >= rank(n, 0.1, false) && upper(0.9)) in80++;
+    if (below >= rank(n, 0.025, false) && upper(0.975)) in95++;
+  }
+  return { in80, in95, points: path.length };
 }
 
 /** Interval bounds at step k (1-based) around a point forecast, on the calibration's scale. */

@@ -4,7 +4,7 @@ import { coverageMargin, mase, maseScale, smape } from '../../analytics/forecast
 import { backtestOrigins, beatsFloor, forecastSeries, seriesContext, COMBINATION } from '../../analytics/forecast/backtest.js';
 import { stlEts } from '../../analytics/forecast/decomposed.js';
 import { etsPoints, fitEts, fitEtsSpec } from '../../analytics/forecast/ets.js';
-import { bounds, calibrate, isotonic } from '../../analytics/forecast/intervals.js';
+import { bounds, calibrate, heldOut, isotonic } from '../../analytics/forecast/intervals.js';
 import { STATISTICAL_MODELS, statisticalModels } from '../../analytics/forecast/models.js';
 import { nelderMead } from '../../analytics/forecast/optimize.js';
 import { seasonalNaive, seasonalNaivePoints } from '../../analytics/forecast/seasonal-naive.js';
@@ -216,6 +216,27 @@ describe('per-step interval quantiles', () => {
       expect(b.hi95 / c.scale[k - 1]).toBeCloseTo(u(12) / others, 9);
       expect(b.hi80).toBeGreaterThan(0);
     }
+  });
+
+  it('counts the held-out points inside the intervals as calibrate and bounds would, ties and pooled steps included', () => {
+    // Errors rounded to tenths (ties), some steps missing; outcomes placed exactly on pool values.
+    const z = normals(5);
+    for (const [rows, h] of [[4, 3], [9, 24], [40, 2], [13, 12]]) {
+      const errors = Array.from({ length: rows }, (_, i) => Array.from({ length: h }, (__, k) => (i === 1 && k === h - 1 ? Number.NaN : Math.round(10 * z() * (1 + k / h)) / 10)));
+      const origins = Array.from({ length: rows }, (_, i) => i * Math.ceil(h / 3));
+      const path = Array.from({ length: h }, () => 5 + z());
+      const c = calibrate(errors, h, origins);
+      const actual = path.map((v, k) => (k % 3 === 0 ? bounds(c, k + 1, v).hi80 : k % 3 === 1 ? bounds(c, k + 1, v).lo95 : v + Math.round(20 * z()) / 10));
+      let in80 = 0;
+      let in95 = 0;
+      path.forEach((v, k) => {
+        const b = bounds(c, k + 1, v);
+        if (actual[k] >= b.lo80 - 1e-12 && actual[k] <= b.hi80 + 1e-12) in80++;
+        if (actual[k] >= b.lo95 - 1e-12 && actual[k] <= b.hi95 + 1e-12) in95++;
+      });
+      expect(heldOut(errors, h, origins, path, actual)).toEqual({ in80, in95, points: h });
+    }
+    expect(heldOut([[Number.NaN]], 1, undefined, [1], [1])).toBeNull();
   });
 });
 
