@@ -10,6 +10,7 @@
 // (a level shift is rare in one step, common in twelve). Works on the engine's (log) scale, so
 // an interval is wider in absolute terms where the forecast is higher.
 
+import { studentTQuantile } from '../stats.js';
 import { inside } from './accuracy.js';
 
 export interface Calibration {
@@ -155,8 +156,37 @@ function pools(errors: readonly (readonly number[])[], horizon: number, origins?
   return { scale: all, scaled, from, lo, hi, errors: m || counted };
 }
 
-/** Ranks (1-based) of the conformal quantiles of n values at level p: the ⌈(n+1)p⌉-th for an upper bound, the ⌊(n+1)p⌋-th for a lower one, within 1…n. */
-const rank = (n: number, p: number, upper: boolean) => Math.min(n, Math.max(1, upper ? Math.ceil((n + 1) * p) : Math.floor((n + 1) * p)));
+/**
+ * Rank (1-based) of the conformal quantile of n values at level p: the ⌈(n+1)p⌉-th smallest for
+ * an upper bound, the ⌊(n+1)p⌋-th for a lower one. Outside 1…n (fewer than 1/(1−p) − 1 values)
+ * the conformal bound is infinite: too few errors to say where the tail ends.
+ */
+const rank = (n: number, p: number, upper: boolean) => (upper ? Math.ceil((n + 1) * p) : Math.floor((n + 1) * p));
+
+/**
+ * Where the conformal bound is infinite, a parametric tail instead: the normal prediction
+ * bound for one more value from the n scaled errors, mean + t(p, n − 1)·sd·√(1 + 1/n) (Student's
+ * t, as the sd is estimated from the same few errors), but never inside the largest (smallest)
+ * error seen. Before, that error alone stood in: a bound one more error exceeds with probability
+ * 1/(n + 1), whatever p. One error has no spread to go on: it stays the bound.
+ */
+function tail(values: Float64Array, start: number, n: number, p: number, upper: boolean): number {
+  let mean = 0;
+  let extreme = values[start];
+  for (let j = start; j < start + n; j++) { mean += values[j]; extreme = upper ? Math.max(extreme, values[j]) : Math.min(extreme, values[j]); }
+  mean /= n;
+  if (n < 2) return extreme;
+  let ss = 0;
+  for (let j = start; j < start + n; j++) ss += (values[j] - mean) ** 2;
+  const normal = mean + studentTQuantile(p, n - 1) * Math.sqrt(ss / (n - 1)) * Math.sqrt(1 + 1 / n);
+  return upper ? Math.max(extreme, normal) : Math.min(extreme, normal);
+}
+
+/** Step k's quantile at level p of its pool (`sorted`: the pool sorted, when the caller has it). */
+function quantile(scaled: Float64Array, start: number, n: number, p: number, upper: boolean, sorted: Float64Array): number {
+  const r = rank(n, p, upper);
+  return r >= 1 && r <= n ? sorted[r - 1] : tail(scaled, start, n, p, upper);
+}
 
 /**
  * Calibration from errors[row][step] (actual − forecast); NaN entries (beyond the series) are
@@ -179,10 +209,11 @@ export function calibrate(errors: readonly (readonly number[])[], horizon: numbe
     for (let i = 0; i < n; i++) pool[i] = scaled[from[lo[k]] + i];
     const sorted = sortPrefix(pool, n);
     // No error at all (a series the model forecasts exactly): intervals of zero width.
-    q.q10.push(n ? sorted[rank(n, 0.1, false) - 1] : 0);
-    q.q90.push(n ? sorted[rank(n, 0.9, true) - 1] : 0);
-    q.q025.push(n ? sorted[rank(n, 0.025, false) - 1] : 0);
-    q.q975.push(n ? sorted[rank(n, 0.975, true) - 1] : 0);
+    const start = from[lo[k]];
+    q.q10.push(n ? quantile(scaled, start, n, 0.1, false, sorted) : 0);
+    q.q90.push(n ? quantile(scaled, start, n, 0.9, true, sorted) : 0);
+    q.q025.push(n ? quantile(scaled, start, n, 0.025, false, sorted) : 0);
+    q.q975.push(n ? quantile(scaled, start, n, 0.975, true, sorted) : 0);
   }
   return { scale: Array.from(scale), ...q, errors: rested };
 }
@@ -221,9 +252,11 @@ export function heldOut(errors: readonly (readonly number[])[], horizon: number,
       if (inside(z, b, Infinity)) below++;
       if (inside(z, -Infinity, b)) above++;
     }
-    const upper = (p: number) => above >= n - rank(n, p, true) + 1;
-    if (below >= rank(n, 0.1, false) && upper(0.9)) in80++;
-    if (below >= rank(n, 0.025, false) && upper(0.975)) in95++;
+    // A rank outside the pool (too few errors) has a parametric tail (\`tail\`) for its bound.
+    const lower = (p: number) => { const r = rank(n, p, false); return r >= 1 ? below >= r : inside(z, v + tail(scaled, start, n, p, false) * s, Infinity); };
+    const upper = (p: number) => { const r = rank(n, p, true); return r <= n ? above >= n - r + 1 : inside(z, -Infinity, v + tail(scaled, start, n, p, true) * s); };
+    if (lower(0.1) && upper(0.9)) in80++;
+    if (lower(0.025) && upper(0.975)) in95++;
   }
   return { in80, in95, points: path.length };
 }

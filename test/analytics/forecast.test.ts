@@ -11,6 +11,7 @@ import { seasonalNaive, seasonalNaivePoints } from '../../analytics/forecast/sea
 import { harmonicRegression } from '../../analytics/forecast/harmonic.js';
 import { fitSesAlpha, theta, thetaPoints } from '../../analytics/forecast/theta.js';
 import type { ForecastModel } from '../../analytics/forecast/types.js';
+import { studentTQuantile } from '../../analytics/stats.js';
 import { normals } from '../helpers/series.js';
 
 describe('accuracy', () => {
@@ -216,6 +217,23 @@ describe('per-step interval quantiles', () => {
       expect(b.hi95 / c.scale[k - 1]).toBeCloseTo(u(12) / others, 9);
       expect(b.hi80).toBeGreaterThan(0);
     }
+  });
+
+  it('too few errors for a finite conformal 95% bound: a Student-t tail from their spread, not the largest error', () => {
+    // 20 errors, one step: the 97.5% conformal rank is ⌈21 · 0.975⌉ = 21 of 20 (an infinite bound).
+    // Evenly spread errors: the largest is 1, the normal prediction bound for one more is
+    // t(0.975, 19) = 2.093 (tables) × sd × √(1 + 1/20), beyond it. The 80% bounds stay conformal.
+    const u = Array.from({ length: 20 }, (_, i) => -1 + (2 * i) / 19);
+    const c = calibrate(u.map((v) => [v]), 1);
+    // Each error scaled by the root mean square of the others.
+    const total = u.reduce((a, v) => a + v * v, 0);
+    const scaled = u.map((v) => v / Math.sqrt((total - v * v) / 19));
+    const sd = Math.sqrt(scaled.reduce((a, v) => a + v * v, 0) / 19);
+    expect(studentTQuantile(0.975, 19)).toBeCloseTo(2.093, 3);
+    expect(c.q975[0]).toBeCloseTo(2.093 * sd * Math.sqrt(1 + 1 / 20), 2);
+    expect(c.q975[0]).toBeGreaterThan(scaled[19] * 1.1);
+    expect(c.q025[0]).toBeCloseTo(-c.q975[0], 9);
+    expect(c.q90[0]).toBeCloseTo(scaled[18], 12);
   });
 
   it('counts the held-out points inside the intervals as calibrate and bounds would, ties and pooled steps included', () => {
