@@ -218,6 +218,14 @@ export function calibrate(errors: readonly (readonly number[])[], horizon: numbe
   return { scale: Array.from(scale), ...q, errors: rested };
 }
 
+/** Whether the interval [pLo, pHi] holds outcome z (forecast v, step scale s), given how many pool errors give a bound below / above it. */
+function holds(below: number, above: number, n: number, pLo: number, pHi: number, z: number, v: number, s: number, scaled: Float64Array, start: number): boolean {
+  const rLo = rank(n, pLo, false);
+  const rHi = rank(n, pHi, true);
+  const lowOk = rLo >= 1 ? below >= rLo : inside(z, v + tail(scaled, start, n, pLo, false) * s, Infinity);
+  return lowOk && (rHi <= n ? above >= n - rHi + 1 : inside(z, -Infinity, v + tail(scaled, start, n, pHi, true) * s));
+}
+
 /**
  * How many of a forecast's points (engine scale: `path` forecast, `actual` outcome, one per
  * step) lie inside the 80% and 95% intervals `calibrate(errors, horizon, origins)` gives, as
@@ -252,11 +260,10 @@ export function heldOut(errors: readonly (readonly number[])[], horizon: number,
       if (inside(z, b, Infinity)) below++;
       if (inside(z, -Infinity, b)) above++;
     }
-    // A rank outside the pool (too few errors) has a parametric tail (\`tail\`) for its bound.
-    const lower = (p: number) => { const r = rank(n, p, false); return r >= 1 ? below >= r : inside(z, v + tail(scaled, start, n, p, false) * s, Infinity); };
-    const upper = (p: number) => { const r = rank(n, p, true); return r <= n ? above >= n - r + 1 : inside(z, -Infinity, v + tail(scaled, start, n, p, true) * s); };
-    if (lower(0.1) && upper(0.9)) in80++;
-    if (lower(0.025) && upper(0.975)) in95++;
+    // A rank outside the pool (too few errors) has a parametric tail (`tail`) for its bound. (No
+    // closures here: under tsx each named one goes through esbuild's `__name` on every step.)
+    if (holds(below, above, n, 0.1, 0.9, z, v, s, scaled, start)) in80++;
+    if (holds(below, above, n, 0.025, 0.975, z, v, s, scaled, start)) in95++;
   }
   return { in80, in95, points: path.length };
 }
