@@ -405,8 +405,9 @@ export class Scorer {
   }
 
   private async write(scores: ScoredBucket[], references: Record<string, unknown>[], scoredAt: number): Promise<void> {
-    // Rows as arrays in SCORE_COLUMNS order: a round writes every product twice (history and
-    // latest), and named fields cost more to build, serialise and parse than the values.
+    // Rows as arrays in SCORE_COLUMNS order: named fields cost more to build, serialise and
+    // parse than the values. The history insert also writes each product's latest score
+    // (trend_scores, by a materialized view: migration 0010).
     const row = (s: ScoredBucket) => [
       s.productId, s.at, Math.round(STEP_SEC[s.step]), s.score, s.label, s.velocity, s.acceleration, s.momentum,
       s.components.velocity, s.components.acceleration, s.components.volume, s.components.breadth, s.components.conversion, s.components.saturation,
@@ -415,7 +416,6 @@ export class Scorer {
     // Scores are sorted by product then time: the last of each product is its newest.
     const latest = scores.filter((s, i) => scores[i + 1]?.productId !== s.productId);
     await this.d.ch.insert({ table: TABLES.trendScoreHistory, values: scores.map(row), format: 'JSONCompactEachRow', columns: SCORE_COLUMNS });
-    await this.d.ch.insert({ table: TABLES.trendScores, values: latest.map(row), format: 'JSONCompactEachRow', columns: SCORE_COLUMNS });
     if (references.length) await this.d.ch.insert({ table: TABLES.scoreReference, values: references, format: 'JSONEachRow' });
     this.d.metrics.scored.inc(scores.length);
     // In messages of at most UPDATE_ITEMS scores: a Kafka message is capped at a megabyte by default.
