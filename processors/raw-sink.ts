@@ -35,7 +35,9 @@ export interface RawSinkDeps {
   allowedLatenessMs: number;
   /** Called after each write with the products it touched and each one's earliest event time (the scorer's work list). */
   onWritten?: (earliest: Map<string, number>) => void;
-  /** Most rows in one write (and in one bus batch); bounds memory and insert size at high rates. */
+  /** Longest a row waits for an idle writer before it is written; bounds freshness at low rates. */
+  flushMs?: number;
+  /** Rows that trigger a write at once; bounds memory and insert size at high rates. */
   maxRows?: number;
 }
 
@@ -55,7 +57,8 @@ function earliestOf(events: readonly { productId: string; tsMs: number }[]): Map
 
 export class RawSink {
   private pending: Pending[] = [];
-  private gathering: NodeJS.Immediate | null = null;
+  private rows = 0;
+  private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private announcing: Promise<void> = Promise.resolve();
   private sub: Subscription | null = null;
@@ -66,6 +69,7 @@ export class RawSink {
   private refreshing: Promise<void> | null = null;
   private readonly knownProducts = new Set<string>();
   private readonly log: Logger;
+  private readonly flushMs: number;
   private readonly maxRows: number;
   /**
    * The in-process bus only carries events this process validated at ingest (or produced typed,
@@ -76,6 +80,7 @@ export class RawSink {
 
   constructor(private readonly d: RawSinkDeps) {
     this.log = d.logger.child({ component: 'raw-sink' });
+    this.flushMs = d.flushMs ?? 10;
     this.maxRows = d.maxRows ?? 50_000;
     this.trusted = d.bus.kind === 'local';
   }
@@ -129,26 +134,26 @@ export class RawSink {
     if (events.length === 0) return;
     await new Promise<void>((done, fail) => {
       this.pending.push({ events, acceptedAt, deliveredAt, done, fail });
+      this.rows += events.length;
       this.schedule();
     });
   }
 
   /**
    * Group commit: while a write is running, arriving batches wait and go out together as the
-   * next write; when the writer is idle they go out at once, after only the current turn of the
-   * event loop, in which the other partitions' batches of the same publish or fetch arrive too
-   * (a write's end releases every partition it held, and their next batches come back in that
-   * turn). Batches grow with load; no timer adds to the latency, which stays about one write.
+   * next write; when the writer is idle they go out after at most `flushMs` (gathering the
+   * batches other partitions deliver meanwhile). Batches grow with load, latency stays one write.
    */
   private schedule(): void {
-    if (this.writing || this.gathering) return; // the running write picks up what is pending when it ends
-    this.gathering = setImmediate(() => { this.gathering = null; this.startWrite(); });
+    if (this.writing) return; // the running write picks up what is pending when it ends
+    if (this.rows >= this.maxRows) { if (this.timer) clearTimeout(this.timer); this.timer = null; this.startWrite(); return; }
+    this.timer ??= setTimeout(() => { this.timer = null; this.startWrite(); }, this.flushMs);
   }
 
   private startWrite(): void {
     this.writing = this.flush().finally(() => {
       this.writing = null;
-      if (this.pending.length) this.schedule();
+      if (this.pending.length) this.startWrite();
     });
   }
 
@@ -158,6 +163,7 @@ export class RawSink {
     while (take < this.pending.length && (take === 0 || rows + this.pending[take].events.length <= this.maxRows)) rows += this.pending[take++].events.length;
     const batch = this.pending.splice(0, take);
     if (batch.length === 0) return;
+    this.rows -= rows;
     try {
       await this.writeOut(batch);
       for (const p of batch) p.done();
@@ -261,7 +267,7 @@ export class RawSink {
   /** Stops consuming and writes what is buffered. */
   async stop(): Promise<void> {
     const closing = this.sub?.close();
-    if (this.gathering) { clearImmediate(this.gathering); this.gathering = null; }
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
     while (this.writing || this.pending.length) await (this.writing ?? (this.startWrite(), this.writing));
     await closing;
     await this.announcing;
