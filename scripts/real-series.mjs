@@ -22,6 +22,14 @@
 //   birdstrikes.csv, whole weeks from Monday 1 January 1990): counts with a migration season.
 // - stocks-monthly.csv: monthly prices of five stocks 2000–2010 (vega-datasets stocks.csv):
 //   random-walk-like, where nothing should beat naive by much.
+// Held out: written after the methods of the forecast round of 2 December 2026 were fixed and
+// scored once, never used to choose between them (an out-of-sample check of the method):
+// - heldout-github-daily.csv: the GitHub user's commits per day (zero-filled), January–May 2015.
+// - heldout-wind-daily.csv: daily mean wind speed, Seattle and New York, 2012–2015 (vega weather.csv).
+// - heldout-seattle-temp-weekly.csv: Seattle's mean daily maximum per whole week from Sunday
+//   1 January 2012, 2012–2015 (vega seattle-weather.csv).
+// - heldout-birdstrikes-monthly.csv: FAA wildlife strikes per month, 1990–2002 (whole months
+//   up to the last report's).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -94,3 +102,25 @@ write('birdstrikes-weekly.csv', ['week,strikes', ...perWeek.map((c, w) => `${new
 const MONTHS = { Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06', Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12' };
 const stocks = readFileSync(vega('stocks.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
 write('stocks-monthly.csv', ['series,month,price', ...stocks.map(([sym, d, v]) => { const [mon, , year] = d.split(' '); return `${sym},${year}-${MONTHS[mon]},${v}`; })]);
+
+// Held out (see the top): never used to choose between methods.
+const commitsPerDay = new Map();
+for (const [t, c] of github) { const d = t.slice(0, 10).replaceAll('/', '-'); commitsPerDay.set(d, (commitsPerDay.get(d) ?? 0) + Number(c)); }
+const days = [];
+for (let t = firstHour; t <= lastHour; t += 86400e3) { const d = new Date(t).toISOString().slice(0, 10); days.push(`${d},${commitsPerDay.get(d) ?? 0}`); }
+write('heldout-github-daily.csv', ['date,commits', ...days]);
+
+const allWeather = readFileSync(vega('weather.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+write('heldout-wind-daily.csv', ['series,date,wind', ...allWeather.map((r) => `${r[0].replace(' ', '')},${r[1]},${r[5]}`)]);
+
+const sunday0 = Date.UTC(2012, 0, 1);
+const weekMax = [];
+for (const r of weather) { const w = Math.floor((Date.parse(`${r[0]}T00:00:00Z`) - sunday0) / (7 * 86400e3)); (weekMax[w] ??= []).push(Number(r[2])); }
+write('heldout-seattle-temp-weekly.csv', ['week,temp_max', ...weekMax.flatMap((v, w) => (v.length === 7 ? [`${new Date(sunday0 + w * 7 * 86400e3).toISOString().slice(0, 10)},${(v.reduce((a, b) => a + b, 0) / 7).toFixed(2)}`] : []))]);
+
+const strikeMonths = new Map();
+for (const t of strikes) { const m = new Date(t).toISOString().slice(0, 7); strikeMonths.set(m, (strikeMonths.get(m) ?? 0) + 1); }
+const lastMonth = new Date(Math.max(...strikes)).toISOString().slice(0, 7);
+const months = [];
+for (let y = 1990, m = 0; `${y}-${String(m + 1).padStart(2, '0')}` < lastMonth; m === 11 ? (y++, m = 0) : m++) { const k = `${y}-${String(m + 1).padStart(2, '0')}`; months.push(`${k},${strikeMonths.get(k) ?? 0}`); }
+write('heldout-birdstrikes-monthly.csv', ['month,strikes', ...months]);
