@@ -7,8 +7,11 @@
 // of the nearest steps, as few steps as give enough errors for the 95% bounds to be
 // finite-sample quantiles (all steps when the errors are few), multiplied back by the step's
 // scale of all origins. Pooling only near steps keeps a different error shape at long horizons
-// (a level shift is rare in one step, common in twelve). Works on the engine's (log) scale, so
-// an interval is wider in absolute terms where the forecast is higher.
+// (a level shift is rare in one step, common in twelve). Each bound's distance from the forecast
+// is then made monotone in the step (isotonic regression): quantiles of a dozen origins' errors
+// are noisy from step to step, and no model here has a forecast error that narrows further ahead.
+// Works on the engine's (log) scale, so an interval is wider in absolute terms where the
+// forecast is higher.
 
 import { studentTQuantile } from '../stats.js';
 import { inside } from './accuracy.js';
@@ -67,6 +70,20 @@ function sortPrefix(a: Float64Array, n: number): Float64Array {
     a[j + 1] = v;
   }
   return a;
+}
+
+/**
+ * Per-step offsets q[k]·scale[k] of one bound from the forecast, made monotone in the step by
+ * isotonic regression (least squares, so a dip is averaged with its neighbours, not lifted to
+ * the widest step): non-decreasing for an upper bound, non-increasing for a lower one, written
+ * back as quantiles of the scaled errors. The forecast error of every model here (a level that
+ * persists, a season repeated, AR errors returning to the profile) spreads no less at step k + 1
+ * than at step k, but the per-step quantiles of a dozen origins' errors wander around that.
+ */
+function monotoneOffsets(q: number[], scale: readonly number[], upper: boolean): void {
+  const sign = upper ? 1 : -1;
+  const offsets = isotonic(q.map((v, k) => sign * v * scale[k]));
+  for (let k = 0; k < q.length; k++) if (scale[k] > 0) q[k] = (sign * offsets[k]) / scale[k];
 }
 
 /** Root mean squares, made non-decreasing in the step (isotonic), into out[offset …]; a step without errors takes the step before's. */
@@ -215,55 +232,29 @@ export function calibrate(errors: readonly (readonly number[])[], horizon: numbe
     q.q025.push(n ? quantile(scaled, start, n, 0.025, false, sorted) : 0);
     q.q975.push(n ? quantile(scaled, start, n, 0.975, true, sorted) : 0);
   }
-  return { scale: Array.from(scale), ...q, errors: rested };
-}
-
-/** Whether the interval [pLo, pHi] holds outcome z (forecast v, step scale s), given how many pool errors give a bound below / above it. */
-function holds(below: number, above: number, n: number, pLo: number, pHi: number, z: number, v: number, s: number, scaled: Float64Array, start: number): boolean {
-  const rLo = rank(n, pLo, false);
-  const rHi = rank(n, pHi, true);
-  const lowOk = rLo >= 1 ? below >= rLo : inside(z, v + tail(scaled, start, n, pLo, false) * s, Infinity);
-  return lowOk && (rHi <= n ? above >= n - rHi + 1 : inside(z, -Infinity, v + tail(scaled, start, n, pHi, true) * s));
+  const steps = Array.from(scale);
+  monotoneOffsets(q.q10, steps, false);
+  monotoneOffsets(q.q90, steps, true);
+  monotoneOffsets(q.q025, steps, false);
+  monotoneOffsets(q.q975, steps, true);
+  return { scale: steps, ...q, errors: rested };
 }
 
 /**
  * How many of a forecast's points (engine scale: `path` forecast, `actual` outcome, one per
- * step) lie inside the 80% and 95% intervals `calibrate(errors, horizon, origins)` gives, as
- * `bounds` and `inside` would find them; null when there is no error to calibrate on. Counted
- * without sorting (the backtest asks this for every candidate at every origin): a bound
- * v + q·s moves one way with the quantile q, so whether the r-th smallest scaled error gives a
- * bound that holds the outcome is whether at least r of the pool's errors (n − r + 1 for an
- * upper bound) give one.
+ * step) lie inside the 80% and 95% intervals `calibrate(errors, horizon, origins)` gives; null
+ * when there is no error to calibrate on. (Steps are tied by the monotone offsets, so every
+ * step's quantiles are needed: this is `calibrate` and `bounds`, not a count per step.)
  */
 export function heldOut(errors: readonly (readonly number[])[], horizon: number, origins: readonly number[] | undefined, path: readonly number[], actual: readonly number[]): { in80: number; in95: number; points: number } | null {
-  const { scale, scaled, from, lo, hi, errors: rested } = pools(errors, horizon, origins);
-  if (!rested) return null;
+  const c = calibrate(errors, horizon, origins);
+  if (!c.errors) return null;
   let in80 = 0;
   let in95 = 0;
   for (let k = 0; k < path.length; k++) {
-    const i = Math.min(k, horizon - 1);
-    const v = path[k];
-    const z = actual[k];
-    const s = scale[i];
-    const start = from[lo[i]];
-    const n = from[hi[i] + 1] - start;
-    if (!n) {
-      const b = v + 0 * s;
-      if (inside(z, b, b)) { in80++; in95++; }
-      continue;
-    }
-    // Pool errors whose bound lies at or below the outcome (as a lower bound) / at or above it (as an upper one).
-    let below = 0;
-    let above = 0;
-    for (let j = start; j < start + n; j++) {
-      const b = v + scaled[j] * s;
-      if (inside(z, b, Infinity)) below++;
-      if (inside(z, -Infinity, b)) above++;
-    }
-    // A rank outside the pool (too few errors) has a parametric tail (`tail`) for its bound. (No
-    // closures here: under tsx each named one goes through esbuild's `__name` on every step.)
-    if (holds(below, above, n, 0.1, 0.9, z, v, s, scaled, start)) in80++;
-    if (holds(below, above, n, 0.025, 0.975, z, v, s, scaled, start)) in95++;
+    const b = bounds(c, k + 1, path[k]);
+    if (inside(actual[k], b.lo80, b.hi80)) in80++;
+    if (inside(actual[k], b.lo95, b.hi95)) in95++;
   }
   return { in80, in95, points: path.length };
 }

@@ -172,8 +172,24 @@ describe('intervals', () => {
 
 describe('per-step interval quantiles', () => {
   it('each step rests on its own errors when it has enough, so a heavier tail at one step widens only that step', () => {
-    // 200 origins. Step 1: evenly spread errors. Step 2: the same root mean square, but mostly
-    // small with a few large ones (a rare level shift): its 80% bound is narrower and its 95% wider.
+    // 200 origins. Steps 1 and 2: evenly spread errors. Step 3: the same root mean square, but
+    // mostly small with a few large ones (a rare level shift): its 95% bound is wider, and steps
+    // 1 and 2 keep the 95% bounds they have without it.
+    const even = (i: number) => (i - 99.5) / 100;
+    const errors = Array.from({ length: 200 }, (_, i) => {
+      const u = even(i);
+      return [u, u, Math.abs(u) > 0.95 ? 4 * Math.sign(u) : u / 4];
+    });
+    const c = calibrate(errors, 3);
+    const alone = calibrate(errors.map((r) => r.slice(0, 2)), 2);
+    expect(bounds(c, 3, 0).hi95).toBeGreaterThan(bounds(c, 2, 0).hi95);
+    expect(bounds(c, 1, 0).hi95).toBeCloseTo(bounds(alone, 1, 0).hi95, 12);
+    expect(bounds(c, 2, 0).hi95).toBeCloseTo(bounds(alone, 2, 0).hi95, 12);
+  });
+
+  it('makes each bound\'s distance from the forecast monotone in the step (isotonic), not narrower further ahead', () => {
+    // Step 2 has the root mean square of step 1 but mostly small errors: its own 80% quantile is
+    // narrower than step 1's. The bounds' offsets are pooled instead (their mean at both steps).
     const errors = Array.from({ length: 200 }, (_, i) => {
       const u = (i - 99.5) / 100;
       return [u, Math.abs(u) > 0.95 ? 4 * Math.sign(u) : u / 4];
@@ -181,8 +197,20 @@ describe('per-step interval quantiles', () => {
     const c = calibrate(errors, 2);
     const b1 = bounds(c, 1, 0);
     const b2 = bounds(c, 2, 0);
-    expect(b2.hi80).toBeLessThan(b1.hi80);
+    expect(b2.hi80).toBeCloseTo(b1.hi80, 12);
+    expect(b2.lo80).toBeCloseTo(b1.lo80, 12);
     expect(b2.hi95).toBeGreaterThan(b1.hi95);
+    // On noisy errors of a dozen origins, every bound moves away from the forecast step by step.
+    const z = normals(9);
+    const noisy = Array.from({ length: 12 }, () => Array.from({ length: 14 }, (__, k) => z() * Math.sqrt(1 + k / 4)));
+    const n = calibrate(noisy, 14, Array.from({ length: 12 }, (_, i) => 5 * i));
+    for (let k = 2; k <= 14; k++) {
+      const [a, b] = [bounds(n, k - 1, 0), bounds(n, k, 0)];
+      expect(b.hi80).toBeGreaterThanOrEqual(a.hi80 - 1e-12);
+      expect(b.hi95).toBeGreaterThanOrEqual(a.hi95 - 1e-12);
+      expect(b.lo80).toBeLessThanOrEqual(a.lo80 + 1e-12);
+      expect(b.lo95).toBeLessThanOrEqual(a.lo95 + 1e-12);
+    }
   });
 
   it('scales each error by the other rows\' scale: a large error is not shrunk by a scale it is part of', () => {
@@ -236,7 +264,7 @@ describe('per-step interval quantiles', () => {
     expect(c.q90[0]).toBeCloseTo(scaled[18], 12);
   });
 
-  it('counts the held-out points inside the intervals as calibrate and bounds would, ties and pooled steps included', () => {
+  it('counts the held-out points inside the intervals calibrate and bounds give, ties and pooled steps included', () => {
     // Errors rounded to tenths (ties), some steps missing; outcomes placed exactly on pool values.
     const z = normals(5);
     for (const [rows, h] of [[4, 3], [9, 24], [40, 2], [13, 12]]) {
