@@ -60,17 +60,40 @@ export function isotonic(v: readonly number[]): number[] {
   return Array.from(out);
 }
 
-/** Sorts the first n values of a in place: insertion sort for the small pools calibration sorts (a few dozen values), typed sort beyond. */
-function sortPrefix(a: Float64Array, n: number): Float64Array {
-  if (n > 64) return a.subarray(0, n).sort();
-  for (let i = 1; i < n; i++) {
+/** Sorts a[start … end) in place: insertion sort, as each step holds only a dozen or so errors (one per origin); typed sort beyond. */
+function sortRange(a: Float64Array, start: number, end: number): void {
+  if (end - start > 64) { a.subarray(start, end).sort(); return; }
+  for (let i = start + 1; i < end; i++) {
     const v = a[i];
     let j = i - 1;
-    while (j >= 0 && a[j] > v) { a[j + 1] = a[j]; j--; }
+    while (j >= start && a[j] > v) { a[j + 1] = a[j]; j--; }
     a[j + 1] = v;
   }
-  return a;
 }
+
+/**
+ * The r-th smallest (1-based) of the pool of steps a…b, each step's run of `scaled` sorted: the
+ * runs are walked from whichever end is nearer (the ranks asked for are a few from an end), so
+ * no pool is copied or sorted (`heads`: scratch, a position per step).
+ */
+function orderStatistic(scaled: Float64Array, from: Int32Array, a: number, b: number, r: number, n: number, heads: Int32Array): number {
+  const fromTop = r > n - r + 1;
+  let left = fromTop ? n - r + 1 : r;
+  for (let s = a; s <= b; s++) heads[s] = fromTop ? from[s + 1] - 1 : from[s];
+  let v = Number.NaN;
+  while (left-- > 0) {
+    let pick = -1;
+    for (let s = a; s <= b; s++) {
+      const h = heads[s];
+      if (fromTop ? h < from[s] : h >= from[s + 1]) continue;
+      if (pick < 0 || (fromTop ? scaled[h] > scaled[heads[pick]] : scaled[h] < scaled[heads[pick]])) pick = s;
+    }
+    v = scaled[heads[pick]];
+    heads[pick] += fromTop ? -1 : 1;
+  }
+  return v;
+}
+
 
 /**
  * Per-step offsets q[k]·scale[k] of one bound from the forecast, made monotone in the step by
@@ -80,9 +103,11 @@ function sortPrefix(a: Float64Array, n: number): Float64Array {
  * persists, a season repeated, AR errors returning to the profile) spreads no less at step k + 1
  * than at step k, but the per-step quantiles of a dozen origins' errors wander around that.
  */
-function monotoneOffsets(q: number[], scale: readonly number[], upper: boolean): void {
+function monotoneOffsets(q: number[], scale: readonly number[], upper: boolean, scratch: Scratch): void {
   const sign = upper ? 1 : -1;
-  const offsets = isotonic(q.map((v, k) => sign * v * scale[k]));
+  const { rms: offsets } = scratch;
+  for (let k = 0; k < q.length; k++) offsets[k] = sign * q[k] * scale[k];
+  pava(offsets, offsets, 0, scratch.sum, scratch.count);
   for (let k = 0; k < q.length; k++) if (scale[k] > 0) q[k] = (sign * offsets[k]) / scale[k];
 }
 
@@ -199,10 +224,10 @@ function tail(values: Float64Array, start: number, n: number, p: number, upper: 
   return upper ? Math.max(extreme, normal) : Math.min(extreme, normal);
 }
 
-/** Step k's quantile at level p of its pool (`sorted`: the pool sorted, when the caller has it). */
-function quantile(scaled: Float64Array, start: number, n: number, p: number, upper: boolean, sorted: Float64Array): number {
+/** Step k's quantile at level p of its pool: the n errors of steps a…b, each step's run sorted. */
+function quantile(scaled: Float64Array, from: Int32Array, a: number, b: number, n: number, p: number, upper: boolean, heads: Int32Array): number {
   const r = rank(n, p, upper);
-  return r >= 1 && r <= n ? sorted[r - 1] : tail(scaled, start, n, p, upper);
+  return r >= 1 && r <= n ? orderStatistic(scaled, from, a, b, r, n, heads) : tail(scaled, from[a], n, p, upper);
 }
 
 /**
@@ -219,24 +244,25 @@ function quantile(scaled: Float64Array, start: number, n: number, p: number, upp
  */
 export function calibrate(errors: readonly (readonly number[])[], horizon: number, origins?: readonly number[]): Calibration {
   const { scale, scaled, from, lo, hi, errors: rested } = pools(errors, horizon, origins);
+  for (let k = 0; k < horizon; k++) sortRange(scaled, from[k], from[k + 1]);
+  const heads = new Int32Array(horizon);
   const q: Pick<Calibration, 'q10' | 'q90' | 'q025' | 'q975'> = { q10: [], q90: [], q025: [], q975: [] };
-  const pool = new Float64Array(scaled.length);
   for (let k = 0; k < horizon; k++) {
-    const n = from[hi[k] + 1] - from[lo[k]];
-    for (let i = 0; i < n; i++) pool[i] = scaled[from[lo[k]] + i];
-    const sorted = sortPrefix(pool, n);
+    const a = lo[k];
+    const b = hi[k];
+    const n = from[b + 1] - from[a];
     // No error at all (a series the model forecasts exactly): intervals of zero width.
-    const start = from[lo[k]];
-    q.q10.push(n ? quantile(scaled, start, n, 0.1, false, sorted) : 0);
-    q.q90.push(n ? quantile(scaled, start, n, 0.9, true, sorted) : 0);
-    q.q025.push(n ? quantile(scaled, start, n, 0.025, false, sorted) : 0);
-    q.q975.push(n ? quantile(scaled, start, n, 0.975, true, sorted) : 0);
+    q.q10.push(n ? quantile(scaled, from, a, b, n, 0.1, false, heads) : 0);
+    q.q90.push(n ? quantile(scaled, from, a, b, n, 0.9, true, heads) : 0);
+    q.q025.push(n ? quantile(scaled, from, a, b, n, 0.025, false, heads) : 0);
+    q.q975.push(n ? quantile(scaled, from, a, b, n, 0.975, true, heads) : 0);
   }
   const steps = Array.from(scale);
-  monotoneOffsets(q.q10, steps, false);
-  monotoneOffsets(q.q90, steps, true);
-  monotoneOffsets(q.q025, steps, false);
-  monotoneOffsets(q.q975, steps, true);
+  const scratch: Scratch = { rms: new Float64Array(horizon), sum: new Float64Array(horizon), count: new Int32Array(horizon) };
+  monotoneOffsets(q.q10, steps, false, scratch);
+  monotoneOffsets(q.q90, steps, true, scratch);
+  monotoneOffsets(q.q025, steps, false, scratch);
+  monotoneOffsets(q.q975, steps, true, scratch);
   return { scale: steps, ...q, errors: rested };
 }
 
