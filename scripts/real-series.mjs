@@ -22,8 +22,8 @@
 //   birdstrikes.csv, whole weeks from Monday 1 January 1990): counts with a migration season.
 // - stocks-monthly.csv: monthly prices of five stocks 2000–2010 (vega-datasets stocks.csv):
 //   random-walk-like, where nothing should beat naive by much.
-// Held out: written after the methods of the forecast round of 2 December 2026 were fixed and
-// scored once, never used to choose between them (an out-of-sample check of the method):
+// Held out: picked at the start of the forecast round of 2 December 2026 and scored only once
+// its method was fixed, never used to choose between methods (an out-of-sample check):
 // - heldout-github-daily.csv: the GitHub user's commits per day (zero-filled), January–May 2015.
 // - heldout-wind-daily.csv: daily mean wind speed, Seattle and New York, 2012–2015 (vega weather.csv).
 // - heldout-seattle-temp-weekly.csv: Seattle's mean daily maximum per whole week from Sunday
