@@ -48,8 +48,10 @@ export interface ProductIndex {
   overview(): Promise<IndexFigures>;
   /** The `limit` highest latest scores, ties by id. */
   top(limit: number): Promise<IndexTopProduct[]>;
-  /** Views per product summed per category, products without metadata left out (as SQL's INNER JOIN leaves them). */
-  viewsByCategory(ids: readonly string[], views: readonly (number | string)[]): Promise<Map<string, number>>;
+  /** Each product's category, null for a product without metadata (which SQL's INNER JOIN would leave out). */
+  categoriesOf(ids: readonly string[]): Promise<(string | null)[]>;
+  /** Changes whenever a product's category does (or a product gains or loses its metadata): sums kept per category are valid for one version. */
+  categoryVersion(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
   let retry: NodeJS.Timeout | null = null;
   let stopped = false;
   let figures: IndexFigures | null = null;
+  let categoryVersion = 0;
   // The explorer's rows and the scored products as arrays (scanned faster than the map), rebuilt after a change.
   let arrays: { rows: ListRow[]; scored: (Entry & { score: ProductScore })[] } | null = null;
   const views = () => {
@@ -121,6 +124,8 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
   /** Reads a part for the given products (all when null) and puts it in place. */
   async function read(part: Part, ids: string[] | null): Promise<void> {
     const found = await rows<never>(d.ch, READS[part](ids ? IDS : ''), ids ? { ids } : {});
+    const categoryOf = (id: string) => entries.get(id)?.meta?.category ?? null;
+    const before = part === 'meta' ? new Map([...(ids ?? entries.keys())].map((id) => [id, categoryOf(id)])) : null;
     const seen = new Set<string>();
     for (const raw of found) {
       const v = parse[part](raw) as Entry[Part] & { productId: string };
@@ -135,6 +140,7 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
       e.row = e.meta && listRowOf(e.meta, e.score, e.stage);
       if (!e.meta && !e.score && !e.stage) entries.delete(id);
     }
+    if (before && ([...seen].some((id) => !before.has(id)) || [...before].some(([id, c]) => categoryOf(id) !== c))) categoryVersion++;
   }
   /** Applies what is announced, one read at a time, so a later read of a product always lands last. */
   function apply(): Promise<void> {
@@ -225,14 +231,13 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
       return smallest(views().scored, () => true, limit, (a, b) => b.score.score - a.score.score || compareStrings(a.score.productId, b.score.productId))
         .map(({ meta, score: s }) => ({ productId: s.productId, title: meta?.title ?? '', category: meta?.category ?? '', imageUrl: meta?.imageUrl ?? '', score: s.score, label: s.label, velocity: s.velocity }));
     },
-    async viewsByCategory(ids, views) {
+    async categoriesOf(ids) {
       await applying;
-      const sums = new Map<string, number>();
-      for (let i = 0; i < ids.length; i++) {
-        const meta = entries.get(ids[i])?.meta;
-        if (meta) sums.set(meta.category, (sums.get(meta.category) ?? 0) + Number(views[i]));
-      }
-      return sums;
+      return ids.map((id) => entries.get(id)?.meta?.category ?? null);
+    },
+    async categoryVersion() {
+      await applying;
+      return categoryVersion;
     },
     async stop() {
       await sub.close();

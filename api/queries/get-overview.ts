@@ -8,7 +8,7 @@ import type { AgentStatus, Overview, Range } from '../schemas/overview.js';
 import { getEngagementTimeline, engagementTimelineQuery } from './get-engagement-timeline.js';
 import { getOverviewKpis, overviewKpisQueries } from './get-overview-kpis.js';
 import { previousScoresSummaryQuery } from './get-previous-score-kpis.js';
-import { categoryStatsQuery, listCategoryStats, productViewsQuery } from './list-category-stats.js';
+import { categoryStatsQuery, hourlyEventsQuery, hourViewsQuery, listCategoryStats, productViewsQuery } from './list-category-stats.js';
 import { listTopProducts, topProductsQuery } from './list-top-products.js';
 import type { BoundQuery } from './sql.js';
 import type { ProductIndex } from '../product-index.js';
@@ -47,10 +47,15 @@ export function overviewQueries(range: Range, now: number): Record<'kpis' | 'sco
   };
 }
 
-/** The ClickHouse queries the overview still runs with the product index loaded: the time windows. */
-export function overviewIndexQueries(range: Range, now: number): Record<'kpis' | 'previousScoresSummary' | 'timeline' | 'productViews', BoundQuery> {
+/**
+ * The ClickHouse queries the overview still runs with the product index loaded: the time windows.
+ * Views per category read `viewHours` each time, the current hour's views when it took events
+ * (live load), and all `productViews` only when an older hour did or the range moved by an hour.
+ */
+export function overviewIndexQueries(range: Range, now: number): Record<'kpis' | 'previousScoresSummary' | 'timeline' | 'viewHours' | 'viewsCurrentHour' | 'productViews', BoundQuery> {
   const { kpis, previousScoresSummary, timeline } = overviewQueries(range, now);
-  return { kpis, previousScoresSummary, timeline, productViews: productViewsQuery(timelineBounds(range, now).from) };
+  const from = timelineBounds(range, now).from;
+  return { kpis, previousScoresSummary, timeline, viewHours: hourlyEventsQuery(from), viewsCurrentHour: hourViewsQuery(Math.floor(now / 3_600_000) * 3600), productViews: productViewsQuery(from) };
 }
 
 export interface OverviewDeps { ch: ClickHouseClient; productIndex: ProductIndex | null; now: number; time: EventTimeState; agentStatus: () => Promise<AgentStatus> }

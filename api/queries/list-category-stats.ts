@@ -1,7 +1,8 @@
 // Per category: products, views since `from` and the average latest trend score. The product
 // index, once loaded, counts the products and their scores and puts each product's views (from
 // the hourly rollup) in its category: joining them to `products FINAL` in SQL cost more than the
-// rest of the overview together (62 / 224 ms p50 / p95 at 100k products).
+// rest of the overview together (62 / 224 ms p50 / p95 at 100k products). Those sums are kept
+// while the hours they cover take no events (see viewsSince).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { ProductIndex } from '../product-index.js';
@@ -22,8 +23,95 @@ SETTINGS join_use_nulls = 1`;
 export interface CategoryStats { category: string; products: number; views: number; avgScore: number }
 
 export const categoryStatsQuery = (from: number): BoundQuery => ({ sql: CATEGORIES_SQL, params: { from } });
-/** Views per product since `from`, which the index sums per category: one row of two arrays, parsed at once rather than a row per product. */
+/** Views per product since `from`, summed per category: one row of two arrays, parsed at once rather than a row per product. */
 export const productViewsQuery = (from: number): BoundQuery => ({ sql: `SELECT groupArray(productId) AS ids, groupArray(views) AS views FROM (${VIEWS})`, params: { from } });
+/** The same over the hours in [from, to) (unix seconds). */
+const productViewsBetweenQuery = (from: number, to: number): BoundQuery => ({
+  sql: `SELECT groupArray(productId) AS ids, groupArray(views) AS views FROM (${VIEWS.replace('GROUP BY', 'AND bucket < toDateTime({to:UInt32}) GROUP BY')})`,
+  params: { from, to },
+});
+
+/** Events per hour since `from` (the hourly rollup's `by_time` projection answers it, without reading a product's row). */
+export const hourlyEventsQuery = (from: number): BoundQuery => ({
+  sql: `SELECT groupArray(h) AS hours, groupArray(n) AS events FROM (SELECT toUnixTimestamp(bucket) AS h, sum(events) AS n FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({from:UInt32}) GROUP BY h ORDER BY h)`,
+  params: { from },
+});
+/** Views per product in one hour (unix seconds). */
+export const hourViewsQuery = (hour: number): BoundQuery => productViewsBetweenQuery(hour, hour + 3600);
+
+/**
+ * Views per category over the hours before `to`, valid while those hours are the ones that hold
+ * events (`events`, by hour, with their counts) and the index's categories are at `version`. The
+ * rollups only ever gain rows (every event adds at least one to its hour's count, and nothing
+ * deletes from them), so hours whose counts are unchanged hold the same views as when summed.
+ */
+interface Sums { to: number; events: Map<number, number>; version: number; views: Map<string, number> }
+/**
+ * Per index: the settled block of each `from` in use (a few: one per range) and the newest hours,
+ * each on its own. The newest hours take the live events (and most late ones), so a request
+ * re-reads those, not the whole range; an event in an older hour, a category change or the range
+ * moving by an hour re-reads the block (as every request did before).
+ */
+const kept = new WeakMap<ProductIndex, { blocks: Map<number, Sums>; hours: Map<number, Sums> }>();
+const NEWEST_HOURS = 2;
+const KEPT_BLOCKS = 8;
+
+/**
+ * Whether `s` holds the views of exactly these hours (with these event counts), up to `to`, at
+ * `version`. Rows that landed between the summary and the read of `s` are in an hour before its
+ * `to` that its label lacks: the next summary has that hour, so `s` no longer holds.
+ */
+const holds = (s: Sums | undefined, to: number, hours: readonly number[], events: ReadonlyMap<number, number>, version: number): s is Sums =>
+  !!s && s.to === to && s.version === version && s.events.size === hours.length && hours.every((h) => s.events.get(h) === events.get(h));
+
+/** Reads views per product over [from, to) and sums them per category. */
+async function read(ch: ClickHouseClient, index: ProductIndex, from: number, to: number, hours: readonly number[], events: ReadonlyMap<number, number>, version: number): Promise<Sums> {
+  const q = productViewsBetweenQuery(from, to);
+  const [found] = await rows<{ ids: string[]; views: (number | string)[] }>(ch, q.sql, q.params);
+  const categories = await index.categoriesOf(found.ids);
+  const views = new Map<string, number>();
+  for (let i = 0; i < found.ids.length; i++) {
+    const c = categories[i];
+    if (c !== null) views.set(c, (views.get(c) ?? 0) + Number(found.views[i]));
+  }
+  return { to, events: new Map(hours.map((h) => [h, events.get(h)!])), version, views };
+}
+
+/**
+ * Views per category since `from` (unix seconds), as the SQL of productViewsQuery summed by the
+ * index's categories gives them, from sums kept while the hours they cover are unchanged.
+ */
+async function viewsSince(ch: ClickHouseClient, index: ProductIndex, from: number): Promise<Map<string, number>> {
+  // Both read before the views: sums are never labelled newer than the rows and categories they came from.
+  const version = await index.categoryVersion();
+  const s = hourlyEventsQuery(from);
+  const [summary] = await rows<{ hours: number[]; events: (number | string)[] }>(ch, s.sql, s.params);
+  const events = new Map(summary.hours.map((h, i) => [h, Number(summary.events[i])]));
+  let k = kept.get(index);
+  if (!k) kept.set(index, (k = { blocks: new Map(), hours: new Map() }));
+  const split = Math.max(0, summary.hours.length - NEWEST_HOURS);
+  const settled = summary.hours.slice(0, split), newest = summary.hours.slice(split);
+  const parts: Sums[] = [];
+  let block = k.blocks.get(from);
+  // Up to the first of the newest hours; with none, every hour there is.
+  const to = newest[0] ?? 2 ** 32 - 1;
+  if (!holds(block, to, settled, events, version)) {
+    block = await read(ch, index, from, to, settled, events, version);
+    k.blocks.delete(from);
+    k.blocks.set(from, block);
+    if (k.blocks.size > KEPT_BLOCKS) k.blocks.delete(k.blocks.keys().next().value!);
+  }
+  parts.push(block);
+  for (const h of newest) {
+    let one = k.hours.get(h);
+    if (!holds(one, h + 3600, [h], events, version)) k.hours.set(h, (one = await read(ch, index, h, h + 3600, [h], events, version)));
+    parts.push(one);
+  }
+  if (k.hours.size > KEPT_BLOCKS * NEWEST_HOURS) for (const h of [...k.hours.keys()].sort((a, b) => a - b).slice(0, k.hours.size - KEPT_BLOCKS * NEWEST_HOURS)) k.hours.delete(h);
+  const sums = new Map<string, number>();
+  for (const p of parts) for (const [c, v] of p.views) sums.set(c, (sums.get(c) ?? 0) + v);
+  return sums;
+}
 
 /** ClickHouse's round(x, 1) on a Float64: half to even. */
 const round1 = (x: number) => { const y = x * 10, r = Math.round(y); return (r - y === 0.5 && r % 2 !== 0 ? r - 1 : r) / 10; };
@@ -34,9 +122,7 @@ export async function listCategoryStats(d: { ch: ClickHouseClient; productIndex:
     const found = await rows<{ category: string; products: number; views: number | null; avgScore: number | null }>(d.ch, q.sql, q.params);
     return found.map((c) => ({ category: c.category, products: Number(c.products), views: Number(c.views ?? 0), avgScore: Number(c.avgScore ?? 0) }));
   }
-  const q = productViewsQuery(from);
-  const [perProduct] = await rows<{ ids: string[]; views: (string | number)[] }>(d.ch, q.sql, q.params);
-  const views = await d.productIndex.viewsByCategory(perProduct.ids, perProduct.views);
+  const views = await viewsSince(d.ch, d.productIndex, from);
   return (await d.productIndex.overview()).categories
     .map((c) => ({ category: c.category, products: c.products, views: views.get(c.category) ?? 0, avgScore: c.scored ? round1(c.scoreSum / c.scored) : 0 }))
     .sort((a, b) => b.views - a.views || compareStrings(a.category, b.category));
