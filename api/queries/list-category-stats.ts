@@ -42,8 +42,9 @@ export const hourViewsQuery = (hour: number): BoundQuery => productViewsBetweenQ
 /**
  * Views per category over the hours before `to`, valid while those hours are the ones that hold
  * events (`events`, by hour, with their counts) and the index's categories are at `version`. The
- * rollups only ever gain rows (every event adds at least one to its hour's count, and nothing
- * deletes from them), so hours whose counts are unchanged hold the same views as when summed.
+ * rollups only ever gain rows (every event adds at least one to its hour's count; a rollup
+ * repair's delta restores whole events, so it does too; nothing deletes from the hourly rollup),
+ * so hours whose counts are unchanged hold the same views as when summed.
  */
 interface Sums { to: number; events: Map<number, number>; version: number; views: Map<string, number> }
 /**
