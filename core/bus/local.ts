@@ -7,6 +7,7 @@ import { appendFileSync, closeSync, fdatasync, mkdirSync, openSync, readdirSync,
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { StoreError } from '../errors.js';
+import { joinLines } from '../lines.js';
 import { deliver, type DeliveryObserver } from './delivery.js';
 import type { Bus, BusMessage, OutgoingMessage, PartitionOffsets, SubscribeOptions, Subscription } from './types.js';
 
@@ -191,13 +192,9 @@ export class LocalBus implements Bus {
     for (const p of byPart.keys()) while (this.lagOf(p) > this.maxLag && !this.closed) await p.drained.wait();
     const now = Date.now();
     for (const [p, list] of byPart) {
-      let lines = '';
-      for (const m of list) {
-        const rec: BusMessage = { topic, partition: p.id, offset: p.next++, key: m.key, value: m.value, timestamp: now };
-        p.records.push(rec);
-        if (p.dir) lines += `${rec.offset}\t${rec.key}\t${now}\t${JSON.stringify(m.value)}\n`;
-      }
-      if (p.dir) this.append(p, lines, list.length);
+      const first = p.records.length;
+      for (const m of list) p.records.push({ topic, partition: p.id, offset: p.next++, key: m.key, value: m.value, timestamp: now });
+      if (p.dir) this.append(p, joinLines(p.records.slice(first), (r) => `${r.offset}\t${r.key}\t${now}\t${JSON.stringify(r.value)}\n`), list.length);
     }
     if (this.durable(topic)) await this.sync();
     for (const p of byPart.keys()) p.grew.fire();
