@@ -7,7 +7,7 @@ import { appendFileSync, closeSync, fdatasync, mkdirSync, openSync, readdirSync,
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { StoreError } from '../errors.js';
-import { joinLines } from '../lines.js';
+import { utf8Lines } from '../lines.js';
 import { deliver, type DeliveryObserver } from './delivery.js';
 import type { Bus, BusMessage, OutgoingMessage, PartitionOffsets, SubscribeOptions, Subscription } from './types.js';
 
@@ -194,13 +194,13 @@ export class LocalBus implements Bus {
     for (const [p, list] of byPart) {
       const first = p.records.length;
       for (const m of list) p.records.push({ topic, partition: p.id, offset: p.next++, key: m.key, value: m.value, timestamp: now });
-      if (p.dir) this.append(p, joinLines(p.records.slice(first), (r) => `${r.offset}\t${r.key}\t${now}\t${JSON.stringify(r.value)}\n`), list.length);
+      if (p.dir) this.append(p, utf8Lines(p.records.slice(first), (r) => `${r.offset}\t${r.key}\t${now}\t${JSON.stringify(r.value)}\n`), list.length);
     }
     if (this.durable(topic)) await this.sync();
     for (const p of byPart.keys()) p.grew.fire();
   }
 
-  private append(p: Partition, lines: string, count: number): void {
+  private append(p: Partition, lines: Buffer, count: number): void {
     let seg = p.segments[p.segments.length - 1];
     if (!seg || p.segmentCount >= this.segmentRecords) {
       const base = p.next - count;

@@ -4,7 +4,9 @@
 // configured raw retention.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { Readable } from 'node:stream';
+import { createClient, parseError, type ClickHouseClient } from '@clickhouse/client';
+import type { ChdbConnection } from 'chdb/connection';
 import { clickhouseMigrations } from '../../schemas/clickhouse/migrations.js';
 import { rawRetentionStatement, rawRetentionTtl } from '../../schemas/clickhouse/retention.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
@@ -39,6 +41,31 @@ export interface ClickHouseStore {
   close(): Promise<void>;
 }
 
+/** The chdb connection under each embedded client, for its raw inserts (insertBody). */
+const embedded = new WeakMap<ClickHouseClient, ChdbConnection>();
+
+/**
+ * Inserts a body already in `format` (bytes, as the encoders make them). On a server, it is the
+ * request body. Embedded, the client's insert would decode the bytes into a string, append it to
+ * the statement and have the engine parse the whole as one query; chdb's raw insert takes the
+ * bytes as they are. Errors keep the client's shape (ClickHouseError with its type), which
+ * isTransient reads.
+ */
+export async function insertBody(ch: ClickHouseClient, o: { table: string; columns: readonly string[]; format: 'TabSeparated'; body: Buffer }): Promise<void> {
+  const chdb = embedded.get(ch);
+  if (!chdb) {
+    await ch.insert({ table: o.table, columns: o.columns as [string, ...string[]], format: o.format, values: Readable.from([o.body], { objectMode: false }) });
+    return;
+  }
+  try {
+    await chdb.chdb.rawInsert({ table: o.table, columns: o.columns, format: o.format, values: o.body });
+  } catch (err) {
+    const mapped = parseError(err instanceof Error && err.message ? err.message : String(err));
+    if (mapped !== err) mapped.cause = err;
+    throw mapped;
+  }
+}
+
 /** Database used on a ClickHouse server; the embedded engine keeps its own `default`. */
 export const SERVER_DATABASE = 'trenddrop';
 
@@ -57,7 +84,12 @@ export async function openClickHouse(config: Pick<Config, 'clickhouseUrl' | 'dat
   const path = join(config.dataDir, 'clickhouse');
   mkdirSync(path, { recursive: true });
   // Connections on one path share the engine and its data; each runs its own queries.
-  const connect = () => createClient({ connection: createChdbConnection({ path }) } as Parameters<typeof createClient>[0]);
+  const connect = () => {
+    const connection = createChdbConnection({ path });
+    const client = createClient({ connection } as Parameters<typeof createClient>[0]);
+    embedded.set(client, connection);
+    return client;
+  };
   const client = connect(), writer = connect(), rounds = connect();
   return {
     kind: 'chdb', client, writer, rounds,

@@ -1,6 +1,6 @@
-// The events table's insert body: one TabSeparated line per event, built in runs (core/lines.ts).
+// The events table's insert body: one TabSeparated line per event, written as UTF-8 (core/lines.ts).
 import { describe, expect, it } from 'vitest';
-import { joinLines } from '../../core/lines.js';
+import { utf8Lines } from '../../core/lines.js';
 import { encodeEvents, EVENT_COLUMNS } from '../../processors/event-rows.js';
 import type { NormalizedEvent } from '../../schemas/events.js';
 
@@ -9,11 +9,13 @@ const event = (i: number, tsMs: number): NormalizedEvent => ({
   views: i, likes: 1, shares: 0, comments: 2, orders: 0, revenue: 19.99, searches: 3,
 });
 
-describe('joinLines', () => {
-  it('concatenates in order across run boundaries', () => {
-    for (const n of [0, 1, 63, 64, 65, 128, 1000]) {
+describe('utf8Lines', () => {
+  it('gives the bytes of the lines in order, growing past its first guess, multi-byte characters whole', () => {
+    for (const n of [0, 1, 2, 1000]) {
       const items = Array.from({ length: n }, (_, i) => i);
-      expect(joinLines(items, (i) => `${i}\n`)).toBe(items.map((i) => `${i}\n`).join(''));
+      const line = (i: number) => `${i}\tü€😀\t${'x'.repeat(i % 7 === 1 ? 5000 : i % 3)}\n`;
+      const bytes = utf8Lines(items, line);
+      expect(bytes.equals(Buffer.from(items.map(line).join('')))).toBe(true);
     }
   });
 });
@@ -21,7 +23,7 @@ describe('joinLines', () => {
 describe('encodeEvents', () => {
   it('writes every column, times as seconds with three-digit milliseconds, backslashes escaped', () => {
     const at = Date.UTC(2026, 10, 26, 12, 0, 0, 5);
-    const [line, rest] = encodeEvents([event(7, at)], (e) => e.views > 5, at + 990).split('\n').slice(0, 2).concat(['']);
+    const [line, rest] = encodeEvents([event(7, at)], (e) => e.views > 5, at + 990).toString().split('\n').slice(0, 2).concat(['']);
     expect(rest).toBe('');
     const cols = line.split('\t');
     expect(cols).toHaveLength(EVENT_COLUMNS.length);
@@ -34,7 +36,7 @@ describe('encodeEvents', () => {
   it('gives one line per event, in order, for batches larger than a run', () => {
     const at = Date.UTC(2026, 10, 26, 12);
     const events = Array.from({ length: 1000 }, (_, i) => event(i, at + i * 1001));
-    const lines = encodeEvents(events, () => false, at).split('\n');
+    const lines = encodeEvents(events, () => false, at).toString().split('\n');
     expect(lines.pop()).toBe('');
     expect(lines.map((l) => l.split('\t')[6])).toEqual(events.map((e) => String(e.views)));
     expect(lines[999].split('\t')[1]).toBe(`${Math.floor((at + 999 * 1001) / 1000)}.${String((999 * 1001) % 1000).padStart(3, '0')}`);
