@@ -179,21 +179,22 @@ export class EventDedup {
    * since a "maybe" is always checked).
    */
   async filterNew<T extends StoredKey>(items: T[]): Promise<{ fresh: T[]; stored: T[] }> {
-    const maybe: T[] = [];
+    let maybe: T[] = [];
     const fresh: T[] = [];
     const stored: T[] = [];
-    const inBatch = new Set<string>();
-    for (const it of items) {
-      if (inBatch.has(it.eventId)) continue;
-      inBatch.add(it.eventId);
-      // Remembered at once: an id that turns out stored is stored, and a fresh one is about to be.
-      (this.bloom.testAndAdd(it.eventId) ? maybe : fresh).push(it);
-    }
-    if (maybe.length) {
-      this.lookups += maybe.length;
-      const ids = await storedIds(this.o.ch, maybe);
-      for (const it of maybe) (ids.has(it.eventId) ? stored : fresh).push(it);
-    }
+    // Remembered at once: an id that turns out stored is stored, and a fresh one is about to be.
+    for (const it of items) (this.bloom.testAndAdd(it.eventId) ? maybe : fresh).push(it);
+    if (maybe.length === 0) return { fresh, stored };
+    // An id repeated within the batch is a "maybe" from its second time on, since its first time
+    // added it: the repeats are found among the few maybes, without a set of the whole batch.
+    const firstMaybe = new Map<string, T>();
+    for (const it of maybe) if (!firstMaybe.has(it.eventId)) firstMaybe.set(it.eventId, it);
+    for (const it of fresh) firstMaybe.delete(it.eventId);
+    maybe = [...firstMaybe.values()];
+    if (maybe.length === 0) return { fresh, stored };
+    this.lookups += maybe.length;
+    const ids = await storedIds(this.o.ch, maybe);
+    for (const it of maybe) (ids.has(it.eventId) ? stored : fresh).push(it);
     return { fresh, stored };
   }
 }

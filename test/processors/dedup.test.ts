@@ -66,6 +66,20 @@ describe('EventDedup', () => {
     expect(total).toBe(Number((await count.json<{ n: string }>())[0].n)); // each stored id read once
   });
 
+  it('keeps the first of an id repeated within a batch, new or stored, and drops the repeats', async () => {
+    const dedup = new EventDedup({ ch: store.client, logger, capacity: 10_000 });
+    await dedup.load();
+    const old = batch('repeat-old', 5);
+    expect(await write(dedup, old)).toBe(5);
+    const neu = batch('repeat-new', 5);
+    // Each new id three times, each stored one twice, interleaved.
+    const mixed = [...neu, ...old, ...neu.slice().reverse(), ...old, ...neu].map((e) => normalizeEvent(e));
+    const { fresh, stored } = await dedup.filterNew(mixed);
+    expect(fresh.map((e) => e.eventId)).toEqual(neu.map((e) => e.eventId));
+    expect(stored.map((e) => e.eventId).sort()).toEqual(old.map((e) => e.eventId).sort());
+    expect(dedup.lookups).toBe(5); // the stored ids once each; the repeats of new ids never reach ClickHouse
+  });
+
   it('refresh() adds what another writer stored after the load', async () => {
     const [a, b, stale] = [1, 2, 3].map(() => new EventDedup({ ch: store.client, logger, capacity: 10_000 }));
     await Promise.all([a.load(), b.load(), stale.load()]);
