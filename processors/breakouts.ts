@@ -42,21 +42,22 @@ export const REBUILD_SAMPLES = 3 * DEFAULT_BREAKOUT.window;
 // re-scored bucket), oldest first, as one row of two arrays per product (a row per sample cost
 // more to send and parse than folding it). A product scored at every step has that many; bounding
 // by time, not by count, lets the table's (productId, computedAt) order skip the older history
-// (kept 180 days), and aggregating in that order needs no sort. transform() hashes the
-// per-product bounds once (a Map parameter is searched row by row).
+// (kept 180 days). The newest row of each bucket is the table's own FINAL (a ReplacingMergeTree
+// on scoredAt, keyed by product and bucket, and every condition here is on that key): merging the
+// sorted parts costs a fraction of hashing every (product, bucket) for an argMax (at 20k products,
+// 0.5–1.4 against 3–6 CPU s). transform() hashes the per-product bounds once (a Map parameter is
+// searched row by row).
 const HISTORY_SQL = `
 SELECT productId, arraySlice(arraySort(groupArray(at)), -${REBUILD_SAMPLES}) AS ats,
   arraySlice(arraySort((m, a) -> a, groupArray(momentum), groupArray(at)), -${REBUILD_SAMPLES}) AS momenta
 FROM (
-  SELECT productId, toUnixTimestamp64Milli(computedAt) AS at, argMax(momentum, scoredAt) AS momentum
-  FROM ${TABLES.trendScoreHistory}
+  SELECT productId, toUnixTimestamp64Milli(computedAt) AS at, momentum
+  FROM ${TABLES.trendScoreHistory} FINAL
   WHERE productId IN {ids:Array(String)}
     AND computedAt >= fromUnixTimestamp64Milli({from:Int64}) AND computedAt < fromUnixTimestamp64Milli({to:Int64})
     AND toUnixTimestamp64Milli(computedAt) >= transform(productId, {ids:Array(String)}, {after:Array(Int64)}, toInt64(0))
-    AND toUnixTimestamp64Milli(computedAt) < transform(productId, {ids:Array(String)}, {before:Array(Int64)}, toInt64(0))
-  GROUP BY productId, computedAt)
-GROUP BY productId
-SETTINGS optimize_aggregation_in_order = 1`;
+    AND toUnixTimestamp64Milli(computedAt) < transform(productId, {ids:Array(String)}, {before:Array(Int64)}, toInt64(0)))
+GROUP BY productId`;
 
 const UNITS: [number, string][] = [[2_629_800, 'month'], [604_800, 'week'], [86_400, 'day'], [3_600, 'hour']];
 
