@@ -158,6 +158,9 @@ const FEATURES_SQL = Object.fromEntries(Object.keys(STEPS).map((step) => [step, 
 const NEXT_HOUR_FEATURES_SQL = featuresSql('hour', false, true);
 
 const CATEGORIES_SQL = `SELECT productId, argMax(category, updatedAt) AS category FROM ${TABLES.products} GROUP BY productId`;
+// A chunk uses the categories of the products it scores only: a re-score of a few products reads
+// theirs, not the whole catalogue (a fixed cost of every incremental round).
+const CATEGORIES_OF_SQL = `SELECT productId, argMax(category, updatedAt) AS category FROM ${TABLES.products} WHERE productId IN {ids:Array(String)} GROUP BY productId`;
 
 const REFERENCES_SQL = `
 SELECT toUnixTimestamp(asOf) AS asOf, argMax(n, scoredAt) AS n, argMax(quantiles, scoredAt) AS quantiles, argMax(trending, scoredAt) AS trending
@@ -194,7 +197,7 @@ export class Scorer {
   /** Native step of products seen; those not here are hourly until classified. */
   private readonly series = new Map<string, Series>();
   private unclassified = new Set<string>();
-  /** Product categories, read once per round that scores (saturation counts trending rivals per category). */
+  /** Every product's category, read at most once per round (saturation counts trending rivals per category). */
   private categories: Promise<Map<string, string>> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
@@ -358,8 +361,7 @@ export class Scorer {
     const rows = (await this.query<FeatureRow>(query, params)).map((r) => ({ ...r, T: Number(r.T) }));
     if (rows.length === 0) return 0;
 
-    this.categories ??= this.query<{ productId: string; category: string }>(CATEGORIES_SQL, {}).then((rs) => new Map(rs.map((r) => [r.productId, r.category])));
-    const categories = await this.categories;
+    const categories = await this.categoriesOf('froms' in o && !this.categories ? [...o.froms.keys()] : null);
     const byT = new Map<number, FeatureRow[]>();
     for (const r of rows) { const a = byT.get(r.T); if (a) a.push(r); else byT.set(r.T, [r]); }
     const stored = new Map((await this.query<{ asOf: number; n: number; quantiles: Record<string, number[]>; trending: Record<string, number> }>(REFERENCES_SQL, { ts: [...byT.keys()] }))
@@ -402,6 +404,14 @@ export class Scorer {
     await this.write(scores, references, scoredAt);
     await this.d.onScored?.(scores);
     return scores.length;
+  }
+
+  /** Categories of the products listed, or of every product (then kept for the rest of the round). */
+  private categoriesOf(ids: string[] | null): Promise<Map<string, string>> {
+    const load = (query: string, params: Record<string, unknown>) =>
+      this.query<{ productId: string; category: string }>(query, params).then((rs) => new Map(rs.map((r) => [r.productId, r.category])));
+    if (ids) return load(CATEGORIES_OF_SQL, { ids });
+    return (this.categories ??= load(CATEGORIES_SQL, {}));
   }
 
   private async write(scores: ScoredBucket[], references: Record<string, unknown>[], scoredAt: number): Promise<void> {
