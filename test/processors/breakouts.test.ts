@@ -173,4 +173,17 @@ describe('Breakouts', () => {
     expect(warmAlerts.length - after.length).toBeGreaterThan(10);
     expect(warmAlerts.filter((a) => a.productId === 'w-0' && a.at.getTime() >= T0 + (RESTART - 3) * H && a.at.getTime() < T0 + (RESTART + 4) * H).map((a) => a.at.getTime())).toEqual([T0 + (RESTART - 3) * H]);
   });
+
+  it('rebuilds from the newest score of each bucket, whatever order the versions were written in', async () => {
+    // Hours 0–149 of 'rescored' are stored twice: a stale version (older scoredAt, written last,
+    // so in its own newer part) with a surge in hours 146–149, and the current one without it.
+    // From the current history hour 150's jump is a new episode; from the stale one it would
+    // continue the surge under way and raise nothing.
+    const row = (h: number, m: number, scoredAt: number) => ({ productId: 'rescored', computedAt: T0 + h * H, stepSec: 3600, score: 0, label: 'steady', velocity: 0, acceleration: 0, momentum: m, scoredAt });
+    const current = Array.from({ length: 150 }, (_, h) => row(h, momentum('steady', h), T0 + 300 * H));
+    const stale = Array.from({ length: 150 }, (_, h) => row(h, h >= 146 ? 0.3 : momentum('steady', h), T0 + 200 * H));
+    for (const values of [current, stale]) await rt.clickhouse.client.insert({ table: TABLES.trendScoreHistory, format: 'JSONEachRow', values });
+    const raised = await breakouts().observe([{ ...scored('rescored', 150), momentum: 0.3 }]);
+    expect(raised.map((a) => a.at.getTime())).toEqual([T0 + 150 * H]);
+  });
 });
