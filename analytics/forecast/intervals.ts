@@ -94,7 +94,6 @@ function orderStatistic(scaled: Float64Array, from: Int32Array, a: number, b: nu
   return v;
 }
 
-
 /**
  * Per-step offsets q[k]·scale[k] of one bound from the forecast, made monotone in the step by
  * isotonic regression (least squares, so a dip is averaged with its neighbours, not lifted to

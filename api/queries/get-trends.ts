@@ -8,7 +8,6 @@ import { IN_BUCKET_RANGE, latestProductsSql, latestScoresSql, rows, sumsSql } fr
 import type { EventTimeState } from '../../analytics/event-time.js';
 import { bucketRange, bucketStartSql, INTERVALS, ISO_WEEK_ORIGIN, seriesPoints, zeroFilled, type Interval } from './time-range.js';
 
-
 const IDS = 'WHERE productId IN {ids:Array(String)}';
 
 const seriesSql = (interval: Interval, metrics: readonly SeriesMetric[], byProducts: boolean) => `

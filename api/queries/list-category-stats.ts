@@ -19,7 +19,6 @@ LEFT JOIN (${latestScoresSql()}) AS s USING productId
 GROUP BY category ORDER BY views DESC, category
 SETTINGS join_use_nulls = 1`;
 
-
 export interface CategoryStats { category: string; products: number; views: number; avgScore: number }
 
 export const categoryStatsQuery = (from: number): BoundQuery => ({ sql: CATEGORIES_SQL, params: { from } });

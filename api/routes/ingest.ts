@@ -8,7 +8,6 @@ import type { ApiContext } from '../context.js';
 import { writeErrors } from '../schemas/common.js';
 import { AcceptResult } from '../schemas/ingest.js';
 
-
 const route = (ctx: ApiContext, kind: IngestKind, item: object, summary: string): FastifyPluginAsync => async (app) => {
   app.post(`/${kind}`, {
     schema: {

@@ -28,7 +28,6 @@ export function kafkaOrSkip(file: string): string[] | null {
 
 export const uniquePrefix = (name: string) => `test.${name}.${Date.now().toString(36)}.${randomUUID().slice(0, 6)}.`;
 
-
 const client = (brokers: string[]) => new Kafka({ clientId: 'trenddrop-test-client', brokers, logLevel: logLevel.NOTHING, retry: { retries: 10, maxRetryTime: 3000 } });
 
 /** Creates the topics (4 partitions, as TrendDrop's default) before anything consumes them, so a backlog can wait. */
