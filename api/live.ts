@@ -8,13 +8,19 @@ import type { Logger } from '../core/logger.js';
 import type { Update } from '../schemas/updates.js';
 import type { QueryCache } from './cache.js';
 import type { Services } from './context.js';
-import { getOverviewKpis } from './queries/get-overview-kpis.js';
+import type { OverviewKpis } from './queries/get-overview-kpis.js';
 import { getProduct } from './queries/get-product.js';
 import { getProductTitles } from './queries/get-product-titles.js';
 import { listAlerts } from './queries/list-alerts.js';
 import type { Gateway } from './ws/gateway.js';
 
-export interface LiveDeps { bus: Bus; topics: Topics; gateway: Gateway; cache: QueryCache; services: Services; logger: Logger; overviewEveryMs?: number }
+export interface LiveDeps {
+  bus: Bus; topics: Topics; gateway: Gateway; cache: QueryCache; logger: Logger; overviewEveryMs?: number;
+  /** The overview channel's KPIs now: ClickHouse only, so the overview is live before Postgres is up. */
+  overviewKpis: () => Promise<OverviewKpis>;
+  /** Every service, once the stores are all up: the other channels read Postgres. */
+  services: Promise<Services>;
+}
 
 export interface Live {
   /** Current state of a channel, for the gateway's snapshot messages. */
@@ -26,10 +32,10 @@ export async function startLive(d: LiveDeps): Promise<Live> {
   const log = d.logger.child({ component: 'live' });
   const every = d.overviewEveryMs ?? 1000;
   let lastEventAt: string | null = null;
-  const s = d.services;
-  const kpis = () => getOverviewKpis(s, s.clock.now());
+  const kpis = d.overviewKpis;
   const snapshot = async (channel: string): Promise<unknown | null> => {
     if (channel === 'overview') return { kpis: await kpis(), lastEventAt };
+    const s = await d.services;
     if (channel === 'agent') return s.agentStatus();
     if (channel === 'alerts') return { items: (await listAlerts(s.db, { limit: 20 })).items };
     const product = await getProduct({ ch: s.ch, db: s.db, now: s.clock.now() }, channel.slice('product:'.length)).catch((err) => {
@@ -69,7 +75,7 @@ export async function startLive(d: LiveDeps): Promise<Live> {
             break;
           case 'alert': {
             // Live alerts have the shape of GET alerts: with their product's title.
-            const titles = await getProductTitles(s.db, [u.alert.productId]).catch(() => new Map<string, string>());
+            const titles = await getProductTitles((await d.services).db, [u.alert.productId]).catch(() => new Map<string, string>());
             d.gateway.publish('alerts', { ...u.alert, title: titles.get(u.alert.productId) ?? u.alert.productId });
             break;
           }

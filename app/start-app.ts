@@ -4,22 +4,18 @@ import type { Config, Role } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { createMetrics } from '../core/metrics.js';
 import { Readiness } from '../core/readiness.js';
-import { openRuntime, type Runtime } from '../core/runtime.js';
+import { openStores, type EarlyRuntime, type Runtime } from '../core/runtime.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { Ingestor } from '../ingest/accept.js';
-import { MarketSimulator } from '../ingest/simulator.js';
-import { backfill, historyBehindLive, publishCatalogue, runLive, type PublishEvents } from '../ingest/simulate.js';
-import { consumerGroups, startProcessors, type Processors } from '../processors/index.js';
-import { SINK_GROUP } from '../processors/raw-sink.js';
 import { sleep } from '../core/retry.js';
-import { QueryCache } from '../api/cache.js';
+import type { Ingestor } from '../ingest/accept.js';
+import type { PublishEvents } from '../ingest/simulate.js';
+import type { Processors, SinkStage } from '../processors/index.js';
 import type { AgentStatus, ApiContext } from '../api/context.js';
-import { startLive, type Live } from '../api/live.js';
-import { startProductIndex, type ProductIndex } from '../api/product-index.js';
-import { buildServer } from '../api/server.js';
-import { Gateway } from '../api/ws/gateway.js';
-import { agentConfigPath, createAgent, JsonFileStateStore, loadAgentConfig, type DiscoveryAgent } from '../ingest/agent/index.js';
-import { PgRunStore } from '../ingest/agent/pg-run-store.js';
+import type { Live } from '../api/live.js';
+import type { ProductIndex } from '../api/product-index.js';
+import type { buildServer } from '../api/server.js';
+import type { Gateway } from '../api/ws/gateway.js';
+import type { DiscoveryAgent } from '../ingest/agent/index.js';
 import type { AgentUpdate } from '../schemas/updates.js';
 import { join } from 'node:path';
 import { TABLES } from '../schemas/clickhouse/tables.js';
@@ -68,7 +64,10 @@ const FIRST_LIVE_WAIT_MS = 5000;
 
 /** The discovery agent over the configured sources; what it finds goes onto the bus. */
 async function startAgent(config: Config, runtime: Runtime, ingestor: Ingestor, logger: Logger, clock: Clock): Promise<DiscoveryAgent> {
-  let sim: MarketSimulator | undefined; // built on the first run of a configured simulator source
+  const [{ agentConfigPath, createAgent, JsonFileStateStore, loadAgentConfig }, { PgRunStore }, { MarketSimulator }] = await Promise.all([
+    import('../ingest/agent/index.js'), import('../ingest/agent/pg-run-store.js'), import('../ingest/simulator.js'),
+  ]);
+  let sim: InstanceType<typeof MarketSimulator> | undefined; // built on the first run of a configured simulator source
   const agentConfig = await loadAgentConfig(agentConfigPath(config.dataDir, config.agentConfigFile ?? undefined));
   const agent = createAgent(agentConfig, {
     sink: { products: (p) => ingestor.publishProducts(p), events: (e) => ingestor.publishEvents(e), videos: (v) => ingestor.publishVideos(v) },
@@ -96,8 +95,19 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   const clock = o.clock ?? systemClock;
   const readiness = new Readiness();
   const metrics = createMetrics();
-  const cache = new QueryCache();
   const has = (r: Role) => o.roles.includes(r);
+  // The stores start opening before the rest of the code loads: chdb loads and migrates on its
+  // own threads meanwhile. Postgres opens once the live path runs (below).
+  const stores = openStores(config, { logger, readiness, metrics, clock, attempts: o.attempts });
+  stores.early.catch(() => undefined); // thrown where it is awaited, once the server is up
+  // What a first live update needs loads first; the rest (agent, forecaster's models, the other
+  // routes' work) loads as it is used.
+  const [{ QueryCache }, { buildServer }, { Gateway }, { startLive }, { startProductIndex }, { getOverviewKpis }, { Ingestor }, { MarketSimulator }, simulate, processorsModule, { SINK_GROUP }] = await Promise.all([
+    import('../api/cache.js'), import('../api/server.js'), import('../api/ws/gateway.js'), import('../api/live.js'), import('../api/product-index.js'),
+    import('../api/queries/get-overview-kpis.js'), import('../ingest/accept.js'), import('../ingest/simulator.js'), import('../ingest/simulate.js'),
+    import('../processors/index.js'), import('../processors/raw-sink.js'),
+  ]);
+  const cache = new QueryCache();
   const ctx: ApiContext = { config, logger, metrics, readiness, cache, services: null };
   let live: Live | null = null;
   // Snapshots asked for while the stores start are answered once they are up.
@@ -113,23 +123,40 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   logger.info({ url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}` }, 'TrendDrop is listening');
 
-  let runtime: Runtime;
+  let early: EarlyRuntime;
   try {
-    runtime = await openRuntime(config, { logger, readiness, metrics, clock, attempts: o.attempts });
+    early = await stores.early;
   } catch (err) {
     await server.close();
     throw err;
   }
-  const processors = has('processors') ? await startProcessors(runtime) : null;
-  const ingestor = new Ingestor(runtime.bus, runtime.topics, metrics);
+  // The live path first, on ClickHouse and the bus alone: the raw sink, live updates, the
+  // simulator's ticks. Everything that reads Postgres starts once it is open too.
+  const sinkStage: SinkStage | null = has('processors') ? await processorsModule.startSink(early) : null;
+  const ingestor = new Ingestor(early.bus, early.topics, metrics);
   const drain = async () => {
-    const groups = consumerGroups(runtime.topics);
+    const groups = processorsModule.consumerGroups(early.topics);
     for (;;) {
-      const lags = await Promise.all(groups.map(([g, t]) => runtime.bus.lag(g, t)));
+      const lags = await Promise.all(groups.map(([g, t]) => early.bus.lag(g, t)));
       if (lags.every((l) => l === 0)) return;
       await sleep(50);
     }
   };
+
+  // Every service, once Postgres is open too (live snapshots of the other channels wait for it).
+  let servicesUp!: (s: NonNullable<ApiContext['services']>) => void;
+  const services = new Promise<NonNullable<ApiContext['services']>>((r) => { servicesUp = r; });
+  // Each product's latest metadata and score in memory once loaded; until then the explorer and overview read SQL.
+  let index: ProductIndex | null = null;
+  let productIndex: Promise<ProductIndex | null> = Promise.resolve(null);
+  if (gateway) {
+    productIndex = startProductIndex({ ch: early.clickhouse.client, bus: early.bus, topics: early.topics, logger, onChange: () => cache.bump() })
+      .then((i) => { index = i; if (ctx.services) ctx.services.productIndex = i; return i; })
+      .catch((err) => { logger.error({ err }, 'product index failed to load; the explorer and overview stay on SQL'); return null; });
+    const overviewKpis = () => getOverviewKpis({ ch: early.clickhouse.client, productIndex: index }, clock.now());
+    live = await startLive({ bus: early.bus, topics: early.topics, gateway, cache, logger, overviewKpis, services });
+    liveStarted(live);
+  }
 
   // The simulator streams live ticks (a source that never ends); the agent runs the other
   // sources on their schedules. Both show on the agent panel.
@@ -139,8 +166,46 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   // The stream is one long run as the agent panel lists runs: since start, what it produced.
   const simRun = { id: 'simulator-stream', source: 'simulator', trigger: 'stream', status: 'running', startedAt: new Date(clock.now()).toISOString(), endedAt: null, itemsFound: 0, newProducts: 0, errors: 0, errorDetails: [] };
   let lastSimEventAt: string | null = null;
-  const sim = has('ingest') && config.simulator ? new MarketSimulator({ seed: config.simulatorSeed, ratePerSec: config.simulatorRate }) : null;
+  // The simulator starts once live updates reach the gateway, so its first tick shows.
+  if (has('ingest') && config.simulator) {
+    const sim = new MarketSimulator({ seed: config.simulatorSeed, ratePerSec: config.simulatorRate });
+    await simulate.publishCatalogue(sim, ingestor);
+    simRun.newProducts = sim.products.length;
+    const rs = await early.clickhouse.client.query({ query: `SELECT count() AS n FROM ${TABLES.events}`, format: 'JSONEachRow' });
+    const empty = Number((await rs.json<{ n: number }>())[0].n) === 0;
+    const liveFrom = Math.floor(clock.now() / 1000) * 1000;
+    const publish: PublishEvents = async (events) => {
+      await ingestor.publishEvents(events);
+      simRun.itemsFound += events.length;
+      if (events.length) lastSimEventAt = events[events.length - 1].ts;
+    };
+    let liveTicks = 0;
+    simulator = simulate.runLive(sim, async (events) => { await publish(events); liveTicks++; }, clock, logger);
+    if (empty) {
+      const beforeChunk = simulate.historyBehindLive({
+        lag: () => early.bus.lag(SINK_GROUP, early.topics.engagement), livePublished: () => liveTicks > 0,
+        ahead: FIRST_START_AHEAD, maxWaitMs: FIRST_LIVE_WAIT_MS, signal: stopBackfill.signal,
+      });
+      const began = Date.now();
+      backfilling = simulate.backfill(sim, publish, liveFrom - FIRST_START_HISTORY_MS, liveFrom, { signal: stopBackfill.signal, stepMs: FIRST_START_STEP_MS, beforeChunk })
+        .then((events) => { if (!stopBackfill.signal.aborted) logger.info({ events, ms: Date.now() - began }, 'first-start backfill published'); })
+        .catch((err) => logger.error({ err }, 'first-start backfill failed'));
+    }
+  }
+
+  let runtime: Runtime;
+  try {
+    runtime = await stores.complete();
+  } catch (err) {
+    // The stores are closed already: stop what ran on them, then the server.
+    stopBackfill.abort();
+    await Promise.allSettled([simulator?.stop(), backfilling, live?.stop(), (async () => (await productIndex)?.stop())(), sinkStage?.stop()]);
+    await server.close();
+    throw err;
+  }
+  const processors: Processors | null = sinkStage ? await sinkStage.rest(runtime) : null;
   const agent = has('ingest') && o.agent !== false ? await startAgent(config, runtime, ingestor, logger, clock) : null;
+  const { PgRunStore } = await import('../ingest/agent/pg-run-store.js');
   const runStore = new PgRunStore(runtime.postgres.db);
 
   const agentStatus = async (): Promise<AgentStatus> => {
@@ -155,42 +220,8 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
     };
   };
 
-  ctx.services = { ch: runtime.clickhouse.client, db: runtime.postgres.db, bus: runtime.bus, topics: runtime.topics, ingestor, clock, agentStatus, agent, productIndex: null };
-  let productIndex: Promise<ProductIndex | null> = Promise.resolve(null);
-  if (gateway) {
-    // Loaded in the background: the explorer and overview answer from SQL until it is in.
-    const services = ctx.services;
-    productIndex = startProductIndex({ ch: runtime.clickhouse.client, bus: runtime.bus, topics: runtime.topics, logger, onChange: () => cache.bump() })
-      .then((index) => (services.productIndex = index))
-      .catch((err) => { logger.error({ err }, 'product index failed to load; the explorer and overview stay on SQL'); return null; });
-    live = await startLive({ bus: runtime.bus, topics: runtime.topics, gateway, cache, services: ctx.services, logger });
-    liveStarted(live);
-  }
-  // The simulator starts once live updates reach the gateway, so its first tick shows.
-  if (sim) {
-    await publishCatalogue(sim, ingestor);
-    simRun.newProducts = sim.products.length;
-    const rs = await runtime.clickhouse.client.query({ query: `SELECT count() AS n FROM ${TABLES.events}`, format: 'JSONEachRow' });
-    const empty = Number((await rs.json<{ n: number }>())[0].n) === 0;
-    const liveFrom = Math.floor(clock.now() / 1000) * 1000;
-    const publish: PublishEvents = async (events) => {
-      await ingestor.publishEvents(events);
-      simRun.itemsFound += events.length;
-      if (events.length) lastSimEventAt = events[events.length - 1].ts;
-    };
-    let liveTicks = 0;
-    simulator = runLive(sim, async (events) => { await publish(events); liveTicks++; }, clock, logger);
-    if (empty) {
-      const beforeChunk = historyBehindLive({
-        lag: () => runtime.bus.lag(SINK_GROUP, runtime.topics.engagement), livePublished: () => liveTicks > 0,
-        ahead: FIRST_START_AHEAD, maxWaitMs: FIRST_LIVE_WAIT_MS, signal: stopBackfill.signal,
-      });
-      const began = Date.now();
-      backfilling = backfill(sim, publish, liveFrom - FIRST_START_HISTORY_MS, liveFrom, { signal: stopBackfill.signal, stepMs: FIRST_START_STEP_MS, beforeChunk })
-        .then((events) => { if (!stopBackfill.signal.aborted) logger.info({ events, ms: Date.now() - began }, 'first-start backfill published'); })
-        .catch((err) => logger.error({ err }, 'first-start backfill failed'));
-    }
-  }
+  ctx.services = { ch: runtime.clickhouse.client, db: runtime.postgres.db, bus: runtime.bus, topics: runtime.topics, ingestor, clock, agentStatus, agent, productIndex: index };
+  servicesUp(ctx.services);
   logger.info({ roles: o.roles }, 'TrendDrop started');
 
   let stopping: Promise<void> | null = null;

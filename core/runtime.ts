@@ -73,7 +73,29 @@ function prefixGroups(bus: Bus, prefix: string): Bus {
   };
 }
 
+/** ClickHouse and the bus, open and migrated: all that ingest, the raw sink and live updates need. */
+export type EarlyRuntime = Omit<Runtime, 'postgres' | 'close'>;
+
+/** The stores opening in two stages (see openStores). */
+export interface OpeningRuntime {
+  /** Resolves once ClickHouse and the bus are up; Postgres may still be opening. */
+  early: Promise<EarlyRuntime>;
+  /** Opens Postgres (on the first call) and resolves with the whole runtime once every store is up. */
+  complete(): Promise<Runtime>;
+}
+
 export async function openRuntime(config: Config, o: OpenOptions): Promise<Runtime> {
+  // Postgres opens at once, side by side with ClickHouse: chdb takes seconds to load, PGlite too.
+  return openStores(config, o).complete();
+}
+
+/**
+ * Opens ClickHouse and the bus at once, and Postgres when `complete()` is first called. A first
+ * start runs live ingest and WebSocket updates on the early stores while PGlite opens: PGlite
+ * runs on this thread (seconds of WebAssembly), and nothing on the live path reads Postgres.
+ * If any store fails, every store opened is closed and both promises reject.
+ */
+export function openStores(config: Config, o: OpenOptions): OpeningRuntime {
   const { logger } = o;
   const readiness = o.readiness ?? new Readiness();
   const metrics = o.metrics ?? createMetrics();
@@ -81,6 +103,7 @@ export async function openRuntime(config: Config, o: OpenOptions): Promise<Runti
   const topics = topicNames(config.topicPrefix);
   for (const c of ['bus', 'clickhouse', 'postgres']) readiness.set(c, 'starting');
   const opened: { close(): Promise<void> }[] = [];
+  const closeOpened = () => Promise.allSettled(opened.splice(0).map((c) => c.close()));
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const began = Date.now();
     try {
@@ -95,14 +118,13 @@ export async function openRuntime(config: Config, o: OpenOptions): Promise<Runti
       return v;
     } catch (err) {
       readiness.set(name, 'down', (err as Error).message);
-      await Promise.allSettled(opened.map((c) => c.close()));
+      await closeOpened();
       throw err;
     }
   };
   const migrate = o.migrate ?? true;
-  // ClickHouse and Postgres start side by side: chdb takes seconds to load, PGlite too.
-  const [clickhouse, postgres] = await Promise.all([
-    step('clickhouse', async () => {
+  const early = (async (): Promise<EarlyRuntime> => {
+    const clickhouse = await step('clickhouse', async () => {
       const s = await openClickHouse(config);
       try {
         await s.client.query({ query: 'SELECT 1' });
@@ -113,34 +135,48 @@ export async function openRuntime(config: Config, o: OpenOptions): Promise<Runti
       } catch (err) { await s.close(); throw err; }
       opened.push(s);
       return s;
-    }),
-    step('postgres', async () => {
+    });
+    const bus = await step('bus', async () => {
+      const b = await openBus(config, logger, topics, consumers);
+      try { await b.ensureTopics(Object.values(topics)); } catch (err) { await b.close().catch(() => {}); throw err; }
+      opened.push(b);
+      return b;
+    });
+    return { config, logger, clock: o.clock ?? systemClock, metrics, topics, bus, clickhouse, readiness, consumers };
+  })();
+  let completing: Promise<Runtime> | null = null;
+  const complete = async (): Promise<Runtime> => {
+    const postgres = step('postgres', async () => {
       const s = await openPostgres(config, logger);
       try { if (migrate) await s.migrate(); } catch (err) { await s.close(); throw err; }
       opened.push(s);
       return s;
-    }),
-  ]);
-  const bus = await step('bus', async () => {
-    const b = await openBus(config, logger, topics, consumers);
-    try { await b.ensureTopics(Object.values(topics)); } catch (err) { await b.close().catch(() => {}); throw err; }
-    return b;
-  });
-  logger.info({ bus: bus.kind, clickhouse: clickhouse.kind, postgres: postgres.kind, dataDir: config.dataDir }, 'stores ready');
-  // Only what runs elsewhere can go away: the in-process bus, chdb and PGlite live and die with
-  // this process, and a busy chdb (one long insert at a time) is not a missing one.
-  const probes: Record<string, () => Promise<unknown>> = {};
-  if (bus.kind === 'kafka') probes.bus = () => bus.ping();
-  if (clickhouse.kind === 'server') probes.clickhouse = () => clickhouse.client.query({ query: 'SELECT 1' }).then((r) => r.text());
-  if (postgres.kind === 'server') probes.postgres = () => postgres.ping();
-  const watch = watchReadiness({ readiness, logger, intervalMs: o.probeMs, probes });
-  return {
-    config, logger, clock: o.clock ?? systemClock, metrics, topics, bus, clickhouse, postgres, readiness, consumers,
-    async close() {
-      await watch.stop();
-      await bus.close();
-      await clickhouse.close();
-      await postgres.close();
-    },
+    });
+    // Both settle before either failure is thrown, so a store still opening when the other
+    // failed is closed too, not left behind.
+    const [e, p] = await Promise.allSettled([early, postgres]);
+    if (e.status === 'rejected' || p.status === 'rejected') {
+      await closeOpened();
+      throw e.status === 'rejected' ? e.reason : (p as PromiseRejectedResult).reason;
+    }
+    const rt = e.value, pg = p.value;
+    logger.info({ bus: rt.bus.kind, clickhouse: rt.clickhouse.kind, postgres: pg.kind, dataDir: config.dataDir }, 'stores ready');
+    // Only what runs elsewhere can go away: the in-process bus, chdb and PGlite live and die with
+    // this process, and a busy chdb (one long insert at a time) is not a missing one.
+    const probes: Record<string, () => Promise<unknown>> = {};
+    if (rt.bus.kind === 'kafka') probes.bus = () => rt.bus.ping();
+    if (rt.clickhouse.kind === 'server') probes.clickhouse = () => rt.clickhouse.client.query({ query: 'SELECT 1' }).then((r) => r.text());
+    if (pg.kind === 'server') probes.postgres = () => pg.ping();
+    const watch = watchReadiness({ readiness, logger, intervalMs: o.probeMs, probes });
+    return {
+      ...rt, postgres: pg,
+      async close() {
+        await watch.stop();
+        await rt.bus.close();
+        await rt.clickhouse.close();
+        await pg.close();
+      },
+    };
   };
+  return { early, complete: () => (completing ??= complete()) };
 }
