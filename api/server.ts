@@ -1,8 +1,7 @@
 // The HTTP server: REST under /api/v1, the WebSocket gateway at /ws, Prometheus at /metrics,
 // and the built dashboard at /. One error shape for every failure; 5xx never show internals.
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fastifySwagger from '@fastify/swagger';
@@ -34,9 +33,9 @@ import { trendRoutes } from './routes/trends.js';
 import { videoRoutes } from './routes/videos.js';
 import { watchlistRoutes } from './routes/watchlists.js';
 import { agentControlRoutes, agentReadRoutes } from './routes/agent.js';
+import { DASHBOARD_DIR } from './dashboard-dir.js';
 
 export const API_PREFIX = '/api/v1';
-export const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '../dashboard/dist');
 
 
 /**

@@ -89,9 +89,11 @@ const RUNNERS: Record<Phase, Runner> = {
     const result = await runFirstStartBench({ onProgress });
     return { result, lines: formatFirstStartBench(result) };
   },
-  async dashboard(_config, o, _logger, onProgress) {
+  async dashboard(_config, o, logger, onProgress) {
     const { formatDashboardBench, runDashboardBench } = await import('../bench/dashboard.js');
-    const result = await runDashboardBench({ runs: o.quick ? 3 : 5, onProgress });
+    // A failed poll's cause (undici puts the socket error in `cause`) is logged, and the poll retried.
+    const onPollError = (err: Error) => logger.warn({ err, cause: (err as { cause?: unknown }).cause }, 'dashboard phase: a poll of the server failed; retrying');
+    const result = await runDashboardBench({ runs: o.quick ? 3 : 5, onProgress, onPollError });
     return { result, lines: formatDashboardBench(result) };
   },
 };

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../core/logger.js';
-import { DASHBOARD_DIR } from '../api/server.js';
+import { DASHBOARD_DIR } from '../api/dashboard-dir.js';
 
 const SOURCE_DIR = join(DASHBOARD_DIR, '..');
 

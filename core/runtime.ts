@@ -12,7 +12,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { Readiness, watchReadiness } from './readiness.js';
 import { retry } from './retry.js';
 import { applyRawRetention, migrateClickHouse, openClickHouse, type ClickHouseStore } from './stores/clickhouse.js';
-import { openPostgres, type PostgresStore } from './stores/postgres.js';
+import type { PostgresStore } from './stores/postgres.js';
 
 export interface Runtime {
   config: Config;
@@ -147,6 +147,8 @@ export function openStores(config: Config, o: OpenOptions): OpeningRuntime {
   let completing: Promise<Runtime> | null = null;
   const complete = async (): Promise<Runtime> => {
     const postgres = step('postgres', async () => {
+      // Loaded here: drizzle's schema is half a second of code loading that the early stores do without.
+      const { openPostgres } = await import('./stores/postgres.js');
       const s = await openPostgres(config, logger);
       try { if (migrate) await s.migrate(); } catch (err) { await s.close(); throw err; }
       opened.push(s);

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_DIR } from '../../api/server.js';
+import { DASHBOARD_DIR } from '../../api/dashboard-dir.js';
 import { inlineScriptHashes } from '../../api/security-headers.js';
 import { counterValue, startTestApp, tempDir, type TestApp } from '../helpers/app.js';
 import { eventBody, expectErrorShape, expectSecurityHeaders, raw, upgrade, type Raw } from '../helpers/raw-http.js';
