@@ -9,7 +9,9 @@ describe('first-start bench phase', () => {
     const r = await runFirstStartBench({ timeoutMs: 170_000 });
     expect(r.listeningMs).not.toBeNull();
     expect(r.healthMs).toBeGreaterThanOrEqual(r.listeningMs!);
-    expect(r.firstLiveUpdateMs).toBeGreaterThan(r.healthMs!);
+    // Live updates run on ClickHouse and the bus while Postgres opens: they need the server
+    // listening, not `health` (which waits for every store).
+    expect(r.firstLiveUpdateMs).toBeGreaterThan(r.listeningMs!);
     expect(r.firstOverviewWithEventsMs).toBeGreaterThan(r.healthMs!);
     expect(r.historyEvents).toBeGreaterThan(0);
     expect(r.historyStoredMs).toBeGreaterThanOrEqual(r.historyPublishedMs!);
