@@ -162,6 +162,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   // sources on their schedules. Both show on the agent panel.
   let simulator: { stop(): Promise<void> } | null = null;
   let backfilling: Promise<unknown> = Promise.resolve();
+  let startHistory: (() => void) | null = null;
   const stopBackfill = new AbortController();
   // The stream is one long run as the agent panel lists runs: since start, what it produced.
   const simRun = { id: 'simulator-stream', source: 'simulator', trigger: 'stream', status: 'running', startedAt: new Date(clock.now()).toISOString(), endedAt: null, itemsFound: 0, newProducts: 0, errors: 0, errorDetails: [] };
@@ -181,7 +182,9 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
     };
     let liveTicks = 0;
     simulator = simulate.runLive(sim, async (events) => { await publish(events); liveTicks++; }, clock, logger);
-    if (empty) {
+    // The history waits for Postgres: published while PGlite opens, it and the sink's writes of
+    // it would hold up PGlite (same thread), and `health` with it, for minutes under load.
+    if (empty) startHistory = () => {
       const beforeChunk = simulate.historyBehindLive({
         lag: () => early.bus.lag(SINK_GROUP, early.topics.engagement), livePublished: () => liveTicks > 0,
         ahead: FIRST_START_AHEAD, maxWaitMs: FIRST_LIVE_WAIT_MS, signal: stopBackfill.signal,
@@ -190,7 +193,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
       backfilling = simulate.backfill(sim, publish, liveFrom - FIRST_START_HISTORY_MS, liveFrom, { signal: stopBackfill.signal, stepMs: FIRST_START_STEP_MS, beforeChunk })
         .then((events) => { if (!stopBackfill.signal.aborted) logger.info({ events, ms: Date.now() - began }, 'first-start backfill published'); })
         .catch((err) => logger.error({ err }, 'first-start backfill failed'));
-    }
+    };
   }
 
   let runtime: Runtime;
@@ -203,6 +206,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
     await server.close();
     throw err;
   }
+  startHistory?.();
   const processors: Processors | null = sinkStage ? await sinkStage.rest(runtime) : null;
   const agent = has('ingest') && o.agent !== false ? await startAgent(config, runtime, ingestor, logger, clock) : null;
   const { PgRunStore } = await import('../ingest/agent/pg-run-store.js');
