@@ -102,11 +102,14 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   stores.early.catch(() => undefined); // thrown where it is awaited, once the server is up
   // What a first live update needs loads first; the rest (agent, forecaster's models, the other
   // routes' work) loads as it is used.
-  const [{ QueryCache }, { buildServer }, { Gateway }, { startLive }, { startProductIndex }, { getOverviewKpis }, { Ingestor }, { MarketSimulator }, simulate, processorsModule, { SINK_GROUP }] = await Promise.all([
+  const modules = Promise.all([
     import('../api/cache.js'), import('../api/server.js'), import('../api/ws/gateway.js'), import('../api/live.js'), import('../api/product-index.js'),
     import('../api/queries/get-overview-kpis.js'), import('../ingest/accept.js'), import('../ingest/simulator.js'), import('../ingest/simulate.js'),
     import('../processors/index.js'), import('../processors/raw-sink.js'),
   ]);
+  // A start that fails before the server listens (a port in use) closes the stores it began opening.
+  const orAbandon = <T>(p: Promise<T>): Promise<T> => p.catch(async (err) => { await stores.abandon(); throw err; });
+  const [{ QueryCache }, { buildServer }, { Gateway }, { startLive }, { startProductIndex }, { getOverviewKpis }, { Ingestor }, { MarketSimulator }, simulate, processorsModule, { SINK_GROUP }] = await orAbandon(modules);
   const cache = new QueryCache();
   const ctx: ApiContext = { config, logger, metrics, readiness, cache, services: null };
   let live: Live | null = null;
@@ -117,8 +120,8 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
 
   // Every role listens: health, ready and metrics are how an orchestrator watches it.
   if (has('api')) gateway = new Gateway({ logger, metrics, snapshot: async (ch) => (await liveReady).snapshot(ch) });
-  const server = await buildServer(ctx, { ingest: has('ingest'), api: gateway });
-  await server.listen({ port: config.port, host: config.host });
+  const server = await orAbandon(buildServer(ctx, { ingest: has('ingest'), api: gateway }));
+  await orAbandon(server.listen({ port: config.port, host: config.host }));
   const addr = server.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   logger.info({ url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}` }, 'TrendDrop is listening');

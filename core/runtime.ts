@@ -82,6 +82,8 @@ export interface OpeningRuntime {
   early: Promise<EarlyRuntime>;
   /** Opens Postgres (on the first call) and resolves with the whole runtime once every store is up. */
   complete(): Promise<Runtime>;
+  /** Gives up before complete(): closes the early stores once they have settled (a start failing meanwhile). */
+  abandon(): Promise<void>;
 }
 
 export async function openRuntime(config: Config, o: OpenOptions): Promise<Runtime> {
@@ -180,5 +182,12 @@ export function openStores(config: Config, o: OpenOptions): OpeningRuntime {
       },
     };
   };
-  return { early, complete: () => (completing ??= complete()) };
+  return {
+    early,
+    complete: () => (completing ??= complete()),
+    async abandon() {
+      await early.catch(() => undefined);
+      await closeOpened();
+    },
+  };
 }
