@@ -37,7 +37,6 @@ import { DASHBOARD_DIR } from './dashboard-dir.js';
 
 export const API_PREFIX = '/api/v1';
 
-
 /**
  * Every role serves health, ready and metrics; the ingest role adds the write routes, the api
  * role the reads, the WebSocket gateway, OpenAPI and the dashboard (gateway given).
