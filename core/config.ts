@@ -60,6 +60,20 @@ export interface Config {
   rawRetentionDays: number | null;
   /** Where breakout alerts are POSTed, signed with the secret (processors/alert-webhook.ts); null: no webhook. */
   alertWebhook: AlertWebhookConfig | null;
+  /** Memory bounds of the embedded ClickHouse engine (chdb); unused with CLICKHOUSE_URL. */
+  engineMemory: EngineMemory;
+}
+
+/**
+ * Server settings of the embedded engine, given to it when it starts (core/stores/clickhouse.ts).
+ * Its own defaults are a server's: each of the three caches may grow to 5 GiB, and the engine as a
+ * whole to 90 % of the machine's memory, in a process that also holds Node's heap.
+ */
+export interface EngineMemory {
+  /** max_server_memory_usage: past it a query or merge fails with MEMORY_LIMIT_EXCEEDED; 0 = the engine's default (90 % of RAM). */
+  limitMiB: number;
+  /** mark_cache_size, primary_index_cache_size and index_mark_cache_size, each. */
+  cacheMiB: number;
 }
 
 export interface AlertWebhookConfig {
@@ -186,5 +200,10 @@ export function loadConfig(env: Env = process.env): Config {
     consumerStallMs: int(env, 'TRENDDROP_CONSUMER_STALL_SEC', 60, 5, 86_400) * 1000,
     rawRetentionDays: env.TRENDDROP_RAW_RETENTION_DAYS?.trim() ? int(env, 'TRENDDROP_RAW_RETENTION_DAYS', 0, 1, 36_500) : null,
     alertWebhook: alertWebhook(env),
+    engineMemory: {
+      limitMiB: int(env, 'TRENDDROP_CHDB_MEMORY_LIMIT_MIB', 0, 0, 1_048_576),
+      // The marks and primary index of 50M events take a few MiB; the bound only stops a server-sized cache.
+      cacheMiB: int(env, 'TRENDDROP_CHDB_CACHE_MIB', 128, 1, 65_536),
+    },
   };
 }

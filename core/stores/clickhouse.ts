@@ -10,7 +10,7 @@ import type { ChdbConnection } from 'chdb/connection';
 import { clickhouseMigrations } from '../../schemas/clickhouse/migrations.js';
 import { rawRetentionStatement, rawRetentionTtl } from '../../schemas/clickhouse/retention.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
-import type { Config } from '../config.js';
+import type { Config, EngineMemory } from '../config.js';
 import { StoreError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -69,7 +69,17 @@ export async function insertBody(ch: ClickHouseClient, o: { table: string; colum
 /** Database used on a ClickHouse server; the embedded engine keeps its own `default`. */
 export const SERVER_DATABASE = 'trenddrop';
 
-export async function openClickHouse(config: Pick<Config, 'clickhouseUrl' | 'dataDir'>): Promise<ClickHouseStore> {
+/** The engine's command-line form of EngineMemory. */
+export function engineArgs(m: EngineMemory): string[] {
+  const bytes = (mib: number) => String(mib * 2 ** 20);
+  return [
+    ...(m.limitMiB > 0 ? [`--max_server_memory_usage=${bytes(m.limitMiB)}`] : []),
+    ...['mark_cache_size', 'primary_index_cache_size', 'index_mark_cache_size'].map((k) => `--${k}=${bytes(m.cacheMiB)}`),
+  ];
+}
+
+/** `engineMemory` absent: the engine's own defaults (tests that open a store directly). */
+export async function openClickHouse(config: Pick<Config, 'clickhouseUrl' | 'dataDir'> & Partial<Pick<Config, 'engineMemory'>>): Promise<ClickHouseStore> {
   if (config.clickhouseUrl) {
     const url = new URL(config.clickhouseUrl);
     const database = url.pathname.replace(/^\//, '') || SERVER_DATABASE;
@@ -81,8 +91,13 @@ export async function openClickHouse(config: Pick<Config, 'clickhouseUrl' | 'dat
   }
   // chdb is loaded only when used: its native library is large and the server path never needs it.
   const { createChdbConnection } = await import('chdb/connection');
+  const { Session } = await import('chdb');
   const path = join(config.dataDir, 'clickhouse');
   mkdirSync(path, { recursive: true });
+  // The engine takes server settings only from the connection that starts it, and the client's
+  // connections pass none: a bare session starts it with them and is held until close. (If this
+  // process already runs the engine on the path, it keeps the settings it started with.)
+  const engine = new Session(path, { connectionArgs: config.engineMemory ? engineArgs(config.engineMemory) : [] });
   // Connections on one path share the engine and its data; each runs its own queries.
   const connect = () => {
     const connection = createChdbConnection({ path });
@@ -99,7 +114,7 @@ export async function openClickHouse(config: Pick<Config, 'clickhouseUrl' | 'dat
       const killer = connect();
       try { await killer.command({ query: "KILL QUERY WHERE query NOT ILIKE 'KILL QUERY%' ASYNC" }); } finally { await killer.close(); }
     },
-    close: async () => { await rounds.close(); await writer.close(); await client.close(); },
+    close: async () => { await rounds.close(); await writer.close(); await client.close(); engine.close(); },
   };
 }
 

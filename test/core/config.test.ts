@@ -16,6 +16,13 @@ describe('config', () => {
     expect(loadConfig({ TRENDDROP_SIMULATOR: 'off' }).simulator).toBe(false);
   });
 
+  it('bounds the embedded engine\'s caches by default, its whole memory only on request', () => {
+    expect(loadConfig({}).engineMemory).toEqual({ limitMiB: 0, cacheMiB: 128 });
+    expect(loadConfig({ TRENDDROP_CHDB_MEMORY_LIMIT_MIB: '1536', TRENDDROP_CHDB_CACHE_MIB: '64' }).engineMemory).toEqual({ limitMiB: 1536, cacheMiB: 64 });
+    expect(() => loadConfig({ TRENDDROP_CHDB_CACHE_MIB: '0' })).toThrow(/TRENDDROP_CHDB_CACHE_MIB must be an integer from 1/);
+    expect(() => loadConfig({ TRENDDROP_CHDB_MEMORY_LIMIT_MIB: '1.5' })).toThrow(/TRENDDROP_CHDB_MEMORY_LIMIT_MIB must be an integer/);
+  });
+
   it('takes an alert webhook only with its secret, link-local targets off unless asked', () => {
     expect(loadConfig({}).alertWebhook).toBeNull();
     const secret = 'sixteen-chars-or-more';
