@@ -26,6 +26,8 @@ export interface SoakSample {
   t: number;
   rssMiB: number;
   heapUsedMiB: number;
+  /** What the embedded ClickHouse engine accounts for (its MemoryTracking: queries, merges, caches), as last read. */
+  engineMiB: number;
   /** Events stored so far by the pipeline (of those sent during the soak). */
   stored: number;
 }
@@ -41,6 +43,7 @@ export interface SoakBenchResult {
   samples: SoakSample[];
   rss: MemoryTrend;
   heap: MemoryTrend;
+  engine: MemoryTrend;
   /** The reads made during the soak (each answered with the response cache stale or fresh, as it came). */
   reads: { n: number; errors: number } & Latency;
   /** The ingest path's acknowledgements of each tick's batch. */
@@ -97,10 +100,15 @@ export function memoryTrend(samples: SoakSample[], value: (s: SoakSample) => num
   };
 }
 
-/** Events stored since `sinceMs` (the preloaded history is stamped as stored at its event times, all before). */
-async function storedSince(app: App, sinceMs: number): Promise<number> {
-  const [r] = await rows<{ n: string }>(app.runtime.clickhouse.client, `SELECT count() AS n FROM ${TABLES.events} WHERE ingestedAt >= fromUnixTimestamp64Milli({since:Int64})`, { since: sinceMs });
-  return Number(r.n);
+/**
+ * Events stored since `sinceMs` (the preloaded history is stamped as stored at its event times,
+ * all before), and the engine's tracked memory.
+ */
+async function storedSince(app: App, sinceMs: number): Promise<{ stored: number; engineMiB: number }> {
+  const [r] = await rows<{ n: string; tracked: string }>(app.runtime.clickhouse.client,
+    `SELECT (SELECT count() FROM ${TABLES.events} WHERE ingestedAt >= fromUnixTimestamp64Milli({since:Int64})) AS n,
+       (SELECT value FROM system.metrics WHERE metric = 'MemoryTracking') AS tracked`, { since: sinceMs });
+  return { stored: Number(r.n), engineMiB: mib(Number(r.tracked)) };
 }
 
 /**
@@ -127,10 +135,10 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
 
     // The stored count is a query, which on the embedded engine can wait behind a scorer round:
     // it is kept by a loop of its own, so that the memory samples keep their times.
-    let storedNow = 0;
+    let now = { stored: 0, engineMiB: 0 };
     const counter = (async () => {
       while (!done) {
-        storedNow = await storedSince(app, since);
+        now = await storedSince(app, since);
         await sleep(sampleMs);
       }
     })();
@@ -138,7 +146,7 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
       while (!done) {
         const m = process.memoryUsage();
         const t = (performance.now() - t0) / 1000;
-        samples.push({ t: +t.toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), stored: storedNow });
+        samples.push({ t: +t.toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), ...now });
         progress(0.2 + 0.8 * Math.min(1, t / o.durationSec), `soak: ${mib(m.rss).toLocaleString('en-US')} MiB resident`);
         await sleep(sampleMs - ((performance.now() - t0) % sampleMs));
       }
@@ -163,13 +171,14 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
     // The last sample, once everything sent is stored: memory with the load just ended.
     const sent = Math.round((o.ratePerSec * 100) / 1000) * acks.length;
     await app.drain();
-    const stored = await storedSince(app, since);
+    const last = await storedSince(app, since);
+    const stored = last.stored;
     const m = process.memoryUsage();
-    samples.push({ t: +((performance.now() - t0) / 1000).toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), stored });
+    samples.push({ t: +((performance.now() - t0) / 1000).toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), ...last });
     progress(1, 'done');
     return {
       products: o.products, preloaded: o.preload, durationSec: o.durationSec, ratePerSec: o.ratePerSec, sent, stored, samples,
-      rss: memoryTrend(samples, (s) => s.rssMiB), heap: memoryTrend(samples, (s) => s.heapUsedMiB),
+      rss: memoryTrend(samples, (s) => s.rssMiB), heap: memoryTrend(samples, (s) => s.heapUsedMiB), engine: memoryTrend(samples, (s) => s.engineMiB),
       reads: { n: readTimes.length, errors: readErrors, ...quantiles(readTimes) }, acks: quantiles(acks),
     };
   } finally {
@@ -191,6 +200,7 @@ export function formatSoakBench(r: SoakBenchResult): string[] {
     `${label('reads (overview, explorer) every second')}${num(r.reads.n)} answered, ${num(r.reads.errors)} failed; p50 / p95 ${r.reads.p50Ms} / ${r.reads.p95Ms} ms`,
     `${label('resident memory')}${trend(r.rss)}`,
     `${label('V8 heap used')}${trend(r.heap)}`,
+    `${label('ClickHouse engine (tracked)')}${trend(r.engine)}`,
     `${label('RSS over time (s: MiB)')}${r.samples.filter((_, i) => i % every === 0 || i === r.samples.length - 1).map((s) => `${Math.round(s.t)}: ${num(s.rssMiB)}`).join(', ')}`,
     '',
   ];

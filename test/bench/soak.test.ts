@@ -6,7 +6,7 @@ import { formatSoakBench, memoryTrend, runSoakBench, type SoakSample } from '../
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 
-const samples = (rss: (t: number) => number): SoakSample[] => Array.from({ length: 11 }, (_, i) => ({ t: i * 360, rssMiB: rss(i * 360), heapUsedMiB: 0, stored: 0 }));
+const samples = (rss: (t: number) => number): SoakSample[] => Array.from({ length: 11 }, (_, i) => ({ t: i * 360, rssMiB: rss(i * 360), heapUsedMiB: 0, engineMiB: 0, stored: 0 }));
 
 describe('soak trend', () => {
   it('is the least-squares slope per hour after the first fifth', () => {
@@ -33,6 +33,9 @@ describe('soak bench phase', () => {
     expect(r.samples.length).toBeGreaterThanOrEqual(3);
     expect(r.samples.at(-1)!.stored).toBe(800);
     for (const s of r.samples) expect(s.rssMiB).toBeGreaterThan(s.heapUsedMiB);
+    // The engine's own account, read alongside the stored count: it holds at least its caches and the open tables.
+    expect(r.samples.at(-1)!.engineMiB).toBeGreaterThan(0);
+    expect(r.engine.peakMiB).toBe(Math.max(...r.samples.map((s) => s.engineMiB)));
     expect(r.rss.peakMiB).toBe(Math.max(...r.samples.map((s) => s.rssMiB)));
     expect(r.reads.n).toBeGreaterThan(0);
     expect(r.reads.errors).toBe(0);
