@@ -48,6 +48,8 @@ export interface ScorerDeps {
    * over those buckets are judged again).
    */
   onRescore?: (changedFrom: Map<string, number>) => Promise<unknown>;
+  /** Scores per insert at most, rounded up to whole instants (default WRITE_ROWS). */
+  writeRows?: number;
 }
 
 /** How a series of a given step is scored: bins of one season, and momentum against one season earlier. */
@@ -82,6 +84,8 @@ export const STEP_PROFILES: Record<Step, StepProfile> = {
 const UPDATE_ITEMS = 1000;
 /** Instants scored per query: bounds the rows a catch-up expands to. */
 const CHUNK_STEPS = 24;
+/** Scores written per insert, at most (rounded up to whole instants). */
+const WRITE_ROWS = 200_000;
 /** Fewer products than this at an instant do not make a market to rank against (nor replace a stored one). */
 export const MIN_REFERENCE_PRODUCTS = 20;
 
@@ -368,9 +372,24 @@ export class Scorer {
       .map((r) => [Number(r.asOf), { n: Number(r.n), quantiles: r.quantiles as Reference['quantiles'], trending: r.trending }]));
 
     const scoredAt = this.d.clock.now();
-    const scores: ScoredBucket[] = [];
-    const references: Record<string, unknown>[] = [];
-    for (const [T, group] of byT) {
+    let scores: ScoredBucket[] = [];
+    let references: Record<string, unknown>[] = [];
+    let written = 0;
+    // Written a few whole instants at a time, oldest first: a day of hours over 100k products is
+    // millions of rows, more than one insert body can hold (V8's longest string) or one insert
+    // block writes at once. A crash between writes leaves whole instants stored, and scoring
+    // resumes after the newest one, as it does between chunks.
+    const flush = async () => {
+      if (!scores.length) return;
+      scores.sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : a.at - b.at));
+      await this.write(scores, references, scoredAt);
+      await this.d.onScored?.(scores);
+      written += scores.length;
+      scores = [];
+      references = [];
+    };
+    for (const T of [...byT.keys()].sort((a, b) => a - b)) {
+      const group = byT.get(T)!;
       const measured = group.map((r) => {
         const covered = Math.min(p.bins, Math.ceil(Number(r.span) / p.binSteps));
         // Bins oldest → newest, from the first one the product has data in.
@@ -399,11 +418,10 @@ export class Scorer {
           views24h: Number(m.r.views24h), orders24h: Number(m.r.orders24h),
         });
       });
+      if (scores.length >= (this.d.writeRows ?? WRITE_ROWS)) await flush();
     }
-    scores.sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : a.at - b.at));
-    await this.write(scores, references, scoredAt);
-    await this.d.onScored?.(scores);
-    return scores.length;
+    await flush();
+    return written;
   }
 
   /** Categories of the products listed, or of every product (then kept for the rest of the round). */
