@@ -92,7 +92,8 @@ export async function openRuntime(config: Config, o: OpenOptions): Promise<Runti
 }
 
 /**
- * Opens ClickHouse and the bus at once, and Postgres when `complete()` is first called. A first
+ * Opens ClickHouse and the bus at once, and Postgres when `complete()` is first called (or as
+ * soon as the bus fails an attempt: the live path waits for it anyway). A first
  * start runs live ingest and WebSocket updates on the early stores while PGlite opens: PGlite
  * runs on this thread (seconds of WebAssembly), and nothing on the live path reads Postgres.
  * If any store fails, every store opened is closed and both promises reject.
@@ -106,13 +107,13 @@ export function openStores(config: Config, o: OpenOptions): OpeningRuntime {
   for (const c of ['bus', 'clickhouse', 'postgres']) readiness.set(c, 'starting');
   const opened: { close(): Promise<void> }[] = [];
   const closeOpened = () => Promise.allSettled(opened.splice(0).map((c) => c.close()));
-  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+  const step = async <T>(name: string, fn: () => Promise<T>, onRetry?: () => void): Promise<T> => {
     const began = Date.now();
     try {
       // While it retries, `ready` shows why it is not up yet, not just "starting".
       const v = await retry(fn, {
         what: name, logger, attempts: o.attempts ?? 8, baseMs: 250, maxMs: 8000,
-        onRetry: (err, attempt, delayMs) => readiness.set(name, 'starting', `attempt ${attempt} failed, retrying in ${delayMs} ms: ${(err as Error).message}`),
+        onRetry: (err, attempt, delayMs) => { readiness.set(name, 'starting', `attempt ${attempt} failed, retrying in ${delayMs} ms: ${(err as Error).message}`); onRetry?.(); },
       });
       readiness.set(name, 'up');
       // A first start's stages show in the log with their cost (bench/first-start.ts lists them).
@@ -125,6 +126,18 @@ export function openStores(config: Config, o: OpenOptions): OpeningRuntime {
     }
   };
   const migrate = o.migrate ?? true;
+  let postgresOpening: Promise<PostgresStore> | null = null;
+  const openPostgresStore = () => (postgresOpening ??= step('postgres', async () => {
+    // Loaded here: drizzle's schema is half a second of code loading that the early stores do without.
+    const { openPostgres } = await import('./stores/postgres.js');
+    const s = await openPostgres(config, logger);
+    try { if (migrate) await s.migrate(); } catch (err) { await s.close(); throw err; }
+    opened.push(s);
+    return s;
+  }));
+  // A bus that is not there yet holds up the live path, not Postgres, which then opens at once
+  // (its failure is thrown by complete()).
+  const openPostgresEarly = () => { openPostgresStore().catch(() => undefined); };
   const early = (async (): Promise<EarlyRuntime> => {
     const clickhouse = await step('clickhouse', async () => {
       const s = await openClickHouse(config);
@@ -143,19 +156,12 @@ export function openStores(config: Config, o: OpenOptions): OpeningRuntime {
       try { await b.ensureTopics(Object.values(topics)); } catch (err) { await b.close().catch(() => {}); throw err; }
       opened.push(b);
       return b;
-    });
+    }, openPostgresEarly);
     return { config, logger, clock: o.clock ?? systemClock, metrics, topics, bus, clickhouse, readiness, consumers };
   })();
   let completing: Promise<Runtime> | null = null;
   const complete = async (): Promise<Runtime> => {
-    const postgres = step('postgres', async () => {
-      // Loaded here: drizzle's schema is half a second of code loading that the early stores do without.
-      const { openPostgres } = await import('./stores/postgres.js');
-      const s = await openPostgres(config, logger);
-      try { if (migrate) await s.migrate(); } catch (err) { await s.close(); throw err; }
-      opened.push(s);
-      return s;
-    });
+    const postgres = openPostgresStore();
     // Both settle before either failure is thrown, so a store still opening when the other
     // failed is closed too, not left behind.
     const [e, p] = await Promise.allSettled([early, postgres]);
