@@ -9,12 +9,14 @@ import type { ProductIndex } from '../product-index.js';
 import { compareStrings } from './list-products.js';
 import { latestProductsSql, latestScoresSql, rows, type BoundQuery } from './sql.js';
 
-const VIEWS = `SELECT productId, sum(views) AS views FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({from:UInt32}) GROUP BY productId`;
+/** Views per product since `from`, and before `to` when `until` (unix seconds). */
+const viewsSql = (until: boolean) =>
+  `SELECT productId, sum(views) AS views FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({from:UInt32})${until ? ' AND bucket < toDateTime({to:UInt32})' : ''} GROUP BY productId`;
 
 const CATEGORIES_SQL = `
 SELECT p.category AS category, count() AS products, sum(e.views) AS views, round(ifNotFinite(avg(s.score), 0), 1) AS avgScore
 FROM (${latestProductsSql(['category'])}) AS p
-LEFT JOIN (${VIEWS}) AS e USING productId
+LEFT JOIN (${viewsSql(false)}) AS e USING productId
 LEFT JOIN (${latestScoresSql()}) AS s USING productId
 GROUP BY category ORDER BY views DESC, category
 SETTINGS join_use_nulls = 1`;
@@ -22,12 +24,13 @@ SETTINGS join_use_nulls = 1`;
 export interface CategoryStats { category: string; products: number; views: number; avgScore: number }
 
 export const categoryStatsQuery = (from: number): BoundQuery => ({ sql: CATEGORIES_SQL, params: { from } });
-/** Views per product since `from`, summed per category: one row of two arrays, parsed at once rather than a row per product. */
-export const productViewsQuery = (from: number): BoundQuery => ({ sql: `SELECT groupArray(productId) AS ids, groupArray(views) AS views FROM (${VIEWS})`, params: { from } });
-/** The same over the hours in [from, to) (unix seconds). */
-const productViewsBetweenQuery = (from: number, to: number): BoundQuery => ({
-  sql: `SELECT groupArray(productId) AS ids, groupArray(views) AS views FROM (${VIEWS.replace('GROUP BY', 'AND bucket < toDateTime({to:UInt32}) GROUP BY')})`,
-  params: { from, to },
+/**
+ * Views per product since `from` (before `to` when given), summed per category: one row of two
+ * arrays, parsed at once rather than a row per product.
+ */
+export const productViewsQuery = (from: number, to?: number): BoundQuery => ({
+  sql: `SELECT groupArray(productId) AS ids, groupArray(views) AS views FROM (${viewsSql(to !== undefined)})`,
+  params: to === undefined ? { from } : { from, to },
 });
 
 /** Events per hour since `from` (the hourly rollup's `by_time` projection answers it, without reading a product's row). */
@@ -36,7 +39,7 @@ export const hourlyEventsQuery = (from: number): BoundQuery => ({
   params: { from },
 });
 /** Views per product in one hour (unix seconds). */
-export const hourViewsQuery = (hour: number): BoundQuery => productViewsBetweenQuery(hour, hour + 3600);
+export const hourViewsQuery = (hour: number): BoundQuery => productViewsQuery(hour, hour + 3600);
 
 /**
  * Views per category over the hours before `to`, valid while those hours are the ones that hold
@@ -66,7 +69,7 @@ const holds = (s: Sums | undefined, to: number, hours: readonly number[], events
 
 /** Reads views per product over [from, to) and sums them per category. */
 async function read(ch: ClickHouseClient, index: ProductIndex, from: number, to: number, hours: readonly number[], events: ReadonlyMap<number, number>, version: number): Promise<Sums> {
-  const q = productViewsBetweenQuery(from, to);
+  const q = productViewsQuery(from, to);
   const [found] = await rows<{ ids: string[]; views: (number | string)[] }>(ch, q.sql, q.params);
   const categories = await index.categoriesOf(found.ids);
   const views = new Map<string, number>();
