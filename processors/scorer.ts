@@ -161,10 +161,11 @@ const FEATURES_SQL = Object.fromEntries(Object.keys(STEPS).map((step) => [step, 
 /** One new hour for every hourly product (a live process's round each hour): each row is in T's window once. */
 const NEXT_HOUR_FEATURES_SQL = featuresSql('hour', false, true);
 
-const CATEGORIES_SQL = `SELECT productId, argMax(category, updatedAt) AS category FROM ${TABLES.products} GROUP BY productId`;
-// A chunk uses the categories of the products it scores only: a re-score of a few products reads
-// theirs, not the whole catalogue (a fixed cost of every incremental round).
-const CATEGORIES_OF_SQL = `SELECT productId, argMax(category, updatedAt) AS category FROM ${TABLES.products} WHERE productId IN {ids:Array(String)} GROUP BY productId`;
+// Each product's category, of the products listed or of all. A chunk uses the categories of the
+// products it scores only: a re-score of a few products reads theirs, not the whole catalogue (a
+// fixed cost of every incremental round).
+const categoriesSql = (listed: boolean) =>
+  `SELECT productId, argMax(category, updatedAt) AS category FROM ${TABLES.products}${listed ? ' WHERE productId IN {ids:Array(String)}' : ''} GROUP BY productId`;
 
 const REFERENCES_SQL = `
 SELECT toUnixTimestamp(asOf) AS asOf, argMax(n, scoredAt) AS n, argMax(quantiles, scoredAt) AS quantiles, argMax(trending, scoredAt) AS trending
@@ -428,8 +429,8 @@ export class Scorer {
   private categoriesOf(ids: string[] | null): Promise<Map<string, string>> {
     const load = (query: string, params: Record<string, unknown>) =>
       this.query<{ productId: string; category: string }>(query, params).then((rs) => new Map(rs.map((r) => [r.productId, r.category])));
-    if (ids) return load(CATEGORIES_OF_SQL, { ids });
-    return (this.categories ??= load(CATEGORIES_SQL, {}));
+    if (ids) return load(categoriesSql(true), { ids });
+    return (this.categories ??= load(categoriesSql(false), {}));
   }
 
   private async write(scores: ScoredBucket[], references: Record<string, unknown>[], scoredAt: number): Promise<void> {
