@@ -6,6 +6,7 @@
 // render), and the browser tests read the same mark through firstChartMs().
 import { existsSync, rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
+import { BACKFILL_PUBLISHED } from '../app/start-app.js';
 import { sleep } from '../core/retry.js';
 import { getJson, scratchDir, startTrendDrop } from './chaos/trenddrop-process.js';
 import { label, num } from './format.js';
@@ -52,7 +53,7 @@ const HISTORY_BUDGET_MS = 15 * 60_000;
 
 /** The events the first start's backfill published, from its log line; null before it. */
 function publishedHistory(output: string): number | null {
-  const line = output.split('\n').find((l) => l.includes('"first-start backfill published"'));
+  const line = output.split('\n').find((l) => l.includes(`"${BACKFILL_PUBLISHED}"`));
   return line ? Number(JSON.parse(line).events) : null;
 }
 

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { BACKFILL_PUBLISHED } from '../app/start-app.js';
 import { sleep } from '../core/retry.js';
 import { freePort, getJson, ROOT } from './chaos/trenddrop-process.js';
 import { label } from './format.js';
@@ -61,7 +62,7 @@ export async function runFirstStartBench(o: FirstStartOptions = {}): Promise<Fir
     for (const line of lines) {
       try {
         const j = JSON.parse(line) as { time?: string; msg?: string; migration?: string; events?: number };
-        if (j.msg === 'first-start backfill published' && j.time) { r.historyPublishedMs = Date.parse(j.time) - t0; r.historyEvents = j.events ?? null; }
+        if (j.msg === BACKFILL_PUBLISHED && j.time) { r.historyPublishedMs = Date.parse(j.time) - t0; r.historyEvents = j.events ?? null; }
         if (j.msg && j.time && STAGE.test(j.msg)) stages.push({ ms: Date.parse(j.time) - t0, msg: j.migration ? `${j.msg} ${j.migration}` : j.msg });
       } catch { /* not a log line */ }
     }
