@@ -104,7 +104,7 @@ export function memoryTrend(samples: SoakSample[], value: (s: SoakSample) => num
  * Events stored since `sinceMs` (the preloaded history is stamped as stored at its event times,
  * all before), and the engine's tracked memory.
  */
-async function storedSince(app: App, sinceMs: number): Promise<{ stored: number; engineMiB: number }> {
+async function storeSample(app: App, sinceMs: number): Promise<{ stored: number; engineMiB: number }> {
   const [r] = await rows<{ n: string; tracked: string }>(app.runtime.clickhouse.client,
     `SELECT (SELECT count() FROM ${TABLES.events} WHERE ingestedAt >= fromUnixTimestamp64Milli({since:Int64})) AS n,
        (SELECT value FROM system.metrics WHERE metric = 'MemoryTracking') AS tracked`, { since: sinceMs });
@@ -133,12 +133,13 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
     const t0 = performance.now();
     const url = `http://127.0.0.1:${app.port}/api/v1/`;
 
-    // The stored count is a query, which on the embedded engine can wait behind a scorer round:
-    // it is kept by a loop of its own, so that the memory samples keep their times.
-    let now = { stored: 0, engineMiB: 0 };
+    // The stored count and the engine's memory are a query, which on the embedded engine can wait
+    // behind a scorer round: they are kept by a loop of their own, so that the memory samples keep
+    // their times.
+    let store = { stored: 0, engineMiB: 0 };
     const counter = (async () => {
       while (!done) {
-        now = await storedSince(app, since);
+        store = await storeSample(app, since);
         await sleep(sampleMs);
       }
     })();
@@ -146,7 +147,7 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
       while (!done) {
         const m = process.memoryUsage();
         const t = (performance.now() - t0) / 1000;
-        samples.push({ t: +t.toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), ...now });
+        samples.push({ t: +t.toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), ...store });
         progress(0.2 + 0.8 * Math.min(1, t / o.durationSec), `soak: ${mib(m.rss).toLocaleString('en-US')} MiB resident`);
         await sleep(sampleMs - ((performance.now() - t0) % sampleMs));
       }
@@ -171,7 +172,7 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
     // The last sample, once everything sent is stored: memory with the load just ended.
     const sent = Math.round((o.ratePerSec * 100) / 1000) * acks.length;
     await app.drain();
-    const last = await storedSince(app, since);
+    const last = await storeSample(app, since);
     const stored = last.stored;
     const m = process.memoryUsage();
     samples.push({ t: +((performance.now() - t0) / 1000).toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), ...last });
