@@ -13,7 +13,7 @@ import { createLogger } from '../../core/logger.js';
 import { mulberry32 } from '../../core/random.js';
 import { openRuntime, type Runtime } from '../../core/runtime.js';
 import { featuresSql } from '../../processors/scorer.js';
-import { TABLES } from '../../schemas/clickhouse/tables.js';
+import { insertHourlyRollups } from '../helpers/rollups.js';
 
 const H = 3600;
 const T0 = Date.UTC(2026, 9, 1) / 1000;
@@ -61,8 +61,7 @@ beforeAll(async () => {
   for (let i = 0; i < 8; i++) for (let d = 0; d < 365; d++) if (rand() > 0.05) row(`day-${i}`, T0 - 365 * 24 * H + d * 24 * H);
   for (let i = 0; i < 8; i++) for (let w = 0; w < 156; w++) row(`week-${i}`, Date.UTC(2023, 9, 1) / 1000 + w * 7 * 24 * H);
   for (let i = 0; i < 8; i++) for (let m = 0; m < 48; m++) row(`month-${i}`, Date.UTC(2022, 9 + m, 1) / 1000);
-  const columns: [string, ...string[]] = ['productId', 'bucket', 'region', 'platform', 'views', 'events', 'likes', 'shares', 'comments', 'orders', 'revenue', 'searches'];
-  await rt.clickhouse.client.insert({ table: TABLES.engagement1h, values, format: 'JSONCompactEachRow', columns });
+  await insertHourlyRollups(rt.clickhouse.client, values);
 });
 
 afterAll(async () => {

@@ -12,6 +12,7 @@ import { mulberry32 } from '../../core/random.js';
 import { openRuntime, type Runtime } from '../../core/runtime.js';
 import { Scorer, type ScoredBucket } from '../../processors/scorer.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
+import { insertHourlyRollups } from '../helpers/rollups.js';
 
 const H = 3600;
 const T0 = Date.UTC(2026, 9, 1) / 1000;
@@ -37,8 +38,7 @@ async function scoreAll(writeRows?: number): Promise<{ batches: ScoredBucket[][]
         values.push([`p-${i}`, T0 + h * H, 'US', 'tiktok', views, views, Math.floor(views / 20), Math.floor(views / 200), Math.floor(views / 100), Math.floor(rand() * 30), 0, 0]);
       }
     }
-    const columns: [string, ...string[]] = ['productId', 'bucket', 'region', 'platform', 'views', 'events', 'likes', 'shares', 'comments', 'orders', 'revenue', 'searches'];
-    await rt.clickhouse.client.insert({ table: TABLES.engagement1h, values, format: 'JSONCompactEachRow', columns });
+    await insertHourlyRollups(rt.clickhouse.client, values);
     const batches: ScoredBucket[][] = [];
     const end = (T0 + HOURS * H) * 1000 + config.allowedLatenessMs + H * 1000;
     const scorer = new Scorer({
