@@ -201,7 +201,7 @@ async function forecastOne(s: Series, opts: ForecastCommandOptions & { horizon: 
       }) + '\n');
       return;
     }
-    out.write(`model: ${f.model} (lowest backtest MASE; ${STEPS[s.info.step].label}, season ${f.periods.length ? f.periods.join(' and ') : 'none'}, ${y.length} rows)\n\n`);
+    out.write(`model: ${f.model} (chosen by backtest; ${STEPS[s.info.step].label}, season ${f.periods.length ? f.periods.join(' and ') : 'none'}, ${y.length} rows)\n\n`);
     out.write(table([
       ['date', 'forecast', '80% low', '80% high', '95% low', '95% high'],
       ...f.points.map((p) => [formatTs(at(p.step), s.dateOnly), num(p.yhat), num(p.lo80), num(p.hi80), num(p.lo95), num(p.hi95)]),

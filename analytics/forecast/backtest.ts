@@ -48,7 +48,7 @@ export interface SeriesForecast {
   model: string;
   periods: number[];
   points: ForecastPoint[];
-  /** Every candidate, best MASE first. */
+  /** Every candidate, and the pool when it is the choice (its backtest is the whole procedure's), best MASE first. */
   backtest: ModelBacktest[];
   /** The chosen model's interval calibration: errors it rests on. */
   calibrationErrors: number;
@@ -61,6 +61,8 @@ export interface SeriesForecast {
 export const COMBINATION = 'combination';
 /** Averaged by default: the combinations of exponential smoothing and Theta that did well in M4. */
 export const DEFAULT_COMBINE = ['ets', 'stl-ets', 'theta'] as const;
+/** The choice when several candidates are within backtest noise of the best: their mean (`forecastSeries`). */
+export const POOL = 'pool';
 
 /** Shortest history a model is fitted on: two primary seasons plus two points. */
 export const minTrain = (periods: readonly number[]) => Math.max(4, 2 * (periods[0] ?? 1) + 2);
@@ -95,20 +97,21 @@ export function seriesContext(z: readonly number[], periods: readonly number[]):
 }
 
 /**
- * How many standard errors a candidate's mean backtest loss must lie below seasonal naive's
- * before it is chosen instead (one-sided, about 84%). The lowest mean of several candidates
- * over a dozen overlapping origins is biased low (the winner's curse): without a margin the
- * choice picked, on weekly US births, models that lost to seasonal naive out of sample.
+ * How many standard errors one forecaster's mean backtest loss must lie below another's to count
+ * as better (one-sided, about 84%): before a candidate replaces seasonal naive, and before the
+ * best candidate leaves another out of the pool. The lowest mean of several candidates over a
+ * dozen overlapping origins is biased low (the winner's curse): without a margin the choice
+ * picked, on weekly US births, models that lost to seasonal naive out of sample.
  */
 export const SELECTION_Z = 1;
 
 /**
- * Whether loss differences d (candidate − floor, one per origin) show the candidate better:
+ * Whether loss differences d (one forecaster − another, one per origin) show the first better:
  * the Diebold–Mariano statistic (Diebold & Mariano 1995) with a Newey–West variance, because
  * origins closer than a horizon share test points and their differences are correlated (`lag`:
  * how many following origins overlap each one). Mean d̄ < −SELECTION_Z · SE(d̄).
  */
-export function beatsFloor(d: readonly number[], lag: number): boolean {
+export function beats(d: readonly number[], lag: number): boolean {
   const n = d.length;
   if (!n || !d.every(Number.isFinite)) return false;
   const mean = d.reduce((s, v) => s + v, 0) / n;
@@ -136,10 +139,10 @@ function once<T>(f: () => T): () => T {
 }
 
 /**
- * Backtests every model; keeps seasonal naive unless candidates beat it beyond backtest noise
- * (`beatsFloor`), and then picks the lowest MASE among those (the earlier-listed on a tie);
- * refits the choice on the whole series from its backtest fit and forecasts with calibrated
- * intervals. Null when the series is too short for a single backtest origin.
+ * Backtests every model; keeps seasonal naive unless the lowest backtest MASE beats it beyond
+ * backtest noise (`beats`), and then forecasts with that model, or with the mean (model `pool`)
+ * of it and every candidate it does not beat beyond noise; refits the choice on the whole series
+ * from its backtest fit and forecasts with calibrated intervals. Null when the series is too short for a single backtest origin.
  */
 export function forecastSeries(y: readonly number[], opts: EngineOptions): SeriesForecast | null {
   const { horizon: h, periods } = opts;
@@ -161,13 +164,13 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
       refit: once(() => model.fit(z, ctx, fitted.warm).forecast(z, h)),
     };
   });
+  const meanPath = (paths: number[][]) => paths[0].map((_, k) => paths.reduce((s, p) => s + p[k], 0) / paths.length);
   const members = (opts.combine ?? DEFAULT_COMBINE).map((name) => candidates.find((c) => c.model === name)).filter((c): c is Candidate => !!c);
   if (members.length >= 2) {
-    const mean = (paths: number[][]) => paths[0].map((_, k) => paths.reduce((s, p) => s + p[k], 0) / paths.length);
     candidates.push({
       model: COMBINATION,
-      paths: origins.map((_, i) => mean(members.map((c) => c.paths[i]))),
-      refit: once(() => mean(members.map((c) => c.refit()))),
+      paths: origins.map((_, i) => meanPath(members.map((c) => c.paths[i]))),
+      refit: once(() => meanPath(members.map((c) => c.refit()))),
     });
   }
 
@@ -179,9 +182,11 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
   const point = counts ? (v: number) => Math.round(back(v)) : back;
   const scales = origins.map((o) => maseScale(y.slice(0, o), m));
   const apart = (i: number, j: number) => Math.abs(origins[j] - origins[i]) >= h;
-  const scored = candidates.map((c) => {
+  const score = (c: Candidate) => {
     const errors = c.paths.map((path, i) => path.map((v, k) => z[origins[i] + k] - v));
     const maseAt: number[] = [];
+    // Per origin, the MAE on the original scale: what the tests between forecasters weigh.
+    const maeAt: number[] = [];
     let maseSum = 0;
     let smapeSum = 0;
     let in80 = 0;
@@ -191,6 +196,7 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
       const actual = y.slice(o, o + h);
       const fc = c.paths[i].map(point);
       maseAt.push(mase(actual, fc, scales[i]));
+      maeAt.push(fc.reduce((sum, v, k) => sum + Math.abs(actual[k] - v), 0) / h);
       maseSum += maseAt[i];
       smapeSum += smape(actual, fc);
       // Calibrated on the other origins whose test windows do not overlap this one.
@@ -206,35 +212,37 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
       coverage80: points ? in80 / points : Number.NaN, coverage95: points ? in95 / points : Number.NaN,
       points, origins: origins.length,
     };
-    return { c, report, errors, maseAt };
-  });
+    return { c, report, errors, maseAt, maeAt };
+  };
+  type Scored = ReturnType<typeof score>;
+  const scored = candidates.map(score);
 
   const floor = scored.find((s) => s.c.model === seasonalNaive.name)!;
-  // Per origin, each candidate's MAE (original scale) less the floor's: what the test below weighs.
-  const maeAt = (s: (typeof scored)[number]) => origins.map((o, i) => {
-    let sum = 0;
-    for (let k = 0; k < h; k++) sum += Math.abs(y[o + k] - point(s.c.paths[i][k]));
-    return sum / h;
-  });
-  const maes = new Map(scored.map((s) => [s, maeAt(s)]));
-  const floorMae = maes.get(floor)!;
   const lag = Math.ceil(h / (origins.length > 1 ? origins[1] - origins[0] : h)) - 1;
-  // The choice from the origins `at`: a candidate replaces the floor only when it beats it beyond
-  // backtest noise there; among those, the lowest mean MASE.
-  const choose = (at: readonly number[]) => {
-    const meanMase = (s: (typeof scored)[number]) => at.reduce((sum, i) => sum + s.maseAt[i], 0) / at.length;
-    const eligible = scored.filter((s) => s === floor || beatsFloor(at.map((i) => maes.get(s)![i] - floorMae[i]), lag));
-    return eligible.reduce((a, b) => (meanMase(b) < meanMase(a) ? b : a));
+  const better = (a: Scored, b: Scored, at: readonly number[]) => beats(at.map((i) => a.maeAt[i] - b.maeAt[i]), lag);
+  // The choice from the origins `at`: seasonal naive, unless the candidate with the lowest mean
+  // MASE there beats it beyond backtest noise; then that candidate pooled with every other it does
+  // not beat beyond noise. Which of several such candidates is best a dozen overlapping origins
+  // cannot tell (the winner's curse again), and their mean is a forecast no worse than the typical
+  // member's (Samuels & Sekkel 2017 on averaging a model confidence set; Kourentzes, Barrow &
+  // Petropoulos 2019 on forecast pools).
+  const choose = (at: readonly number[]): Scored[] => {
+    const meanMase = (s: Scored) => at.reduce((sum, i) => sum + s.maseAt[i], 0) / at.length;
+    const top = scored.reduce((a, b) => (meanMase(b) < meanMase(a) ? b : a));
+    if (top === floor || !better(top, floor, at)) return [floor];
+    return scored.filter((s) => s === top || !better(top, s, at));
   };
-  const best = choose(origins.map((_, i) => i));
-  // The chosen model's own backtest errors are optimistic: it was chosen because they were small
-  // (the winner's curse). Its intervals are calibrated instead on the errors of the whole
-  // procedure: at each origin, the model that the other, non-overlapping origins would have
-  // chosen, and the error it made there.
-  const procedureErrors = origins.map((_, i) => {
+  const chosen = choose(origins.map((_, i) => i));
+  // The chosen forecasters' own backtest errors are optimistic: they were chosen because they were
+  // small (the winner's curse). The intervals are calibrated instead on the errors of the whole
+  // procedure: at each origin, the forecast of what the other, non-overlapping origins would have
+  // chosen. That is also the pool's backtest.
+  const procedurePaths = origins.map((_, i) => {
     const others = origins.map((__, j) => j).filter((j) => apart(i, j));
-    return (others.length ? choose(others) : best).errors[i];
+    return meanPath((others.length ? choose(others) : chosen).map((s) => s.c.paths[i]));
   });
+  const pool = chosen.length > 1 ? score({ model: POOL, paths: procedurePaths, refit: once(() => meanPath(chosen.map((s) => s.c.refit()))) }) : undefined;
+  const choice = pool ?? chosen[0];
   // When the backtest errors lean one way the calibrated band is off-centre, and can leave the
   // point forecast outside it; each band is widened to hold its own point forecast.
   const finish = (path: number[], cal: Calibration): ForecastPoint[] => path.map((v, i) => {
@@ -246,12 +254,12 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
       lo95: Math.min(yhat, back(b.lo95)), hi95: Math.max(yhat, back(b.hi95)),
     };
   });
-  const calibration = calibrate(procedureErrors, h, origins);
+  const calibration = calibrate(procedurePaths.map((path, i) => path.map((v, k) => z[origins[i] + k] - v)), h, origins);
   const out: SeriesForecast = {
-    model: best.c.model,
+    model: choice.c.model,
     periods: [...periods],
-    points: finish(best.c.refit(), calibration),
-    backtest: scored.map((s) => s.report).sort((a, b) => a.mase - b.mase),
+    points: finish(choice.c.refit(), calibration),
+    backtest: [...scored, ...(pool ? [pool] : [])].map((s) => s.report).sort((a, b) => a.mase - b.mase),
     calibrationErrors: calibration.errors,
     warm,
   };

@@ -1,7 +1,7 @@
 // The forecasting engine and its models, recomputed by hand or checked on processes with known answers.
 import { describe, it, expect } from 'vitest';
 import { coverageMargin, mase, maseScale, smape } from '../../analytics/forecast/accuracy.js';
-import { backtestOrigins, beatsFloor, forecastSeries, seriesContext, COMBINATION } from '../../analytics/forecast/backtest.js';
+import { backtestOrigins, beats, forecastSeries, seriesContext, COMBINATION, POOL } from '../../analytics/forecast/backtest.js';
 import { stlEts } from '../../analytics/forecast/decomposed.js';
 import { etsPoints, fitEts, fitEtsSpec } from '../../analytics/forecast/ets.js';
 import { bounds, calibrate, heldOut, isotonic } from '../../analytics/forecast/intervals.js';
@@ -91,6 +91,27 @@ describe('engine', () => {
     expect(f.model).toBe('seasonal-naive');
   });
 
+  it('forecasts with the mean of the candidates the best does not beat beyond noise, and leaves out one it does beat', () => {
+    // Forecasters that know the truth up to their own noise (1.5% on the log scale): `a` and `b`
+    // are equally good and beat seasonal naive clearly; `off` is also 3% high.
+    const noisy = (name: string, seed: number, bias = 0): ForecastModel => {
+      const e = normals(seed);
+      const noise = Array.from({ length: 300 }, () => 0.015 * e());
+      return { name, fit: () => ({ forecast: (history, horizon) => Array.from({ length: horizon }, (_, i) => Math.log(y[history.length + i] ?? 100) + bias + noise[history.length + i]) }) };
+    };
+    const f = forecastSeries(y, { horizon: 6, periods: [12], models: [noisy('a', 11), noisy('b', 14), noisy('off', 13, 0.03)], allForecasts: true })!;
+    const mases = new Map(f.backtest.map((r) => [r.model, r.mase]));
+    expect(Math.abs(mases.get('a')! / mases.get('b')! - 1)).toBeLessThan(0.1);
+    expect(f.model).toBe(POOL);
+    const a = f.candidates!.get('a')!;
+    const b = f.candidates!.get('b')!;
+    f.points.forEach((p, k) => expect(p.yhat).toBeCloseTo(Math.sqrt(a[k].yhat * b[k].yhat), 9));
+    // The pool's backtest row is the whole procedure's: at each origin, what the others chose.
+    expect(mases.get(POOL)!).toBeLessThan(mases.get('seasonal-naive')!);
+    expect(f.backtest.find((r) => r.model === POOL)!.origins).toBe(12);
+    expect(f.candidates!.has(POOL)).toBe(false);
+  });
+
   it('works on the log scale and back: forecasts of a positive series stay positive, counts stay ≥ 0', () => {
     const counts = Array.from({ length: 150 }, (_, t) => Math.max(0, Math.round(3 + 3 * Math.sin((2 * Math.PI * t) / 24) + z())));
     const f = forecastSeries(counts, { horizon: 24, periods: [24], models: STATISTICAL_MODELS })!;
@@ -139,14 +160,14 @@ describe('engine', () => {
 
 describe('selection against the floor', () => {
   it('asks a mean loss difference beyond its standard error, widened where neighbouring origins overlap', () => {
-    expect(beatsFloor([-1, -1.2, -0.8, -1, -1.1, -0.9], 0)).toBe(true);
-    expect(beatsFloor([-1, 0.9, -1, 0.9, -1, 0.9], 0)).toBe(false);
-    expect(beatsFloor([0.1, 0.2, 0.1], 0)).toBe(false);
+    expect(beats([-1, -1.2, -0.8, -1, -1.1, -0.9], 0)).toBe(true);
+    expect(beats([-1, 0.9, -1, 0.9, -1, 0.9], 0)).toBe(false);
+    expect(beats([0.1, 0.2, 0.1], 0)).toBe(false);
     // Runs of three alike: clear with independent origins, noise once each overlaps the next two.
     const runs = [-1, -1, -1, 0.5, 0.5, 0.5, -1, -1, -1, 0.5, 0.5, 0.5];
-    expect(beatsFloor(runs, 0)).toBe(true);
-    expect(beatsFloor(runs, 2)).toBe(false);
-    expect(beatsFloor([-1, Number.NaN], 0)).toBe(false);
+    expect(beats(runs, 0)).toBe(true);
+    expect(beats(runs, 2)).toBe(false);
+    expect(beats([-1, Number.NaN], 0)).toBe(false);
   });
 });
 
