@@ -48,7 +48,7 @@ export interface SeriesForecast {
   model: string;
   periods: number[];
   points: ForecastPoint[];
-  /** Every candidate, and the pool when it is the choice (its backtest is the whole procedure's), best MASE first. */
+  /** Every candidate, and the pool when it is the choice (its backtest: the whole procedure's), best MASE first. */
   backtest: ModelBacktest[];
   /** The chosen model's interval calibration: errors it rests on. */
   calibrationErrors: number;
@@ -142,7 +142,8 @@ function once<T>(f: () => T): () => T {
  * Backtests every model; keeps seasonal naive unless the lowest backtest MASE beats it beyond
  * backtest noise (`beats`), and then forecasts with that model, or with the mean (model `pool`)
  * of it and every candidate it does not beat beyond noise; refits the choice on the whole series
- * from its backtest fit and forecasts with calibrated intervals. Null when the series is too short for a single backtest origin.
+ * from its backtest fit and forecasts with calibrated intervals. Null when the series is too
+ * short for a single backtest origin.
  */
 export function forecastSeries(y: readonly number[], opts: EngineOptions): SeriesForecast | null {
   const { horizon: h, periods } = opts;
@@ -223,9 +224,9 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
   // The choice from the origins `at`: seasonal naive, unless the candidate with the lowest mean
   // MASE there beats it beyond backtest noise; then that candidate pooled with every other it does
   // not beat beyond noise. Which of several such candidates is best a dozen overlapping origins
-  // cannot tell (the winner's curse again), and their mean is a forecast no worse than the typical
-  // member's (Samuels & Sekkel 2017 on averaging a model confidence set; Kourentzes, Barrow &
-  // Petropoulos 2019 on forecast pools).
+  // cannot tell (the winner's curse again), and their mean's absolute error is at most the
+  // members' average on the log scale, by convexity (Samuels & Sekkel 2017 on averaging a model
+  // confidence set; Kourentzes, Barrow & Petropoulos 2019 on forecast pools).
   const choose = (at: readonly number[]): Scored[] => {
     const meanMase = (s: Scored) => at.reduce((sum, i) => sum + s.maseAt[i], 0) / at.length;
     const top = scored.reduce((a, b) => (meanMase(b) < meanMase(a) ? b : a));
