@@ -76,11 +76,12 @@ type Quantiles = { p50Ms: number; p99Ms: number };
 /**
  * Where an event's time goes on its way to the browser, stage by stage, each a p50/p99 over the
  * sink's writes (`accept`: over the sends): the send's ack; the bus handing the batch to the
- * sink; the sink's write (group-commit wait, dedup, insert); the engagement update's trip over
- * the updates topic to the API and the gateway framing it; the socket. All but `accept` add up
- * to the total, write by write.
+ * sink; the batch waiting for its write to begin (group commit: behind the write before it);
+ * the write (dedup, insert through the rollup views); the engagement update's trip over the
+ * updates topic to the API and the gateway framing it; the socket. All but `accept` add up to
+ * the total, write by write.
  */
-export interface Timeline { accept: Quantiles; busToSink: Quantiles; sinkWrite: Quantiles; updateToFrame: Quantiles; socket: Quantiles }
+export interface Timeline { accept: Quantiles; busToSink: Quantiles; sinkQueue: Quantiles; sinkWrite: Quantiles; updateToFrame: Quantiles; socket: Quantiles }
 
 export interface Freshness extends Quantiles { messages: number; timeline: Timeline }
 
@@ -93,7 +94,7 @@ function percentiles(xs: number[]): Quantiles {
 async function freshness(app: App, feed: Feed, seconds: number): Promise<Freshness> {
   // The sink's stamps of each write, read off the updates topic beside the API, keyed by the
   // write's acceptance time, which its WebSocket frames carry too.
-  const writes = new Map<number, { deliveredAt: number; writtenAt: number }>();
+  const writes = new Map<number, { deliveredAt: number; startedAt: number; writtenAt: number }>();
   const updates = await app.runtime.bus.subscribe({
     groupId: 'trenddrop-bench-timeline', topics: [app.runtime.topics.updates], ephemeral: true,
     handler: async (batch) => {
@@ -120,17 +121,18 @@ async function freshness(app: App, feed: Feed, seconds: number): Promise<Freshne
   await sleep(1000);
   ws.close();
   await updates.close();
-  const stages = { busToSink: [] as number[], sinkWrite: [] as number[], updateToFrame: [] as number[] };
+  const stages = { busToSink: [] as number[], sinkQueue: [] as number[], sinkWrite: [] as number[], updateToFrame: [] as number[] };
   for (const [acceptedAt, framedAt] of framed) {
     const w = writes.get(acceptedAt);
     if (!w) continue;
     stages.busToSink.push(w.deliveredAt - acceptedAt);
-    stages.sinkWrite.push(w.writtenAt - w.deliveredAt);
+    stages.sinkQueue.push(w.startedAt - w.deliveredAt);
+    stages.sinkWrite.push(w.writtenAt - w.startedAt);
     stages.updateToFrame.push(framedAt - w.writtenAt);
   }
   return {
     messages: latencies.length, ...percentiles(latencies),
-    timeline: { accept: percentiles(accept), busToSink: percentiles(stages.busToSink), sinkWrite: percentiles(stages.sinkWrite), updateToFrame: percentiles(stages.updateToFrame), socket: percentiles(socket) },
+    timeline: { accept: percentiles(accept), busToSink: percentiles(stages.busToSink), sinkQueue: percentiles(stages.sinkQueue), sinkWrite: percentiles(stages.sinkWrite), updateToFrame: percentiles(stages.updateToFrame), socket: percentiles(socket) },
   };
 }
 

@@ -192,6 +192,7 @@ export class RawSink {
   /** Dedup, rollup repair and insert of one or more handlers' events, as one write. */
   private async writeOut(batch: Pending[]): Promise<void> {
     const endTimer = this.d.metrics.flushSeconds.startTimer();
+    const startedAt = this.d.clock.now();
     try {
       const all = batch.length === 1 ? batch[0].events : ([] as NormalizedEvent[]).concat(...batch.map((p) => p.events));
       const { fresh, stored } = await this.d.dedup.filterNew(all);
@@ -200,14 +201,14 @@ export class RawSink {
         if (corrected.size) this.d.onWritten?.(earliestOf(stored.filter((e) => corrected.has(e.productId))));
       }
       this.d.metrics.duplicates.inc(all.length - fresh.length);
-      if (fresh.length) await this.write(fresh, Math.min(...batch.map((p) => p.acceptedAt)), Math.min(...batch.map((p) => p.deliveredAt)));
+      if (fresh.length) await this.write(fresh, { acceptedAt: Math.min(...batch.map((p) => p.acceptedAt)), deliveredAt: Math.min(...batch.map((p) => p.deliveredAt)), startedAt });
       this.d.metrics.flushRows.observe(fresh.length);
     } finally {
       endTimer();
     }
   }
 
-  private async write(events: NormalizedEvent[], acceptedAt: number, deliveredAt: number): Promise<void> {
+  private async write(events: NormalizedEvent[], stamps: Pick<EngagementUpdate, 'acceptedAt' | 'deliveredAt' | 'startedAt'>): Promise<void> {
     const now = this.d.clock.now();
     const lateBefore = settledBefore(this.watermark, this.d.allowedLatenessMs);
     let late = 0, maxTs = this.watermark, lastEvent = 0;
@@ -243,7 +244,7 @@ export class RawSink {
     this.d.metrics.watermark.set(maxTs / 1000);
     this.d.metrics.stored.inc(events.length);
     if (late) this.d.metrics.late.inc(late);
-    const update: EngagementUpdate = { kind: 'engagement', writtenAt: this.d.clock.now(), acceptedAt, deliveredAt, lastEventAt: new Date(lastEvent).toISOString(), products };
+    const update: EngagementUpdate = { kind: 'engagement', ...stamps, writtenAt: this.d.clock.now(), lastEventAt: new Date(lastEvent).toISOString(), products };
     this.announce(update);
     const earliest = new Map<string, number>();
     for (const [id, p] of byProduct) earliest.set(id, p.earliest);

@@ -14,6 +14,8 @@ export interface EngagementUpdate {
   acceptedAt: number;
   /** When the bus handed the sink the earliest of the batch's messages (the bench splits latency by stage with it). */
   deliveredAt: number;
+  /** When the write that carried the batch began, after any wait behind the write before it (added field, for the same split). */
+  startedAt: number;
   lastEventAt: string;
   /** Per product: the counts this batch added, and the minute bucket of its latest event. */
   products: Record<string, { delta: Totals; bucketTs: string }>;

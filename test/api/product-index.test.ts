@@ -143,7 +143,7 @@ describe('product index', () => {
     // A product first seen in events: the raw sink's placeholder row, named by its engagement update.
     wait = applied();
     await insert(TABLES.products, [product('new-1', 1, 0, { title: 'new-1', category: 'Uncategorized', brand: '', price: null, currency: '', imageUrl: '', tags: [] })]);
-    await announce({ kind: 'engagement', writtenAt: NOW, acceptedAt: NOW, deliveredAt: NOW, lastEventAt: new Date(NOW).toISOString(), products: { 'new-1': { delta: { ...emptyTotals(), views: 1, events: 1 }, bucketTs: new Date(NOW).toISOString() } } });
+    await announce({ kind: 'engagement', writtenAt: NOW, acceptedAt: NOW, deliveredAt: NOW, startedAt: NOW, lastEventAt: new Date(NOW).toISOString(), products: { 'new-1': { delta: { ...emptyTotals(), views: 1, events: 1 }, bucketTs: new Date(NOW).toISOString() } } });
     await wait();
     expect((await listProducts({ ch: store.client, productIndex: index }, NOW, { category: 'Uncategorized' })).items.map((p) => p.productId)).toEqual(['new-1']);
     await expectSameAnswers();
