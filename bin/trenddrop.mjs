@@ -1,6 +1,21 @@
 #!/usr/bin/env node
-// The `trenddrop` command. TypeScript sources run through tsx, so there is no build step to forget.
-import { register } from 'tsx/esm/api';
+// The `trenddrop` command: the TypeScript sources compiled into one module, rebuilt whenever one
+// of them changes (./cli-build.mjs), so there is no build step to forget. Where that module
+// cannot be written (a read-only installation), the sources run through tsx as they are.
+import { compiledCli } from './cli-build.mjs';
 
-register();
-await import('../cli/main.ts');
+let compiled = null;
+try {
+  compiled = await compiledCli();
+} catch (err) {
+  process.stderr.write(`trenddrop: running the sources through tsx, slower to start (the compiled CLI could not be built: ${err.message})\n`);
+}
+if (compiled) {
+  // Stack traces name the sources, not the compiled module.
+  process.setSourceMapsEnabled(true);
+  await import(compiled);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../cli/main.ts');
+}
