@@ -86,8 +86,8 @@ export async function compiledCli({ root = ROOT, entry = 'cli/main.ts', outDir =
   const result = await build({
     absWorkingDir: root, entryPoints: { main: entry }, outdir: join(outDir, id), outExtension: { '.js': '.mjs' },
     bundle: true, splitting: true, platform: 'node', format: 'esm', target: 'node20',
-    // Names as in the sources (errors and classes are known by them), and stack traces that
-    // point at the sources once source maps are enabled.
+    // Names as in the sources (errors and classes are known by them); source maps for
+    // `node --enable-source-maps`.
     keepNames: true, sourcemap: 'linked', sourcesContent: false,
     metafile: true, logLevel: 'silent',
     plugins: [sourceLocations(join(outDir, id)), externalPackages],
