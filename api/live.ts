@@ -1,6 +1,7 @@
 // Turns processor updates (updates topic) into WebSocket channel messages and cache
 // invalidations. Overview KPIs are recomputed at most once per `overviewEveryMs`, however fast
-// updates arrive; product channels get every batch, but only when somebody listens.
+// updates arrive: the first change after a quiet spell at once, later ones together at the end
+// of the interval. Product channels get every batch, but only when somebody listens.
 import type { Bus, Subscription } from '../core/bus/types.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Topics } from '../core/bus/topics.js';
@@ -46,19 +47,30 @@ export async function startLive(d: LiveDeps): Promise<Live> {
   };
   let dirty = false;
   let computing = false;
-  const timer = setInterval(async () => {
+  let lastPushAt = -Infinity;
+  let timer: NodeJS.Timeout | null = null;
+  // Pushed when the interval since the last push is over: at once after a quiet spell, which a
+  // fixed tick made a first start's first live update wait for (up to a whole interval).
+  const push = async () => {
+    timer = null;
     if (!dirty || computing || !d.gateway.hasSubscribers('overview')) return;
     dirty = false;
     computing = true;
+    lastPushAt = performance.now();
     try {
       d.gateway.publish('overview', { kpis: await kpis(), lastEventAt });
     } catch (err) {
       log.warn({ err }, 'overview update failed');
     } finally {
       computing = false;
+      if (dirty) schedule();
     }
-  }, every);
-  timer.unref();
+  };
+  const schedule = () => {
+    if (timer || computing) return;
+    timer = setTimeout(() => void push(), Math.max(0, lastPushAt + every - performance.now()));
+    timer.unref();
+  };
 
   const sub: Subscription = await d.bus.subscribe({
     groupId: 'trenddrop-api-live', topics: [d.topics.updates], ephemeral: true,
@@ -84,10 +96,11 @@ export async function startLive(d: LiveDeps): Promise<Live> {
             break;
         }
         dirty = true;
+        schedule();
         d.cache.bump();
       }
     },
   });
   await sub.ready;
-  return { snapshot, async stop() { clearInterval(timer); await sub.close(); } };
+  return { snapshot, async stop() { if (timer) clearTimeout(timer); await sub.close(); } };
 }

@@ -1,0 +1,88 @@
+// The overview channel's live updates: computed at most once per interval however fast changes
+// arrive, and the first change after a quiet spell pushed at once (a first start's first live
+// update waited for the next tick of a fixed interval).
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalBus } from '../../core/bus/local.js';
+import { topics as topicNames } from '../../core/bus/topics.js';
+import { createLogger } from '../../core/logger.js';
+import { createMetrics } from '../../core/metrics.js';
+import { QueryCache } from '../../api/cache.js';
+import { startLive, type Live } from '../../api/live.js';
+import type { OverviewKpis } from '../../api/queries/get-overview-kpis.js';
+import { Gateway } from '../../api/ws/gateway.js';
+import type { Connection } from '../../api/ws/transport.js';
+import type { Update } from '../../schemas/updates.js';
+
+const logger = createLogger('silent');
+const topics = topicNames('test.');
+
+/** A WebSocket client as the gateway sees it, keeping the overview events it was sent. */
+class Client implements Connection {
+  events: { at: number; data: { kpis: { computed: number } } }[] = [];
+  bufferedAmount = 0;
+  private onMsg: (t: string, binary: boolean) => void = () => {};
+  send(text: string | Buffer) {
+    const m = JSON.parse(text.toString());
+    if (m.type === 'event' && m.channel === 'overview') this.events.push({ at: performance.now(), data: m.data });
+  }
+  close() {}
+  onMessage(cb: (t: string, binary: boolean) => void) { this.onMsg = cb; }
+  onClose() {}
+  subscribe() { this.onMsg(JSON.stringify({ type: 'subscribe', channels: ['overview'] }), false); }
+}
+
+let running: { live: Live; bus: LocalBus; gateway: Gateway } | null = null;
+afterEach(async () => {
+  await running?.live.stop();
+  running?.gateway.close();
+  await running?.bus.close();
+  running = null;
+});
+
+/** Live updates over a real bus and gateway, with one subscribed client; KPIs count their computations. */
+async function start(overviewEveryMs: number) {
+  const bus = new LocalBus({ dir: null, partitions: 1, logger, ephemeralTopics: [topics.updates] });
+  await bus.ensureTopics(Object.values(topics));
+  let computed = 0;
+  const gateway = new Gateway({ logger, metrics: createMetrics(), snapshot: async () => null });
+  const live = await startLive({
+    bus, topics, gateway, cache: new QueryCache(), logger, overviewEveryMs,
+    overviewKpis: async () => ({ computed: ++computed }) as unknown as OverviewKpis,
+    services: new Promise(() => undefined),
+  });
+  running = { live, bus, gateway };
+  const client = new Client();
+  gateway.attach(client);
+  client.subscribe();
+  const change = (n: number) => bus.publish(topics.updates, [{ key: 'products', value: { kind: 'products', productIds: [`p-${n}`] } satisfies Update }]);
+  const until = async (ok: () => boolean, ms: number) => {
+    const end = performance.now() + ms;
+    while (!ok() && performance.now() < end) await new Promise((r) => setTimeout(r, 10));
+  };
+  return { client, change, until, computations: () => computed };
+}
+
+describe('live overview updates', () => {
+  it('pushes the first change after a quiet spell at once, not at the end of an interval', async () => {
+    const { client, change, until } = await start(10_000);
+    const sent = performance.now();
+    await change(1);
+    await until(() => client.events.length > 0, 3000);
+    expect(client.events).toHaveLength(1);
+    expect(client.events[0].at - sent).toBeLessThan(3000);
+  });
+
+  it('sends the changes within an interval together at its end, computed once', async () => {
+    const every = 1500;
+    const { client, change, until, computations } = await start(every);
+    await change(1);
+    await until(() => client.events.length > 0, 3000);
+    const first = client.events[0].at;
+    for (let n = 2; n <= 5; n++) await change(n);
+    await until(() => client.events.length > 1, every + 2000);
+    expect(client.events).toHaveLength(2);
+    expect(client.events[1].at - first).toBeGreaterThanOrEqual(every - 20);
+    expect(computations()).toBe(2);
+    expect(client.events[1].data.kpis.computed).toBe(2);
+  });
+});
