@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -104,3 +104,6 @@ export async function compiledCli({ root = ROOT, entry = 'cli/main.ts', outDir =
   }
   return join(outDir, id, 'main.mjs');
 }
+
+// `node bin/cli-build.mjs` builds ahead of the first start (the Docker image does).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await compiledCli();
