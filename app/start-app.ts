@@ -59,7 +59,7 @@ const FIRST_START_HISTORY_MS = 8 * 86_400_000;
 const FIRST_START_STEP_MS = 15 * 60_000;
 /** Backfilled events at most waiting for the sink at a time (a chunk is about 5,000). */
 const FIRST_START_AHEAD = 10_000;
-/** Longest the history waits for the first live tick to be stored (a tick that is never stored must not stall it). */
+/** Longest Postgres and the history wait for the first live tick to be stored (a tick that is never stored must not stall them). */
 const FIRST_LIVE_WAIT_MS = 5000;
 /** Logged with the events count once the first start's history is published: the benches wait for it. */
 export const BACKFILL_PUBLISHED = 'first-start backfill published';
@@ -168,6 +168,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   let simulator: { stop(): Promise<void> } | null = null;
   let backfilling: Promise<unknown> = Promise.resolve();
   let startHistory: (() => void) | null = null;
+  let firstLiveStored: (() => Promise<void>) | null = null;
   const stopBackfill = new AbortController();
   // The stream is one long run as the agent panel lists runs: since start, what it produced.
   const simRun = { id: 'simulator-stream', source: 'simulator', trigger: 'stream', status: 'running', startedAt: new Date(clock.now()).toISOString(), endedAt: null, itemsFound: 0, newProducts: 0, errors: 0, errorDetails: [] };
@@ -187,20 +188,25 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
     };
     let liveTicks = 0;
     simulator = simulate.runLive(sim, async (events) => { await publish(events); liveTicks++; }, clock, logger);
+    const behindLive = simulate.historyBehindLive({
+      lag: () => early.bus.lag(SINK_GROUP, early.topics.engagement), livePublished: () => liveTicks > 0,
+      ahead: FIRST_START_AHEAD, maxWaitMs: FIRST_LIVE_WAIT_MS, signal: stopBackfill.signal,
+    });
+    firstLiveStored = behindLive;
     // The history waits for Postgres: published while PGlite opens, it and the sink's writes of
     // it would hold up PGlite (same thread), and `health` with it, for minutes under load.
     if (empty) startHistory = () => {
-      const beforeChunk = simulate.historyBehindLive({
-        lag: () => early.bus.lag(SINK_GROUP, early.topics.engagement), livePublished: () => liveTicks > 0,
-        ahead: FIRST_START_AHEAD, maxWaitMs: FIRST_LIVE_WAIT_MS, signal: stopBackfill.signal,
-      });
       const began = Date.now();
-      backfilling = simulate.backfill(sim, publish, liveFrom - FIRST_START_HISTORY_MS, liveFrom, { signal: stopBackfill.signal, stepMs: FIRST_START_STEP_MS, beforeChunk })
+      backfilling = simulate.backfill(sim, publish, liveFrom - FIRST_START_HISTORY_MS, liveFrom, { signal: stopBackfill.signal, stepMs: FIRST_START_STEP_MS, beforeChunk: behindLive })
         .then((events) => { if (!stopBackfill.signal.aborted) logger.info({ events, ms: Date.now() - began }, BACKFILL_PUBLISHED); })
         .catch((err) => logger.error({ err }, 'first-start backfill failed'));
     };
   }
 
+  // Postgres opens once the simulator's first live tick is stored (at most FIRST_LIVE_WAIT_MS):
+  // PGlite opens on this thread in long stretches of WebAssembly and file writes, and the first
+  // live update waited behind them.
+  await firstLiveStored?.();
   let runtime: Runtime;
   try {
     runtime = await stores.complete();
