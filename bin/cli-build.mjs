@@ -58,9 +58,12 @@ const externalPackages = {
 /** What the compiled module was built from, and when the build began. */
 const readMeta = (path) => { try { return JSON.parse(readFileSync(path, 'utf8')); } catch { return null; } };
 
-/** A build is current while every input is there and none changed since the build began. */
+/**
+ * A build is current while every input is there and none changed since the build began; and it
+ * was built from this root (a checkout sharing another's node_modules by a link has its own).
+ */
 function isCurrent(meta, root) {
-  if (!meta) return false;
+  if (!meta || meta.root !== root) return false;
   for (const input of meta.inputs) {
     let mtime;
     try { mtime = statSync(join(root, input)).mtimeMs; } catch { return false; }
@@ -95,7 +98,7 @@ export async function compiledCli({ root = ROOT, entry = 'cli/main.ts', outDir =
   // The build's own code and options are an input too.
   const inputs = [...Object.keys(result.metafile.inputs), relative(root, fileURLToPath(import.meta.url))];
   const tmp = `${metaPath}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ build: id, builtAt, inputs }));
+  writeFileSync(tmp, JSON.stringify({ root, build: id, builtAt, inputs }));
   renameSync(tmp, metaPath);
   for (const d of readdirSync(outDir, { withFileTypes: true })) {
     if (!d.isDirectory() || d.name === id) continue;

@@ -29,9 +29,12 @@ function project(): string {
     'src/errors.ts': 'export class StoreError extends Error { constructor() { super(); this.name = this.constructor.name; } }\n',
     'src/other.ts': 'export class StoreError {}\n',
   };
+  // Written a minute ago: a file changed in the very millisecond a build begins counts as changed after it.
+  const earlier = new Date(Date.now() - 60_000);
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);
+    utimesSync(join(root, path), earlier, earlier);
   }
   return root;
 }
@@ -65,6 +68,15 @@ describe('compiled CLI', () => {
     expect((await (await load(second)).lazy()).value).toBe(2);
     // A process started from the first build loads its lazy parts later.
     expect((await (await load(first)).lazy()).value).toBe(1);
+  });
+
+  it('is not taken for another checkout that shares its cache (node_modules linked)', async () => {
+    const [a, b] = [project(), project()];
+    const shared = join(a, 'cache');
+    const first = await compiledCli({ root: a, entry: 'src/main.ts', outDir: shared });
+    const second = await compiledCli({ root: b, entry: 'src/main.ts', outDir: shared });
+    expect(second).not.toBe(first);
+    expect((await load(second)).here).toBe(pathToFileURL(join(b, 'src/main.ts')).href);
   });
 
   it('gives concurrent starts each a whole build', async () => {
