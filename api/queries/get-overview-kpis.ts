@@ -4,6 +4,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { ProductIndex } from '../product-index.js';
+import { getPreviousProducts } from './get-previous-products.js';
 import { getPreviousScoreKpis } from './get-previous-score-kpis.js';
 import { latestScoresSql, rows, type BoundQuery } from './sql.js';
 
@@ -15,12 +16,10 @@ SELECT (SELECT count() FROM ${TABLES.products} FINAL) AS products, countIf(${TRE
 FROM (${latestScoresSql()})`;
 
 // Events in 24 h are counted by whole hours, each window a plain sum over a time range, so the
-// hourly rollup's `by_time` projection answers it. Products one period ago are those first seen
-// before it (the daily rollup's `first_seen` projection). Scores one period ago come from the
-// history (get-previous-score-kpis.ts).
+// hourly rollup's `by_time` projection answers it. Products and scores one period ago are kept
+// while the rows they come from are unchanged (get-previous-products.ts, get-previous-score-kpis.ts).
 const ENGAGEMENT_KPI_SQL = `
 SELECT
-  (SELECT countIf(first < toDateTime({prev:UInt32})) FROM (SELECT productId, min(bucket) AS first FROM ${TABLES.engagement1d} GROUP BY productId)) AS productsPrev,
   (SELECT sum(events) FROM ${TABLES.engagement1h} WHERE bucket >= toStartOfHour(toDateTime({day:UInt32}))) AS events24h,
   (SELECT sum(events) FROM ${TABLES.engagement1h} WHERE bucket >= toStartOfHour(toDateTime({day2:UInt32})) AND bucket < toStartOfHour(toDateTime({day:UInt32}))) AS events24hPrev`;
 
@@ -29,20 +28,22 @@ export type OverviewKpis = KpiValues & { previous: KpiValues };
 
 const sec = (ms: number) => Math.floor(ms / 1000);
 
-/** The KPI queries at `now`, comparing with `periodMs` earlier (events always compare 24 h with the 24 h before). */
-export function overviewKpisQueries(now: number, periodMs: number): { scores: BoundQuery; engagement: BoundQuery } {
-  return { scores: { sql: SCORE_KPI_SQL, params: {} }, engagement: { sql: ENGAGEMENT_KPI_SQL, params: { prev: sec(now - periodMs), day: sec(now - 86_400_000), day2: sec(now - 2 * 86_400_000) } } };
+/** The KPI queries at `now` (events compare 24 h with the 24 h before, whatever the period). */
+export function overviewKpisQueries(now: number): { scores: BoundQuery; engagement: BoundQuery } {
+  return { scores: { sql: SCORE_KPI_SQL, params: {} }, engagement: { sql: ENGAGEMENT_KPI_SQL, params: { day: sec(now - 86_400_000), day2: sec(now - 2 * 86_400_000) } } };
 }
 
 export interface KpiDeps { ch: ClickHouseClient; productIndex: ProductIndex | null }
 
 export async function getOverviewKpis(d: KpiDeps, now: number, periodMs = 86_400_000): Promise<OverviewKpis> {
-  const q = overviewKpisQueries(now, periodMs);
+  const q = overviewKpisQueries(now);
   const scoreKpis = async () => d.productIndex ? await d.productIndex.overview() : (await rows<Record<string, number>>(d.ch, q.scores.sql))[0];
-  const [s, [k], prev] = await Promise.all([scoreKpis(), rows<Record<string, number>>(d.ch, q.engagement.sql, q.engagement.params), getPreviousScoreKpis(d.ch, sec(now - periodMs))]);
+  const [s, [k], products, prev] = await Promise.all([
+    scoreKpis(), rows<Record<string, number>>(d.ch, q.engagement.sql, q.engagement.params), getPreviousProducts(d.ch, sec(now - periodMs)), getPreviousScoreKpis(d.ch, sec(now - periodMs)),
+  ]);
   const n = (v: unknown, d = 0) => Math.round(Number(v ?? 0) * 10 ** d) / 10 ** d;
   return {
     products: n(s.products), trending: n(s.trending), avgTrendScore: n(s.avgTrendScore, 1), events24h: n(k.events24h),
-    previous: { products: n(k.productsPrev), trending: n(prev.trending), avgTrendScore: n(prev.avgTrendScore, 1), events24h: n(k.events24hPrev) },
+    previous: { products: n(products), trending: n(prev.trending), avgTrendScore: n(prev.avgTrendScore, 1), events24h: n(k.events24hPrev) },
   };
 }
