@@ -281,8 +281,8 @@ function probes(app: App, cursor: string | null): Probe[] {
   const now = () => app.runtime.clock.now();
   const overview: Probe = {
     name: 'overview (24h)', path: 'overview?range=24h',
-    // The route's ClickHouse queries, concurrently as it runs them (the previous period's scores as
-    // the route reads them while the history there is unchanged: their summary).
+    // The route's ClickHouse queries, concurrently as it runs them (the previous period's products and
+    // scores as the route reads them while the rows there are unchanged: their tables' part lists).
     direct: () => Promise.all(Object.values(overviewQueries('24h', now())).map((q) => rows(ch, q.sql, q.params))),
     items: (b) => b.topProducts?.length ?? 0,
   };

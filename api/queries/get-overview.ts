@@ -8,7 +8,7 @@ import type { AgentStatus, Overview, Range } from '../schemas/overview.js';
 import { getEngagementTimeline, engagementTimelineQuery } from './get-engagement-timeline.js';
 import { getOverviewKpis, overviewKpisQueries } from './get-overview-kpis.js';
 import { previousProductsPartsQuery, previousProductsQuery } from './get-previous-products.js';
-import { previousScoresSummaryQuery } from './get-previous-score-kpis.js';
+import { previousScoresPartsQuery, previousScoresSummaryQuery } from './get-previous-score-kpis.js';
 import { categoryStatsQuery, hourlyEventsQuery, hourViewsQuery, listCategoryStats, productViewsQuery } from './list-category-stats.js';
 import { listTopProducts, topProductsQuery } from './list-top-products.js';
 import type { BoundQuery } from './sql.js';
@@ -34,16 +34,16 @@ function timelineBounds(range: Range, now: number) {
  * The ClickHouse queries behind the overview at `now` without the product index (while it
  * loads), so that `trenddrop bench` times exactly this SQL run directly beside the endpoint.
  */
-export function overviewQueries(range: Range, now: number): Record<'kpis' | 'scoreKpis' | 'previousProductsParts' | 'previousScoresSummary' | 'timeline' | 'categories' | 'top', BoundQuery> {
+export function overviewQueries(range: Range, now: number): Record<'kpis' | 'scoreKpis' | 'previousProductsParts' | 'previousScoresParts' | 'timeline' | 'categories' | 'top', BoundQuery> {
   const b = timelineBounds(range, now);
   const kpis = overviewKpisQueries(now);
   const prev = Math.floor((now - RANGES[range].ms) / 1000);
   return {
     kpis: kpis.engagement,
     scoreKpis: kpis.scores,
-    // The previous period's products and score KPIs are recomputed only when these change.
+    // The previous period's products and score KPIs are read again only when these parts change.
     previousProductsParts: previousProductsPartsQuery(prev),
-    previousScoresSummary: previousScoresSummaryQuery(prev),
+    previousScoresParts: previousScoresPartsQuery(prev),
     timeline: engagementTimelineQuery(b.table, b.from, b.to, b.step),
     categories: categoryStatsQuery(b.from),
     top: topProductsQuery(TOP_PRODUCTS),
@@ -54,13 +54,14 @@ export function overviewQueries(range: Range, now: number): Record<'kpis' | 'sco
  * The ClickHouse queries the overview still runs with the product index loaded: the time windows.
  * Views per category read `viewHours` each time, the current hour's views when it took events
  * (live load), and all `productViews` only when an older hour did or the range moved by an hour;
- * `previousProducts` runs only when `previousProductsParts` changes.
+ * `previousProducts` runs only when `previousProductsParts` changes, `previousScoresSummary` when
+ * `previousScoresParts` does.
  */
-export function overviewIndexQueries(range: Range, now: number): Record<'kpis' | 'previousProductsParts' | 'previousProducts' | 'previousScoresSummary' | 'timeline' | 'viewHours' | 'viewsCurrentHour' | 'productViews', BoundQuery> {
-  const { kpis, previousProductsParts, previousScoresSummary, timeline } = overviewQueries(range, now);
+export function overviewIndexQueries(range: Range, now: number): Record<'kpis' | 'previousProductsParts' | 'previousProducts' | 'previousScoresParts' | 'previousScoresSummary' | 'timeline' | 'viewHours' | 'viewsCurrentHour' | 'productViews', BoundQuery> {
+  const { kpis, previousProductsParts, previousScoresParts, timeline } = overviewQueries(range, now);
   const from = timelineBounds(range, now).from;
-  const previousProducts = previousProductsQuery(Math.floor((now - RANGES[range].ms) / 1000));
-  return { kpis, previousProductsParts, previousProducts, previousScoresSummary, timeline, viewHours: hourlyEventsQuery(from), viewsCurrentHour: hourViewsQuery(Math.floor(now / 3_600_000) * 3600), productViews: productViewsQuery(from) };
+  const prev = Math.floor((now - RANGES[range].ms) / 1000);
+  return { kpis, previousProductsParts, previousProducts: previousProductsQuery(prev), previousScoresParts, previousScoresSummary: previousScoresSummaryQuery(prev), timeline, viewHours: hourlyEventsQuery(from), viewsCurrentHour: hourViewsQuery(Math.floor(now / 3_600_000) * 3600), productViews: productViewsQuery(from) };
 }
 
 export interface OverviewDeps { ch: ClickHouseClient; productIndex: ProductIndex | null; now: number; time: EventTimeState; agentStatus: () => Promise<AgentStatus> }

@@ -7,6 +7,7 @@
 // names, so while they are the same, so are the rows the count came from.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
+import { partsQuery } from './parts.js';
 import { rows, type BoundQuery } from './sql.js';
 
 const DAY = 86_400;
@@ -15,12 +16,6 @@ const COUNT_SQL = `
 SELECT countIf(first < toDateTime({prev:UInt32})) AS products
 FROM (SELECT productId, min(bucket) AS first FROM ${TABLES.engagement1d} GROUP BY productId)`;
 
-// A part's min_time is the least bucket in it (the partition key's column), so a part whose
-// least bucket is not before the cut-off holds no day the count looks at.
-const PARTS_SQL = `
-SELECT arraySort(groupArray(name)) AS parts FROM system.parts
-WHERE database = currentDatabase() AND table = '${TABLES.engagement1d}' AND active AND min_time < toDateTime({cut:UInt32})`;
-
 export const previousProductsQuery = (prev: number): BoundQuery => ({ sql: COUNT_SQL, params: { prev } });
 
 /**
@@ -28,7 +23,7 @@ export const previousProductsQuery = (prev: number): BoundQuery => ({ sql: COUNT
  * ones before it, so the count is the same for every moment up to it.
  */
 const cutOff = (prev: number) => Math.ceil(prev / DAY) * DAY;
-export const previousProductsPartsQuery = (prev: number): BoundQuery => ({ sql: PARTS_SQL, params: { cut: cutOff(prev) } });
+export const previousProductsPartsQuery = (prev: number): BoundQuery => partsQuery(TABLES.engagement1d, { to: cutOff(prev) });
 
 /** Per store: counts by cut-off and the parts they came from (a few: one per overview range in use). */
 const computed = new WeakMap<ClickHouseClient, Map<string, number>>();
@@ -38,8 +33,8 @@ const KEPT = 8;
 export async function getPreviousProducts(ch: ClickHouseClient, prev: number): Promise<number> {
   // The parts are read before the count: a count is never labelled with parts older than its rows.
   const p = previousProductsPartsQuery(prev);
-  const [{ parts }] = await rows<{ parts: string[] }>(ch, p.sql, p.params);
-  const key = `${cutOff(prev)}|${parts.join(',')}`;
+  const [{ parts }] = await rows<{ parts: string }>(ch, p.sql, p.params);
+  const key = `${cutOff(prev)}|${parts}`;
   let kept = computed.get(ch);
   if (!kept) computed.set(ch, (kept = new Map()));
   const known = kept.get(key);

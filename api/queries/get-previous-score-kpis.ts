@@ -4,44 +4,76 @@
 // product's latest, so its figures are kept per store and recomputed only when a cheap summary of
 // the same day (rows and newest computation per bucket, migration 0009's projection) changes:
 // a new or re-scored row there, a row merged away, or the window taking in or letting go a bucket.
+// The summary itself is read for the two days around the moment's and kept while the history's
+// parts that can hold rows there keep their names (parts.ts), so that a request reads the part
+// list alone: the live scorer writes past those days, and a merge costs one summary, not the figures.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
+import { partsQuery } from './parts.js';
 import { latestScoresSql, rows, type BoundQuery } from './sql.js';
 
 const TRENDING = `label IN ('emerging', 'rising')`;
-const WINDOW = 'WHERE computedAt < toDateTime({prev:UInt32}) AND computedAt >= toDateTime({prev:UInt32}) - INTERVAL 1 DAY';
+const DAY = 86_400;
 
 const SCORES_SQL = `
 SELECT countIf(${TRENDING}) AS trending, ifNotFinite(avg(score), 0) AS avgTrendScore
-FROM (${latestScoresSql({ table: 'trendScoreHistory', where: WINDOW })})`;
+FROM (${latestScoresSql({ table: 'trendScoreHistory', where: 'WHERE computedAt < toDateTime({prev:UInt32}) AND computedAt >= toDateTime({prev:UInt32}) - INTERVAL 1 DAY' })})`;
 
 // Re-scoring a bucket writes a row with a newer scoredAt (wall clock), which stays the bucket's
 // newest through merges, so a change that leaves a bucket's row count as it was still shows.
 const SUMMARY_SQL = `
-SELECT toString(groupArray((toUnixTimestamp64Milli(computedAt), n, toUnixTimestamp64Milli(newest)))) AS summary
-FROM (SELECT computedAt, count() AS n, max(scoredAt) AS newest FROM ${TABLES.trendScoreHistory} ${WINDOW} GROUP BY computedAt ORDER BY computedAt)`;
+SELECT groupArray(c) AS buckets, groupArray(n) AS rows, groupArray(newest) AS newest
+FROM (SELECT toUnixTimestamp64Milli(computedAt) AS c, count() AS n, toUnixTimestamp64Milli(max(scoredAt)) AS newest
+  FROM ${TABLES.trendScoreHistory} WHERE computedAt >= toDateTime({from:UInt32}) AND computedAt < toDateTime({to:UInt32}) GROUP BY computedAt ORDER BY computedAt)`;
 
 export interface PreviousScoreKpis { trending: number; avgTrendScore: number }
 
-export const previousScoresQuery = (prev: number): BoundQuery => ({ sql: SCORES_SQL, params: { prev } });
-export const previousScoresSummaryQuery = (prev: number): BoundQuery => ({ sql: SUMMARY_SQL, params: { prev } });
+/** The summary's span for `prev` (unix seconds): the day before the moment's and the moment's, which hold its window. */
+function span(prev: number) {
+  const day = Math.floor(prev / DAY) * DAY;
+  return { from: day - DAY, to: day + DAY };
+}
 
-/** Per store: figures computed, by the summary of the rows they came from (a few: one per overview range in use). */
-const computed = new WeakMap<ClickHouseClient, Map<string, PreviousScoreKpis>>();
+export const previousScoresQuery = (prev: number): BoundQuery => ({ sql: SCORES_SQL, params: { prev } });
+export const previousScoresSummaryQuery = (prev: number): BoundQuery => ({ sql: SUMMARY_SQL, params: span(prev) });
+export const previousScoresPartsQuery = (prev: number): BoundQuery => partsQuery(TABLES.trendScoreHistory, span(prev));
+
+interface Summary { buckets: number[]; rows: number[]; newest: number[] }
+
+/**
+ * Per store: summaries by span and the parts they came from, and the figures by the summary of
+ * the rows they came from (a few each: one per overview range in use).
+ */
+const kept = new WeakMap<ClickHouseClient, { summaries: Map<string, Summary>; figures: Map<string, PreviousScoreKpis> }>();
 const KEPT = 8;
+
+const keep = <V>(m: Map<string, V>, k: string, v: V) => {
+  if (m.size >= KEPT) m.delete(m.keys().next().value!);
+  m.set(k, v);
+  return v;
+};
 
 /** The score KPIs over the day of history before `prev` (unix seconds). */
 export async function getPreviousScoreKpis(ch: ClickHouseClient, prev: number): Promise<PreviousScoreKpis> {
-  const s = previousScoresSummaryQuery(prev);
-  const [{ summary }] = await rows<{ summary: string }>(ch, s.sql, s.params);
-  let kept = computed.get(ch);
-  if (!kept) computed.set(ch, (kept = new Map()));
-  const known = kept.get(summary);
+  let k = kept.get(ch);
+  if (!k) kept.set(ch, (k = { summaries: new Map(), figures: new Map() }));
+  // Each key is read before what it labels: nothing is kept under a key older than its rows.
+  const p = previousScoresPartsQuery(prev);
+  const [{ parts }] = await rows<{ parts: string }>(ch, p.sql, p.params);
+  const partsKey = `${span(prev).from}|${parts}`;
+  let s = k.summaries.get(partsKey);
+  if (!s) {
+    const q = previousScoresSummaryQuery(prev);
+    const [found] = await rows<{ buckets: (number | string)[]; rows: (number | string)[]; newest: (number | string)[] }>(ch, q.sql, q.params);
+    s = keep(k.summaries, partsKey, { buckets: found.buckets.map(Number), rows: found.rows.map(Number), newest: found.newest.map(Number) });
+  }
+  // The window's buckets: [prev - 1 day, prev).
+  const window: string[] = [];
+  for (let i = 0; i < s.buckets.length; i++) if (s.buckets[i] >= (prev - DAY) * 1000 && s.buckets[i] < prev * 1000) window.push(`${s.buckets[i]}:${s.rows[i]}:${s.newest[i]}`);
+  const summary = window.join(',');
+  const known = k.figures.get(summary);
   if (known) return known;
   const q = previousScoresQuery(prev);
-  const [k] = await rows<{ trending: number | string; avgTrendScore: number }>(ch, q.sql, q.params);
-  const kpis = { trending: Number(k.trending), avgTrendScore: Number(k.avgTrendScore) };
-  if (kept.size >= KEPT) kept.delete(kept.keys().next().value!);
-  kept.set(summary, kpis);
-  return kpis;
+  const [f] = await rows<{ trending: number | string; avgTrendScore: number }>(ch, q.sql, q.params);
+  return keep(k.figures, summary, { trending: Number(f.trending), avgTrendScore: Number(f.avgTrendScore) });
 }

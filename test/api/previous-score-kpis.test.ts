@@ -18,6 +18,8 @@ let store: ClickHouseStore;
 /** The store's client, counting the reads of the history's rows (the summary reads none). */
 let ch: ClickHouseStore['client'];
 let computations = 0;
+/** Reads of the history's summary (rows and newest computation per bucket). */
+let summaries = 0;
 
 const row = (productId: string, hour: number, score: number, label: string, scoredAt: number) => ({
   productId, computedAt: T0 + hour * H, stepSec: 3600, score, label, velocity: 0, acceleration: 0, momentum: 0,
@@ -40,7 +42,7 @@ beforeAll(async () => {
   const client = store.client;
   ch = new Proxy(client, {
     get(target, key) {
-      if (key === 'query') return (a: Parameters<typeof client.query>[0]) => { if (a.query.includes('argMax')) computations++; return target.query(a); };
+      if (key === 'query') return (a: Parameters<typeof client.query>[0]) => { if (a.query.includes('argMax')) computations++; if (a.query.includes('max(scoredAt)')) summaries++; return target.query(a); };
       const v = Reflect.get(target, key);
       return typeof v === 'function' ? v.bind(target) : v;
     },
@@ -85,5 +87,27 @@ describe('previous period score KPIs', () => {
     await store.client.command({ query: `OPTIMIZE TABLE ${TABLES.trendScoreHistory} FINAL` });
     expect(await getPreviousScoreKpis(ch, at(20.5))).toEqual(await direct(at(20.5)));
     expect(await getPreviousScoreKpis(ch, at(20.5))).toEqual({ trending: 1, avgTrendScore: 30 });
+  });
+
+  it('read the summary again only when the parts of the history around the moment change', async () => {
+    const figures = async (prev: number) => {
+      const before = summaries;
+      const k = await getPreviousScoreKpis(ch, prev);
+      expect(k).toEqual(await direct(prev));
+      return { ...k, summaryRead: summaries > before };
+    };
+    await figures(at(20.5));
+    expect(await figures(at(20.5))).toMatchObject({ summaryRead: false });
+    // Later in the same day: the same summary, the window's buckets taken from it.
+    expect(await figures(at(21.5))).toMatchObject({ summaryRead: false });
+    // A live score past the day after the moment's: no part that can hold the summary's rows.
+    await write([row('a', 50, 90, 'rising', T0 + 51 * H)]);
+    expect(await figures(at(21.5))).toMatchObject({ summaryRead: false });
+    // A product first scored inside the window: read again, and in the figures.
+    const was = await getPreviousScoreKpis(ch, at(21.5));
+    await write([row('d', 12, 99, 'emerging', T0 + 51 * H)]);
+    const now = await figures(at(21.5));
+    expect(now.summaryRead).toBe(true);
+    expect(now.trending).toBe(was.trending + 1);
   });
 });
