@@ -6,6 +6,7 @@ import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { ProductIndex } from '../product-index.js';
 import { getPreviousProducts } from './get-previous-products.js';
 import { getPreviousScoreKpis } from './get-previous-score-kpis.js';
+import { eventsIn, readHourlyEvents, type HourlyEvents } from './hourly-events.js';
 import { latestScoresSql, rows, type BoundQuery } from './sql.js';
 
 const TRENDING = `label IN ('emerging', 'rising')`;
@@ -15,32 +16,31 @@ const SCORE_KPI_SQL = `
 SELECT (SELECT count() FROM ${TABLES.products} FINAL) AS products, countIf(${TRENDING}) AS trending, ifNotFinite(avg(score), 0) AS avgTrendScore
 FROM (${latestScoresSql()})`;
 
-// Events in 24 h are counted by whole hours, each window a plain sum over a time range, so the
-// hourly rollup's `by_time` projection answers it. Products and scores one period ago are kept
-// while the rows they come from are unchanged (get-previous-products.ts, get-previous-score-kpis.ts).
-const ENGAGEMENT_KPI_SQL = `
-SELECT
-  (SELECT sum(events) FROM ${TABLES.engagement1h} WHERE bucket >= toStartOfHour(toDateTime({day:UInt32}))) AS events24h,
-  (SELECT sum(events) FROM ${TABLES.engagement1h} WHERE bucket >= toStartOfHour(toDateTime({day2:UInt32})) AND bucket < toStartOfHour(toDateTime({day:UInt32}))) AS events24hPrev`;
-
+// Events in 24 h are counted by whole hours (hourly-events.ts). Products and scores one period
+// ago are kept while the rows they come from are unchanged (get-previous-products.ts,
+// get-previous-score-kpis.ts).
 export interface KpiValues { products: number; trending: number; avgTrendScore: number; events24h: number }
 export type OverviewKpis = KpiValues & { previous: KpiValues };
 
 const sec = (ms: number) => Math.floor(ms / 1000);
+const DAY_MS = 86_400_000;
+/** The start of the hour of `ms`, in unix seconds. */
+const hourOf = (ms: number) => Math.floor(ms / 3_600_000) * 3600;
 
-/** The KPI queries at `now` (events compare 24 h with the 24 h before, whatever the period). */
-export function overviewKpisQueries(now: number): { scores: BoundQuery; engagement: BoundQuery } {
-  return { scores: { sql: SCORE_KPI_SQL, params: {} }, engagement: { sql: ENGAGEMENT_KPI_SQL, params: { day: sec(now - 86_400_000), day2: sec(now - 2 * 86_400_000) } } };
-}
+/** The first hour the events KPIs at `now` count (events compare 24 h with the 24 h before, whatever the period). */
+export const eventsKpiFrom = (now: number) => hourOf(now - 2 * DAY_MS);
+
+export const scoreKpisQuery: BoundQuery = { sql: SCORE_KPI_SQL, params: {} };
 
 export interface KpiDeps { ch: ClickHouseClient; productIndex: ProductIndex | null }
 
-export async function getOverviewKpis(d: KpiDeps, now: number, periodMs = 86_400_000): Promise<OverviewKpis> {
-  const q = overviewKpisQueries(now);
-  const scoreKpis = async () => d.productIndex ? await d.productIndex.overview() : (await rows<Record<string, number>>(d.ch, q.scores.sql))[0];
-  const [s, [k], products, prev] = await Promise.all([
-    scoreKpis(), rows<Record<string, number>>(d.ch, q.engagement.sql, q.engagement.params), getPreviousProducts(d.ch, sec(now - periodMs)), getPreviousScoreKpis(d.ch, sec(now - periodMs)),
+/** The KPIs at `now`; `hours`, when the caller read them already, must start at or before eventsKpiFrom(now). */
+export async function getOverviewKpis(d: KpiDeps, now: number, periodMs = DAY_MS, hours?: HourlyEvents): Promise<OverviewKpis> {
+  const scoreKpis = async () => d.productIndex ? await d.productIndex.overview() : (await rows<Record<string, number>>(d.ch, SCORE_KPI_SQL))[0];
+  const [s, h, products, prev] = await Promise.all([
+    scoreKpis(), hours ?? readHourlyEvents(d.ch, eventsKpiFrom(now)), getPreviousProducts(d.ch, sec(now - periodMs)), getPreviousScoreKpis(d.ch, sec(now - periodMs)),
   ]);
+  const k = { events24h: eventsIn(h, hourOf(now - DAY_MS)), events24hPrev: eventsIn(h, hourOf(now - 2 * DAY_MS), hourOf(now - DAY_MS)) };
   const n = (v: unknown, d = 0) => Math.round(Number(v ?? 0) * 10 ** d) / 10 ** d;
   return {
     products: n(s.products), trending: n(s.trending), avgTrendScore: n(s.avgTrendScore, 1), events24h: n(k.events24h),

@@ -6,10 +6,11 @@ import type { EventTimeState } from '../../analytics/event-time.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { AgentStatus, Overview, Range } from '../schemas/overview.js';
 import { getEngagementTimeline, engagementTimelineQuery } from './get-engagement-timeline.js';
-import { getOverviewKpis, overviewKpisQueries } from './get-overview-kpis.js';
+import { eventsKpiFrom, getOverviewKpis, scoreKpisQuery } from './get-overview-kpis.js';
+import { hourlyEventsQuery, readHourlyEvents } from './hourly-events.js';
 import { previousProductsPartsQuery, previousProductsQuery } from './get-previous-products.js';
 import { previousScoresPartsQuery, previousScoresSummaryQuery } from './get-previous-score-kpis.js';
-import { categoryStatsQuery, hourlyEventsQuery, hourViewsQuery, listCategoryStats, productViewsQuery } from './list-category-stats.js';
+import { categoryStatsQuery, hourViewsQuery, listCategoryStats, productViewsQuery } from './list-category-stats.js';
 import { listTopProducts, topProductsQuery } from './list-top-products.js';
 import type { BoundQuery } from './sql.js';
 import type { ProductIndex } from '../product-index.js';
@@ -30,17 +31,19 @@ function timelineBounds(range: Range, now: number) {
   return { from: to - Math.round(r.ms / 1000), to, step: r.step, table: r.table };
 }
 
+/** The first hour the overview's events per hour start at: the events KPIs' or the range's, the earlier. */
+const hoursFrom = (range: Range, now: number) => Math.min(timelineBounds(range, now).from, eventsKpiFrom(now));
+
 /**
  * The ClickHouse queries behind the overview at `now` without the product index (while it
  * loads), so that `trenddrop bench` times exactly this SQL run directly beside the endpoint.
  */
-export function overviewQueries(range: Range, now: number): Record<'kpis' | 'scoreKpis' | 'previousProductsParts' | 'previousScoresParts' | 'timeline' | 'categories' | 'top', BoundQuery> {
+export function overviewQueries(range: Range, now: number): Record<'hours' | 'scoreKpis' | 'previousProductsParts' | 'previousScoresParts' | 'timeline' | 'categories' | 'top', BoundQuery> {
   const b = timelineBounds(range, now);
-  const kpis = overviewKpisQueries(now);
   const prev = Math.floor((now - RANGES[range].ms) / 1000);
   return {
-    kpis: kpis.engagement,
-    scoreKpis: kpis.scores,
+    hours: hourlyEventsQuery(hoursFrom(range, now)),
+    scoreKpis: scoreKpisQuery,
     // The previous period's products and score KPIs are read again only when these parts change.
     previousProductsParts: previousProductsPartsQuery(prev),
     previousScoresParts: previousScoresPartsQuery(prev),
@@ -52,26 +55,28 @@ export function overviewQueries(range: Range, now: number): Record<'kpis' | 'sco
 
 /**
  * The ClickHouse queries the overview still runs with the product index loaded: the time windows.
- * Views per category read `viewHours` each time, the current hour's views when it took events
+ * Views per category are kept by the `hours` read each time, the current hour's views when it took events
  * (live load), and all `productViews` only when an older hour did or the range moved by an hour;
  * `previousProducts` runs only when `previousProductsParts` changes, `previousScoresSummary` when
  * `previousScoresParts` does.
  */
-export function overviewIndexQueries(range: Range, now: number): Record<'kpis' | 'previousProductsParts' | 'previousProducts' | 'previousScoresParts' | 'previousScoresSummary' | 'timeline' | 'viewHours' | 'viewsCurrentHour' | 'productViews', BoundQuery> {
-  const { kpis, previousProductsParts, previousScoresParts, timeline } = overviewQueries(range, now);
+export function overviewIndexQueries(range: Range, now: number): Record<'hours' | 'previousProductsParts' | 'previousProducts' | 'previousScoresParts' | 'previousScoresSummary' | 'timeline' | 'viewsCurrentHour' | 'productViews', BoundQuery> {
+  const { hours, previousProductsParts, previousScoresParts, timeline } = overviewQueries(range, now);
   const from = timelineBounds(range, now).from;
   const prev = Math.floor((now - RANGES[range].ms) / 1000);
-  return { kpis, previousProductsParts, previousProducts: previousProductsQuery(prev), previousScoresParts, previousScoresSummary: previousScoresSummaryQuery(prev), timeline, viewHours: hourlyEventsQuery(from), viewsCurrentHour: hourViewsQuery(Math.floor(now / 3_600_000) * 3600), productViews: productViewsQuery(from) };
+  return { hours, previousProductsParts, previousProducts: previousProductsQuery(prev), previousScoresParts, previousScoresSummary: previousScoresSummaryQuery(prev), timeline, viewsCurrentHour: hourViewsQuery(Math.floor(now / 3_600_000) * 3600), productViews: productViewsQuery(from) };
 }
 
 export interface OverviewDeps { ch: ClickHouseClient; productIndex: ProductIndex | null; now: number; time: EventTimeState; agentStatus: () => Promise<AgentStatus> }
 
 export async function getOverview(d: OverviewDeps, range: Range): Promise<Overview> {
   const b = timelineBounds(range, d.now);
+  // Events per hour, read once for the events KPIs and the hours the views per category are kept by.
+  const hours = await readHourlyEvents(d.ch, hoursFrom(range, d.now));
   const [kpis, timeline, categories, topProducts, agent] = await Promise.all([
-    getOverviewKpis(d, d.now, RANGES[range].ms),
+    getOverviewKpis(d, d.now, RANGES[range].ms, hours),
     getEngagementTimeline(d.ch, d.time, b.table, b.from, b.to, b.step),
-    listCategoryStats(d, b.from),
+    listCategoryStats(d, b.from, hours),
     listTopProducts(d, TOP_PRODUCTS),
     d.agentStatus(),
   ]);

@@ -6,6 +6,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { ProductIndex } from '../product-index.js';
+import { hoursIn, readHourlyEvents, type HourlyEvents } from './hourly-events.js';
 import { compareStrings } from './list-products.js';
 import { latestProductsSql, latestScoresSql, rows, type BoundQuery } from './sql.js';
 
@@ -33,11 +34,6 @@ export const productViewsQuery = (from: number, to?: number): BoundQuery => ({
   params: to === undefined ? { from } : { from, to },
 });
 
-/** Events per hour since `from` (the hourly rollup's `by_time` projection answers it, without reading a product's row). */
-export const hourlyEventsQuery = (from: number): BoundQuery => ({
-  sql: `SELECT groupArray(h) AS hours, groupArray(n) AS events FROM (SELECT toUnixTimestamp(bucket) AS h, sum(events) AS n FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({from:UInt32}) GROUP BY h ORDER BY h)`,
-  params: { from },
-});
 /** Views per product in one hour (unix seconds). */
 export const hourViewsQuery = (hour: number): BoundQuery => productViewsQuery(hour, hour + 3600);
 
@@ -84,16 +80,15 @@ async function read(ch: ClickHouseClient, index: ProductIndex, from: number, to:
  * Views per category since `from` (unix seconds), as the SQL of productViewsQuery summed by the
  * index's categories gives them, from sums kept while the hours they cover are unchanged.
  */
-async function viewsSince(ch: ClickHouseClient, index: ProductIndex, from: number): Promise<Map<string, number>> {
+async function viewsSince(ch: ClickHouseClient, index: ProductIndex, from: number, hours: HourlyEvents | undefined): Promise<Map<string, number>> {
   // Both read before the views: sums are never labelled newer than the rows and categories they came from.
   const version = await index.categoryVersion();
-  const s = hourlyEventsQuery(from);
-  const [summary] = await rows<{ hours: number[]; events: (number | string)[] }>(ch, s.sql, s.params);
-  const events = new Map(summary.hours.map((h, i) => [h, Number(summary.events[i])]));
+  const events = hoursIn(hours ?? await readHourlyEvents(ch, from), from);
+  const hourList = [...events.keys()];
   let k = kept.get(index);
   if (!k) kept.set(index, (k = { blocks: new Map(), hours: new Map() }));
-  const split = Math.max(0, summary.hours.length - NEWEST_HOURS);
-  const settled = summary.hours.slice(0, split), newest = summary.hours.slice(split);
+  const split = Math.max(0, hourList.length - NEWEST_HOURS);
+  const settled = hourList.slice(0, split), newest = hourList.slice(split);
   const parts: Sums[] = [];
   let block = k.blocks.get(from);
   // Up to the first of the newest hours; with none, every hour there is.
@@ -119,13 +114,14 @@ async function viewsSince(ch: ClickHouseClient, index: ProductIndex, from: numbe
 /** ClickHouse's round(x, 1) on a Float64: half to even. */
 const round1 = (x: number) => { const y = x * 10, r = Math.round(y); return (r - y === 0.5 && r % 2 !== 0 ? r - 1 : r) / 10; };
 
-export async function listCategoryStats(d: { ch: ClickHouseClient; productIndex: ProductIndex | null }, from: number): Promise<CategoryStats[]> {
+/** Categories since `from`; `hours`, when the caller read them already, must start at or before `from`. */
+export async function listCategoryStats(d: { ch: ClickHouseClient; productIndex: ProductIndex | null }, from: number, hours?: HourlyEvents): Promise<CategoryStats[]> {
   if (!d.productIndex) {
     const q = categoryStatsQuery(from);
     const found = await rows<{ category: string; products: number; views: number | null; avgScore: number | null }>(d.ch, q.sql, q.params);
     return found.map((c) => ({ category: c.category, products: Number(c.products), views: Number(c.views ?? 0), avgScore: Number(c.avgScore ?? 0) }));
   }
-  const views = await viewsSince(d.ch, d.productIndex, from);
+  const views = await viewsSince(d.ch, d.productIndex, from, hours);
   return (await d.productIndex.overview()).categories
     .map((c) => ({ category: c.category, products: c.products, views: views.get(c.category) ?? 0, avgScore: c.scored ? round1(c.scoreSum / c.scored) : 0 }))
     .sort((a, b) => b.views - a.views || compareStrings(a.category, b.category));

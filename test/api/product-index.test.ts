@@ -15,6 +15,9 @@ import { compareStrings, listProducts, type ListProductsParams } from '../../api
 import { getOverviewKpis } from '../../api/queries/get-overview-kpis.js';
 import { listCategoryStats } from '../../api/queries/list-category-stats.js';
 import { listTopProducts } from '../../api/queries/list-top-products.js';
+import { getOverview } from '../../api/queries/get-overview.js';
+import { rows } from '../../api/queries/sql.js';
+import type { AgentStatus, Range } from '../../api/schemas/overview.js';
 import { SORT_KEYS } from '../../api/schemas/products.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import { emptyTotals, type Update } from '../../schemas/updates.js';
@@ -188,6 +191,40 @@ describe('product index', () => {
     await same();
     expect(reads).toEqual([[-24, 0]]);
     expect((await categories(index)).find((c) => c.category === CATEGORIES[5 % 3])!.views).toBeGreaterThan(1000);
+  });
+
+  it('answers the whole overview of every range as SQL does, after live and late events, reading events per hour once', async () => {
+    /** Reads of events per hour of all products (the timeline's steps and views per product aside). */
+    let hourlyReads = 0;
+    const client = store.client;
+    const counted = new Proxy(client, {
+      get(target, key) {
+        if (key === 'query') return (a: Parameters<typeof client.query>[0]) => { if (a.query.includes(`FROM ${TABLES.engagement1h} WHERE bucket`) && !/productId|toStartOfInterval/.test(a.query)) hourlyReads++; return target.query(a); };
+        const v = Reflect.get(target, key);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const agent: AgentStatus = { status: 'off', sources: [] } as unknown as AgentStatus;
+    const overviewOf = (productIndex: ProductIndex | null, range: Range) =>
+      getOverview({ ch: counted, productIndex, now: NOW, time: { watermarkMs: NOW, allowedLatenessMs: 5000 }, agentStatus: async () => agent }, range);
+    const sum = async (from: number, to: number) => Number((await rows<{ n: string }>(client, `SELECT sum(events) AS n FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({from:UInt32}) AND bucket < toDateTime({to:UInt32})`, { from, to }))[0].n);
+    const hour = (ms: number) => Math.floor(ms / H) * 3600;
+    const same = async () => {
+      for (const range of ['1h', '24h', '7d', '30d'] as const) {
+        hourlyReads = 0;
+        const o = await overviewOf(index, range);
+        expect(hourlyReads, range).toBe(1);
+        expect(o, range).toEqual(await overviewOf(null, range));
+        expect(o.kpis.events24h).toBe(await sum(hour(NOW - 24 * H), 2 ** 32 - 1));
+        expect(o.kpis.previous.events24h).toBe(await sum(hour(NOW - 48 * H), hour(NOW - 24 * H)));
+      }
+    };
+    await same();
+    // Live: the current hour; late: an hour of the day before, of a product first seen then.
+    await insert(TABLES.events, [{ ...event('p-08', 8), eventId: 'live-3', ts: NOW + 120_000, views: 11 }]);
+    await same();
+    await insert(TABLES.events, [{ ...event('late-new', 3), eventId: 'late-3', ts: NOW - 30 * H, views: 500 }, { ...event('p-09', 9), eventId: 'late-4', ts: NOW - 40 * H }]);
+    await same();
   });
 
   it('answers the same after a restart', async () => {
