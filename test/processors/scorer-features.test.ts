@@ -3,6 +3,7 @@
 // platforms counted by a 64-bit hash of each value give the very rows that one sumIf per bin and
 // uniqExact of the strings gave, in every form the scorer runs (all products, one new hour, the
 // products listed from their own instants on their own grids) and at every step.
+// The scorer reads them in the compact form (names once, rows as arrays): the same rows as JSONEachRow.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { mulberry32 } from '../../core/random.js';
 import { openRuntime, type Runtime } from '../../core/runtime.js';
-import { featuresSql } from '../../processors/scorer.js';
+import { featuresSql, queryRows } from '../../processors/scorer.js';
 import { insertHourlyRollups } from '../helpers/rollups.js';
 
 const H = 3600;
@@ -88,6 +89,16 @@ describe('scorer features query', () => {
       expect(got.length).toBeGreaterThan(30);
       expect(got.some((r) => (r.bins as number[]).filter(Number).length === bins && Number(r.regions) > 5 && Number(r.platforms) > 4)).toBe(true);
     }
+  });
+
+  it('read in the compact form, with the names once, gives the rows of JSONEachRow', async () => {
+    const params = { lo: T0 + 150 * H, hi: T0 + 173 * H, exclude: [] };
+    const sql = `SELECT * FROM (${featuresSql('hour', false)}) ORDER BY productId, T`;
+    const json = await (await rt.clickhouse.client.query({ query: sql, query_params: params, format: 'JSONEachRow' })).json<Record<string, unknown>>();
+    expect(json.length).toBeGreaterThan(30);
+    expect(await queryRows(rt.clickhouse.client, sql, params)).toEqual(json);
+    // No rows: none, not a row of names.
+    expect(await queryRows(rt.clickhouse.client, `${sql} LIMIT 0`, params)).toEqual([]);
   });
 
   it('products listed from their own instants, on their own grids, at every step, give the rows of the previous definition', async () => {
