@@ -6,13 +6,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createClient, parseError, type ClickHouseClient } from '@clickhouse/client';
-import type { ChdbConnection } from 'chdb/connection';
+import type { ChdbConnection, ConnBaseQueryParams } from 'chdb/connection';
 import { clickhouseMigrations } from '../../schemas/clickhouse/migrations.js';
 import { rawRetentionStatement, rawRetentionTtl } from '../../schemas/clickhouse/retention.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { Config, EngineMemory } from '../config.js';
 import { StoreError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { INLINE_MAX_QUERY_SIZE, inlineParams } from './inline-params.js';
 
 export type { ClickHouseClient };
 
@@ -66,6 +67,25 @@ export async function insertBody(ch: ClickHouseClient, o: { table: string; colum
   }
 }
 
+/**
+ * An embedded connection whose queries carry their parameters inline (core/stores/inline-params.ts):
+ * chdb runs bound queries one at a time across every connection of the process, which would put
+ * the sink's and the API's reads behind the rounds' long queries again.
+ */
+function unchained(connection: ChdbConnection): ChdbConnection {
+  const inline = <P extends ConnBaseQueryParams>(params: P): P => {
+    const bound = params.query_params;
+    if (!bound || Object.keys(bound).length === 0) return params;
+    return { ...params, query: inlineParams(params.query, bound), query_params: undefined, clickhouse_settings: { ...params.clickhouse_settings, max_query_size: String(INLINE_MAX_QUERY_SIZE) } };
+  };
+  const query = connection.query.bind(connection), exec = connection.exec.bind(connection), command = connection.command.bind(connection);
+  return Object.assign(connection, {
+    query: (p: Parameters<typeof query>[0]) => query(inline(p)),
+    exec: (p: Parameters<typeof exec>[0]) => exec(inline(p)),
+    command: (p: Parameters<typeof command>[0]) => command(inline(p)),
+  });
+}
+
 /** Database used on a ClickHouse server; the embedded engine keeps its own `default`. */
 export const SERVER_DATABASE = 'trenddrop';
 
@@ -100,7 +120,7 @@ export async function openClickHouse(config: Pick<Config, 'clickhouseUrl' | 'dat
   const engine = new Session(path, { connectionArgs: config.engineMemory ? engineArgs(config.engineMemory) : [] });
   // Connections on one path share the engine and its data; each runs its own queries.
   const connect = () => {
-    const connection = createChdbConnection({ path });
+    const connection = unchained(createChdbConnection({ path }));
     const client = createClient({ connection } as Parameters<typeof createClient>[0]);
     embedded.set(client, connection);
     return client;
