@@ -13,7 +13,7 @@ import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { Config, EngineMemory } from '../config.js';
 import { StoreError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { INLINE_MAX_QUERY_SIZE, inlineParams } from './inline-params.js';
+import { INLINE_MAX_QUERY_BYTES, inlineParams } from './inline-params.js';
 
 export type { ClickHouseClient };
 
@@ -76,7 +76,10 @@ function unchained(connection: ChdbConnection): ChdbConnection {
   const inline = <P extends ConnBaseQueryParams>(params: P): P => {
     const bound = params.query_params;
     if (!bound || Object.keys(bound).length === 0) return params;
-    return { ...params, query: inlineParams(params.query, bound), query_params: undefined, clickhouse_settings: { ...params.clickhouse_settings, max_query_size: String(INLINE_MAX_QUERY_SIZE) } };
+    const query = inlineParams(params.query, bound);
+    // Past the engine's default query size a statement takes the bound path (the engine parses
+    // megabytes of literals far slower than it binds them: 100k ids took minutes).
+    return Buffer.byteLength(query) <= INLINE_MAX_QUERY_BYTES ? { ...params, query, query_params: undefined } : params;
   };
   const query = connection.query.bind(connection), exec = connection.exec.bind(connection), command = connection.command.bind(connection);
   return Object.assign(connection, {

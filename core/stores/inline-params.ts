@@ -5,7 +5,8 @@
 // forecast chunk's query on another connection (a `SELECT {x:UInt32}` took 107 s behind a long
 // query; the same without a parameter, 27 ms), and the sink fell behind a 2,000 events/s soak.
 // Each `{name:Type}` becomes `CAST(literal, 'Type')`, the value the engine would have bound,
-// and the query runs unchained; values are escaped here, never spliced as given.
+// and the query runs unchained; values are escaped here, never spliced as given. A query that
+// would outgrow the engine's default query size keeps the bound path (and its queue).
 import { TrendDropError } from '../errors.js';
 
 /** Bound values this project passes: strings, numbers, booleans, null and arrays of them. */
@@ -35,30 +36,26 @@ const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*):([^{}]+)\}/y;
  * (the engine then refuses it, as it would have).
  */
 export function inlineParams(sql: string, params: Record<string, unknown>): string {
-  let out = '';
+  let out = '', copied = 0;
   let quote: string | null = null;
   for (let i = 0; i < sql.length; i++) {
     const c = sql[i];
     if (quote) {
-      out += c;
-      if (c === '\\') { out += sql[++i] ?? ''; continue; }
-      if (c === quote) quote = null;
+      if (c === '\\') i++;
+      else if (c === quote) quote = null;
       continue;
     }
-    if (c === "'" || c === '"' || c === '`') { quote = c; out += c; continue; }
-    if (c === '{') {
-      PLACEHOLDER.lastIndex = i;
-      const m = PLACEHOLDER.exec(sql);
-      if (m && Object.hasOwn(params, m[1]) && params[m[1]] !== undefined) {
-        out += `CAST(${sqlLiteral(params[m[1]] as ParamValue)}, ${sqlLiteral(m[2].trim())})`;
-        i += m[0].length - 1;
-        continue;
-      }
-    }
-    out += c;
+    if (c === "'" || c === '"' || c === '`') { quote = c; continue; }
+    if (c !== '{') continue;
+    PLACEHOLDER.lastIndex = i;
+    const m = PLACEHOLDER.exec(sql);
+    if (!m || !Object.hasOwn(params, m[1]) || params[m[1]] === undefined) continue;
+    out += `${sql.slice(copied, i)}CAST(${sqlLiteral(params[m[1]] as ParamValue)}, ${sqlLiteral(m[2].trim())})`;
+    copied = i + m[0].length;
+    i = copied - 1;
   }
-  return out;
+  return out + sql.slice(copied);
 }
 
-/** Longest query text the engine parses once values are inline (a lookup of thousands of ids is megabytes). */
-export const INLINE_MAX_QUERY_SIZE = 256 * 2 ** 20;
+/** Longest query inlined: the engine's default max_query_size (262,144 bytes). */
+export const INLINE_MAX_QUERY_BYTES = 262_144;

@@ -47,6 +47,13 @@ describe('embedded parameterized queries', () => {
     expect({ ...r, ...numbers }).toEqual({ s: "o'k\\", i: -(2 ** 53), f: 0.1, ids, n: 5, found: 1, mapped: 2, counted: 4, empty: [] });
   });
 
+  it('past the inline size, answer through the engine\'s own binding', async () => {
+    store ??= await openClickHouse({ clickhouseUrl: null, dataDir: dir });
+    const ids = Array.from({ length: 20_000 }, (_, i) => `id-${i}-'\\`);
+    const r = await one<{ n: number | string; hit: number }>(store.client, "SELECT length({ids:Array(String)}) AS n, 'id-7-\\'\\\\' IN {ids:Array(String)} AS hit", { ids });
+    expect({ n: Number(r.n), hit: r.hit }).toEqual({ n: 20_000, hit: 1 });
+  });
+
   it('do not wait behind a parameterized query running on another connection', async () => {
     store ??= await openClickHouse({ clickhouseUrl: null, dataDir: dir });
     const order: string[] = [];
