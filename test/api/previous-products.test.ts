@@ -11,6 +11,7 @@ import { migrateClickHouse, openClickHouse, type ClickHouseStore } from '../../c
 import { getPreviousProducts, previousProductsQuery } from '../../api/queries/get-previous-products.js';
 import { rows } from '../../api/queries/sql.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
+import { watchQueries } from '../helpers/watch-queries.js';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -46,14 +47,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'trenddrop-prev-products-'));
   store = await openClickHouse({ clickhouseUrl: '', dataDir: dir });
   await migrateClickHouse(store.client, createLogger('silent'));
-  const client = store.client;
-  ch = new Proxy(client, {
-    get(target, key) {
-      if (key === 'query') return (a: Parameters<typeof client.query>[0]) => { if (a.query.includes('min(bucket)')) computations++; return target.query(a); };
-      const v = Reflect.get(target, key);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
+  ch = watchQueries(store.client, (q) => { if (q.query.includes('min(bucket)')) computations++; });
 });
 afterAll(async () => {
   await store?.close();

@@ -10,6 +10,7 @@ import { migrateClickHouse, openClickHouse, type ClickHouseStore } from '../../c
 import { getPreviousScoreKpis, previousScoresQuery } from '../../api/queries/get-previous-score-kpis.js';
 import { rows } from '../../api/queries/sql.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
+import { watchQueries } from '../helpers/watch-queries.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 10, 20, 0);
@@ -39,13 +40,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'trenddrop-prev-kpis-'));
   store = await openClickHouse({ clickhouseUrl: '', dataDir: dir });
   await migrateClickHouse(store.client, createLogger('silent'));
-  const client = store.client;
-  ch = new Proxy(client, {
-    get(target, key) {
-      if (key === 'query') return (a: Parameters<typeof client.query>[0]) => { if (a.query.includes('argMax')) computations++; if (a.query.includes('max(scoredAt)')) summaries++; return target.query(a); };
-      const v = Reflect.get(target, key);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
+  ch = watchQueries(store.client, (q) => {
+    if (q.query.includes('argMax')) computations++;
+    if (q.query.includes('max(scoredAt)')) summaries++;
   });
 });
 afterAll(async () => {

@@ -21,6 +21,7 @@ import type { AgentStatus, Range } from '../../api/schemas/overview.js';
 import { SORT_KEYS } from '../../api/schemas/products.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import { emptyTotals, type Update } from '../../schemas/updates.js';
+import { watchQueries } from '../helpers/watch-queries.js';
 
 const H = 3_600_000;
 const NOW = Date.UTC(2026, 10, 20, 12, 30);
@@ -156,19 +157,9 @@ describe('product index', () => {
     const from = Math.floor((NOW - 24 * H) / 1000);
     /** The spans of views read, [from, to) in hours from NOW's hour. */
     const reads: number[][] = [];
-    const client = store.client;
-    const counted = new Proxy(client, {
-      get(target, key) {
-        if (key === 'query') {
-          return (a: Parameters<typeof client.query>[0]) => {
-            const p = a.query_params as { from: number; to: number };
-            if (a.query.includes('{to:UInt32}')) reads.push([p.from, Math.min(p.to, 2 ** 31)].map((t) => Math.floor((t * 1000 - Math.floor(NOW / H) * H) / H)));
-            return target.query(a);
-          };
-        }
-        const v = Reflect.get(target, key);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
+    const counted = watchQueries(store.client, (q) => {
+      const p = q.query_params as { from: number; to: number };
+      if (q.query.includes('{to:UInt32}')) reads.push([p.from, Math.min(p.to, 2 ** 31)].map((t) => Math.floor((t * 1000 - Math.floor(NOW / H) * H) / H)));
     });
     const categories = (productIndex: ProductIndex | null) => listCategoryStats({ ch: counted, productIndex }, from);
     const same = async () => expect(await categories(index)).toEqual(await categories(null));
@@ -196,18 +187,11 @@ describe('product index', () => {
   it('answers the whole overview of every range as SQL does, after live and late events, reading events per hour once', async () => {
     /** Reads of events per hour of all products (the timeline's steps and views per product aside). */
     let hourlyReads = 0;
-    const client = store.client;
-    const counted = new Proxy(client, {
-      get(target, key) {
-        if (key === 'query') return (a: Parameters<typeof client.query>[0]) => { if (a.query.includes(`FROM ${TABLES.engagement1h} WHERE bucket`) && !/productId|toStartOfInterval/.test(a.query)) hourlyReads++; return target.query(a); };
-        const v = Reflect.get(target, key);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
+    const counted = watchQueries(store.client, (q) => { if (q.query.includes(`FROM ${TABLES.engagement1h} WHERE bucket`) && !/productId|toStartOfInterval/.test(q.query)) hourlyReads++; });
     const agent: AgentStatus = { status: 'off', sources: [] } as unknown as AgentStatus;
     const overviewOf = (productIndex: ProductIndex | null, range: Range) =>
       getOverview({ ch: counted, productIndex, now: NOW, time: { watermarkMs: NOW, allowedLatenessMs: 5000 }, agentStatus: async () => agent }, range);
-    const sum = async (from: number, to: number) => Number((await rows<{ n: string }>(client, `SELECT sum(events) AS n FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({from:UInt32}) AND bucket < toDateTime({to:UInt32})`, { from, to }))[0].n);
+    const sum = async (from: number, to: number) => Number((await rows<{ n: string }>(store.client, `SELECT sum(events) AS n FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({from:UInt32}) AND bucket < toDateTime({to:UInt32})`, { from, to }))[0].n);
     const hour = (ms: number) => Math.floor(ms / H) * 3600;
     const same = async () => {
       for (const range of ['1h', '24h', '7d', '30d'] as const) {
