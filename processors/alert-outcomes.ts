@@ -5,6 +5,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { and, eq, inArray, isNotNull, isNull, lte, or } from 'drizzle-orm';
 import type { Logger } from '../core/logger.js';
+import { queryRows } from '../core/stores/clickhouse.js';
 import { slices, type Db } from '../core/stores/postgres.js';
 import { ENGAGEMENT_SQL } from '../analytics/trend.js';
 import { isHit, outcomeHorizonMs, PEAK_HORIZONS } from '../analytics/track-record.js';
@@ -114,8 +115,8 @@ export class AlertOutcomes {
     return updated;
   }
 
-  private async rows<T>(query: string, query_params: Record<string, unknown>): Promise<T[]> {
-    return (await this.d.ch.query({ query, query_params, format: 'JSONEachRow' })).json<T>();
+  private rows<T>(query: string, query_params: Record<string, unknown>): Promise<T[]> {
+    return queryRows<T>(this.d.ch, query, query_params);
   }
 }
 

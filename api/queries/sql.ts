@@ -1,18 +1,15 @@
 // SQL that the queries share: how a query runs, the latest row of a product or of its score,
 // metric sums, weighted engagement and the bucket-range condition. One definition each, so a
 // table or a rule changes in one place.
-import type { ClickHouseClient } from '@clickhouse/client';
 import { ENGAGEMENT_WEIGHTS } from '../../analytics/trend.js';
+import { queryRows } from '../../core/stores/clickhouse.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 
 /** A query as it runs: SQL text and its bound parameters (never spliced into the text). */
 export interface BoundQuery { sql: string; params: Record<string, unknown> }
 
-/** Runs a query and returns its rows. */
-export async function rows<T>(ch: ClickHouseClient, query: string, query_params: Record<string, unknown> = {}): Promise<T[]> {
-  const rs = await ch.query({ query, query_params, format: 'JSONEachRow' });
-  return rs.json<T>();
-}
+/** Runs a query and returns its rows (read as the processors read theirs). */
+export const rows = queryRows;
 
 export type ProductColumn = 'title' | 'category' | 'brand' | 'price' | 'currency' | 'imageUrl' | 'tags';
 

@@ -68,6 +68,20 @@ export async function insertBody(ch: ClickHouseClient, o: { table: string; colum
 }
 
 /**
+ * A query's rows as objects, read in the compact form: the column names once, then each row as an
+ * array. JSONEachRow repeats every name in every row, and producing and parsing those made up
+ * about a third of the scorer's features query CPU at 20k products (2.4 → 1.6 s a query).
+ */
+export async function queryRows<T>(ch: ClickHouseClient, query: string, query_params: Record<string, unknown> = {}): Promise<T[]> {
+  const [names = [], ...rows] = await (await ch.query({ query, query_params, format: 'JSONCompactEachRowWithNames' })).json<unknown[]>();
+  return rows.map((r) => {
+    const o: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) o[names[i] as string] = r[i];
+    return o as T;
+  });
+}
+
+/**
  * An embedded connection whose queries carry their parameters inline (core/stores/inline-params.ts):
  * chdb runs bound queries one at a time across every connection of the process, which would put
  * the sink's and the API's reads behind the rounds' long queries again.

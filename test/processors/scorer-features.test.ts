@@ -13,7 +13,8 @@ import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { mulberry32 } from '../../core/random.js';
 import { openRuntime, type Runtime } from '../../core/runtime.js';
-import { featuresSql, queryRows } from '../../processors/scorer.js';
+import { queryRows } from '../../core/stores/clickhouse.js';
+import { featuresSql } from '../../processors/scorer.js';
 import { insertHourlyRollups } from '../helpers/rollups.js';
 
 const H = 3600;
