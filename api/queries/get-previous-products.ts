@@ -7,6 +7,7 @@
 // names, so while they are the same, so are the rows the count came from.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
+import { keptPerStore } from './kept.js';
 import { partsQuery } from './parts.js';
 import { rows, type BoundQuery } from './sql.js';
 
@@ -25,9 +26,8 @@ export const previousProductsQuery = (prev: number): BoundQuery => ({ sql: COUNT
 const cutOff = (prev: number) => Math.ceil(prev / DAY) * DAY;
 export const previousProductsPartsQuery = (prev: number): BoundQuery => partsQuery(TABLES.engagement1d, { to: cutOff(prev) });
 
-/** Per store: counts by cut-off and the parts they came from (a few: one per overview range in use). */
-const computed = new WeakMap<ClickHouseClient, Map<string, number>>();
-const KEPT = 8;
+/** Per store: counts by cut-off and the parts they came from. */
+const counts = keptPerStore<number>();
 
 /** Products first seen before `prev` (unix seconds). */
 export async function getPreviousProducts(ch: ClickHouseClient, prev: number): Promise<number> {
@@ -35,13 +35,9 @@ export async function getPreviousProducts(ch: ClickHouseClient, prev: number): P
   const p = previousProductsPartsQuery(prev);
   const [{ parts }] = await rows<{ parts: string }>(ch, p.sql, p.params);
   const key = `${cutOff(prev)}|${parts}`;
-  let kept = computed.get(ch);
-  if (!kept) computed.set(ch, (kept = new Map()));
-  const known = kept.get(key);
+  const known = counts.get(ch, key);
   if (known !== undefined) return known;
   const q = previousProductsQuery(prev);
   const [{ products }] = await rows<{ products: number | string }>(ch, q.sql, q.params);
-  if (kept.size >= KEPT) kept.delete(kept.keys().next().value!);
-  kept.set(key, Number(products));
-  return Number(products);
+  return counts.set(ch, key, Number(products));
 }

@@ -9,6 +9,7 @@
 // list alone: the live scorer writes past those days, and a merge costs one summary, not the figures.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
+import { keptPerStore } from './kept.js';
 import { partsQuery } from './parts.js';
 import { latestScoresSql, rows, type BoundQuery } from './sql.js';
 
@@ -40,40 +41,29 @@ export const previousScoresPartsQuery = (prev: number): BoundQuery => partsQuery
 
 interface Summary { buckets: number[]; rows: number[]; newest: number[] }
 
-/**
- * Per store: summaries by span and the parts they came from, and the figures by the summary of
- * the rows they came from (a few each: one per overview range in use).
- */
-const kept = new WeakMap<ClickHouseClient, { summaries: Map<string, Summary>; figures: Map<string, PreviousScoreKpis> }>();
-const KEPT = 8;
-
-const keep = <V>(m: Map<string, V>, k: string, v: V) => {
-  if (m.size >= KEPT) m.delete(m.keys().next().value!);
-  m.set(k, v);
-  return v;
-};
+/** Per store: summaries by span and the parts they came from, and the figures by the summary of the rows they came from. */
+const summaries = keptPerStore<Summary>();
+const figures = keptPerStore<PreviousScoreKpis>();
 
 /** The score KPIs over the day of history before `prev` (unix seconds). */
 export async function getPreviousScoreKpis(ch: ClickHouseClient, prev: number): Promise<PreviousScoreKpis> {
-  let k = kept.get(ch);
-  if (!k) kept.set(ch, (k = { summaries: new Map(), figures: new Map() }));
   // Each key is read before what it labels: nothing is kept under a key older than its rows.
   const p = previousScoresPartsQuery(prev);
   const [{ parts }] = await rows<{ parts: string }>(ch, p.sql, p.params);
   const partsKey = `${span(prev).from}|${parts}`;
-  let s = k.summaries.get(partsKey);
+  let s = summaries.get(ch, partsKey);
   if (!s) {
     const q = previousScoresSummaryQuery(prev);
     const [found] = await rows<{ buckets: (number | string)[]; rows: (number | string)[]; newest: (number | string)[] }>(ch, q.sql, q.params);
-    s = keep(k.summaries, partsKey, { buckets: found.buckets.map(Number), rows: found.rows.map(Number), newest: found.newest.map(Number) });
+    s = summaries.set(ch, partsKey, { buckets: found.buckets.map(Number), rows: found.rows.map(Number), newest: found.newest.map(Number) });
   }
   // The window's buckets: [prev - 1 day, prev).
   const window: string[] = [];
   for (let i = 0; i < s.buckets.length; i++) if (s.buckets[i] >= (prev - DAY) * 1000 && s.buckets[i] < prev * 1000) window.push(`${s.buckets[i]}:${s.rows[i]}:${s.newest[i]}`);
   const summary = window.join(',');
-  const known = k.figures.get(summary);
+  const known = figures.get(ch, summary);
   if (known) return known;
   const q = previousScoresQuery(prev);
   const [f] = await rows<{ trending: number | string; avgTrendScore: number }>(ch, q.sql, q.params);
-  return keep(k.figures, summary, { trending: Number(f.trending), avgTrendScore: Number(f.avgTrendScore) });
+  return figures.set(ch, summary, { trending: Number(f.trending), avgTrendScore: Number(f.avgTrendScore) });
 }
