@@ -34,8 +34,8 @@ export const scoreKpisQuery: BoundQuery = { sql: SCORE_KPI_SQL, params: {} };
 
 export interface KpiDeps { ch: ClickHouseClient; productIndex: ProductIndex | null }
 
-/** The KPIs at `now`; `hours`, when the caller read them already, must start at or before eventsKpiFrom(now). */
-export async function getOverviewKpis(d: KpiDeps, now: number, periodMs = DAY_MS, hours?: HourlyEvents): Promise<OverviewKpis> {
+/** The KPIs at `now`; `hours`, when the caller reads them already, must start at or before eventsKpiFrom(now). */
+export async function getOverviewKpis(d: KpiDeps, now: number, periodMs = DAY_MS, hours?: Promise<HourlyEvents>): Promise<OverviewKpis> {
   const scoreKpis = async () => d.productIndex ? await d.productIndex.overview() : (await rows<Record<string, number>>(d.ch, SCORE_KPI_SQL))[0];
   const [s, h, products, prev] = await Promise.all([
     scoreKpis(), hours ?? readHourlyEvents(d.ch, eventsKpiFrom(now)), getPreviousProducts(d.ch, sec(now - periodMs)), getPreviousScoreKpis(d.ch, sec(now - periodMs)),

@@ -71,8 +71,9 @@ export interface OverviewDeps { ch: ClickHouseClient; productIndex: ProductIndex
 
 export async function getOverview(d: OverviewDeps, range: Range): Promise<Overview> {
   const b = timelineBounds(range, d.now);
-  // Events per hour, read once for the events KPIs and the hours the views per category are kept by.
-  const hours = await readHourlyEvents(d.ch, hoursFrom(range, d.now));
+  // Events per hour, read once (beside the other reads) for the events KPIs and the hours the
+  // views per category are kept by.
+  const hours = readHourlyEvents(d.ch, hoursFrom(range, d.now));
   const [kpis, timeline, categories, topProducts, agent] = await Promise.all([
     getOverviewKpis(d, d.now, RANGES[range].ms, hours),
     getEngagementTimeline(d.ch, d.time, b.table, b.from, b.to, b.step),

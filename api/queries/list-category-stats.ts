@@ -80,10 +80,10 @@ async function read(ch: ClickHouseClient, index: ProductIndex, from: number, to:
  * Views per category since `from` (unix seconds), as the SQL of productViewsQuery summed by the
  * index's categories gives them, from sums kept while the hours they cover are unchanged.
  */
-async function viewsSince(ch: ClickHouseClient, index: ProductIndex, from: number, hours: HourlyEvents | undefined): Promise<Map<string, number>> {
+async function viewsSince(ch: ClickHouseClient, index: ProductIndex, from: number, hours: Promise<HourlyEvents> | undefined): Promise<Map<string, number>> {
   // Both read before the views: sums are never labelled newer than the rows and categories they came from.
   const version = await index.categoryVersion();
-  const events = hoursIn(hours ?? await readHourlyEvents(ch, from), from);
+  const events = hoursIn(await (hours ?? readHourlyEvents(ch, from)), from);
   const hourList = [...events.keys()];
   let k = kept.get(index);
   if (!k) kept.set(index, (k = { blocks: new Map(), hours: new Map() }));
@@ -114,8 +114,8 @@ async function viewsSince(ch: ClickHouseClient, index: ProductIndex, from: numbe
 /** ClickHouse's round(x, 1) on a Float64: half to even. */
 const round1 = (x: number) => { const y = x * 10, r = Math.round(y); return (r - y === 0.5 && r % 2 !== 0 ? r - 1 : r) / 10; };
 
-/** Categories since `from`; `hours`, when the caller read them already, must start at or before `from`. */
-export async function listCategoryStats(d: { ch: ClickHouseClient; productIndex: ProductIndex | null }, from: number, hours?: HourlyEvents): Promise<CategoryStats[]> {
+/** Categories since `from`; `hours`, when the caller reads them already, must start at or before `from`. */
+export async function listCategoryStats(d: { ch: ClickHouseClient; productIndex: ProductIndex | null }, from: number, hours?: Promise<HourlyEvents>): Promise<CategoryStats[]> {
   if (!d.productIndex) {
     const q = categoryStatsQuery(from);
     const found = await rows<{ category: string; products: number; views: number | null; avgScore: number | null }>(d.ch, q.sql, q.params);
