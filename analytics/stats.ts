@@ -1,5 +1,5 @@
-// Statistics simple-statistics does not provide: a robust slope, the autocorrelation function
-// and Student's t distribution.
+// Statistics simple-statistics does not provide: a robust slope, the autocorrelation function,
+// the Newey–West long-run variance and Student's t distribution.
 import { gammaln, mean, median } from 'simple-statistics';
 
 /**
@@ -16,6 +16,23 @@ export function theilSenSlope(x: readonly number[], y: readonly number[]): numbe
     }
   }
   return slopes.length ? median(slopes) : 0;
+}
+
+/**
+ * Long-run variance of a series d (Newey & West 1987): its autocovariances at lags 0…lag around
+ * its mean, with Bartlett weights 1 − k/(lag + 1), each the usual biased estimate (divided by
+ * n). Var(mean of d) ≈ this / n when d's neighbours up to `lag` apart are correlated, as the
+ * rolling origins of a backtest are when they share test points.
+ */
+export function neweyWestVariance(d: readonly number[], lag: number): number {
+  const n = d.length;
+  let mu = 0;
+  for (const v of d) mu += v;
+  mu /= n;
+  const gamma = (k: number) => { let s = 0; for (let t = k; t < n; t++) s += (d[t] - mu) * (d[t - k] - mu); return s / n; };
+  let v = gamma(0);
+  for (let k = 1; k <= Math.min(lag, n - 1); k++) v += 2 * (1 - k / (lag + 1)) * gamma(k);
+  return v;
 }
 
 /** Autocorrelation at lags 1…maxLag (the usual biased estimator: one common denominator). */

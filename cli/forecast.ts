@@ -197,7 +197,7 @@ async function forecastOne(s: Series, opts: ForecastCommandOptions & { horizon: 
         interval: STEPS[s.info.step].interval,
         seasons: f.periods,
         points: f.points.map((p) => ({ ts: new Date(at(p.step)).toISOString(), yhat: p.yhat, lo80: p.lo80, hi80: p.hi80, lo95: p.lo95, hi95: p.hi95 })),
-        backtest: f.backtest.map((r) => ({ model: r.model, mase: jsonNum(r.mase), smape: jsonNum(r.smape), coverage80: jsonNum(r.coverage80), coverage95: jsonNum(r.coverage95), points: r.points })),
+        backtest: f.backtest.map((r) => ({ model: r.model, mase: jsonNum(r.mase), smape: jsonNum(r.smape), coverage80: jsonNum(r.coverage80), coverage95: jsonNum(r.coverage95), margin80: jsonNum(r.margin80), margin95: jsonNum(r.margin95), points: r.points })),
       }) + '\n');
       return;
     }
@@ -206,10 +206,10 @@ async function forecastOne(s: Series, opts: ForecastCommandOptions & { horizon: 
       ['date', 'forecast', '80% low', '80% high', '95% low', '95% high'],
       ...f.points.map((p) => [formatTs(at(p.step), s.dateOnly), num(p.yhat), num(p.lo80), num(p.hi80), num(p.lo95), num(p.hi95)]),
     ]));
-    out.write(`\nbacktest: ${f.backtest[0].origins} origins × horizon ${opts.horizon}; MASE scaled by in-sample seasonal naive; intervals from backtest errors (${f.calibrationErrors} of them)\n\n`);
+    out.write(`\nbacktest: ${f.backtest[0].origins} origins × horizon ${opts.horizon}; MASE scaled by in-sample seasonal naive; intervals from backtest errors (${f.calibrationErrors} of them); coverage ± its 95% margin across origins\n\n`);
     out.write(table([
       ['model', 'MASE', 'sMAPE %', 'coverage 80%', 'coverage 95%', 'points'],
-      ...f.backtest.map((r) => [r.model + (r.model === f.model ? ' *' : ''), num(r.mase), num(r.smape), pct(r.coverage80), pct(r.coverage95), String(r.points)]),
+      ...f.backtest.map((r) => [r.model + (r.model === f.model ? ' *' : ''), num(r.mase), num(r.smape), `${pct(r.coverage80)} ±${pct(r.margin80)}`, `${pct(r.coverage95)} ±${pct(r.margin95)}`, String(r.points)]),
     ]));
     if (skipped) out.write(`\n${skipped}\n`);
   } finally {
@@ -253,7 +253,7 @@ async function evaluateCommand(series: Series[], opts: ForecastCommandOptions, o
   }
   out.write(`${scored.length} series, ${STEPS[step].label}; last ${windows === 1 ? '' : `${windows} × `}${horizon} points of each held out, forecast from everything before\n`);
   out.write('MASE scaled by the in-sample seasonal-naive error; relative = geometric mean over series of MASE ÷ seasonal naive\'s\n');
-  out.write('coverage ± its binomial 95% margin on the points (a floor: the points of one window are not independent)\n\n');
+  out.write('coverage ± its 95% margin from how much the windows\' coverages differ (at least the binomial margin on the points: the points of one window are not independent)\n\n');
   const order = (m: ModelSummary) => (m.model === SELECTED ? 1 : 0);
   out.write(table([
     ['model', 'MASE', 'relative', 'sMAPE %', 'coverage 80%', 'coverage 95%', 'points'],

@@ -95,7 +95,8 @@ export interface StoredForecast {
   horizon: number;
   /** `ts`: start of the forecast bucket, ms. */
   points: (ForecastPoint & { ts: number })[];
-  backtest: ModelBacktest[];
+  /** The coverages' margins are not stored (forecast_backtests has no column for them): the CLI and the engine give them. */
+  backtest: Omit<ModelBacktest, 'margin80' | 'margin95'>[];
   /** The product's lifecycle stage from this forecast; the peak (ms) when the horizon reaches it. */
   lifecycle: { stage: Stage; growth: number; peak: { at: number; lo: number; hi: number } | null } | null;
 }

@@ -1,5 +1,6 @@
 // Accuracy measures: MASE (Hyndman & Koehler 2006, "Another look at measures of forecast
 // accuracy", IJF 22(4)) and sMAPE as the M4 competition defines it (Makridakis et al. 2020).
+import { neweyWestVariance } from '../stats.js';
 
 /**
  * In-sample MAE of the seasonal naive forecast (lag m; lag 1 without a season): the MASE
@@ -48,4 +49,31 @@ export function smape(actual: readonly number[], forecast: readonly number[]): n
  */
 export function coverageMargin(p: number, n: number): number {
   return n > 0 && Number.isFinite(p) ? 1.96 * Math.sqrt((p * (1 - p)) / n) : Number.NaN;
+}
+
+/**
+ * Half-width of the 95% interval of a coverage measured over clusters of points (a backtest's
+ * origins, an evaluation's windows): cluster c has hits[c] of points[c] points inside. The
+ * points of one cluster move together (one level shift puts a whole window outside), so the
+ * uncertainty comes from how much the clusters' coverages differ: the coverage is the ratio
+ * Σhits / Σpoints, whose variance is that of the clusters' linearised scores
+ * (hits[c] − p·points[c]) / mean points (the cluster-robust variance of a ratio; Cameron &
+ * Miller 2015, J. Human Resources 50), with a Newey–West variance over `lag` neighbouring
+ * clusters that share points. Never below the binomial margin (`coverageMargin`), which is
+ * what the clusters would give if their points were independent; that margin alone with fewer
+ * than two clusters. NaN without points.
+ */
+export function clusteredCoverageMargin(hits: readonly number[], points: readonly number[], lag = 0): number {
+  const g = points.length;
+  let a = 0;
+  let n = 0;
+  for (let c = 0; c < g; c++) { a += hits[c]; n += points[c]; }
+  const p = n > 0 ? a / n : Number.NaN;
+  const binomial = coverageMargin(p, n);
+  if (!(g >= 2) || !Number.isFinite(binomial)) return binomial;
+  const mean = n / g;
+  const scores = points.map((m, c) => (hits[c] - p * m) / mean);
+  // Scaled by g / (g − 1), the usual small-sample factor for a handful of clusters.
+  const clustered = 1.96 * Math.sqrt((Math.max(0, neweyWestVariance(scores, lag)) / g) * (g / (g - 1)));
+  return Math.max(binomial, clustered);
 }

@@ -3,8 +3,9 @@
 // chosen model's forecast. Models work on the log scale when the series allows it (see
 // toLogScale); accuracy is measured on the original scale.
 import { fromLogScale, toLogScale } from '../granularity.js';
+import { neweyWestVariance } from '../stats.js';
 import { mstl, type Decomposition } from '../stl.js';
-import { mase, maseScale, smape } from './accuracy.js';
+import { clusteredCoverageMargin, mase, maseScale, smape } from './accuracy.js';
 import { bounds, calibrate, heldOut, type Calibration } from './intervals.js';
 import { seasonalNaive } from './seasonal-naive.js';
 import type { ForecastModel, ForecastPoint, SeriesContext } from './types.js';
@@ -41,6 +42,14 @@ export interface ModelBacktest {
   coverage95: number;
   /** Held-out points the figures rest on. */
   points: number;
+  /**
+   * 95% half-widths of the coverages (`clusteredCoverageMargin`): from how much the origins'
+   * own coverages differ, with a Newey–West variance across the origins that share test points,
+   * and never below the binomial margin on the points. The points of one origin move together,
+   * so the binomial margin alone overstates how precise a backtest's coverage is.
+   */
+  margin80: number;
+  margin95: number;
   origins: number;
 }
 
@@ -116,9 +125,7 @@ export function beats(d: readonly number[], lag: number): boolean {
   if (!n || !d.every(Number.isFinite)) return false;
   const mean = d.reduce((s, v) => s + v, 0) / n;
   if (!(mean < 0)) return false;
-  const gamma = (k: number) => { let s = 0; for (let t = k; t < n; t++) s += (d[t] - mean) * (d[t - k] - mean); return s / n; };
-  let v = gamma(0);
-  for (let k = 1; k <= Math.min(lag, n - 1); k++) v += 2 * (1 - k / (lag + 1)) * gamma(k);
+  const v = neweyWestVariance(d, lag);
   // No variance at all (every origin the same gain): the gain itself is the evidence.
   if (!(v > 0)) return true;
   return mean < -SELECTION_Z * Math.sqrt(v / n);
@@ -183,6 +190,8 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
   const point = counts ? (v: number) => Math.round(back(v)) : back;
   const scales = origins.map((o) => maseScale(y.slice(0, o), m));
   const apart = (i: number, j: number) => Math.abs(origins[j] - origins[i]) >= h;
+  // How many following origins share test points with each one.
+  const lag = Math.ceil(h / (origins.length > 1 ? origins[1] - origins[0] : h)) - 1;
   const score = (c: Candidate) => {
     const errors = c.paths.map((path, i) => path.map((v, k) => z[origins[i] + k] - v));
     const maseAt: number[] = [];
@@ -190,9 +199,10 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
     const maeAt: number[] = [];
     let maseSum = 0;
     let smapeSum = 0;
-    let in80 = 0;
-    let in95 = 0;
-    let points = 0;
+    // Per origin with a calibration: points inside the 80% and 95% intervals, and points.
+    const hits80: number[] = [];
+    const hits95: number[] = [];
+    const counts: number[] = [];
     origins.forEach((o, i) => {
       const actual = y.slice(o, o + h);
       const fc = c.paths[i].map(point);
@@ -204,14 +214,17 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
       const others = origins.flatMap((_, j) => (apart(i, j) ? [j] : []));
       const held = heldOut(others.map((j) => errors[j]), h, others.map((j) => origins[j]), c.paths[i], z.slice(o, o + h));
       if (!held) return;
-      in80 += held.in80;
-      in95 += held.in95;
-      points += held.points;
+      hits80.push(held.in80);
+      hits95.push(held.in95);
+      counts.push(held.points);
     });
+    const total = (v: readonly number[]) => v.reduce((s, x) => s + x, 0);
+    const points = total(counts);
     const report: ModelBacktest = {
       model: c.model, mase: maseSum / origins.length, smape: smapeSum / origins.length,
-      coverage80: points ? in80 / points : Number.NaN, coverage95: points ? in95 / points : Number.NaN,
-      points, origins: origins.length,
+      coverage80: points ? total(hits80) / points : Number.NaN, coverage95: points ? total(hits95) / points : Number.NaN,
+      points, margin80: clusteredCoverageMargin(hits80, counts, lag), margin95: clusteredCoverageMargin(hits95, counts, lag),
+      origins: origins.length,
     };
     return { c, report, errors, maseAt, maeAt };
   };
@@ -219,7 +232,6 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
   const scored = candidates.map(score);
 
   const floor = scored.find((s) => s.c.model === seasonalNaive.name)!;
-  const lag = Math.ceil(h / (origins.length > 1 ? origins[1] - origins[0] : h)) - 1;
   const better = (a: Scored, b: Scored, at: readonly number[]) => beats(at.map((i) => a.maeAt[i] - b.maeAt[i]), lag);
   // The choice from the origins `at`: seasonal naive, unless the candidate with the lowest mean
   // MASE there beats it beyond backtest noise; then that candidate pooled with every other it does

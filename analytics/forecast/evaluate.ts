@@ -2,7 +2,7 @@
 // series, forecast them with everything before (seasons tested, models backtested and chosen,
 // intervals calibrated on that part alone), and score every candidate and the chosen model.
 import { seasonsOf, type Step } from '../granularity.js';
-import { coverageMargin, inside, mase, maseScale, smape } from './accuracy.js';
+import { clusteredCoverageMargin, inside, mase, maseScale, smape } from './accuracy.js';
 import { backtestOrigins, forecastSeries, type EngineOptions } from './backtest.js';
 import { chooseLags, neuralModel, trainGlobal, type NeuralForecaster } from './neural.js';
 import type { ForecastPoint } from './types.js';
@@ -77,7 +77,11 @@ export interface ModelSummary {
   coverage95: number;
   /** Held-out points the coverages rest on. */
   points: number;
-  /** Binomial 95% half-widths of the coverages on those points (`coverageMargin`): their uncertainty at the least. */
+  /**
+   * 95% half-widths of the coverages with each series' window as a cluster
+   * (`clusteredCoverageMargin`): from how much the windows' coverages differ, never below the
+   * binomial margin on the points (what they would give if the points were independent).
+   */
   margin80: number;
   margin95: number;
   /** Geometric mean over series × windows of MASE ÷ seasonal naive's MASE on the same window. */
@@ -87,29 +91,30 @@ export interface ModelSummary {
 
 /** Per model over many series' evaluations (each window counts once). */
 export function summarize(evaluations: readonly SeriesEvaluation[]): ModelSummary[] {
-  const acc = new Map<string, { mase: number; smape: number; in80: number; in95: number; points: number; logRel: number; rel: number; n: number }>();
+  const acc = new Map<string, { mase: number; smape: number; in80: number[]; in95: number[]; points: number[]; logRel: number; rel: number; n: number }>();
   for (const ev of evaluations) {
     for (const w of ev.windows) {
       const base = w.find((s) => s.model === 'seasonal-naive');
       for (const s of w) {
-        const a = acc.get(s.model) ?? { mase: 0, smape: 0, in80: 0, in95: 0, points: 0, logRel: 0, rel: 0, n: 0 };
+        const a = acc.get(s.model) ?? { mase: 0, smape: 0, in80: [], in95: [], points: [], logRel: 0, rel: 0, n: 0 };
         a.mase += s.mase;
         a.smape += s.smape;
-        a.in80 += s.in80;
-        a.in95 += s.in95;
-        a.points += s.points;
+        a.in80.push(s.in80);
+        a.in95.push(s.in95);
+        a.points.push(s.points);
         a.n++;
         if (base && base.mase > 0 && Number.isFinite(base.mase) && s.mase > 0 && Number.isFinite(s.mase)) { a.logRel += Math.log(s.mase / base.mase); a.rel++; }
         acc.set(s.model, a);
       }
     }
   }
+  const total = (v: readonly number[]) => v.reduce((sum, x) => sum + x, 0);
   return [...acc].map(([model, a]) => {
-    const coverage80 = a.in80 / a.points;
-    const coverage95 = a.in95 / a.points;
+    const points = total(a.points);
     return {
-      model, mase: a.mase / a.n, smape: a.smape / a.n, coverage80, coverage95, points: a.points,
-      margin80: coverageMargin(coverage80, a.points), margin95: coverageMargin(coverage95, a.points),
+      model, mase: a.mase / a.n, smape: a.smape / a.n, coverage80: total(a.in80) / points, coverage95: total(a.in95) / points, points,
+      // Windows apart (at least a horizon between their starts) share no test point: lag 0.
+      margin80: clusteredCoverageMargin(a.in80, a.points), margin95: clusteredCoverageMargin(a.in95, a.points),
       relativeMase: a.rel ? Math.exp(a.logRel / a.rel) : Number.NaN, windows: a.n,
     };
   });

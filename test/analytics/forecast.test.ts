@@ -1,6 +1,7 @@
 // The forecasting engine and its models, recomputed by hand or checked on processes with known answers.
 import { describe, it, expect } from 'vitest';
-import { coverageMargin, mase, maseScale, smape } from '../../analytics/forecast/accuracy.js';
+import { clusteredCoverageMargin, coverageMargin, mase, maseScale, smape } from '../../analytics/forecast/accuracy.js';
+import { summarize } from '../../analytics/forecast/evaluate.js';
 import { backtestOrigins, beats, forecastSeries, seriesContext, COMBINATION, POOL } from '../../analytics/forecast/backtest.js';
 import { stlEts } from '../../analytics/forecast/decomposed.js';
 import { etsPoints, fitEts, fitEtsSpec } from '../../analytics/forecast/ets.js';
@@ -11,7 +12,7 @@ import { seasonalNaive, seasonalNaivePoints } from '../../analytics/forecast/sea
 import { harmonicRegression } from '../../analytics/forecast/harmonic.js';
 import { fitSesAlpha, theta, thetaPoints } from '../../analytics/forecast/theta.js';
 import type { ForecastModel } from '../../analytics/forecast/types.js';
-import { studentTQuantile } from '../../analytics/stats.js';
+import { neweyWestVariance, studentTQuantile } from '../../analytics/stats.js';
 import { normals } from '../helpers/series.js';
 
 describe('accuracy', () => {
@@ -19,6 +20,44 @@ describe('accuracy', () => {
     expect(coverageMargin(0.8, 100)).toBeCloseTo(1.96 * 0.04, 12);
     expect(coverageMargin(0.8, 400)).toBeCloseTo(1.96 * 0.02, 12);
     expect(coverageMargin(0.8, 0)).toBeNaN();
+  });
+
+  it('a coverage over clusters of points that move together is as uncertain as the clusters disagree', () => {
+    // 10 origins of 24 points, each wholly inside (8) or wholly outside (2): 80% on 240 points,
+    // but 10 draws, not 240. Cluster scores 0.2 (×8) and −0.8 (×2): variance 0.16, so the
+    // standard error is √(0.16/10 · 10/9) and the margin 1.96 times that, five times the binomial one.
+    const hits = [24, 24, 0, 24, 24, 24, 0, 24, 24, 24];
+    const points = hits.map(() => 24);
+    expect(clusteredCoverageMargin(hits, points)).toBeCloseTo(1.96 * Math.sqrt((0.16 / 10) * (10 / 9)), 12);
+    expect(clusteredCoverageMargin(hits, points)).toBeGreaterThan(4 * coverageMargin(0.8, 240));
+    // Clusters that agree: never below the binomial margin on the points.
+    expect(clusteredCoverageMargin([8, 8, 8], [10, 10, 10])).toBeCloseTo(coverageMargin(0.8, 30), 12);
+    // One cluster: the binomial margin; none: NaN.
+    expect(clusteredCoverageMargin([20], [24])).toBeCloseTo(coverageMargin(20 / 24, 24), 12);
+    expect(clusteredCoverageMargin([], [])).toBeNaN();
+    // Overlapping neighbours (lag 1) that agree with each other widen it further.
+    const runs = [24, 24, 0, 0, 24, 24, 24, 24, 24, 24];
+    expect(clusteredCoverageMargin(runs, points, 1)).toBeGreaterThan(clusteredCoverageMargin(runs, points, 0));
+  });
+
+  it('the Newey–West variance adds Bartlett-weighted autocovariances to the variance', () => {
+    const d = [1, 2, 3, 4];
+    // Deviations −1.5, −0.5, 0.5, 1.5: γ0 = (2.25 + 0.25 + 0.25 + 2.25)/4 = 1.25, γ1 = (0.75 − 0.25 + 0.75)/4 = 0.3125.
+    expect(neweyWestVariance(d, 0)).toBeCloseTo(1.25, 12);
+    expect(neweyWestVariance(d, 1)).toBeCloseTo(1.25 + 2 * 0.5 * 0.3125, 12);
+  });
+
+  it('an evaluation\'s coverage margin treats each window as one cluster', () => {
+    const w = (inside: number) => [
+      { model: 'seasonal-naive', mase: 1, smape: 10, in80: inside, in95: 12, points: 12 },
+    ];
+    const [s] = summarize([{ periods: [], windows: [w(12), w(12), w(0), w(12)], ms: [], cpuMs: [] }]);
+    expect(s.coverage80).toBe(0.75);
+    expect(s.points).toBe(48);
+    expect(s.margin80).toBeCloseTo(clusteredCoverageMargin([12, 12, 0, 12], [12, 12, 12, 12]), 12);
+    expect(s.margin80).toBeGreaterThan(2 * coverageMargin(0.75, 48));
+    // Every point inside every time: no spread, the binomial margin of p = 1 (zero).
+    expect(s.margin95).toBe(0);
   });
 
   it('MASE is scaled by the in-sample seasonal naive MAE; sMAPE is the M4 definition', () => {
@@ -129,6 +168,9 @@ describe('engine', () => {
       expect(b.coverage80).toBeGreaterThan(0);
       expect(b.coverage95).toBeGreaterThanOrEqual(b.coverage80);
       expect(Number.isFinite(b.smape)).toBe(true);
+      // Margins from the origins' own coverages, never below the binomial margin on the points.
+      expect(b.margin80).toBeGreaterThanOrEqual(coverageMargin(b.coverage80, b.points) - 1e-12);
+      expect(b.margin95).toBeGreaterThanOrEqual(coverageMargin(b.coverage95, b.points) - 1e-12);
     }
     expect(forecastSeries(y.slice(0, 20), { horizon: 12, periods: [12], models: STATISTICAL_MODELS })).toBeNull();
   });

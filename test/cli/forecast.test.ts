@@ -94,7 +94,8 @@ describe('forecastCommand', () => {
     const models = out.backtest.map((b: { model: string }) => b.model);
     expect(models.filter((m: string) => m !== 'pool').sort()).toEqual(['combination', 'ets', 'seasonal-naive', 'stl-ets', 'theta']);
     expect(models).toContain(out.model);
-    expect(Object.keys(out.backtest[0]).sort()).toEqual(['coverage80', 'coverage95', 'mase', 'model', 'points', 'smape']);
+    expect(Object.keys(out.backtest[0]).sort()).toEqual(['coverage80', 'coverage95', 'margin80', 'margin95', 'mase', 'model', 'points', 'smape']);
+    for (const b of out.backtest) expect(b.margin80).toBeGreaterThan(0);
   }, 30_000);
 
   it('prints a table with the model, the forecast and the backtest', async () => {
@@ -103,6 +104,8 @@ describe('forecastCommand', () => {
     expect(text).toContain('2021-01');
     expect(text).toMatch(/seasonal-naive\s+\d/);
     expect(text).toContain('coverage 80%');
+    // Each coverage with its margin: "83.3% ±12.1%".
+    expect(text).toMatch(/seasonal-naive\s.*%\s±\d/);
   }, 30_000);
 
   it('--evaluate: per model MASE, relative to seasonal naive, sMAPE and coverage, over many series', async () => {
