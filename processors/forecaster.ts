@@ -95,8 +95,7 @@ export interface StoredForecast {
   horizon: number;
   /** `ts`: start of the forecast bucket, ms. */
   points: (ForecastPoint & { ts: number })[];
-  /** The coverages' margins are not stored (forecast_backtests has no column for them): the CLI and the engine give them. */
-  backtest: Omit<ModelBacktest, 'margin80' | 'margin95'>[];
+  backtest: ModelBacktest[];
   /** The product's lifecycle stage from this forecast; the peak (ms) when the horizon reaches it. */
   lifecycle: { stage: Stage; growth: number; peak: { at: number; lo: number; hi: number } | null } | null;
 }
@@ -419,7 +418,8 @@ export class Forecaster {
       table: TABLES.forecastBacktests, format: 'JSONEachRow',
       values: forecasts.flatMap((f) => f.backtest.map((b) => ({
         productId: f.productId, metric: f.metric, generatedAt: f.generatedAt, model: b.model, chosen: b.model === f.model ? 1 : 0,
-        mase: finite(b.mase), smape: finite(b.smape), coverage80: finite(b.coverage80), coverage95: finite(b.coverage95), points: b.points, origins: b.origins,
+        mase: finite(b.mase), smape: finite(b.smape), coverage80: finite(b.coverage80), coverage95: finite(b.coverage95),
+        margin80: finite(b.margin80), margin95: finite(b.margin95), points: b.points, origins: b.origins,
       }))),
     });
   }

@@ -17,7 +17,7 @@ WHERE productId = {id:String} AND metric = {metric:String}
 ORDER BY step LIMIT 1 BY step`;
 
 const BACKTEST_SQL = `
-SELECT model, mase, smape, coverage80, coverage95, points, origins
+SELECT model, mase, smape, coverage80, coverage95, margin80, margin95, points, origins
 FROM ${TABLES.forecastBacktests}
 WHERE productId = {id:String} AND metric = {metric:String} AND generatedAt = fromUnixTimestamp64Milli({at:Int64})
 ORDER BY model LIMIT 1 BY model`;
@@ -34,7 +34,7 @@ async function storedForecast(ch: ClickHouseClient, id: string, metric: Metric):
   const points = await rows<{ at: number; model: string; granularity: string; step: number; t: number; yhat: number; lo80: number; hi80: number; lo95: number; hi95: number }>(ch, FORECAST_SQL, { id, metric });
   if (!points.length) return null;
   const at = Number(points[0].at);
-  const backtest = await rows<{ model: string; mase: Nullable; smape: Nullable; coverage80: Nullable; coverage95: Nullable; points: number; origins: number }>(ch, BACKTEST_SQL, { id, metric, at });
+  const backtest = await rows<{ model: string; mase: Nullable; smape: Nullable; coverage80: Nullable; coverage95: Nullable; margin80: Nullable; margin95: Nullable; points: number; origins: number }>(ch, BACKTEST_SQL, { id, metric, at });
   const [lc] = await rows<{ stage: Stage; growth: number; peakAt: Nullable; peakLo: Nullable; peakHi: Nullable }>(ch, LIFECYCLE_SQL, { id, metric, at });
   // ClickHouse writes an infinite or undefined figure (a flat history) as null.
   const orInf = (v: Nullable) => v ?? Infinity;
@@ -42,7 +42,7 @@ async function storedForecast(ch: ClickHouseClient, id: string, metric: Metric):
   return {
     productId: id, metric, generatedAt: at, model: points[0].model, interval: points[0].granularity, horizon: points.length,
     points: points.map((p) => ({ step: Number(p.step), ts: Number(p.t) * 1000, yhat: p.yhat, lo80: p.lo80, hi80: p.hi80, lo95: p.lo95, hi95: p.hi95 })),
-    backtest: backtest.map((b) => ({ model: b.model, mase: orInf(b.mase), smape: orNaN(b.smape), coverage80: orNaN(b.coverage80), coverage95: orNaN(b.coverage95), points: Number(b.points), origins: Number(b.origins) })),
+    backtest: backtest.map((b) => ({ model: b.model, mase: orInf(b.mase), smape: orNaN(b.smape), coverage80: orNaN(b.coverage80), coverage95: orNaN(b.coverage95), margin80: orNaN(b.margin80), margin95: orNaN(b.margin95), points: Number(b.points), origins: Number(b.origins) })),
     lifecycle: lc ? { stage: lc.stage, growth: lc.growth, peak: lc.peakAt === null ? null : { at: Number(lc.peakAt) * 1000, lo: Number(lc.peakLo) * 1000, hi: Number(lc.peakHi) * 1000 } } : null,
   };
 }
@@ -62,7 +62,7 @@ export async function getProductForecast(d: ForecastDeps, id: string, metric: Me
     model: f.model, horizon: h, interval: f.interval,
     points: f.points.slice(0, h).map((p) => ({ ts: new Date(p.ts).toISOString(), yhat: p.yhat, lo80: p.lo80, hi80: p.hi80, lo95: p.lo95, hi95: p.hi95 })),
     backtest: f.backtest
-      .map((b) => ({ model: b.model, mase: finite(b.mase), smape: finite(b.smape), coverage80: finite(b.coverage80), coverage95: finite(b.coverage95), points: b.points, chosen: b.model === f.model }))
+      .map((b) => ({ model: b.model, mase: finite(b.mase), smape: finite(b.smape), coverage80: finite(b.coverage80), coverage95: finite(b.coverage95), margin80: finite(b.margin80), margin95: finite(b.margin95), points: b.points, chosen: b.model === f.model }))
       .sort((a, b) => (a.mase ?? Infinity) - (b.mase ?? Infinity)),
     generatedAt: new Date(f.generatedAt).toISOString(),
     // Stage from the forecast; growth is log-growth per step (×100 ≈ % per step); peak only when the horizon reaches it.

@@ -19,6 +19,8 @@ export const Forecast = Type.Object({
     smape: Figure('Symmetric mean absolute percentage error'),
     coverage80: Figure('Share of held-out points inside the 80% interval'),
     coverage95: Figure('Share of held-out points inside the 95% interval'),
+    margin80: Figure('95% margin of coverage80, from how much the backtest origins\' coverages differ (never below the binomial margin on the points); null for backtests stored before it was kept'),
+    margin95: Figure('95% margin of coverage95, likewise'),
     points: Type.Number({ description: 'Held-out points the figures rest on' }),
     chosen: Type.Boolean(),
   })),

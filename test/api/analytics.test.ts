@@ -116,8 +116,10 @@ describe('GET /products/:id/forecast', () => {
     expect(r.body.backtest.filter((b: { chosen: boolean }) => b.chosen).map((b: { model: string }) => b.model)).toEqual([r.body.model]);
     expect(r.body.backtest[0].mase).toBeLessThanOrEqual(r.body.backtest[1].mase);
     for (const b of r.body.backtest) {
-      expect(Object.keys(b).sort()).toEqual(['chosen', 'coverage80', 'coverage95', 'mase', 'model', 'points', 'smape']);
+      expect(Object.keys(b).sort()).toEqual(['chosen', 'coverage80', 'coverage95', 'margin80', 'margin95', 'mase', 'model', 'points', 'smape']);
       expect(b.points).toBeGreaterThan(0);
+      // The coverage's margin across origins, never below the binomial margin on the points.
+      expect(b.margin80).toBeGreaterThanOrEqual(1.96 * Math.sqrt((b.coverage80 * (1 - b.coverage80)) / b.points) - 1e-9);
     }
 
     const short = await get('products/lamp-1/forecast?horizon=6');

@@ -50,10 +50,10 @@ async function latest(productId: string, metric = 'views') {
 
 async function backtests(productId: string, at: number) {
   const rs = await rt.clickhouse.client.query({
-    query: `SELECT model, chosen, mase, smape, coverage80, coverage95, points, origins FROM ${TABLES.forecastBacktests} WHERE productId = {id:String} AND generatedAt = fromUnixTimestamp64Milli({at:Int64}) ORDER BY model`,
+    query: `SELECT model, chosen, mase, smape, coverage80, coverage95, margin80, margin95, points, origins FROM ${TABLES.forecastBacktests} WHERE productId = {id:String} AND generatedAt = fromUnixTimestamp64Milli({at:Int64}) ORDER BY model`,
     query_params: { id: productId, at }, format: 'JSONEachRow',
   });
-  return rs.json<{ model: string; chosen: number; mase: number | null; smape: number | null; coverage80: number; coverage95: number; points: number; origins: number }>();
+  return rs.json<{ model: string; chosen: number; mase: number | null; smape: number | null; coverage80: number; coverage95: number; margin80: number | null; margin95: number | null; points: number; origins: number }>();
 }
 
 beforeAll(async () => {
@@ -122,6 +122,12 @@ describe('Forecaster', () => {
     const noisy = await latest('noisy-a');
     const nbt = await backtests('noisy-a', noisy[0].at);
     expect(nbt.filter((b) => b.chosen).map((b) => b.model)).toEqual([noisy[0].model]);
+    // Each coverage is stored with its margin across origins, at least the binomial one on its points.
+    for (const b of nbt) {
+      expect(b.margin80).toBeGreaterThan(0);
+      expect(b.margin80!).toBeGreaterThanOrEqual(1.96 * Math.sqrt((b.coverage80 * (1 - b.coverage80)) / b.points) - 1e-9);
+      expect(b.margin95).not.toBeNull();
+    }
     for (const p of noisy) {
       expect(p.lo95).toBeLessThanOrEqual(p.lo80);
       expect(p.lo80).toBeLessThanOrEqual(p.yhat);
