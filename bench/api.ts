@@ -25,6 +25,7 @@ import { startProductIndex } from '../api/product-index.js';
 import { listProductsQuery, type ListProductsParams } from '../api/queries/list-products.js';
 import { LIST_LIMIT } from '../api/schemas/products.js';
 import { rows } from '../api/queries/sql.js';
+import { ROLLUP_INSERT_SETTINGS } from '../processors/event-rows.js';
 import { MetadataProcessor } from '../processors/metadata.js';
 import { Scorer } from '../processors/scorer.js';
 import { settledBefore } from '../analytics/event-time.js';
@@ -116,7 +117,6 @@ function catalogue(n: number): ProductMessage[] {
 // skewed (index = P·u³: the top 1 % of products get about a fifth of the events, the least
 // popular still ~N/3P); each product leans recent (rising), old (declining) or flat by a shape
 // exponent on its event ages. Regions, platforms and videos vary per event, as do the counts.
-// The views run side by side on each block (each still sees every row): about 20 % faster here.
 const EVENTS_SQL = (settings: string) => `
 INSERT INTO ${TABLES.events} (eventId, ts, productId, platform, region, videoId, views, likes, shares, comments, orders, revenue, searches, late, ingestedAt)
 SELECT
@@ -140,18 +140,16 @@ FROM (
     toUInt64({products:UInt64} * pow(sipHash64(number, 2) / 18446744073709551616., 3)) AS idx,
     sipHash64(number, 3) / 18446744073709551616. AS age,
     [0.7, 1, 1, 1.5, 2.2][cityHash64(idx) % 5 + 1] AS shape
-  FROM numbers({offset:UInt64}, {n:UInt64}))
-SETTINGS parallel_view_processing = 1${settings ? `, ${settings}` : ''}`;
+  FROM numbers({offset:UInt64}, {n:UInt64}))${settings ? `\nSETTINGS ${settings}` : ''}`;
 
 /**
- * Settings of the load's bulk inserts. Summing- and ReplacingMergeTree merge each inserted block
- * on its own before writing it (optimize_on_insert), but every block written here is one GROUP BY's
- * output (a rollup view's) or has unique keys by construction (events, score history), so that
- * merge finds nothing to collapse; yet it sorted and compared every block again, about half the
- * CPU of loading events (38 → 16 CPU-seconds per million events, measured on this machine). The
- * stored rows are the same either way (test/bench/api-load.test.ts).
+ * Settings of the load's bulk inserts: the ones every insert that feeds the rollups carries
+ * (ROLLUP_INSERT_SETTINGS), as SQL; the score history's rows are one per product and hour by
+ * construction, so its merge on insert finds nothing either. Skipping that merge halved the CPU
+ * of loading events here (38 → 16 CPU-seconds per million events); the views side by side made
+ * the load about 20 % faster. The stored rows are the same either way (test/bench/api-load.test.ts).
  */
-export const BULK_INSERT = 'optimize_on_insert = 0';
+export const BULK_INSERT = Object.entries(ROLLUP_INSERT_SETTINGS).map(([k, v]) => `${k} = ${v}`).join(', ');
 
 export interface BenchEventsChunk {
   /** The history's end (ms); events go back seven days from it. */

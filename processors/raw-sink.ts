@@ -3,7 +3,7 @@
 // same insert into the 1-minute, 1-hour and 1-day rollups. A bus batch is acknowledged only
 // after its rows are written, so a crash replays it: the dedup drops what was stored, and the
 // rollup repair makes up for view writes the crash cut short.
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { Bus, BusMessage, Subscription } from '../core/bus/types.js';
 import type { Topics } from '../core/bus/topics.js';
 import type { Clock } from '../core/clock.js';
@@ -39,6 +39,8 @@ export interface RawSinkDeps {
   flushMs?: number;
   /** Rows that trigger a write at once; bounds memory and insert size at high rates. */
   maxRows?: number;
+  /** Settings of the events inserts (ROLLUP_INSERT_SETTINGS; a test's reference passes {}). */
+  insertSettings?: ClickHouseSettings;
 }
 
 interface Pending { events: NormalizedEvent[]; acceptedAt: number; deliveredAt: number; done: () => void; fail: (e: unknown) => void }
@@ -238,7 +240,7 @@ export class RawSink {
       await this.d.ch.insert({ table: TABLES.products, format: 'JSONEachRow', values: newProducts.map((productId) => ({ productId, title: productId, category: 'Uncategorized', brand: '', price: null, currency: '', imageUrl: '', source: 'events', tags: [], updatedAt: 0 })) });
     }
     // Years of history in one batch go out as several inserts, each within ClickHouse's partition limit.
-    for (const rows of splitByMonth(events, (e) => e.tsMs)) await insertEvents(this.d.ch, encodeEvents(rows, (e) => e.tsMs < lateBefore, now));
+    for (const rows of splitByMonth(events, (e) => e.tsMs)) await insertEvents(this.d.ch, encodeEvents(rows, (e) => e.tsMs < lateBefore, now), this.d.insertSettings);
     for (const id of newProducts) this.knownProducts.add(id);
     this.watermark = maxTs;
     this.d.metrics.watermark.set(maxTs / 1000);

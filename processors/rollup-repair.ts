@@ -6,10 +6,11 @@
 // written into the 1-minute rollup cascades into the hourly and daily ones. Both sides are read
 // over the same whole buckets: the raw rows of a bucket are all of its events, not only those
 // up to the latest one redelivered.
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
+import { ROLLUP_INSERT_SETTINGS } from './event-rows.js';
 import { splitByMonth } from './partitions.js';
 
 interface Level {
@@ -46,7 +47,8 @@ const differs = (a: number, b: number) => Math.abs(a - b) > 1e-6 * Math.max(1, M
 export class RollupRepair {
   private readonly log: Logger;
 
-  constructor(private readonly d: { ch: ClickHouseClient; logger: Logger; metrics: Metrics }) {
+  /** `settings`: of the delta inserts (ROLLUP_INSERT_SETTINGS; a test's reference passes {}). */
+  constructor(private readonly d: { ch: ClickHouseClient; logger: Logger; metrics: Metrics; settings?: ClickHouseSettings }) {
     this.log = d.logger.child({ component: 'rollup-repair' });
   }
 
@@ -89,7 +91,7 @@ export class RollupRepair {
         else if (short) { deltas.push(delta); corrected.add(String(r.productId)); }
       }
       if (deltas.length) {
-        for (const rows of splitByMonth(deltas, (d) => Number(d.bucket) * 1000)) await this.d.ch.insert({ table: level.table, format: 'JSONEachRow', values: rows });
+        for (const rows of splitByMonth(deltas, (d) => Number(d.bucket) * 1000)) await this.d.ch.insert({ table: level.table, format: 'JSONEachRow', values: rows, clickhouse_settings: this.d.settings ?? ROLLUP_INSERT_SETTINGS });
         this.log.warn({ table: level.table, buckets: deltas.length }, 'rollup was short of stored events (an interrupted write); repaired');
         this.d.metrics.rollupRepairs.inc({ table: level.table }, deltas.length);
       }

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createClient, parseError, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, parseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { ChdbConnection, ConnBaseQueryParams } from 'chdb/connection';
 import { clickhouseMigrations } from '../../schemas/clickhouse/migrations.js';
 import { rawRetentionStatement, rawRetentionTtl } from '../../schemas/clickhouse/retention.js';
@@ -50,16 +50,16 @@ const embedded = new WeakMap<ClickHouseClient, ChdbConnection>();
  * request body. Embedded, the client's insert would decode the bytes into a string, append it to
  * the statement and have the engine parse the whole as one query; chdb's raw insert takes the
  * bytes as they are. Errors keep the client's shape (ClickHouseError with its type), which
- * isTransient reads.
+ * isTransient reads. `settings` go with the insert on either engine.
  */
-export async function insertBody(ch: ClickHouseClient, o: { table: string; columns: readonly string[]; format: 'TabSeparated'; body: Buffer }): Promise<void> {
+export async function insertBody(ch: ClickHouseClient, o: { table: string; columns: readonly string[]; format: 'TabSeparated'; body: Buffer; settings?: ClickHouseSettings }): Promise<void> {
   const chdb = embedded.get(ch);
   if (!chdb) {
-    await ch.insert({ table: o.table, columns: o.columns as [string, ...string[]], format: o.format, values: Readable.from([o.body], { objectMode: false }) });
+    await ch.insert({ table: o.table, columns: o.columns as [string, ...string[]], format: o.format, values: Readable.from([o.body], { objectMode: false }), clickhouse_settings: o.settings });
     return;
   }
   try {
-    await chdb.chdb.rawInsert({ table: o.table, columns: o.columns, format: o.format, values: o.body });
+    await chdb.chdb.rawInsert({ table: o.table, columns: o.columns, format: o.format, values: o.body, settings: o.settings as Record<string, string | number | boolean> | undefined });
   } catch (err) {
     const mapped = parseError(err instanceof Error && err.message ? err.message : String(err));
     if (mapped !== err) mapped.cause = err;
