@@ -46,7 +46,7 @@ export async function runFirstStartBench(o: FirstStartOptions = {}): Promise<Fir
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = Date.now();
-  const proc = spawn(process.execPath, ['bin/trenddrop.mjs', 'start'], {
+  const proc = spawn(process.execPath, ['bin/trenddrop.cjs', 'start'], {
     cwd: ROOT,
     env: { ...process.env, KAFKA_BROKERS: '', DATABASE_URL: '', CLICKHOUSE_URL: '', TRENDDROP_SIMULATOR: 'on', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), TRENDDROP_DATA_DIR: dir },
     stdio: ['ignore', 'pipe', 'pipe'],

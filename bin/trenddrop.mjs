@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The `trenddrop` command: the TypeScript sources compiled into one module, rebuilt whenever one
-// of them changes (./cli-build.mjs), so there is no build step to forget. Where that module
-// cannot be written (a read-only installation), the sources run through tsx as they are.
+// The `trenddrop` command, loaded by its entry ./trenddrop.cjs (which sizes libuv's thread pool
+// first; run directly, this works the same on libuv's default pool of four): the TypeScript
+// sources compiled into one module, rebuilt whenever one of them changes (./cli-build.mjs), so
+// there is no build step to forget. Where that module cannot be written (a read-only
+// installation), the sources run through tsx as they are.
 import { compiledCli } from './cli-build.mjs';
 
 let compiled = null;

@@ -1,4 +1,4 @@
-// TrendDrop as users run it, `node bin/trenddrop.mjs start` in a process of its own (so that it
+// TrendDrop as users run it, `node bin/trenddrop.cjs start` in a process of its own (so that it
 // can be SIGKILLed), on a fresh data dir, and the HTTP calls the scenarios make to it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -30,7 +30,7 @@ export interface TrendDropProcess {
 /** Starts TrendDrop and resolves once `health` answers 200. */
 export async function startTrendDrop(o: { dataDir: string; env?: Record<string, string>; port?: number; timeoutMs?: number }): Promise<TrendDropProcess> {
   const port = o.port ?? (await freePort());
-  const proc = spawn(process.execPath, ['bin/trenddrop.mjs', 'start'], {
+  const proc = spawn(process.execPath, ['bin/trenddrop.cjs', 'start'], {
     cwd: ROOT,
     env: { ...process.env, KAFKA_BROKERS: '', DATABASE_URL: '', CLICKHOUSE_URL: '', TRENDDROP_SIMULATOR: 'off', LOG_LEVEL: 'warn', ...o.env, HOST: '127.0.0.1', PORT: String(port), TRENDDROP_DATA_DIR: o.dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -41,7 +41,7 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     const port = await freePort();
     dataDir = mkdtempSync(join(tmpdir(), 'trenddrop-browser-'));
     base = `http://127.0.0.1:${port}`;
-    app = spawn(process.execPath, [join(ROOT, 'bin/trenddrop.mjs'), 'start'], {
+    app = spawn(process.execPath, [join(ROOT, 'bin/trenddrop.cjs'), 'start'], {
       cwd: ROOT, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', TRENDDROP_DATA_DIR: dataDir, KAFKA_BROKERS: '' }, stdio: ['ignore', 'ignore', 'pipe'],
     });
     await waitFor(async () => ((await fetch(`${base}/api/v1/health`)).ok ? true : undefined), 90_000, '/api/v1/health');

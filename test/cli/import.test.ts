@@ -20,7 +20,7 @@ afterAll(async () => { await rt?.close(); });
 
 async function importFile(): Promise<string> {
   const port = await freePort(); // nothing answers there: the import runs its own pipeline
-  const proc = spawn(process.execPath, ['bin/trenddrop.mjs', 'import', FILE], {
+  const proc = spawn(process.execPath, ['bin/trenddrop.cjs', 'import', FILE], {
     env: { ...process.env, KAFKA_BROKERS: '', TRENDDROP_DATA_DIR: dir, PORT: String(port), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -82,10 +82,10 @@ export interface Child {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** `node bin/trenddrop.mjs <args>` on its own port and data dir; resolves once it listens. */
+/** `node bin/trenddrop.cjs <args>` on its own port and data dir; resolves once it listens. */
 export async function spawnTrendDrop(args: string[], env: Record<string, string>, o: { waitFor?: 'health' | 'listening' } = {}): Promise<Child> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const proc = spawn(process.execPath, ['bin/trenddrop.mjs', ...args], {
+  const proc = spawn(process.execPath, ['bin/trenddrop.cjs', ...args], {
     env: { ...process.env, HOST: '127.0.0.1', TRENDDROP_SIMULATOR: 'off', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -13,7 +13,7 @@ let restarted: TestApp | null = null;
 
 /** TrendDrop as users run it (`trenddrop start`), in a process of its own that can be killed. */
 async function start(port: number): Promise<string> {
-  child = spawn(process.execPath, ['bin/trenddrop.mjs', 'start'], {
+  child = spawn(process.execPath, ['bin/trenddrop.cjs', 'start'], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', TRENDDROP_DATA_DIR: dir, TRENDDROP_SIMULATOR: 'off', LOG_LEVEL: 'warn', KAFKA_BROKERS: '' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
