@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createClient, parseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { ChdbConnection, ConnBaseQueryParams } from 'chdb/connection';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { clickhouseMigrations } from '../../schemas/clickhouse/migrations.js';
 import { rawRetentionStatement, rawRetentionTtl } from '../../schemas/clickhouse/retention.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
@@ -42,8 +43,8 @@ export interface ClickHouseStore {
   close(): Promise<void>;
 }
 
-/** The chdb connection under each embedded client, for its raw inserts (insertBody). */
-const embedded = new WeakMap<ClickHouseClient, ChdbConnection>();
+/** The chdb connection under each embedded client and its turn-taking, for its raw inserts (insertBody). */
+const embedded = new WeakMap<ClickHouseClient, { connection: ChdbConnection; turn: LimitFunction }>();
 
 /**
  * Inserts a body already in `format` (bytes, as the encoders make them). On a server, it is the
@@ -53,13 +54,13 @@ const embedded = new WeakMap<ClickHouseClient, ChdbConnection>();
  * isTransient reads. `settings` go with the insert on either engine.
  */
 export async function insertBody(ch: ClickHouseClient, o: { table: string; columns: readonly string[]; format: 'TabSeparated'; body: Buffer; settings?: ClickHouseSettings }): Promise<void> {
-  const chdb = embedded.get(ch);
-  if (!chdb) {
+  const e = embedded.get(ch);
+  if (!e) {
     await ch.insert({ table: o.table, columns: o.columns as [string, ...string[]], format: o.format, values: Readable.from([o.body], { objectMode: false }), clickhouse_settings: o.settings });
     return;
   }
   try {
-    await chdb.chdb.rawInsert({ table: o.table, columns: o.columns, format: o.format, values: o.body, settings: o.settings as Record<string, string | number | boolean> | undefined });
+    await e.turn(() => e.connection.chdb.rawInsert({ table: o.table, columns: o.columns, format: o.format, values: o.body, settings: o.settings as Record<string, string | number | boolean> | undefined }));
   } catch (err) {
     const mapped = parseError(err instanceof Error && err.message ? err.message : String(err));
     if (mapped !== err) mapped.cause = err;
@@ -84,9 +85,13 @@ export async function queryRows<T>(ch: ClickHouseClient, query: string, query_pa
 /**
  * An embedded connection whose queries carry their parameters inline (core/stores/inline-params.ts):
  * chdb runs bound queries one at a time across every connection of the process, which would put
- * the sink's and the API's reads behind the rounds' long queries again.
+ * the sink's and the API's reads behind the rounds' long queries again. And whose queries take
+ * turns here (`turn`): chdb runs a connection's queries one at a time anyway, but each one waiting
+ * for its turn inside chdb holds a libuv pool thread, so a round's queued queries took every
+ * thread and the API's queries on the other connections, and the dashboard's file reads, waited
+ * for a free one (a `SELECT 1` 38 s behind four queued on one connection).
  */
-function unchained(connection: ChdbConnection): ChdbConnection {
+function unchained(connection: ChdbConnection, turn: LimitFunction): ChdbConnection {
   const inline = <P extends ConnBaseQueryParams>(params: P): P => {
     const bound = params.query_params;
     if (!bound || Object.keys(bound).length === 0) return params;
@@ -95,11 +100,12 @@ function unchained(connection: ChdbConnection): ChdbConnection {
     // megabytes of literals far slower than it binds them: 100k ids took minutes).
     return Buffer.byteLength(query) <= INLINE_MAX_QUERY_BYTES ? { ...params, query, query_params: undefined } : params;
   };
-  const query = connection.query.bind(connection), exec = connection.exec.bind(connection), command = connection.command.bind(connection);
+  const query = connection.query.bind(connection), exec = connection.exec.bind(connection), command = connection.command.bind(connection), insert = connection.insert.bind(connection);
   return Object.assign(connection, {
-    query: (p: Parameters<typeof query>[0]) => query(inline(p)),
-    exec: (p: Parameters<typeof exec>[0]) => exec(inline(p)),
-    command: (p: Parameters<typeof command>[0]) => command(inline(p)),
+    query: (p: Parameters<typeof query>[0]) => turn(() => query(inline(p))),
+    exec: (p: Parameters<typeof exec>[0]) => turn(() => exec(inline(p))),
+    command: (p: Parameters<typeof command>[0]) => turn(() => command(inline(p))),
+    insert: (p: Parameters<typeof insert>[0]) => turn(() => insert(p)),
   });
 }
 
@@ -137,9 +143,10 @@ export async function openClickHouse(config: Pick<Config, 'clickhouseUrl' | 'dat
   const engine = new Session(path, { connectionArgs: config.engineMemory ? engineArgs(config.engineMemory) : [] });
   // Connections on one path share the engine and its data; each runs its own queries.
   const connect = () => {
-    const connection = unchained(createChdbConnection({ path }));
+    const turn = pLimit(1);
+    const connection = unchained(createChdbConnection({ path }), turn);
     const client = createClient({ connection } as Parameters<typeof createClient>[0]);
-    embedded.set(client, connection);
+    embedded.set(client, { connection, turn });
     return client;
   };
   const client = connect(), writer = connect(), rounds = connect();
