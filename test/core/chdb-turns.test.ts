@@ -1,11 +1,12 @@
 // Embedded queries wait for their connection's turn outside chdb: chdb runs one query at a time
 // per connection, and every query waiting inside it holds one of libuv's pool threads. A round
-// with as many queries queued as the pool has threads left none for the API's connection.
+// with as many queries queued as the pool has threads left none for the API's connection. And the
+// rounds' queries run at a lower engine priority than the API's.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openClickHouse, type ClickHouseStore } from '../../core/stores/clickhouse.js';
+import { openClickHouse, QUERY_PRIORITY, type ClickHouseStore } from '../../core/stores/clickhouse.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'trenddrop-chdb-turns-'));
 let store: ClickHouseStore | undefined;
@@ -40,4 +41,14 @@ describe('embedded connections', () => {
     const rows = await (await store.client.query({ query: 'SELECT count() AS n, sum(x) AS s FROM turns', format: 'JSONEachRow' })).json<{ n: string | number; s: string | number }>();
     expect({ n: Number(rows[0].n), s: Number(rows[0].s) }).toEqual({ n: 10, s: 45 });
   }, 120_000);
+
+  it('run the rounds below the API, so that the engine pauses them while it reads', async () => {
+    store ??= await openClickHouse({ clickhouseUrl: null, dataDir: dir });
+    const priority = async (ch: ClickHouseStore['client']) =>
+      Number((await (await ch.query({ query: "SELECT getSetting('priority') AS p", format: 'JSONEachRow' })).json<{ p: string | number }>())[0].p);
+    expect(await priority(store.rounds)).toBe(QUERY_PRIORITY.rounds);
+    expect(await priority(store.client)).toBe(QUERY_PRIORITY.interactive);
+    expect(await priority(store.writer)).toBe(QUERY_PRIORITY.none);
+    expect(QUERY_PRIORITY.rounds).toBeGreaterThan(QUERY_PRIORITY.interactive);
+  });
 });
