@@ -20,7 +20,7 @@ import { startApp } from '../app/start-app.js';
 import { MarketSimulator } from '../ingest/simulator.js';
 import { FORECAST_STEPS, Forecaster, type RoundStats } from '../processors/forecaster.js';
 import type { EngagementEvent } from '../schemas/events.js';
-import { measured } from './measure.js';
+import { measured } from '../core/measure.js';
 
 export interface ForecastBenchOptions {
   products: number;

@@ -22,10 +22,10 @@ import type { Logger } from '../core/logger.js';
 import { openRuntime, type Runtime } from '../core/runtime.js';
 import { AlertOutcomes } from '../processors/alert-outcomes.js';
 import { Breakouts, REBUILD_SAMPLES } from '../processors/breakouts.js';
-import { Scorer } from '../processors/scorer.js';
+import { Scorer, SCORER_STAGES, type ScorerStage } from '../processors/scorer.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
 import { num, label } from './format.js';
-import { measured } from './measure.js';
+import { measured } from '../core/measure.js';
 
 export interface ScorerBenchOptions {
   products: number;
@@ -46,6 +46,8 @@ export interface ScorerRound {
   scored: number;
   /** Distinct products among them. */
   products: number;
+  /** Where the round's time went, per stage of the scorer (stages it did not run are absent). */
+  stages: Partial<Record<ScorerStage, { seconds: number; cpuSeconds: number }>>;
 }
 
 export interface ScorerBenchResult {
@@ -148,16 +150,27 @@ export async function runScorerBench(config: Config, o: ScorerBenchOptions): Pro
     const breakouts = new Breakouts({ ch, db: rt.postgres.db, bus: rt.bus, topics: rt.topics, logger: rt.logger });
     const outcomes = new AlertOutcomes({ ch, db: rt.postgres.db, logger: rt.logger, settled: () => watermark - config.allowedLatenessMs });
     let last: { productId: string; at: number }[] = [];
+    let stages: Partial<Record<ScorerStage, { wallMs: number; cpuMs: number }>> = {};
     const scorer = new Scorer({
       ch, bus: rt.bus, topics: rt.topics, clock: rt.clock, logger: rt.logger, metrics: rt.metrics, weights: config.scoreWeights,
       intervalMs: config.scoreIntervalMs, allowedLatenessMs: config.allowedLatenessMs, watermark: () => watermark,
       onScored: async (s) => { last.push(...s.map(({ productId, at }) => ({ productId, at }))); await breakouts.observe(s); await outcomes.evaluate(); },
       onRescore: (changedFrom) => outcomes.reopen(changedFrom),
+      onStage: (stage, cost) => {
+        const s = stages[stage] ??= { wallMs: 0, cpuMs: 0 };
+        s.wallMs += cost.wallMs;
+        s.cpuMs += cost.cpuMs;
+      },
     });
     const timedRound = async (): Promise<ScorerRound> => {
       last = [];
+      stages = {};
       const { value: scored, wallMs, cpuMs } = await measured(() => scorer.round());
-      return { seconds: +(wallMs / 1000).toFixed(2), cpuSeconds: +(cpuMs / 1000).toFixed(2), scored, products: new Set(last.map((s) => s.productId)).size };
+      const seconds = (ms: number) => +(ms / 1000).toFixed(2);
+      return {
+        seconds: seconds(wallMs), cpuSeconds: seconds(cpuMs), scored, products: new Set(last.map((s) => s.productId)).size,
+        stages: Object.fromEntries(Object.entries(stages).map(([k, c]) => [k, { seconds: seconds(c.wallMs), cpuSeconds: seconds(c.cpuMs) }])),
+      };
     };
 
     progress(0.6, 'cold round');
@@ -186,12 +199,17 @@ export async function runScorerBench(config: Config, o: ScorerBenchOptions): Pro
 /** The result as text lines, in the style of `trenddrop bench`. */
 export function formatScorerBench(r: ScorerBenchResult): string[] {
   const round = (x: ScorerRound) => `${x.seconds} s (CPU ${x.cpuSeconds} s): ${num(x.scored)} scores, ${num(x.products)} products`;
+  // Each round's stages in the scorer's order, wall (CPU) seconds: where its time went.
+  const stages = (x: ScorerRound) => `${label('  by stage, s (CPU s)')}${SCORER_STAGES.filter((k) => x.stages[k]).map((k) => `${k} ${x.stages[k]!.seconds} (${x.stages[k]!.cpuSeconds})`).join(', ')}`;
   return [
     `TrendDrop scorer bench — ${num(r.products)} products (embedded)`,
     `${label('load')}${r.loaded.seconds} s: ${num(r.loaded.rollupRows)} hourly rollup rows, ${num(r.loaded.historyRows)} past scores`,
     `${label('cold round (fresh scorer, one new hour)')}${round(r.cold)}`,
+    stages(r.cold),
     `${label('full round (next hour, target ≤ 15 s)')}${round(r.full)}`,
+    stages(r.full),
     `${label(`incremental round (${num(r.changed)} products late)`)}${round(r.incremental)} over ${r.incremental.instants} instants`,
+    stages(r.incremental),
     '',
   ];
 }

@@ -17,6 +17,7 @@ import type { Clock } from '../core/clock.js';
 import type { ScoreWeights } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
+import { measured } from '../core/measure.js';
 import { queryRows } from '../core/stores/clickhouse.js';
 import type { ScoresUpdate } from '../schemas/updates.js';
 import { settledBefore } from '../analytics/event-time.js';
@@ -51,7 +52,19 @@ export interface ScorerDeps {
   onRescore?: (changedFrom: Map<string, number>) => Promise<unknown>;
   /** Scores per insert at most, rounded up to whole instants (default WRITE_ROWS). */
   writeRows?: number;
+  /** Told the wall and CPU time of each stage of a round as it ends (the bench's per-stage table). */
+  onStage?: (stage: ScorerStage, cost: StageCost) => void;
 }
+
+/**
+ * Where a round's time goes: finding where to resume, classifying products' steps, the features
+ * query, the categories and stored references it ranks against, the scoring itself (JavaScript),
+ * writing scores and references, and the breakout and outcome hooks (`onScored`, `onRescore`).
+ */
+export const SCORER_STAGES = ['resume', 'classify', 'features', 'lookups', 'score', 'write', 'observe', 'reopen'] as const;
+export type ScorerStage = typeof SCORER_STAGES[number];
+/** CPU is this process's: with the embedded engine, its query threads count too. */
+export interface StageCost { wallMs: number; cpuMs: number }
 
 /** How a series of a given step is scored: bins of one season, and momentum against one season earlier. */
 export interface StepProfile {
@@ -244,9 +257,11 @@ export class Scorer {
   async round(): Promise<number> {
     // Instants (unix s) up to which buckets are no longer still filling.
     const settled = Math.floor(settledBefore(this.d.watermark(), this.d.allowedLatenessMs) / 1000);
-    if (this.through === null && !(await this.init())) return 0;
-    await this.classify();
-    if (this.dirty.size && this.d.onRescore) await this.d.onRescore(new Map([...this.dirty].map(([id, t]) => [id, (t - HOUR_SEC) * 1000])));
+    if (this.through === null && !(await this.stage('resume', () => this.init()))) return 0;
+    // A stage only when there are products to classify (a steady round has none).
+    if (this.unclassified.size) await this.stage('classify', () => this.classify());
+    const onRescore = this.d.onRescore;
+    if (this.dirty.size && onRescore) await this.stage('reopen', () => onRescore(new Map([...this.dirty].map(([id, t]) => [id, (t - HOUR_SEC) * 1000]))));
     let written = 0;
     this.categories = null;
     // Live hourly series. First the products whose stored hours changed behind `through`
@@ -341,6 +356,14 @@ export class Scorer {
     return queryRows<T>(this.d.ch, query, query_params);
   }
 
+  /** Runs one stage of a round, telling `onStage` what it cost. */
+  private async stage<T>(name: ScorerStage, work: () => T | Promise<T>): Promise<T> {
+    if (!this.d.onStage) return work();
+    const { value, wallMs, cpuMs } = await measured(work);
+    this.d.onStage(name, { wallMs, cpuMs });
+    return value;
+  }
+
   /**
    * Scores every instant T in [lo, hi] at one step: the products in `froms` each from its own
    * instant (`ends` caps series that stop), or else every product but the `exclude`d ones.
@@ -364,14 +387,16 @@ export class Scorer {
       query = step === 'hour' && lo === hi ? NEXT_HOUR_FEATURES_SQL : FEATURES_SQL[step].all;
       params = { lo: t(lo), hi: t(hi), exclude: o.exclude };
     }
-    const rows = (await this.query<FeatureRow>(query, params)).map((r) => ({ ...r, T: Number(r.T) }));
+    const rows = await this.stage('features', async () => (await this.query<FeatureRow>(query, params)).map((r) => ({ ...r, T: Number(r.T) })));
     if (rows.length === 0) return 0;
 
-    const categories = await this.categoriesOf('froms' in o && !this.categories ? [...o.froms.keys()] : null);
     const byT = new Map<number, FeatureRow[]>();
     for (const r of rows) { const a = byT.get(r.T); if (a) a.push(r); else byT.set(r.T, [r]); }
-    const stored = new Map((await this.query<{ asOf: number; n: number; quantiles: Record<string, number[]>; trending: Record<string, number> }>(REFERENCES_SQL, { ts: [...byT.keys()] }))
-      .map((r) => [Number(r.asOf), { n: Number(r.n), quantiles: r.quantiles as Reference['quantiles'], trending: r.trending }]));
+    const { categories, stored } = await this.stage('lookups', async () => ({
+      categories: await this.categoriesOf('froms' in o && !this.categories ? [...o.froms.keys()] : null),
+      stored: new Map((await this.query<{ asOf: number; n: number; quantiles: Record<string, number[]>; trending: Record<string, number> }>(REFERENCES_SQL, { ts: [...byT.keys()] }))
+        .map((r) => [Number(r.asOf), { n: Number(r.n), quantiles: r.quantiles as Reference['quantiles'], trending: r.trending }])),
+    }));
 
     const scoredAt = this.d.clock.now();
     let scores: ScoredBucket[] = [];
@@ -383,41 +408,47 @@ export class Scorer {
     // resumes after the newest one, as it does between chunks.
     const flush = async () => {
       if (!scores.length) return;
-      scores.sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : a.at - b.at));
-      await this.write(scores, references, scoredAt);
-      await this.d.onScored?.(scores);
+      const batch = scores;
+      await this.stage('write', () => {
+        batch.sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : a.at - b.at));
+        return this.write(batch, references, scoredAt);
+      });
+      const onScored = this.d.onScored;
+      if (onScored) await this.stage('observe', () => onScored(batch));
       written += scores.length;
       scores = [];
       references = [];
     };
     for (const T of [...byT.keys()].sort((a, b) => a - b)) {
-      const group = byT.get(T)!;
-      const measured = group.map((r) => {
-        const covered = Math.min(p.bins, Math.ceil(Number(r.span) / p.binSteps));
-        // Bins oldest → newest, from the first one the product has data in.
-        const bins = r.bins.slice(0, covered).map(Number).reverse();
-        const shape = trendShape(bins, p.binSteps * hours);
-        return { r, shape, category: categories.get(r.productId) ?? 'Uncategorized' };
-      });
-      const own = new Map<string, number>();
-      for (const m of measured) if (isTrending(m.shape.label)) own.set(m.category, (own.get(m.category) ?? 0) + 1);
-      const prior = stored.get(T);
-      const defines = group.length >= MIN_REFERENCE_PRODUCTS && (!prior || group.length >= prior.n);
-      const trending = defines || !prior ? own : new Map(Object.entries(prior.trending).map(([k, v]) => [k, Number(v)]));
-      const raws = measured.map((m) => rawComponents({
-        shape: m.shape, engagement: Number(m.r.engagement), views: Number(m.r.windowViews), orders: Number(m.r.windowOrders),
-        regions: Number(m.r.regions), platforms: Number(m.r.platforms),
-        competitors: (trending.get(m.category) ?? 0) - (isTrending(m.shape.label) ? 1 : 0),
-      }));
-      const ref = defines || !prior ? buildReference(raws) : { n: prior.n, quantiles: prior.quantiles };
-      if (defines) references.push({ asOf: T, n: ref.n, quantiles: ref.quantiles, trending: Object.fromEntries(own), scoredAt });
-      measured.forEach((m, i) => {
-        const components = normalise(raws[i], ref);
-        scores.push({
-          productId: m.r.productId, at: Number(m.r.B) * 1000, step,
-          score: blendScore(components, this.d.weights), label: m.shape.label, velocity: m.shape.velocity, acceleration: m.shape.acceleration,
-          momentum: momentum(Number(m.r.recent), Number(m.r.before), p.momentumLag * hours), components,
-          views24h: Number(m.r.views24h), orders24h: Number(m.r.orders24h),
+      await this.stage('score', () => {
+        const group = byT.get(T)!;
+        const shaped = group.map((r) => {
+          const covered = Math.min(p.bins, Math.ceil(Number(r.span) / p.binSteps));
+          // Bins oldest → newest, from the first one the product has data in.
+          const bins = r.bins.slice(0, covered).map(Number).reverse();
+          const shape = trendShape(bins, p.binSteps * hours);
+          return { r, shape, category: categories.get(r.productId) ?? 'Uncategorized' };
+        });
+        const own = new Map<string, number>();
+        for (const m of shaped) if (isTrending(m.shape.label)) own.set(m.category, (own.get(m.category) ?? 0) + 1);
+        const prior = stored.get(T);
+        const defines = group.length >= MIN_REFERENCE_PRODUCTS && (!prior || group.length >= prior.n);
+        const trending = defines || !prior ? own : new Map(Object.entries(prior.trending).map(([k, v]) => [k, Number(v)]));
+        const raws = shaped.map((m) => rawComponents({
+          shape: m.shape, engagement: Number(m.r.engagement), views: Number(m.r.windowViews), orders: Number(m.r.windowOrders),
+          regions: Number(m.r.regions), platforms: Number(m.r.platforms),
+          competitors: (trending.get(m.category) ?? 0) - (isTrending(m.shape.label) ? 1 : 0),
+        }));
+        const ref = defines || !prior ? buildReference(raws) : { n: prior.n, quantiles: prior.quantiles };
+        if (defines) references.push({ asOf: T, n: ref.n, quantiles: ref.quantiles, trending: Object.fromEntries(own), scoredAt });
+        shaped.forEach((m, i) => {
+          const components = normalise(raws[i], ref);
+          scores.push({
+            productId: m.r.productId, at: Number(m.r.B) * 1000, step,
+            score: blendScore(components, this.d.weights), label: m.shape.label, velocity: m.shape.velocity, acceleration: m.shape.acceleration,
+            momentum: momentum(Number(m.r.recent), Number(m.r.before), p.momentumLag * hours), components,
+            views24h: Number(m.r.views24h), orders24h: Number(m.r.orders24h),
+          });
         });
       });
       if (scores.length >= (this.d.writeRows ?? WRITE_ROWS)) await flush();
