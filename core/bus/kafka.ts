@@ -6,9 +6,13 @@
 //   put the same key on the same partition;
 // - publish() resolves after acks from all in-sync replicas; one request in flight per broker
 //   keeps per-key order through producer retries (a retry may duplicate, never reorder);
-// - consumers use eachBatch, one partition's batches strictly in order; offsets are resolved
-//   and committed only after the handler resolved, and a throwing handler is retried on the
-//   same messages with backoff, so a crash anywhere replays and never skips (at-least-once);
+// - consumers use eachBatch, one partition's batches handed over strictly in order, up to
+//   `inFlight` of them at once; eachBatch returns once its batches are handed over, so kafkajs
+//   fetches the next while the handler still works (kafkajs fetches a partition from the offset
+//   last resolved, so handed-over batches are resolved at once, and kafkajs's own commits are
+//   off); each partition's offset is committed here, only up to the first batch whose handler
+//   has not resolved, and a throwing handler is retried on the same messages with backoff, so a
+//   crash anywhere replays and never skips (at-least-once);
 // - a new durable group starts at the beginning of the log, an ephemeral one at its end.
 // Back-pressure: Kafka's log is the buffer (disk, retention), so publish() does not wait for
 // consumer lag here; lag() exposes it for metrics and for callers that want to throttle.
@@ -315,6 +319,16 @@ export class KafkaBus implements Bus {
   }
 }
 
+/** A batch handed to the handler: `done` once it settled (false: stopped unfinished). */
+interface Chunk { next: number; done: boolean | undefined; settled: Promise<void> }
+
+/** One partition's batches in the handler's hands, oldest first, and the offset finished up to. */
+interface PartitionWork {
+  topic: string; partition: number; generation: number; chunks: Chunk[]; finished: number;
+  /** A chunk stopped unfinished: nothing more is handed over until recover() has sought back. */
+  stopped: boolean; recovering: Promise<void> | null;
+}
+
 class KafkaSubscription implements Subscription {
   ready: Promise<void>;
   private readonly consumer: Consumer;
@@ -327,6 +341,14 @@ class KafkaSubscription implements Subscription {
   private joined = false;
   private isReady = false;
   private closing: Promise<void> | null = null;
+  /** Set once close() begins: no batch is handed over after it. */
+  private stopping = false;
+  /** Bumped on every join: batches handed over before it commit nothing (kafkajs refetches from the committed offsets). */
+  private generation = 0;
+  private readonly parts = new Map<string, PartitionWork>();
+  /** Offsets finished since the last commit, per partition, and the commit under way. */
+  private readonly toCommit = new Map<string, { topic: string; partition: number; offset: number }>();
+  private committing: Promise<void> | null = null;
 
   constructor(
     kafka: Kafka,
@@ -361,6 +383,8 @@ class KafkaSubscription implements Subscription {
     const ev = this.consumer.events;
     this.consumer.on(ev.GROUP_JOIN, (e) => {
       this.joined = true;
+      this.generation++;
+      this.toCommit.clear();
       this.s.onAssigned?.();
       this.log.debug({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined group');
     });
@@ -383,48 +407,126 @@ class KafkaSubscription implements Subscription {
     await retry(() => this.consumer.connect(), { what: `kafka consumer ${this.groupId}`, logger: this.log, attempts: this.o.connectAttempts ?? 10, baseMs: 500, maxMs: 10_000 });
     await this.consumer.subscribe({ topics: this.s.topics, fromBeginning: !this.ephemeral });
     await this.consumer.run({
-      autoCommit: !this.ephemeral,
+      // kafkajs would commit what is resolved, which here means handed over, not handled.
+      autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.o.partitionsConcurrency ?? this.o.partitions * this.s.topics.length,
-      // Progress inside a long batch is committed at most once a second; kafkajs commits what
-      // was resolved after every batch anyway (one request for all partitions).
-      autoCommitInterval: 1000,
       eachBatch: (payload) => this.eachBatch(payload),
     });
   }
 
+  /** Hands the batch's chunks to the handler in order, waiting while the partition has `inFlight` in hand. */
   private async eachBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
+    const key = `${batch.topic}/${batch.partition}`;
     const maxBatch = Math.max(1, this.s.maxBatch ?? DEFAULT_MAX_BATCH);
+    const depth = Math.max(1, this.s.inFlight ?? 1);
+    let work = this.parts.get(key);
+    if (work?.stopped) {
+      // A batch stopped unfinished: the partition is fetched again from it (recover()).
+      await work.recovering;
+      return;
+    }
+    if (work && work.generation !== this.generation) {
+      // Handed over before a rejoin, which fetches from the committed offset again: the old
+      // batches settle first, so none of the partition's messages are in hand twice at once.
+      await Promise.all(work.chunks.map((c) => c.settled));
+      if (this.parts.get(key) === work) this.parts.delete(key);
+      work = undefined;
+    }
+    if (!work) this.parts.set(key, (work = { topic: batch.topic, partition: batch.partition, generation: this.generation, chunks: [], finished: Number(batch.firstOffset() ?? 0), stopped: false, recovering: null }));
     const all = batch.messages;
     for (let i = 0; i < all.length; i += maxBatch) {
-      if (!p.isRunning() || p.isStale()) return;
+      // Back-pressure: the handler holds `depth` batches; the oldest must finish first. The
+      // member heartbeats meanwhile, since kafkajs does not while eachBatch runs.
+      while (work.chunks.length >= depth && !this.stopping && !work.stopped) {
+        let beat: NodeJS.Timeout | undefined;
+        await Promise.race([work.chunks[0].settled, new Promise((r) => { beat = setTimeout(r, 1000); })]);
+        clearTimeout(beat);
+        if (!p.isRunning() || p.isStale()) return;
+        await p.heartbeat();
+      }
+      if (this.stopping || work.stopped || !p.isRunning() || p.isStale()) return;
       const chunk = all.slice(i, i + maxBatch);
       const msgs = chunk.map((m) => toBusMessage(batch.topic, batch.partition, m));
-      const handled = await this.handleWithRetry(msgs, p);
-      // Stopping or losing the partition mid-retry: leave the chunk unresolved, so it is the
-      // first thing whoever owns the partition next receives.
-      if (!handled) return;
-      const last = chunk[chunk.length - 1].offset;
-      p.resolveOffset(last);
-      if (!this.ephemeral) await p.commitOffsetsIfNecessary();
-      await p.heartbeat();
+      const handing: Chunk = { next: Number(chunk[chunk.length - 1].offset) + 1, done: undefined, settled: Promise.resolve() };
+      handing.settled = this.handleWithRetry(msgs, p, work.generation).then((ok) => ok, (err) => {
+        // A rebalance thrown by a heartbeat mid-retry: the chunk is refetched by whoever owns it next.
+        this.log.warn({ partition: batch.partition, fromOffset: msgs[0].offset, err: (err as Error).message }, 'batch handling stopped');
+        return false;
+      }).then((ok) => {
+        handing.done = ok;
+        this.retire(work!);
+        // Stopping or losing the partition mid-retry: nothing from this chunk on is committed,
+        // so it is the first thing whoever owns the partition next receives.
+        if (!ok && !work!.stopped) {
+          work!.stopped = true;
+          work!.recovering = this.recover(key, work!);
+        }
+      });
+      work.chunks.push(handing);
+      // Resolved so that kafkajs fetches on from here; committed only once handled (retire).
+      p.resolveOffset(chunk[chunk.length - 1].offset);
     }
   }
 
+  /**
+   * After a batch stopped unfinished: once the rest in hand settle, the partition is fetched
+   * again from the first message not finished (kafkajs has fetched past it), unless a rejoin
+   * does that anyway or the subscription is closing.
+   */
+  private async recover(key: string, work: PartitionWork): Promise<void> {
+    await Promise.all(work.chunks.map((c) => c.settled));
+    if (work.generation === this.generation && !this.stopping) {
+      try {
+        this.consumer.seek({ topic: work.topic, partition: work.partition, offset: String(work.finished) });
+      } catch (err) {
+        this.log.warn({ partition: work.partition, err: (err as Error).message }, 'cannot seek back to an unfinished batch; a rejoin will');
+      }
+    }
+    if (this.parts.get(key) === work) this.parts.delete(key);
+  }
+
+  /** Drops the finished chunks at the head of the partition's queue and commits up to them. */
+  private retire(work: PartitionWork): void {
+    let moved = false;
+    while (work.chunks.length > 0 && work.chunks[0].done === true) {
+      work.finished = work.chunks.shift()!.next;
+      moved = true;
+    }
+    if (!moved || this.ephemeral || work.generation !== this.generation) return;
+    this.toCommit.set(`${work.topic}/${work.partition}`, { topic: work.topic, partition: work.partition, offset: work.finished });
+    this.commitSoon();
+  }
+
+  /** One commit request at a time, for all partitions that moved; what moves meanwhile goes in the next. */
+  private commitSoon(): Promise<void> {
+    this.committing ??= (async () => {
+      while (this.toCommit.size > 0) {
+        const offsets = [...this.toCommit.values()].map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) }));
+        this.toCommit.clear();
+        try {
+          await this.consumer.commitOffsets(offsets);
+        } catch (err) {
+          // A rebalance refuses the commit; the new generation refetches from the last one that
+          // was made, and the writes are idempotent, so this costs a replay, never a loss.
+          this.log.warn({ err: (err as Error).message, offsets }, 'offset commit failed; the messages will be delivered again');
+        }
+      }
+    })().finally(() => { this.committing = null; });
+    return this.committing;
+  }
+
   /** True once the messages are handled or set aside; false when the subscription stopped first. */
-  private handleWithRetry(msgs: BusMessage[], p: EachBatchPayload): Promise<boolean> {
+  private handleWithRetry(msgs: BusMessage[], p: EachBatchPayload, generation: number): Promise<boolean> {
     return deliver(msgs, {
       group: this.groupId, deadLetterTopic: this.s.deadLetterTopic, maxAttempts: this.s.maxAttempts ?? this.o.maxAttempts, retry: this.o.handlerRetry,
       publish: this.publish, log: this.log, observer: this.o.observer,
-      handler: async (batch) => {
-        // A long handler must not look like a dead member; kafkajs throttles these to its interval.
-        const beat = setInterval(() => p.heartbeat().catch(() => undefined), 1000);
-        try { await this.s.handler(batch); } finally { clearInterval(beat); }
-      },
+      handler: (batch) => this.s.handler(batch),
       pause: async (ms) => {
-        if (!(await this.pause(ms)) || !p.isRunning() || p.isStale()) return false;
-        // Throws on a rebalance, which hands control back to kafkajs to rejoin; nothing is resolved.
+        // After a rejoin the partition is fetched again from its committed offset (maybe by another member).
+        if (!(await this.pause(ms)) || !p.isRunning() || p.isStale() || generation !== this.generation) return false;
+        // Throws on a rebalance: the batch stops unfinished (kafkajs rejoins on its own heartbeat).
         await p.heartbeat();
         return true;
       },
@@ -450,10 +552,14 @@ class KafkaSubscription implements Subscription {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.stopping = true;
       this.abort.abort();
       if (!this.isReady) this.rejectReady(new StoreError('kafka', `subscription ${this.groupId} closed before it was ready`));
-      // disconnect() stops fetching, waits for the in-flight batch, commits what it resolved and
-      // leaves the group, so the partitions move at once instead of after the session timeout.
+      // The batches in hand finish (a retry stops at once) and what they finished is committed
+      // while the member is still in the group; then disconnect() stops fetching and leaves the
+      // group, so the partitions move at once instead of after the session timeout.
+      await Promise.all([...this.parts.values()].flatMap((w) => w.chunks.map((c) => c.settled)));
+      await this.committing;
       await this.consumer.disconnect();
       this.onClosed();
       this.log.debug('subscription closed');

@@ -283,31 +283,64 @@ export class LocalBus implements Bus {
     }
   }
 
+  /**
+   * One partition's delivery loop: hands batches to the member that owns the partition, up to
+   * its `inFlight` at once, and commits up to the first batch not finished. A batch that stops
+   * unfinished (its member left, or the bus closes) is delivered again, from where it started,
+   * once those in hand have settled.
+   */
   private async deliver(g: Group, p: Partition, key: string): Promise<void> {
+    const inHand: { next: number; done: boolean | undefined; settled: Promise<void> }[] = [];
+    const settled = new Signal();
+    const retire = () => {
+      let moved = false;
+      while (inHand.length > 0 && inHand[0].done === true) {
+        g.committed.set(key, inHand.shift()!.next);
+        moved = true;
+      }
+      if (!moved) return;
+      this.trim(p);
+      p.drained.fire();
+      if (g.durable) this.scheduleOffsets();
+    };
     while (!this.closed && g.members.length > 0) {
+      if (inHand.some((b) => b.done === false)) {
+        await Promise.all(inHand.map((b) => b.settled));
+        retire();
+        inHand.length = 0;
+        g.positions.set(key, g.committed.get(key)!);
+        continue;
+      }
       const pos = g.positions.get(key)!;
-      if (pos >= p.next) { await Signal.any([p.grew, g.membersChanged]); continue; }
       const owner = g.members[p.id % g.members.length];
+      if (pos >= p.next || inHand.length >= Math.max(1, owner.options.inFlight ?? 1)) {
+        await Signal.any([p.grew, g.membersChanged, settled]);
+        continue;
+      }
       const batch = pos < p.base ? this.readLog(p, pos, owner.maxBatch) : p.records.slice(pos - p.base, pos - p.base + owner.maxBatch);
       if (batch.length === 0) { // nothing left on disk below the memory window: skip the gap
         g.positions.set(key, p.base);
         continue;
       }
-      const done = await deliver(batch, {
+      const handing = { next: batch[batch.length - 1].offset + 1, done: undefined as boolean | undefined, settled: Promise.resolve() };
+      handing.settled = deliver(batch, {
         group: g.id, handler: owner.options.handler, deadLetterTopic: owner.options.deadLetterTopic, maxAttempts: owner.options.maxAttempts ?? this.o.maxAttempts,
         retry: this.o.handlerRetry, publish: (t, m) => this.publish(t, m), log: this.log, observer: this.o.observer,
         // A member that joins or leaves may take the partition over: the batch goes back to
         // whoever owns it then, from where it started.
         pause: (ms) => this.pause(g, ms),
+      }).then((done) => {
+        handing.done = done;
+        retire();
+        settled.fire();
       });
-      if (!done) continue;
-      const nextPos = batch[batch.length - 1].offset + 1;
-      g.positions.set(key, nextPos);
-      g.committed.set(key, nextPos);
-      this.trim(p);
-      p.drained.fire();
-      if (g.durable) this.scheduleOffsets();
+      inHand.push(handing);
+      g.positions.set(key, handing.next);
     }
+    // Closing, or the group's last member left: what is in hand finishes first (close() waits for this loop).
+    await Promise.all(inHand.map((b) => b.settled));
+    retire();
+    if (inHand.some((b) => b.done === false)) g.positions.set(key, g.committed.get(key)!);
   }
 
   /** Sleeps ms; false when the bus closes or the group's members change first. */
@@ -346,7 +379,8 @@ export class LocalBus implements Bus {
     for (const g of this.groups.values()) {
       if (!g.topics.has(p.topic)) continue;
       if (g.members.length === 0 && (p.dir || !g.durable)) continue;
-      min = Math.min(min, g.positions.get(`${p.topic}/${p.id}`) ?? 0);
+      // Committed, not delivered: a batch in hand that stops unfinished is read again from here.
+      min = Math.min(min, g.committed.get(`${p.topic}/${p.id}`) ?? 0);
     }
     if (min > p.base) {
       p.records = p.records.slice(min - p.base);

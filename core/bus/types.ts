@@ -4,9 +4,10 @@
 // Semantics every implementation keeps:
 // - messages with the same key go to the same partition and are delivered in publish order;
 // - a consumer group splits partitions between its members; each message is handled by one;
-// - a batch handler that resolves commits the batch's offsets; one that throws is retried
-//   (same batch, backoff) and nothing after it in that partition is delivered meanwhile, so
-//   delivery is at-least-once and consumers make their writes idempotent; with a dead-letter
+// - a batch handler that resolves commits the batch's offsets, and never those of a batch
+//   after one still in hand; one that throws is retried (same batch, backoff) and nothing after
+//   it in that partition is delivered meanwhile (beyond the `inFlight` batches already handed
+//   over), so delivery is at-least-once and consumers make their writes idempotent; with a dead-letter
 //   topic, a message that keeps failing (not for want of a dependency) is set aside there after
 //   bounded tries and the partition moves on (delivery.ts);
 // - publish() resolves only once the messages are durable (WAL / broker ack) and waits while
@@ -55,6 +56,16 @@ export interface SubscribeOptions {
   deadLetterTopic?: string;
   /** Failed tries before a batch is split, and before a lone message is dead-lettered (default 5). */
   maxAttempts?: number;
+  /**
+   * Batches of one partition in the handler's hands at once (default 1). Above 1 the next batch
+   * is fetched and handed over while an earlier one is still being handled, for a handler that
+   * queues batches for a write of its own (the raw sink's group commit), so a batch waits for
+   * the write ahead of it only once, not for that write and then the fetch. Offsets are still
+   * committed only up to the first batch not finished, so a crash replays and loses nothing;
+   * but a later batch may be handled before an earlier one that failed and is retried, so only
+   * for handlers whose writes do not depend on order (idempotent by id, summed).
+   */
+  inFlight?: number;
 }
 
 export interface Subscription {

@@ -256,6 +256,77 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?:
       expect(again).toEqual([5, 6, 7, 8, 9]);
     });
 
+    it('with inFlight 2, hands the next batch over while the first is in hand, and commits only up to the first not finished', async () => {
+      const b = await bus();
+      const { topic, group } = names();
+      await b.ensureTopics([topic]);
+      await b.publish(topic, messages(['only'], 15));
+      const started: number[] = [], finished: number[] = [];
+      const gates = new Map<number, () => void>();
+      let over = false;
+      const release = async (first: number) => {
+        await waitFor(() => gates.has(first), T, `the batch from ${first} in hand`);
+        gates.get(first)!();
+        await waitFor(() => finished.includes(first), T, `the batch from ${first} to finish`);
+      };
+      await sub(await b.subscribe({
+        groupId: group, topics: [topic], maxBatch: 5, inFlight: 2,
+        handler: async (batch) => {
+          const first = payload(batch[0]).seq;
+          started.push(first);
+          if (!over) await new Promise<void>((r) => gates.set(first, r));
+          finished.push(first);
+        },
+      }));
+      try {
+        // One bus handed the second batch over only once the first's handler had resolved.
+        await waitFor(() => started.length >= 2, T, 'the second batch while the first is in hand');
+        await sleep(SETTLE);
+        expect(started).toEqual([0, 5]); // bounded: the third waits for the first
+        expect(await b.lag(group, topic)).toBe(15);
+        // The second finishes first: nothing is committed past the first, which is still in hand.
+        await release(5);
+        await sleep(SETTLE);
+        expect(await b.lag(group, topic)).toBe(15);
+        expect(started).toEqual([0, 5]);
+        await release(0);
+        await waitFor(async () => (await b.lag(group, topic)) === 5, T, 'the first two batches committed');
+        await release(10);
+        await waitFor(async () => (await b.lag(group, topic)) === 0, T, 'lag 0');
+        expect(started).toEqual([0, 5, 10]);
+      } finally {
+        // A failing run must not leave handlers waiting: closing the subscription would wait too.
+        over = true;
+        for (const open of gates.values()) open();
+      }
+    });
+
+    it('with inFlight 2, a batch that stops unfinished is delivered again, and what was handled after it too', async () => {
+      const b = await bus();
+      const { topic, group } = names();
+      await b.ensureTopics([topic]);
+      await b.publish(topic, messages(['only'], 10));
+      let attempts = 0;
+      const ok: number[] = [];
+      const s1 = await sub(await b.subscribe({
+        groupId: group, topics: [topic], maxBatch: 5, inFlight: 2,
+        handler: async (batch) => {
+          const seqs = batch.map((m) => payload(m).seq);
+          if (seqs[0] === 0) { attempts++; throw new Error('poison until fixed'); }
+          ok.push(...seqs);
+        },
+      }));
+      await waitFor(() => attempts >= 2 && ok.length >= 5, T, 'the second batch handled while the first fails');
+      await s1.close();
+      expect(ok).toEqual([5, 6, 7, 8, 9]);
+      expect(await b.lag(group, topic)).toBe(10);
+
+      const again: number[] = [];
+      await sub(await b.subscribe({ groupId: group, topics: [topic], inFlight: 2, handler: async (batch) => { again.push(...batch.map((m) => payload(m).seq)); } }));
+      await waitFor(async () => (await b.lag(group, topic)) === 0, T, 'lag 0: all handled and committed');
+      expect(again).toEqual([...Array(10).keys()]);
+    });
+
     /** Reads a dead-letter topic; `until` publishes a marker there and waits for it, so what came before is all there. */
     async function deadLetters(b: Bus, topic: string, group: string) {
       const got: BusMessage[] = [];
