@@ -46,6 +46,8 @@ export interface RawSinkDeps {
 interface Pending { events: NormalizedEvent[]; acceptedAt: number; deliveredAt: number; done: () => void; fail: (e: unknown) => void }
 
 export const SINK_GROUP = 'trenddrop-raw-sink';
+/** Batches of a partition the sink holds at once: one in the running write, one queued for the next. */
+const SINK_IN_FLIGHT = 2;
 
 /** Minute bucket of a timestamp, as the rollups and the API name it. */
 const minuteOf = (ms: number) => new Date(ms - (ms % 60_000)).toISOString();
@@ -93,6 +95,10 @@ export class RawSink {
     this.watermark = await readWatermark(this.d.ch, this.d.clock.now());
     this.sub = await this.d.bus.subscribe({
       groupId: SINK_GROUP, topics: [this.d.topics.engagement], handler: (b) => this.handle(b), maxBatch: this.maxRows, deadLetterTopic: this.d.topics.dlq,
+      // A partition's next batch is taken in while the write holding its last one runs, so it
+      // joins the very next write instead of waiting for this one, then a fetch. Writes are
+      // idempotent by eventId and the rollups are sums, so a retried batch may land after a later one.
+      inFlight: SINK_IN_FLIGHT,
       onAssigned: () => { this.assignments++; },
     });
     await this.sub.ready;
