@@ -46,8 +46,12 @@ export interface RawSinkDeps {
 interface Pending { events: NormalizedEvent[]; acceptedAt: number; deliveredAt: number; done: () => void; fail: (e: unknown) => void }
 
 export const SINK_GROUP = 'trenddrop-raw-sink';
-/** Batches of a partition the sink holds at once: one in the running write, one queued for the next. */
-const SINK_IN_FLIGHT = 2;
+/**
+ * Batches of a partition the sink holds at once. Kafka hands one over per fetch, and a partition
+ * is fetched many times during one write: all of them should join the next write. What they hold
+ * is bounded by rows (a write's worth queued, see handle()), not by this count.
+ */
+const SINK_IN_FLIGHT = 8;
 
 /** Minute bucket of a timestamp, as the rollups and the API name it. */
 const minuteOf = (ms: number) => new Date(ms - (ms % 60_000)).toISOString();
@@ -62,6 +66,8 @@ function earliestOf(events: readonly { productId: string; tsMs: number }[]): Map
 export class RawSink {
   private pending: Pending[] = [];
   private rows = 0;
+  /** Handlers waiting for the queue behind the running write to have room (back-pressure). */
+  private roomWaiters: (() => void)[] = [];
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private announcing: Promise<void> = Promise.resolve();
@@ -140,6 +146,9 @@ export class RawSink {
     }
     await deadLetter(this.d.bus, this.d.topics.dlq, this.d.metrics, bad);
     if (events.length === 0) return;
+    // At most a write's worth waits behind the running write; beyond that the batch waits here,
+    // and so the bus stops handing over more (memory stays bounded at any inFlight).
+    while (this.rows >= this.maxRows) await new Promise<void>((r) => this.roomWaiters.push(r));
     await new Promise<void>((done, fail) => {
       this.pending.push({ events, acceptedAt, deliveredAt, done, fail });
       this.rows += events.length;
@@ -172,6 +181,7 @@ export class RawSink {
     const batch = this.pending.splice(0, take);
     if (batch.length === 0) return;
     this.rows -= rows;
+    for (const wake of this.roomWaiters.splice(0)) wake();
     try {
       await this.writeOut(batch);
       for (const p of batch) p.done();
@@ -269,6 +279,9 @@ export class RawSink {
       .then(() => this.d.bus.publish(this.d.topics.updates, [{ key: 'engagement', value: update }]))
       .catch((err) => this.log.warn({ err }, 'engagement update not published'));
   }
+
+  /** Rows taken in and waiting for a write to begin. */
+  get queuedRows(): number { return this.rows; }
 
   /** Event time up to which engagement is stored: the latest event time written (future-skewed events aside). */
   get watermarkMs(): number { return this.watermark; }
