@@ -47,11 +47,12 @@ interface Pending { events: NormalizedEvent[]; acceptedAt: number; deliveredAt: 
 
 export const SINK_GROUP = 'trenddrop-raw-sink';
 /**
- * Batches of a partition the sink holds at once. Kafka hands one over per fetch, and a partition
- * is fetched many times during one write: all of them should join the next write. What they hold
- * is bounded by rows (a write's worth queued, see handle()), not by this count.
+ * A partition's messages the sink holds at once, in writes' worth (maxRows each): the running
+ * write's and the next's. Kafka hands over a batch per fetch, and a partition is fetched many
+ * times during one write: all of those should join the next write, so the bound is in rows, not
+ * batches; handle() also keeps at most a write's worth queued across partitions.
  */
-const SINK_IN_FLIGHT = 8;
+const SINK_IN_FLIGHT = 2;
 
 /** Minute bucket of a timestamp, as the rollups and the API name it. */
 const minuteOf = (ms: number) => new Date(ms - (ms % 60_000)).toISOString();

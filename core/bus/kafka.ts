@@ -320,11 +320,13 @@ export class KafkaBus implements Bus {
 }
 
 /** A batch handed to the handler: `done` once it settled (false: stopped unfinished). */
-interface Chunk { next: number; done: boolean | undefined; settled: Promise<void> }
+interface Chunk { next: number; count: number; done: boolean | undefined; settled: Promise<void> }
 
 /** One partition's batches in the handler's hands, oldest first, and the offset finished up to. */
 interface PartitionWork {
   topic: string; partition: number; generation: number; chunks: Chunk[]; finished: number;
+  /** Messages in `chunks`. */
+  held: number;
   /** A chunk stopped unfinished: nothing more is handed over until recover() has sought back. */
   stopped: boolean; recovering: Promise<void> | null;
 }
@@ -420,7 +422,7 @@ class KafkaSubscription implements Subscription {
     const { batch } = p;
     const key = `${batch.topic}/${batch.partition}`;
     const maxBatch = Math.max(1, this.s.maxBatch ?? DEFAULT_MAX_BATCH);
-    const depth = Math.max(1, this.s.inFlight ?? 1);
+    const room = Math.max(1, this.s.inFlight ?? 1) * maxBatch;
     let work = this.parts.get(key);
     if (work?.stopped) {
       // A batch stopped unfinished: the partition is fetched again from it (recover()).
@@ -434,12 +436,12 @@ class KafkaSubscription implements Subscription {
       if (this.parts.get(key) === work) this.parts.delete(key);
       work = undefined;
     }
-    if (!work) this.parts.set(key, (work = { topic: batch.topic, partition: batch.partition, generation: this.generation, chunks: [], finished: Number(batch.firstOffset() ?? 0), stopped: false, recovering: null }));
+    if (!work) this.parts.set(key, (work = { topic: batch.topic, partition: batch.partition, generation: this.generation, chunks: [], held: 0, finished: Number(batch.firstOffset() ?? 0), stopped: false, recovering: null }));
     const all = batch.messages;
     for (let i = 0; i < all.length; i += maxBatch) {
-      // Back-pressure: the handler holds `depth` batches; the oldest must finish first. The
-      // member heartbeats meanwhile, since kafkajs does not while eachBatch runs.
-      while (work.chunks.length >= depth && !this.stopping && !work.stopped) {
+      // Back-pressure: the handler holds `inFlight` batches' worth of messages; the oldest must
+      // finish first. The member heartbeats meanwhile, since kafkajs does not while eachBatch runs.
+      while (work.held >= room && !this.stopping && !work.stopped) {
         let beat: NodeJS.Timeout | undefined;
         await Promise.race([work.chunks[0].settled, new Promise((r) => { beat = setTimeout(r, 1000); })]);
         clearTimeout(beat);
@@ -449,7 +451,7 @@ class KafkaSubscription implements Subscription {
       if (this.stopping || work.stopped || !p.isRunning() || p.isStale()) return;
       const chunk = all.slice(i, i + maxBatch);
       const msgs = chunk.map((m) => toBusMessage(batch.topic, batch.partition, m));
-      const handing: Chunk = { next: Number(chunk[chunk.length - 1].offset) + 1, done: undefined, settled: Promise.resolve() };
+      const handing: Chunk = { next: Number(chunk[chunk.length - 1].offset) + 1, count: chunk.length, done: undefined, settled: Promise.resolve() };
       handing.settled = this.handleWithRetry(msgs, p, work.generation).then((ok) => ok, (err) => {
         // A rebalance thrown by a heartbeat mid-retry: the chunk is refetched by whoever owns it next.
         this.log.warn({ partition: batch.partition, fromOffset: msgs[0].offset, err: (err as Error).message }, 'batch handling stopped');
@@ -465,6 +467,7 @@ class KafkaSubscription implements Subscription {
         }
       });
       work.chunks.push(handing);
+      work.held += handing.count;
       // Resolved so that kafkajs fetches on from here; committed only once handled (retire).
       p.resolveOffset(chunk[chunk.length - 1].offset);
     }
@@ -491,7 +494,9 @@ class KafkaSubscription implements Subscription {
   private retire(work: PartitionWork): void {
     let moved = false;
     while (work.chunks.length > 0 && work.chunks[0].done === true) {
-      work.finished = work.chunks.shift()!.next;
+      const c = work.chunks.shift()!;
+      work.finished = c.next;
+      work.held -= c.count;
       moved = true;
     }
     if (!moved || this.ephemeral || work.generation !== this.generation) return;

@@ -285,17 +285,20 @@ export class LocalBus implements Bus {
 
   /**
    * One partition's delivery loop: hands batches to the member that owns the partition, up to
-   * its `inFlight` at once, and commits up to the first batch not finished. A batch that stops
+   * its `inFlight` batches' worth of messages at once, and commits up to the first batch not finished. A batch that stops
    * unfinished (its member left, or the bus closes) is delivered again, from where it started,
    * once those in hand have settled.
    */
   private async deliver(g: Group, p: Partition, key: string): Promise<void> {
-    const inHand: { next: number; done: boolean | undefined; settled: Promise<void> }[] = [];
+    const inHand: { next: number; count: number; done: boolean | undefined; settled: Promise<void> }[] = [];
+    let held = 0;
     const settled = new Signal();
     const retire = () => {
       let moved = false;
       while (inHand.length > 0 && inHand[0].done === true) {
-        g.committed.set(key, inHand.shift()!.next);
+        const b = inHand.shift()!;
+        g.committed.set(key, b.next);
+        held -= b.count;
         moved = true;
       }
       if (!moved) return;
@@ -308,12 +311,13 @@ export class LocalBus implements Bus {
         await Promise.all(inHand.map((b) => b.settled));
         retire();
         inHand.length = 0;
+        held = 0;
         g.positions.set(key, g.committed.get(key)!);
         continue;
       }
       const pos = g.positions.get(key)!;
       const owner = g.members[p.id % g.members.length];
-      if (pos >= p.next || inHand.length >= Math.max(1, owner.options.inFlight ?? 1)) {
+      if (pos >= p.next || held >= Math.max(1, owner.options.inFlight ?? 1) * owner.maxBatch) {
         await Signal.any([p.grew, g.membersChanged, settled]);
         continue;
       }
@@ -322,7 +326,7 @@ export class LocalBus implements Bus {
         g.positions.set(key, p.base);
         continue;
       }
-      const handing = { next: batch[batch.length - 1].offset + 1, done: undefined as boolean | undefined, settled: Promise.resolve() };
+      const handing = { next: batch[batch.length - 1].offset + 1, count: batch.length, done: undefined as boolean | undefined, settled: Promise.resolve() };
       handing.settled = deliver(batch, {
         group: g.id, handler: owner.options.handler, deadLetterTopic: owner.options.deadLetterTopic, maxAttempts: owner.options.maxAttempts ?? this.o.maxAttempts,
         retry: this.o.handlerRetry, publish: (t, m) => this.publish(t, m), log: this.log, observer: this.o.observer,
@@ -335,6 +339,7 @@ export class LocalBus implements Bus {
         settled.fire();
       });
       inHand.push(handing);
+      held += handing.count;
       g.positions.set(key, handing.next);
     }
     // Closing, or the group's last member left: what is in hand finishes first (close() waits for this loop).

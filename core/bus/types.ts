@@ -57,7 +57,9 @@ export interface SubscribeOptions {
   /** Failed tries before a batch is split, and before a lone message is dead-lettered (default 5). */
   maxAttempts?: number;
   /**
-   * Batches of one partition in the handler's hands at once (default 1). Above 1 the next batch
+   * Messages of one partition in the handler's hands at once, in batches' worth: up to
+   * inFlight × maxBatch (default 1, so one batch; a fetch's small batches count by their size,
+   * so a trickle of them is not held back by a count while a flood stays bounded). Above 1 the next batch
    * is fetched and handed over while an earlier one is still being handled, for a handler that
    * queues batches for a write of its own (the raw sink's group commit), so a batch waits for
    * the write ahead of it only once, not for that write and then the fetch. Offsets are still
