@@ -25,12 +25,14 @@ describe.skipIf(!brokers)('processors on Kafka, SIGKILLed and restarted', () => 
     await producer.events(topics.engagement, events);
     await producer.close();
 
-    // SIGKILL mid-backlog, once a fifth of it is stored.
-    let c = await d.start(prefix, dir);
+    // SIGKILL mid-backlog, as soon as anything is stored. Not waiting for health: the sink
+    // consumes before Postgres opens, and with a partition's next batch taken in during each
+    // write it can be through the whole backlog by the time health answers.
+    let c = await d.start(prefix, dir, { waitFor: 'listening' });
     const stored = await eventually(async () => {
       const n = await metric(c.url, 'trenddrop_events_stored_total');
-      return n >= events.length * 0.2 ? n : undefined;
-    }, 60_000, 'a fifth of the backlog stored');
+      return n > 0 ? n : undefined;
+    }, 60_000, 'some of the backlog stored');
     c.proc.kill('SIGKILL');
     await c.stop();
     expect(stored).toBeLessThan(events.length);
