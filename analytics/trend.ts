@@ -87,6 +87,11 @@ export function momentum(recent: number, before: number, lagHours: number): numb
   return lagHours > 0 ? Math.log((1 + recent) / (1 + before)) / lagHours : 0;
 }
 
+/** momentum() as a SQL expression over two engagement sums (SQL expressions), for stores that compute it in bulk. */
+export function momentumSql(recent: string, before: string, lagHours: number): string {
+  return lagHours > 0 ? `log((1 + (${recent})) / (1 + (${before}))) / ${lagHours}` : '0';
+}
+
 /** What one product measures before it is compared with the others; larger is better for each. */
 export interface RawInput {
   shape: TrendShape;

@@ -27,8 +27,9 @@ import { LIST_LIMIT } from '../api/schemas/products.js';
 import { rows } from '../api/queries/sql.js';
 import { ROLLUP_INSERT_SETTINGS } from '../processors/event-rows.js';
 import { MetadataProcessor } from '../processors/metadata.js';
-import { Scorer } from '../processors/scorer.js';
+import { Scorer, STEP_PROFILES } from '../processors/scorer.js';
 import { settledBefore } from '../analytics/event-time.js';
+import { ENGAGEMENT_SQL, momentumSql } from '../analytics/trend.js';
 import type { ProductMessage } from '../schemas/events.js';
 import { products as pgProducts } from '../schemas/postgres/schema.js';
 import type { ProductsUpdate } from '../schemas/updates.js';
@@ -167,15 +168,42 @@ export async function insertBenchEvents(ch: ClickHouseClient, c: BenchEventsChun
 
 // Past scores, one per product and hour of the window up to the hour before the one the real
 // scorer then completes, as a running process would have stored them: the scorer resumes after them.
+// Each score's momentum is the one the scorer computes from the loaded events (the same engagement,
+// steps and lag; momentumSql): the breakout detector rebuilds each product's baseline from these.
+// A history of zeros, as it was, made every baseline flat at the detector's noise floor, so a
+// soak's first live round flagged about a third of the products as breaking out. Each product's
+// hours are one sumResample array (bin i: the hour first + i h), each instant's sums slices of it.
+const HOUR = STEP_PROFILES.hour;
+/** Hours before a score's own that its momentum reads. */
+const MOMENTUM_REACH = HOUR.momentumLag + HOUR.momentumSteps - 1;
 const HISTORY_SQL = `
 INSERT INTO ${TABLES.trendScoreHistory} (productId, computedAt, stepSec, score, label, velocity, acceleration, momentum, scoredAt)
-SELECT concat('p-', toString(p.number)) AS productId, fromUnixTimestamp64Milli(toInt64({last:Int64} - k.number * {step:Int64}), 'UTC'), 3600,
-  (cityHash64(p.number, k.number) % 1000) / 10, 'steady', 0, 0, 0, fromUnixTimestamp64Milli({last:Int64}, 'UTC')
-FROM numbers({products:UInt64}) AS p CROSS JOIN numbers(0, {rounds:UInt64}) AS k`;
+SELECT productId, fromUnixTimestamp64Milli(toInt64({last:Int64} - k * {step:Int64}), 'UTC'), 3600,
+  (cityHash64(n, k) % 1000) / 10, 'steady', 0, 0,
+  ${momentumSql(`arraySum(arraySlice(bins, i - ${HOUR.momentumSteps - 2}, ${HOUR.momentumSteps}))`,
+    `arraySum(arraySlice(bins, i - ${HOUR.momentumLag + HOUR.momentumSteps - 2}, ${HOUR.momentumSteps}))`, HOUR.momentumLag)},
+  fromUnixTimestamp64Milli({last:Int64}, 'UTC')
+FROM (
+  SELECT p.number AS n, productId, h.bins AS bins, arrayJoin(range({rounds:UInt64})) AS k, toInt64({rounds:UInt64} - 1 + ${MOMENTUM_REACH} - k) AS i
+  FROM (SELECT number, concat('p-', toString(number)) AS productId FROM numbers({products:UInt64})) AS p
+  -- A product with no rows gets no bins: sums of 0, momentum 0.
+  LEFT JOIN (
+    SELECT productId, sumResample({first:Int64}, {first:Int64} + {bins:Int64} * 3600, 3600)(toFloat64(${ENGAGEMENT_SQL}), toInt64(toUnixTimestamp(bucket))) AS bins
+    FROM ${TABLES.engagement1h}
+    WHERE bucket >= toDateTime({first:Int64}) AND bucket < toDateTime({first:Int64} + {bins:Int64} * 3600)
+    GROUP BY productId) AS h USING productId)`;
 
-/** Inserts the past scores of every product, hourly for the seven days up to `last` (ms); `settings` as for insertBenchEvents. */
+/**
+ * Inserts the past scores of every product, hourly for the seven days up to `last` (ms), each
+ * with the momentum of the events already loaded; `settings` as for insertBenchEvents.
+ */
 export async function insertScoreHistory(ch: ClickHouseClient, h: { last: number; products: number }, settings = BULK_INSERT): Promise<void> {
-  await ch.command({ query: `${HISTORY_SQL}${settings ? `\nSETTINGS ${settings}` : ''}`, query_params: { last: h.last, step: HISTORY_STEP_MS, rounds: SPAN_MS / HISTORY_STEP_MS, products: h.products } });
+  const rounds = SPAN_MS / HISTORY_STEP_MS;
+  const first = Math.floor(h.last / 1000) - (rounds - 1 + MOMENTUM_REACH) * 3600;
+  await ch.command({
+    query: `${HISTORY_SQL}${settings ? `\nSETTINGS ${settings}` : ''}`,
+    query_params: { last: h.last, step: HISTORY_STEP_MS, rounds, products: h.products, first, bins: rounds + MOMENTUM_REACH },
+  });
 }
 
 const COUNTS_SQL = `
