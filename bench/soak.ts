@@ -1,7 +1,8 @@
 // `trenddrop bench`, soak phase: a whole embedded TrendDrop (ingest, processors, API) under
 // steady load at the API phase's scale for a given time, its memory sampled throughout.
 //   1. load: the API phase's catalogue and stored history (bench/api.ts), so the scorer and the
-//      reads work on 100k products as in production;
+//      reads work on 100k products as in production; then the process restarts on that data
+//      with every role, as a running deployment would be;
 //   2. hold: events accepted at a steady rate through the ingest path (spread over every
 //      product), the overview and the explorer read over HTTP every second, the processors
 //      (sink, scorer, forecaster, …) running on their own schedules;
@@ -13,7 +14,9 @@ import { join } from 'node:path';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { sleep } from '../core/retry.js';
+import { count, gte } from 'drizzle-orm';
 import { rows } from '../api/queries/sql.js';
+import { alerts } from '../schemas/postgres/schema.js';
 import { startApp, type App } from '../app/start-app.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
 import { load, type Latency } from './api.js';
@@ -26,6 +29,8 @@ export interface SoakSample {
   t: number;
   rssMiB: number;
   heapUsedMiB: number;
+  /** Memory of JavaScript objects held outside the V8 heap (Buffers, ArrayBuffers: insert bodies, query results). */
+  externalMiB: number;
   /** What the embedded ClickHouse engine accounts for (its MemoryTracking: queries, merges, caches), as last read. */
   engineMiB: number;
   /** Events stored so far by the pipeline (of those sent during the soak). */
@@ -45,7 +50,12 @@ export interface SoakBenchResult {
   samples: SoakSample[];
   rss: MemoryTrend;
   heap: MemoryTrend;
+  external: MemoryTrend;
   engine: MemoryTrend;
+  /** Scores the processors wrote after the restart (each hour the watermark settles, every product once). */
+  scored: number;
+  /** Breakout alerts stored after the restart. */
+  alerts: number;
   /** The reads made during the soak (each answered with the response cache stale or fresh, as it came). */
   reads: { n: number; errors: number } & Latency;
   /** The ingest path's acknowledgements of each tick's batch. */
@@ -113,6 +123,14 @@ async function storeSample(app: App, sinceMs: number): Promise<{ stored: number;
   return { stored: Number(r.n), engineMiB: mib(Number(r.tracked)) };
 }
 
+/** Scores and alerts written since `sinceMs` (scoredAt and createdAt are the writer's clock). */
+async function written(app: App, sinceMs: number): Promise<{ scored: number; alerts: number }> {
+  const [r] = await rows<{ n: string }>(app.runtime.clickhouse.client,
+    `SELECT count() AS n FROM ${TABLES.trendScoreHistory} WHERE scoredAt >= fromUnixTimestamp64Milli({since:Int64})`, { since: sinceMs });
+  const [a] = await app.runtime.postgres.db.select({ n: count() }).from(alerts).where(gte(alerts.createdAt, new Date(sinceMs)));
+  return { scored: Number(r.n), alerts: a.n };
+}
+
 /**
  * Loads the API phase's data into a fresh embedded TrendDrop with every role (temporary data
  * dir, removed afterwards), then holds a steady load on it for `durationSec`, sampling memory.
@@ -120,20 +138,31 @@ async function storeSample(app: App, sinceMs: number): Promise<{ stored: number;
 export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise<SoakBenchResult> {
   const progress = o.onProgress ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'trenddrop-bench-soak-'));
-  const app = await startApp({ ...config, dataDir: dir, port: 0, host: '127.0.0.1', simulator: false, kafkaBrokers: [], clickhouseUrl: null, databaseUrl: null },
-    { roles: ['ingest', 'processors', 'api'], logger: o.logger, agent: false });
+  const appConfig: Config = { ...config, dataDir: dir, port: 0, host: '127.0.0.1', simulator: false, kafkaBrokers: [], clickhouseUrl: null, databaseUrl: null };
+  let app: App | null = null;
   try {
-    await load(app, { products: o.products, events: o.preload, logger: o.logger }, (f, label) => progress(0.2 * f, `load: ${label}`));
+    // The history is loaded without the processors, then the process restarts on it with every
+    // role. A scorer running beside the load found the events before their stored scores, so
+    // its first round, once the soak's events moved the watermark, scored the whole preloaded
+    // week (a cold backfill of 16.8M scores at 100k products, the 3.9 GiB peak of an earlier
+    // soak) instead of the hour that follows the stored scores, as a running process does.
+    const loading = await startApp(appConfig, { roles: ['api'], logger: o.logger, agent: false });
+    try {
+      await load(loading, { products: o.products, events: o.preload, logger: o.logger }, (f, label) => progress(0.2 * f, `load: ${label}`));
+    } finally {
+      await loading.stop();
+    }
+    progress(0.2, 'restart on the loaded data');
+    const restartedAt = Date.now();
+    const running = app = await startApp(appConfig, { roles: ['ingest', 'processors', 'api'], logger: o.logger, agent: false });
     const products = Array.from({ length: o.products }, (_, i) => `p-${i}`);
     const prefix = `soak-${Date.now().toString(36)}`;
-    // The sink's first batch tops its dedup filter up with every id stored since the filter was
-    // loaded: here the whole preloaded history, which the load wrote around the running sink (a
-    // restarted process reads those ids at start, before it consumes). One batch is written
-    // through first, so that the clock starts on the pipeline as it runs, not on that read.
+    // One batch is written through first, so that the clock starts on the pipeline as it runs,
+    // not on its first batch (the sink's and the rounds' first reads of the loaded history).
     progress(0.2, 'pipeline warm-up');
     const warmStart = performance.now();
-    await app.ingestor.accept('events', makeEvents({ prefix: `${prefix}-warmup`, n: 100, products, now: Date.now(), live: true }));
-    await app.drain();
+    await running.ingestor.accept('events', makeEvents({ prefix: `${prefix}-warmup`, n: 100, products, now: Date.now(), live: true }));
+    await running.drain();
     const warmupSec = +((performance.now() - warmStart) / 1000).toFixed(1);
     o.logger.info({ seconds: warmupSec }, 'soak: pipeline warmed up');
     const since = Date.now();
@@ -143,7 +172,7 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
     let readErrors = 0;
     let done = false;
     const t0 = performance.now();
-    const url = `http://127.0.0.1:${app.port}/api/v1/`;
+    const url = `http://127.0.0.1:${running.port}/api/v1/`;
 
     // The stored count and the engine's memory are a query, which on the embedded engine can wait
     // behind a scorer round: they are kept by a loop of their own, so that the memory samples keep
@@ -151,7 +180,7 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
     let store = { stored: 0, engineMiB: 0 };
     const counter = (async () => {
       while (!done) {
-        store = await storeSample(app, since);
+        store = await storeSample(running, since);
         await sleep(sampleMs);
       }
     })();
@@ -159,7 +188,7 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
       while (!done) {
         const m = process.memoryUsage();
         const t = (performance.now() - t0) / 1000;
-        samples.push({ t: +t.toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), ...store });
+        samples.push({ t: +t.toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external), ...store });
         progress(0.2 + 0.8 * Math.min(1, t / o.durationSec), `soak: ${mib(m.rss).toLocaleString('en-US')} MiB resident`);
         await sleep(sampleMs - ((performance.now() - t0) % sampleMs));
       }
@@ -178,27 +207,28 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
         await sleep(Math.max(0, READ_EVERY_MS - (performance.now() - started)));
       }
     })();
-    const acks = await pace((batch) => app.ingestor.accept('events', JSON.parse(JSON.stringify(batch))), { prefix, ratePerSec: o.ratePerSec, seconds: o.durationSec, products });
+    const acks = await pace((batch) => running.ingestor.accept('events', JSON.parse(JSON.stringify(batch))), { prefix, ratePerSec: o.ratePerSec, seconds: o.durationSec, products });
     done = true;
     await Promise.all([sampler, reader, counter]);
     // The last sample, once everything sent is stored: memory with the load just ended.
     const sent = Math.round((o.ratePerSec * 100) / 1000) * acks.length;
-    await app.drain();
-    const last = await storeSample(app, since);
+    await running.drain();
+    const last = await storeSample(running, since);
     const stored = last.stored;
     const m = process.memoryUsage();
-    samples.push({ t: +((performance.now() - t0) / 1000).toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), ...last });
+    samples.push({ t: +((performance.now() - t0) / 1000).toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external), ...last });
     progress(1, 'done');
     return {
       products: o.products, preloaded: o.preload, warmupSec, durationSec: o.durationSec, ratePerSec: o.ratePerSec, sent, stored, samples,
-      rss: memoryTrend(samples, (s) => s.rssMiB), heap: memoryTrend(samples, (s) => s.heapUsedMiB), engine: memoryTrend(samples, (s) => s.engineMiB),
+      rss: memoryTrend(samples, (s) => s.rssMiB), heap: memoryTrend(samples, (s) => s.heapUsedMiB), engine: memoryTrend(samples, (s) => s.engineMiB), external: memoryTrend(samples, (s) => s.externalMiB),
+      ...await written(running, restartedAt),
       reads: { n: readTimes.length, errors: readErrors, ...quantiles(readTimes) }, acks: quantiles(acks),
     };
   } finally {
     // The scorer's and forecaster's rounds over 100k products run for minutes and a stop waits
     // for them; the measurement is over, so their queries are cut short.
-    await app.cancelInFlight();
-    await app.stop();
+    await app?.cancelInFlight();
+    await app?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -211,9 +241,11 @@ export function formatSoakBench(r: SoakBenchResult): string[] {
     `TrendDrop soak — ${num(r.products)} products (${num(r.preloaded)} events stored first), ${num(r.ratePerSec)} events/s for ${num(r.durationSec)} s (embedded, every role)`,
     `${label('pipeline warm-up (first batch stored)')}${r.warmupSec} s`,
     `${label('events')}${num(r.sent)} sent, ${num(r.stored)} stored; accept ack p50 / p95 ${r.acks.p50Ms} / ${r.acks.p95Ms} ms`,
+    `${label('written after the restart')}${num(r.scored)} scores, ${num(r.alerts)} breakout alerts`,
     `${label('reads (overview, explorer) every second')}${num(r.reads.n)} answered, ${num(r.reads.errors)} failed; p50 / p95 ${r.reads.p50Ms} / ${r.reads.p95Ms} ms`,
     `${label('resident memory')}${trend(r.rss)}`,
     `${label('V8 heap used')}${trend(r.heap)}`,
+    `${label('outside the heap (Buffers)')}${trend(r.external)}`,
     `${label('ClickHouse engine (tracked)')}${trend(r.engine)}`,
     `${label('RSS over time (s: MiB)')}${r.samples.filter((_, i) => i % every === 0 || i === r.samples.length - 1).map((s) => `${Math.round(s.t)}: ${num(s.rssMiB)}`).join(', ')}`,
     '',
