@@ -92,10 +92,11 @@ export class Breakouts {
    * The detector's settings for a series step. Momentum is a growth rate per hour measured over
    * one season's lag (a day for hourly series, a year for monthly ones), so its noise floor is
    * "a quarter of a doubling per lag" at every step: the configured floor is that for the hourly lag.
+   * Consecutive samples share all but one of the `momentumSteps` steps each momentum sums.
    */
   private configFor(step: Step): BreakoutConfig {
     const lagHours = STEP_PROFILES[step].momentumLag * STEP_SEC[step] / 3600;
-    return { ...this.config, minScale: this.config.minScale * (STEP_PROFILES.hour.momentumLag / lagHours) };
+    return { ...this.config, minScale: this.config.minScale * (STEP_PROFILES.hour.momentumLag / lagHours), overlap: STEP_PROFILES[step].momentumSteps };
   }
 
   /** Feeds scored buckets (sorted by product, then time); resolves with the alerts it stored (already stored ones excluded). */

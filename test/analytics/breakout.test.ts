@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { DEFAULT_BREAKOUT, foldBreakout, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../../analytics/breakout.js';
+import { momentum } from '../../analytics/trend.js';
 import { normals, rng } from '../helpers/series.js';
 
 const HOUR = 3_600_000;
@@ -182,5 +183,48 @@ describe('foldBreakout with stored alerts (a re-score)', () => {
     const values = [...surge(2), ...noise(10, 9), 0.5];
     const r = foldBreakout(initialBreakoutState(), samples(values), cfg, new Set([32 * HOUR]));
     expect(r.alerts.map((a) => a.at / HOUR)).toEqual([values.length - 1]);
+  });
+});
+
+describe('breakouts on hourly momenta of steady counts', () => {
+  // Hourly momenta as the scorer computes them (6 hours against the same 6 a day earlier, so
+  // consecutive samples share 5 of their 6 hours), of Poisson counts at a steady rate: no product
+  // here breaks out until its rate is multiplied at hour `surgeAt`.
+  const STEPS = 6, LAG = 24;
+  function momenta(rate: number, hours: number, seed: number, surgeAt = Infinity, factor = 1) {
+    const u = rng(seed);
+    const poisson = (l: number) => { let k = 0, p = u(); const e = Math.exp(-l); while (p > e) { k++; p *= u(); } return k; };
+    const counts = Array.from({ length: hours }, (_, h) => poisson(h >= surgeAt ? rate * factor : rate));
+    const sum = (to: number) => counts.slice(to - STEPS + 1, to + 1).reduce((a, b) => a + b, 0);
+    return counts.map((_, h) => h).filter((h) => h >= LAG + STEPS).map((h) => ({ at: h * HOUR, momentum: momentum(sum(h), sum(h - LAG), LAG) }));
+  }
+  const hourly: BreakoutConfig = { ...DEFAULT_BREAKOUT, overlap: STEPS };
+
+  it('raises few false alerts, where the plain CUSUM raised one every other day', () => {
+    const days = 30, products = 60;
+    for (const rate of [0.3, 3]) {
+      let plain = 0, calibrated = 0;
+      for (let p = 0; p < products; p++) {
+        const s = momenta(rate, days * 24, 100 * p + rate * 10);
+        plain += foldBreakout(initialBreakoutState(), s).alerts.length;
+        calibrated += foldBreakout(initialBreakoutState(), s, hourly).alerts.length;
+      }
+      // Alerts per product and day: 0.5–0.6 with independent-sample k and h, under 0.06 with the overlap.
+      expect(plain / products / days).toBeGreaterThan(0.3);
+      expect(calibrated / products / days).toBeLessThan(0.06);
+    }
+  });
+
+  it('still flags a rate that quadruples, within hours', () => {
+    let found = 0, delay = 0;
+    const surgeAt = 10 * 24;
+    for (let p = 0; p < 60; p++) {
+      const s = momenta(3, surgeAt + 48, 7 + p, surgeAt, 4);
+      const { state } = foldBreakout(initialBreakoutState(), s.filter((x) => x.at < surgeAt * HOUR), hourly);
+      const after = foldBreakout(state, s.filter((x) => x.at >= surgeAt * HOUR), hourly).alerts;
+      if (after.length) { found++; delay += after[0].at / HOUR - surgeAt; }
+    }
+    expect(found / 60).toBeGreaterThan(0.8);
+    expect(delay / found).toBeLessThan(12);
   });
 });
