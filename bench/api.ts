@@ -176,15 +176,19 @@ export async function insertBenchEvents(ch: ClickHouseClient, c: BenchEventsChun
 const HOUR = STEP_PROFILES.hour;
 /** Hours before a score's own that its momentum reads. */
 const MOMENTUM_REACH = HOUR.momentumLag + HOUR.momentumSteps - 1;
+/** The sum of the momentum's steps that begin `back` hours before the hour of the score k hours before the last. */
+const sumFrom = (back: number) => `arraySum(arraySlice(bins, toInt64({rounds:UInt64}) + ${MOMENTUM_REACH - back} - k, ${HOUR.momentumSteps}))`;
+// The momenta are made as one array per product and unrolled after: carrying each product's
+// bins into each of its 168 rows held gigabytes in the engine at 100k products.
 const HISTORY_SQL = `
 INSERT INTO ${TABLES.trendScoreHistory} (productId, computedAt, stepSec, score, label, velocity, acceleration, momentum, scoredAt)
 SELECT productId, fromUnixTimestamp64Milli(toInt64({last:Int64} - k * {step:Int64}), 'UTC'), 3600,
-  (cityHash64(n, k) % 1000) / 10, 'steady', 0, 0,
-  ${momentumSql(`arraySum(arraySlice(bins, i - ${HOUR.momentumSteps - 2}, ${HOUR.momentumSteps}))`,
-    `arraySum(arraySlice(bins, i - ${HOUR.momentumLag + HOUR.momentumSteps - 2}, ${HOUR.momentumSteps}))`, HOUR.momentumLag)},
-  fromUnixTimestamp64Milli({last:Int64}, 'UTC')
+  (cityHash64(n, k) % 1000) / 10, 'steady', 0, 0, m, fromUnixTimestamp64Milli({last:Int64}, 'UTC')
 FROM (
-  SELECT p.number AS n, productId, h.bins AS bins, arrayJoin(range({rounds:UInt64})) AS k, toInt64({rounds:UInt64} - 1 + ${MOMENTUM_REACH} - k) AS i
+  SELECT p.number AS n, productId,
+    -- Bin i (0-based) holds the hour of the score k hours before the last when i = rounds - 1 + reach - k.
+    arrayMap(k -> ${momentumSql(sumFrom(HOUR.momentumSteps - 1), sumFrom(HOUR.momentumLag + HOUR.momentumSteps - 1), HOUR.momentumLag)}, range({rounds:UInt64})) AS ms,
+    arrayJoin(arrayZip(range({rounds:UInt64}), ms)) AS km, km.1 AS k, km.2 AS m
   FROM (SELECT number, concat('p-', toString(number)) AS productId FROM numbers({products:UInt64})) AS p
   -- A product with no rows gets no bins: sums of 0, momentum 0.
   LEFT JOIN (
