@@ -176,21 +176,25 @@ export async function insertBenchEvents(ch: ClickHouseClient, c: BenchEventsChun
 const HOUR = STEP_PROFILES.hour;
 /** Hours before a score's own that its momentum reads. */
 const MOMENTUM_REACH = HOUR.momentumLag + HOUR.momentumSteps - 1;
-/** The sum of the momentum's steps that begin `back` hours before the hour of the score k hours before the last. */
-const sumFrom = (back: number) => `arraySum(arraySlice(bins, toInt64({rounds:UInt64}) + ${MOMENTUM_REACH - back} - k, ${HOUR.momentumSteps}))`;
-// The momenta are made as one array per product and unrolled after: carrying each product's
-// bins into each of its 168 rows held gigabytes in the engine at 100k products.
+// Each product's sums are differences of one cumulative sum of its hours, sliced so that the
+// n-th element of each slice belongs to the same score: arrayMap over aligned arrays captures no
+// column. (A lambda reading the hours for each score copies them per score: at 100k products the
+// engine passed its memory limit, 17 GiB resident.) Engagement is whole numbers, so the
+// differences are exact. Element j is the score rounds − 1 − j hours before the last.
+const slice = (from: number) => `arraySlice(cs, ${from}, {rounds:UInt64})`;
 const HISTORY_SQL = `
 INSERT INTO ${TABLES.trendScoreHistory} (productId, computedAt, stepSec, score, label, velocity, acceleration, momentum, scoredAt)
 SELECT productId, fromUnixTimestamp64Milli(toInt64({last:Int64} - k * {step:Int64}), 'UTC'), 3600,
   (cityHash64(n, k) % 1000) / 10, 'steady', 0, 0, m, fromUnixTimestamp64Milli({last:Int64}, 'UTC')
 FROM (
   SELECT p.number AS n, productId,
-    -- Bin i (0-based) holds the hour of the score k hours before the last when i = rounds - 1 + reach - k.
-    arrayMap(k -> ${momentumSql(sumFrom(HOUR.momentumSteps - 1), sumFrom(HOUR.momentumLag + HOUR.momentumSteps - 1), HOUR.momentumLag)}, range({rounds:UInt64})) AS ms,
-    arrayJoin(arrayZip(range({rounds:UInt64}), ms)) AS km, km.1 AS k, km.2 AS m
+    -- A product with no rows gets no bins: sums of 0, momentum 0.
+    arrayConcat([0.], arrayCumSum(if(empty(h.bins), arrayResize([0.], {bins:UInt64}), h.bins))) AS cs,
+    arrayMap((a, b, c, d) -> ${momentumSql('a - b', 'c - d', HOUR.momentumLag)},
+      ${slice(MOMENTUM_REACH + 2)}, ${slice(MOMENTUM_REACH + 2 - HOUR.momentumSteps)},
+      ${slice(MOMENTUM_REACH + 2 - HOUR.momentumLag)}, ${slice(MOMENTUM_REACH + 2 - HOUR.momentumLag - HOUR.momentumSteps)}) AS ms,
+    arrayJoin(arrayZip(arrayReverse(range({rounds:UInt64})), ms)) AS km, km.1 AS k, km.2 AS m
   FROM (SELECT number, concat('p-', toString(number)) AS productId FROM numbers({products:UInt64})) AS p
-  -- A product with no rows gets no bins: sums of 0, momentum 0.
   LEFT JOIN (
     SELECT productId, sumResample({first:Int64}, {first:Int64} + {bins:Int64} * 3600, 3600)(toFloat64(${ENGAGEMENT_SQL}), toInt64(toUnixTimestamp(bucket))) AS bins
     FROM ${TABLES.engagement1h}
