@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics as topicNames } from '../../core/bus/topics.js';
 import { eventually, get, tempDir } from '../helpers/app.js';
 import { freePort } from '../helpers/app.js';
-import { backlog, distributed, expectedCounts, kafkaOrSkip, metric, openProducer, productCounts, reached, uniquePrefix, type Child } from '../helpers/kafka.js';
+import { backlog, distributed, expectedCounts, kafkaOrSkip, metric, openProducer, productCounts, reached, uniquePrefix, type Child, type Counts } from '../helpers/kafka.js';
 
 const run = promisify(execFile);
 const brokers = kafkaOrSkip('test/pipeline/kafka-broker.test.ts');
@@ -83,13 +83,19 @@ describe.skipIf(!brokers)('TrendDrop when its Kafka broker is down or restarts',
     await again.close();
 
     const expected = expectedCounts([...first, ...second]);
+    let got: Counts = new Map();
     const counts = await eventually(async () => {
-      const got = await productCounts(app.url, [...expected.keys()]);
+      got = await productCounts(app.url, [...expected.keys()]);
       return reached(got, expected) ? got : undefined;
-    }, 60_000, 'every event counted');
+    }, 90_000, 'every event counted').catch((err: Error) => {
+      // What the process logged (warnings and up) and how far it got say where it stalled.
+      const stored = [...got.values()].reduce((a, c) => a + c.events, 0);
+      err.message += ` (${stored} of ${first.length + second.length} counted; the process logged:\n${app.output().split('\n').slice(-40).join('\n')})`;
+      throw err;
+    });
     expect(counts).toEqual(expected);
     console.info(`[kafka-broker] broker restarted with ${storedBefore} of ${first.length} stored; then ${second.length} more produced; ${await metric(app.url, 'trenddrop_events_duplicate_total')} redelivered events dropped; every product exact`);
     expect((await get(app.url, 'ready')).status).toBe(200);
     await app.stop();
-  }, 120_000);
+  }, 150_000);
 });
