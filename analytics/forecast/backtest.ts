@@ -2,6 +2,7 @@
 // selection by backtest MASE against seasonal naive's beyond noise, intervals calibrated from each model's backtest errors, and the
 // chosen model's forecast. Models work on the log scale when the series allows it (see
 // toLogScale); accuracy is measured on the original scale.
+import { sum } from 'simple-statistics';
 import { fromLogScale, toLogScale } from '../granularity.js';
 import { neweyWestVariance } from '../stats.js';
 import { mstl, type Decomposition } from '../stl.js';
@@ -218,11 +219,10 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
       hits95.push(held.in95);
       counts.push(held.points);
     });
-    const total = (v: readonly number[]) => v.reduce((s, x) => s + x, 0);
-    const points = total(counts);
+    const points = sum(counts);
     const report: ModelBacktest = {
       model: c.model, mase: maseSum / origins.length, smape: smapeSum / origins.length,
-      coverage80: points ? total(hits80) / points : Number.NaN, coverage95: points ? total(hits95) / points : Number.NaN,
+      coverage80: points ? sum(hits80) / points : Number.NaN, coverage95: points ? sum(hits95) / points : Number.NaN,
       points, margin80: clusteredCoverageMargin(hits80, counts, lag), margin95: clusteredCoverageMargin(hits95, counts, lag),
       origins: origins.length,
     };

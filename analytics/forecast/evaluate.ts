@@ -1,6 +1,7 @@
 // Out-of-sample evaluation as an analyst would run it: hold out the last window(s) of each
 // series, forecast them with everything before (seasons tested, models backtested and chosen,
 // intervals calibrated on that part alone), and score every candidate and the chosen model.
+import { sum } from 'simple-statistics';
 import { seasonsOf, type Step } from '../granularity.js';
 import { clusteredCoverageMargin, inside, mase, maseScale, smape } from './accuracy.js';
 import { backtestOrigins, forecastSeries, type EngineOptions } from './backtest.js';
@@ -108,11 +109,10 @@ export function summarize(evaluations: readonly SeriesEvaluation[]): ModelSummar
       }
     }
   }
-  const total = (v: readonly number[]) => v.reduce((sum, x) => sum + x, 0);
   return [...acc].map(([model, a]) => {
-    const points = total(a.points);
+    const points = sum(a.points);
     return {
-      model, mase: a.mase / a.n, smape: a.smape / a.n, coverage80: total(a.in80) / points, coverage95: total(a.in95) / points, points,
+      model, mase: a.mase / a.n, smape: a.smape / a.n, coverage80: sum(a.in80) / points, coverage95: sum(a.in95) / points, points,
       // Windows apart (at least a horizon between their starts) share no test point: lag 0.
       margin80: clusteredCoverageMargin(a.in80, a.points), margin95: clusteredCoverageMargin(a.in95, a.points),
       relativeMase: a.rel ? Math.exp(a.logRel / a.rel) : Number.NaN, windows: a.n,
