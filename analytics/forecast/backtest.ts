@@ -1,5 +1,5 @@
 // The forecasting engine: rolling-origin backtest of every model on the series' own history,
-// selection by backtest MASE against seasonal naive's beyond noise, intervals calibrated from each model's backtest errors, and the
+// selection by backtest MASE with every forecaster within noise of the best pooled, intervals calibrated from each model's backtest errors, and the
 // chosen model's forecast. Models work on the log scale when the series allows it (see
 // toLogScale); accuracy is measured on the original scale.
 import { sum } from 'simple-statistics';
@@ -147,9 +147,9 @@ function once<T>(f: () => T): () => T {
 }
 
 /**
- * Backtests every model; keeps seasonal naive unless the lowest backtest MASE beats it beyond
- * backtest noise (`beats`), and then forecasts with that model, or with the mean (model `pool`)
- * of it and every candidate it does not beat beyond noise; refits the choice on the whole series
+ * Backtests every model (seasonal naive always among them) and forecasts with the one of lowest
+ * backtest MASE, or with the mean (model `pool`) of it and every forecaster it does not beat
+ * beyond backtest noise (`beats`), seasonal naive included; refits the choice on the whole series
  * from its backtest fit and forecasts with calibrated intervals. Null when the series is too
  * short for a single backtest origin.
  */
@@ -231,18 +231,19 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
   type Scored = ReturnType<typeof score>;
   const scored = candidates.map(score);
 
-  const floor = scored.find((s) => s.c.model === seasonalNaive.name)!;
   const better = (a: Scored, b: Scored, at: readonly number[]) => beats(at.map((i) => a.maeAt[i] - b.maeAt[i]), lag);
-  // The choice from the origins `at`: seasonal naive, unless the candidate with the lowest mean
-  // MASE there beats it beyond backtest noise; then that candidate pooled with every other it does
-  // not beat beyond noise. Which of several such candidates is best a dozen overlapping origins
-  // cannot tell (the winner's curse again), and their mean's absolute error is at most the
-  // members' average on the log scale, by convexity (Samuels & Sekkel 2017 on averaging a model
-  // confidence set; Kourentzes, Barrow & Petropoulos 2019 on forecast pools).
+  // The choice from the origins `at`: the candidate with the lowest mean MASE there, pooled with
+  // every forecaster it does not beat beyond backtest noise, seasonal naive included. Which of
+  // several such forecasters is best a dozen overlapping origins cannot tell (the winner's curse
+  // again), and their mean's absolute error is at most the members' average on the log scale, by
+  // convexity (Samuels & Sekkel 2017 on averaging a model confidence set; Kourentzes, Barrow &
+  // Petropoulos 2019 on forecast pools). Seasonal naive stays in the pool until it is beaten
+  // beyond noise, so where the backtest is short or the models' edge small the forecast is shrunk
+  // toward it rather than switched to it: choosing seasonal naive alone there threw away a lead
+  // the backtest did see (as choosing the best alone threw away seasonal naive before the margin).
   const choose = (at: readonly number[]): Scored[] => {
     const meanMase = (s: Scored) => at.reduce((sum, i) => sum + s.maseAt[i], 0) / at.length;
     const top = scored.reduce((a, b) => (meanMase(b) < meanMase(a) ? b : a));
-    if (top === floor || !better(top, floor, at)) return [floor];
     return scored.filter((s) => s === top || !better(top, s, at));
   };
   const chosen = choose(origins.map((_, i) => i));

@@ -94,10 +94,11 @@ describe('engine', () => {
     const seen: number[] = [];
     const spy: ForecastModel = { name: 'spy', fit: (train, ctx) => { seen.push(train.length); return seasonalNaive.fit(train, ctx); } };
     const f = forecastSeries(y, { horizon: 6, periods: [12], models: [spy], origins: 4, stride: 3 })!;
-    // Seasonal naive and the spy tie exactly: the earlier-listed one is chosen and the spy is fitted once.
-    expect(f.model).toBe('seasonal-naive');
-    expect(seen).toEqual([200 - 6 - 9]);
-    expect(f.backtest.map((b) => b.origins)).toEqual([4, 4]);
+    // Seasonal naive and the spy tie exactly, so neither beats the other and both are pooled: the
+    // spy is fitted once for the backtest, and once more, on the whole series, for the forecast.
+    expect(f.model).toBe(POOL);
+    expect(seen).toEqual([200 - 6 - 9, 200]);
+    expect(f.backtest.map((b) => b.origins)).toEqual([4, 4, 4]);
   });
 
   it('picks the lowest backtest MASE; an oracle scores 0 and is chosen', () => {
@@ -108,7 +109,7 @@ describe('engine', () => {
     expect(f.backtest[0].mase).toBeCloseTo(0, 9);
   });
 
-  it('keeps seasonal naive when a candidate\'s lower backtest MASE is within the noise of its origins', () => {
+  it('keeps seasonal naive in the pool when a candidate\'s lower backtest MASE is within the noise of its origins', () => {
     // Exact at one origin in three (origins 194, 191, … 161), 25% worse than seasonal naive at the
     // others: a lower mean MASE than seasonal naive's, made of a few lucky origins.
     const lucky: ForecastModel = {
@@ -124,10 +125,16 @@ describe('engine', () => {
         };
       },
     };
-    const f = forecastSeries(y, { horizon: 6, periods: [12], models: [lucky], stride: 3 })!;
+    const f = forecastSeries(y, { horizon: 6, periods: [12], models: [lucky], stride: 3, allForecasts: true })!;
     const mases = new Map(f.backtest.map((b) => [b.model, b.mase]));
     expect(mases.get('lucky')!).toBeLessThan(mases.get('seasonal-naive')!);
-    expect(f.model).toBe('seasonal-naive');
+    // Not beaten beyond noise, seasonal naive is not dropped: the forecast is its mean with the
+    // lucky one (shrunk toward seasonal naive), not the lucky one alone. (Before 2 December 2026:
+    // seasonal naive alone, dropping a lead the backtest saw.)
+    expect(f.model).toBe(POOL);
+    const sn = f.candidates!.get('seasonal-naive')!;
+    const lk = f.candidates!.get('lucky')!;
+    f.points.forEach((p, k) => expect(p.yhat).toBeCloseTo(Math.sqrt(sn[k].yhat * lk[k].yhat), 9));
   });
 
   it('forecasts with the mean of the candidates the best does not beat beyond noise, and leaves out one it does beat', () => {

@@ -99,21 +99,23 @@ describe('Forecaster', () => {
     const stats = await f.round();
     expect(stats).toMatchObject({ products: 7, refreshed: 6, skipped: 0, tooShort: 1 });
 
-    // The periodic product: seasonal naive is exact (MASE 0) and chosen (other models tie or
-    // trail; ties go to seasonal naive, listed first). The forecast starts at the still-filling
-    // hour: that hour is not part of the series it was fitted on.
+    // The periodic product: seasonal naive is exact (MASE 0), and so is every other model once
+    // its forecast is rounded to whole counts: none beats another, so the forecast is their pool
+    // (exact too). The forecast starts at the still-filling hour: that hour is not part of the
+    // series it was fitted on.
     const points = await latest('periodic');
     expect(points).toHaveLength(HOURLY);
-    expect(points.every((p) => p.model === 'seasonal-naive' && p.granularity === '1h')).toBe(true);
+    expect(points.every((p) => p.model === 'pool' && p.granularity === '1h')).toBe(true);
     points.forEach((p, i) => {
       expect(p.ts).toBe(lastComplete() + i * H);
       expect(p.yhat).toBeCloseTo(cycle(DAYS * 24 - 1 + i), 6);
       expect(p.hi95 - p.lo95).toBeCloseTo(0, 6);
     });
     const bt = await backtests('periodic', points[0].at);
-    expect(bt.map((b) => b.model)).toEqual(['combination', 'ets', 'seasonal-naive', 'stl-ets', 'theta']);
+    expect(bt.map((b) => b.model)).toEqual(['combination', 'ets', 'pool', 'seasonal-naive', 'stl-ets', 'theta']);
+    expect(bt.find((b) => b.model === 'pool')).toMatchObject({ chosen: 1, mase: 0, coverage80: 1, coverage95: 1 });
     const naive = bt.find((b) => b.model === 'seasonal-naive')!;
-    expect(naive).toMatchObject({ chosen: 1, mase: 0, coverage80: 1, coverage95: 1 });
+    expect(naive).toMatchObject({ chosen: 0, mase: 0, coverage80: 1, coverage95: 1 });
     expect(naive.smape).toBeCloseTo(0, 9);
     expect(naive.points).toBeGreaterThan(0);
 
