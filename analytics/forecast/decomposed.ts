@@ -3,7 +3,7 @@
 // forecasts the seasonally adjusted series, and each seasonal component's last cycle is
 // repeated on top (its seasonal naive forecast). Daily and weekly cycles of hourly data are
 // handled together, which a single-season model cannot do.
-import { etsFitted, fitEts } from './ets.js';
+import { etsFitted, etsPoints, fitEts, fitEtsSpec } from './ets.js';
 import type { FittedModel, ForecastModel, SeriesContext } from './types.js';
 
 export interface SeasonalFit {
@@ -48,3 +48,20 @@ export function decomposedModel(name: string, fitAdjusted: (adjusted: number[], 
 
 /** STL/MSTL + ETS (A,N,N or A,Ad,N by AICc) on the adjusted series. */
 export const stlEts = decomposedModel('stl-ets', (adjusted, warm) => etsFitted(fitEts(adjusted, 1, warm)));
+
+/**
+ * "Comb S-H-D" (Makridakis & Hibon 2000, the M3 and M4 benchmark): the mean of simple, Holt's
+ * linear and damped-trend exponential smoothing of the seasonally adjusted series. Holt's trend
+ * runs on where the damped one levels off; on a trending series the two bracket the truth.
+ */
+export const combShd = decomposedModel('comb-shd', (adjusted) => {
+  const fits = adjusted.length >= 4
+    ? [{ trend: false, season: 1 }, { trend: true, damped: false, season: 1 }, { trend: true, season: 1 }].map((spec) => fitEtsSpec(adjusted, spec))
+    : [fitEtsSpec(adjusted, { trend: false, season: 1 })];
+  return {
+    forecast: (history, horizon) => {
+      const paths = fits.map((f) => etsPoints(history, horizon, f));
+      return paths[0].map((_, k) => paths.reduce((s, p) => s + p[k], 0) / paths.length);
+    },
+  };
+});

@@ -10,6 +10,8 @@ import type { FittedModel, ForecastModel } from './types.js';
 
 export interface EtsSpec {
   trend: boolean;
+  /** With a trend: false for Holt's linear trend (φ = 1), which the damped forms leave out; damped otherwise. */
+  damped?: boolean;
   /** Season length; 1 for none. */
   season: number;
 }
@@ -43,7 +45,7 @@ function toParams(p: readonly number[], spec: EtsSpec): EtsParams {
     alpha,
     beta: spec.trend ? alpha * logistic(p[1]) : 0,
     gamma: spec.season > 1 ? (1 - alpha) * logistic(p[2]) : 0,
-    phi: spec.trend ? 0.8 + 0.18 * logistic(p[3]) : 1,
+    phi: spec.trend && spec.damped !== false ? 0.8 + 0.18 * logistic(p[3]) : 1,
   };
 }
 
@@ -186,7 +188,7 @@ function startGrid(spec: EtsSpec): EtsParams[] {
   for (const alpha of [0.05, 0.2, 0.5, 0.8]) {
     for (const b of spec.trend ? [0.05, 0.3] : [0]) {
       for (const g of spec.season > 1 ? [0.01, 0.1, 0.4] : [0]) {
-        for (const phi of spec.trend ? [0.9, 0.98] : [1]) out.push({ alpha, beta: alpha * b, gamma: (1 - alpha) * g, phi });
+        for (const phi of spec.trend && spec.damped !== false ? [0.9, 0.98] : [1]) out.push({ alpha, beta: alpha * b, gamma: (1 - alpha) * g, phi });
       }
     }
   }
@@ -261,7 +263,7 @@ function withAicc(y: readonly number[], spec: EtsSpec, params: EtsParams, x0: nu
   const sse = filter(y, spec, params, x0).sse;
   const n = y.length;
   // Parameters: α (+ β, φ) (+ γ), and the initial states, of which the seasonal ones sum to a free constant.
-  const k = 1 + (spec.trend ? 2 : 0) + (spec.season > 1 ? 1 : 0) + freeStates(spec).length - (spec.season > 1 ? 1 : 0);
+  const k = 1 + (spec.trend ? (spec.damped === false ? 1 : 2) : 0) + (spec.season > 1 ? 1 : 0) + freeStates(spec).length - (spec.season > 1 ? 1 : 0);
   const lik = n * Math.log(Math.max(sse, 1e-300) / n);
   const aicc = n - k - 1 > 0 ? lik + 2 * k + (2 * k * (k + 1)) / (n - k - 1) : Infinity;
   return { spec, params, x0, sse, aicc };

@@ -1,7 +1,7 @@
 // The statistical models every forecast runs (seasonal naive, the floor, is added by the engine;
 // the global MLP joins them where one has been trained).
 import type { Step } from '../granularity.js';
-import { stlEts } from './decomposed.js';
+import { combShd, stlEts } from './decomposed.js';
 import { ets } from './ets.js';
 import { harmonicRegression } from './harmonic.js';
 import { theta } from './theta.js';
@@ -20,7 +20,13 @@ const weeklyHarmonic = harmonicRegression(YEAR_DAYS / 7, false);
  * a season cannot hold the year of a daily series, and their level persists where a daily
  * anomaly (a hot week, a promotion) decays. Weekly series add it with the yearly terms alone:
  * a season of 52 repeats last year's week a day and a quarter early, and drifts a week in five years.
+ * Monthly series add Comb S-H-D (the M3/M4 benchmark): a year ahead, whether a trend carries on
+ * (Holt) or levels off (damped) matters most, and neither AICc nor a dozen origins can tell which;
+ * their mean with SES hedges it. Not on hourly series (one more model on the app's hot path) and
+ * not on weekly ones, where it gained nothing in our evaluation.
  */
 export function statisticalModels(step: Step): readonly ForecastModel[] {
-  return step === 'day' ? [...STATISTICAL_MODELS, dailyHarmonic] : step === 'week' ? [...STATISTICAL_MODELS, weeklyHarmonic] : STATISTICAL_MODELS;
+  if (step === 'day') return [...STATISTICAL_MODELS, dailyHarmonic];
+  if (step === 'week') return [...STATISTICAL_MODELS, weeklyHarmonic];
+  return step === 'month' ? [...STATISTICAL_MODELS, combShd] : STATISTICAL_MODELS;
 }

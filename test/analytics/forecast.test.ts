@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { clusteredCoverageMargin, coverageMargin, mase, maseScale, smape } from '../../analytics/forecast/accuracy.js';
 import { summarize } from '../../analytics/forecast/evaluate.js';
 import { backtestOrigins, beats, forecastSeries, seriesContext, COMBINATION, POOL } from '../../analytics/forecast/backtest.js';
-import { stlEts } from '../../analytics/forecast/decomposed.js';
+import { combShd, stlEts } from '../../analytics/forecast/decomposed.js';
 import { etsPoints, fitEts, fitEtsSpec } from '../../analytics/forecast/ets.js';
 import { bounds, calibrate, heldOut, isotonic } from '../../analytics/forecast/intervals.js';
 import { STATISTICAL_MODELS, statisticalModels } from '../../analytics/forecast/models.js';
@@ -483,6 +483,30 @@ describe('Theta and decomposition', () => {
     // On a straight line SES lags; the drift is half the slope per step.
     expect(fc[1] - fc[0]).toBeCloseTo(1, 9);
     expect(fc[2] - fc[1]).toBeCloseTo(1, 9);
+  });
+
+  it('Holt\'s linear trend (undamped) carries a straight line on; the damped trend levels it off', () => {
+    const y = Array.from({ length: 60 }, (_, t) => 10 + 0.5 * t);
+    const holt = fitEtsSpec(y, { trend: true, damped: false, season: 1 });
+    expect(holt.params.phi).toBe(1);
+    etsPoints(y, 24, holt).forEach((v, k) => expect(v).toBeCloseTo(10 + 0.5 * (60 + k), 4));
+    const damped = fitEtsSpec(y, { trend: true, season: 1 });
+    expect(damped.params.phi).toBeLessThan(1);
+    expect(etsPoints(y, 24, damped)[23]).toBeLessThan(10 + 0.5 * 83 - 0.1);
+  });
+
+  it('Comb S-H-D is the mean of SES, Holt and damped-trend smoothing of the adjusted series, and monthly series get it', () => {
+    const n = normals(9);
+    const y = Array.from({ length: 120 }, (_, t) => 5 + 0.01 * t + 0.2 * Math.sin((2 * Math.PI * t) / 12) + 0.02 * n());
+    const ctx = seriesContext(y, [12]);
+    const fc = combShd.fit(y, ctx).forecast(y, 12);
+    // The same three fits by hand, on the series less the season MSTL gives, the season added back.
+    const d = ctx.decompose(y);
+    const adjusted = y.map((v, t) => v - d.seasonal[0][t]);
+    const paths = [{ trend: false, season: 1 }, { trend: true, damped: false, season: 1 }, { trend: true, season: 1 }].map((spec) => etsPoints(adjusted, 12, fitEtsSpec(adjusted, spec)));
+    fc.forEach((v, k) => expect(v).toBeCloseTo((paths[0][k] + paths[1][k] + paths[2][k]) / 3 + d.seasonal[0][108 + k], 9));
+    expect(statisticalModels('month').map((m) => m.name)).toContain('comb-shd');
+    expect(statisticalModels('hour').map((m) => m.name)).not.toContain('comb-shd');
   });
 
   it('STL-ETS and Theta forecast two seasons at once (daily and weekly cycles of hourly data)', () => {
