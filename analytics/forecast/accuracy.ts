@@ -77,3 +77,30 @@ export function clusteredCoverageMargin(hits: readonly number[], points: readonl
   const clustered = 1.96 * Math.sqrt((Math.max(0, neweyWestVariance(scores, lag)) / g) * (g / (g - 1)));
   return Math.max(binomial, clustered);
 }
+
+/** Interval coverage over clusters of held-out points, with its 95% margins. */
+export interface CoverageFigures {
+  /** Share of held-out points inside the 80% / 95% interval (NaN without points). */
+  coverage80: number;
+  coverage95: number;
+  /** Held-out points the coverages rest on. */
+  points: number;
+  /** 95% half-widths of the coverages (`clusteredCoverageMargin`). */
+  margin80: number;
+  margin95: number;
+}
+
+/** Coverage figures of clusters (origins, windows) c with in80[c] / in95[c] of points[c] inside. */
+export function coverageFigures(in80: readonly number[], in95: readonly number[], points: readonly number[], lag = 0): CoverageFigures {
+  let total = 0;
+  for (const m of points) total += m;
+  const share = (hits: readonly number[]) => {
+    let a = 0;
+    for (const x of hits) a += x;
+    return total ? a / total : Number.NaN;
+  };
+  return {
+    coverage80: share(in80), coverage95: share(in95), points: total,
+    margin80: clusteredCoverageMargin(in80, points, lag), margin95: clusteredCoverageMargin(in95, points, lag),
+  };
+}

@@ -6,7 +6,7 @@ import { sum } from 'simple-statistics';
 import { fromLogScale, toLogScale } from '../granularity.js';
 import { neweyWestVariance } from '../stats.js';
 import { mstl, type Decomposition } from '../stl.js';
-import { clusteredCoverageMargin, mase, maseScale, smape } from './accuracy.js';
+import { coverageFigures, mase, maseScale, smape, type CoverageFigures } from './accuracy.js';
 import { bounds, calibrate, heldOut, type Calibration } from './intervals.js';
 import { seasonalNaive } from './seasonal-naive.js';
 import type { ForecastModel, ForecastPoint, SeriesContext } from './types.js';
@@ -32,25 +32,18 @@ export interface EngineOptions {
   warm?: ReadonlyMap<string, unknown>;
 }
 
-export interface ModelBacktest {
+/**
+ * One candidate's rolling-origin backtest. Coverage: each origin's interval calibrated on the
+ * origins whose test windows do not overlap it; its margins from how much the origins' own
+ * coverages differ, with a Newey–West variance across the origins that share test points (the
+ * points of one origin move together, so a binomial margin alone overstates the precision).
+ */
+export interface ModelBacktest extends CoverageFigures {
   model: string;
   /** Mean over origins of the MASE, scaled by the in-sample seasonal-naive MAE up to each origin. */
   mase: number;
   /** Mean sMAPE (%) over origins. */
   smape: number;
-  /** Share of held-out points inside the 80% / 95% interval, each origin's interval calibrated on the origins whose test windows do not overlap it. */
-  coverage80: number;
-  coverage95: number;
-  /** Held-out points the figures rest on. */
-  points: number;
-  /**
-   * 95% half-widths of the coverages (`clusteredCoverageMargin`): from how much the origins'
-   * own coverages differ, with a Newey–West variance across the origins that share test points,
-   * and never below the binomial margin on the points. The points of one origin move together,
-   * so the binomial margin alone overstates how precise a backtest's coverage is.
-   */
-  margin80: number;
-  margin95: number;
   origins: number;
 }
 
@@ -219,12 +212,9 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
       hits95.push(held.in95);
       counts.push(held.points);
     });
-    const points = sum(counts);
     const report: ModelBacktest = {
       model: c.model, mase: maseSum / origins.length, smape: smapeSum / origins.length,
-      coverage80: points ? sum(hits80) / points : Number.NaN, coverage95: points ? sum(hits95) / points : Number.NaN,
-      points, margin80: clusteredCoverageMargin(hits80, counts, lag), margin95: clusteredCoverageMargin(hits95, counts, lag),
-      origins: origins.length,
+      ...coverageFigures(hits80, hits95, counts, lag), origins: origins.length,
     };
     return { c, report, errors, maseAt, maeAt };
   };

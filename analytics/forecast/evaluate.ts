@@ -3,7 +3,7 @@
 // intervals calibrated on that part alone), and score every candidate and the chosen model.
 import { sum } from 'simple-statistics';
 import { seasonsOf, type Step } from '../granularity.js';
-import { clusteredCoverageMargin, inside, mase, maseScale, smape } from './accuracy.js';
+import { coverageFigures, inside, mase, maseScale, smape, type CoverageFigures } from './accuracy.js';
 import { backtestOrigins, forecastSeries, type EngineOptions } from './backtest.js';
 import { chooseLags, neuralModel, trainGlobal, type NeuralForecaster } from './neural.js';
 import type { ForecastPoint } from './types.js';
@@ -69,22 +69,12 @@ export function evaluateSeries(y: readonly number[], opts: EvaluateOptions): Ser
   return out.windows.length ? out : null;
 }
 
-export interface ModelSummary {
+/** Coverage with each series' window as a cluster (windows apart share no test point: lag 0). */
+export interface ModelSummary extends CoverageFigures {
   model: string;
   /** Mean MASE over series × windows. */
   mase: number;
   smape: number;
-  coverage80: number;
-  coverage95: number;
-  /** Held-out points the coverages rest on. */
-  points: number;
-  /**
-   * 95% half-widths of the coverages with each series' window as a cluster
-   * (`clusteredCoverageMargin`): from how much the windows' coverages differ, never below the
-   * binomial margin on the points (what they would give if the points were independent).
-   */
-  margin80: number;
-  margin95: number;
   /** Geometric mean over series × windows of MASE ÷ seasonal naive's MASE on the same window. */
   relativeMase: number;
   windows: number;
@@ -109,15 +99,10 @@ export function summarize(evaluations: readonly SeriesEvaluation[]): ModelSummar
       }
     }
   }
-  return [...acc].map(([model, a]) => {
-    const points = sum(a.points);
-    return {
-      model, mase: a.mase / a.n, smape: a.smape / a.n, coverage80: sum(a.in80) / points, coverage95: sum(a.in95) / points, points,
-      // Windows apart (at least a horizon between their starts) share no test point: lag 0.
-      margin80: clusteredCoverageMargin(a.in80, a.points), margin95: clusteredCoverageMargin(a.in95, a.points),
-      relativeMase: a.rel ? Math.exp(a.logRel / a.rel) : Number.NaN, windows: a.n,
-    };
-  });
+  return [...acc].map(([model, a]) => ({
+    model, mase: a.mase / a.n, smape: a.smape / a.n, ...coverageFigures(a.in80, a.in95, a.points),
+    relativeMase: a.rel ? Math.exp(a.logRel / a.rel) : Number.NaN, windows: a.n,
+  }));
 }
 
 export interface EvaluationRun {
