@@ -33,6 +33,7 @@ import type { Logger } from '../logger.js';
 import { retry } from '../retry.js';
 import { StoreError } from '../errors.js';
 import { deliver, type DeliveryObserver } from './delivery.js';
+import { InHand } from './in-hand.js';
 import type { Bus, BusMessage, OutgoingMessage, PartitionOffsets, SubscribeOptions, Subscription } from './types.js';
 
 // Node's ESM view of kafkajs (CommonJS) names only some of its exports (vitest's does name all):
@@ -319,16 +320,11 @@ export class KafkaBus implements Bus {
   }
 }
 
-/** A batch handed to the handler: `done` once it settled (false: stopped unfinished). */
-interface Chunk { next: number; count: number; done: boolean | undefined; settled: Promise<void> }
-
-/** One partition's batches in the handler's hands, oldest first, and the offset finished up to. */
+/** One partition's batches in the handler's hands, in the generation that handed them over. */
 interface PartitionWork {
-  topic: string; partition: number; generation: number; chunks: Chunk[]; finished: number;
-  /** Messages in `chunks`. */
-  held: number;
-  /** A chunk stopped unfinished: nothing more is handed over until recover() has sought back. */
-  stopped: boolean; recovering: Promise<void> | null;
+  topic: string; partition: number; generation: number; inHand: InHand;
+  /** Set once a batch stopped unfinished: nothing more is handed over until it has sought back. */
+  recovering: Promise<void> | null;
 }
 
 class KafkaSubscription implements Subscription {
@@ -424,7 +420,7 @@ class KafkaSubscription implements Subscription {
     const maxBatch = Math.max(1, this.s.maxBatch ?? DEFAULT_MAX_BATCH);
     const room = Math.max(1, this.s.inFlight ?? 1) * maxBatch;
     let work = this.parts.get(key);
-    if (work?.stopped) {
+    if (work?.recovering) {
       // A batch stopped unfinished: the partition is fetched again from it (recover()).
       await work.recovering;
       return;
@@ -432,43 +428,38 @@ class KafkaSubscription implements Subscription {
     if (work && work.generation !== this.generation) {
       // Handed over before a rejoin, which fetches from the committed offset again: the old
       // batches settle first, so none of the partition's messages are in hand twice at once.
-      await Promise.all(work.chunks.map((c) => c.settled));
+      await work.inHand.settled();
       if (this.parts.get(key) === work) this.parts.delete(key);
       work = undefined;
     }
-    if (!work) this.parts.set(key, (work = { topic: batch.topic, partition: batch.partition, generation: this.generation, chunks: [], held: 0, finished: Number(batch.firstOffset() ?? 0), stopped: false, recovering: null }));
+    if (!work) this.parts.set(key, (work = this.partitionWork(batch.topic, batch.partition, Number(batch.firstOffset() ?? 0))));
+    const { inHand } = work;
     const all = batch.messages;
     for (let i = 0; i < all.length; i += maxBatch) {
       // Back-pressure: the handler holds `inFlight` batches' worth of messages; the oldest must
       // finish first. The member heartbeats meanwhile, since kafkajs does not while eachBatch runs.
-      while (work.held >= room && !this.stopping && !work.stopped) {
+      while (inHand.held >= room && !this.stopping && !work.recovering) {
         let beat: NodeJS.Timeout | undefined;
-        await Promise.race([work.chunks[0].settled, new Promise((r) => { beat = setTimeout(r, 1000); })]);
+        await Promise.race([inHand.oldest(), new Promise((r) => { beat = setTimeout(r, 1000); })]);
         clearTimeout(beat);
         if (!p.isRunning() || p.isStale()) return;
         await p.heartbeat();
       }
-      if (this.stopping || work.stopped || !p.isRunning() || p.isStale()) return;
+      if (this.stopping || work.recovering || !p.isRunning() || p.isStale()) return;
       const chunk = all.slice(i, i + maxBatch);
       const msgs = chunk.map((m) => toBusMessage(batch.topic, batch.partition, m));
-      const handing: Chunk = { next: Number(chunk[chunk.length - 1].offset) + 1, count: chunk.length, done: undefined, settled: Promise.resolve() };
-      handing.settled = this.handleWithRetry(msgs, p, work.generation).then((ok) => ok, (err) => {
+      const handled = this.handleWithRetry(msgs, p, work.generation).catch((err) => {
         // A rebalance thrown by a heartbeat mid-retry: the chunk is refetched by whoever owns it next.
         this.log.warn({ partition: batch.partition, fromOffset: msgs[0].offset, err: (err as Error).message }, 'batch handling stopped');
         return false;
-      }).then((ok) => {
-        handing.done = ok;
-        this.retire(work!);
+      });
+      const w = work;
+      inHand.add(Number(chunk[chunk.length - 1].offset) + 1, chunk.length, handled, (ok) => {
         // Stopping or losing the partition mid-retry: nothing from this chunk on is committed,
         // so it is the first thing whoever owns the partition next receives.
-        if (!ok && !work!.stopped) {
-          work!.stopped = true;
-          work!.recovering = this.recover(key, work!);
-        }
+        if (!ok && !w.recovering) w.recovering = this.recover(key, w);
       });
-      work.chunks.push(handing);
-      work.held += handing.count;
-      // Resolved so that kafkajs fetches on from here; committed only once handled (retire).
+      // Resolved so that kafkajs fetches on from here; committed only once handled (partitionWork).
       p.resolveOffset(chunk[chunk.length - 1].offset);
     }
   }
@@ -479,10 +470,10 @@ class KafkaSubscription implements Subscription {
    * does that anyway or the subscription is closing.
    */
   private async recover(key: string, work: PartitionWork): Promise<void> {
-    await Promise.all(work.chunks.map((c) => c.settled));
+    await work.inHand.settled();
     if (work.generation === this.generation && !this.stopping) {
       try {
-        this.consumer.seek({ topic: work.topic, partition: work.partition, offset: String(work.finished) });
+        this.consumer.seek({ topic: work.topic, partition: work.partition, offset: String(work.inHand.finished) });
       } catch (err) {
         this.log.warn({ partition: work.partition, err: (err as Error).message }, 'cannot seek back to an unfinished batch; a rejoin will');
       }
@@ -490,18 +481,15 @@ class KafkaSubscription implements Subscription {
     if (this.parts.get(key) === work) this.parts.delete(key);
   }
 
-  /** Drops the finished chunks at the head of the partition's queue and commits up to them. */
-  private retire(work: PartitionWork): void {
-    let moved = false;
-    while (work.chunks.length > 0 && work.chunks[0].done === true) {
-      const c = work.chunks.shift()!;
-      work.finished = c.next;
-      work.held -= c.count;
-      moved = true;
-    }
-    if (!moved || this.ephemeral || work.generation !== this.generation) return;
-    this.toCommit.set(`${work.topic}/${work.partition}`, { topic: work.topic, partition: work.partition, offset: work.finished });
-    this.commitSoon();
+  /** A partition's work in this generation; what its handler finishes is committed, unless the group rejoined since. */
+  private partitionWork(topic: string, partition: number, from: number): PartitionWork {
+    const generation = this.generation;
+    const inHand = new InHand(from, (finished) => {
+      if (this.ephemeral || generation !== this.generation) return;
+      this.toCommit.set(`${topic}/${partition}`, { topic, partition, offset: finished });
+      this.commitSoon();
+    });
+    return { topic, partition, generation, inHand, recovering: null };
   }
 
   /** One commit request at a time, for all partitions that moved; what moves meanwhile goes in the next. */
@@ -563,7 +551,7 @@ class KafkaSubscription implements Subscription {
       // The batches in hand finish (a retry stops at once) and what they finished is committed
       // while the member is still in the group; then disconnect() stops fetching and leaves the
       // group, so the partitions move at once instead of after the session timeout.
-      await Promise.all([...this.parts.values()].flatMap((w) => w.chunks.map((c) => c.settled)));
+      await Promise.all([...this.parts.values()].map((w) => w.inHand.settled()));
       await this.committing;
       await this.consumer.disconnect();
       this.onClosed();

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import { StoreError } from '../errors.js';
 import { utf8Lines } from '../lines.js';
 import { deliver, type DeliveryObserver } from './delivery.js';
+import { InHand } from './in-hand.js';
 import type { Bus, BusMessage, OutgoingMessage, PartitionOffsets, SubscribeOptions, Subscription } from './types.js';
 
 export interface LocalBusOptions {
@@ -290,34 +291,22 @@ export class LocalBus implements Bus {
    * once those in hand have settled.
    */
   private async deliver(g: Group, p: Partition, key: string): Promise<void> {
-    const inHand: { next: number; count: number; done: boolean | undefined; settled: Promise<void> }[] = [];
-    let held = 0;
-    const settled = new Signal();
-    const retire = () => {
-      let moved = false;
-      while (inHand.length > 0 && inHand[0].done === true) {
-        const b = inHand.shift()!;
-        g.committed.set(key, b.next);
-        held -= b.count;
-        moved = true;
-      }
-      if (!moved) return;
+    const inHand = new InHand(g.committed.get(key)!, (finished) => {
+      g.committed.set(key, finished);
       this.trim(p);
       p.drained.fire();
       if (g.durable) this.scheduleOffsets();
-    };
+    });
+    const settled = new Signal();
     while (!this.closed && g.members.length > 0) {
-      if (inHand.some((b) => b.done === false)) {
-        await Promise.all(inHand.map((b) => b.settled));
-        retire();
-        inHand.length = 0;
-        held = 0;
-        g.positions.set(key, g.committed.get(key)!);
+      if (inHand.stopped) {
+        await inHand.settled();
+        g.positions.set(key, inHand.reset());
         continue;
       }
       const pos = g.positions.get(key)!;
       const owner = g.members[p.id % g.members.length];
-      if (pos >= p.next || held >= Math.max(1, owner.options.inFlight ?? 1) * owner.maxBatch) {
+      if (pos >= p.next || inHand.held >= Math.max(1, owner.options.inFlight ?? 1) * owner.maxBatch) {
         await Signal.any([p.grew, g.membersChanged, settled]);
         continue;
       }
@@ -326,26 +315,19 @@ export class LocalBus implements Bus {
         g.positions.set(key, p.base);
         continue;
       }
-      const handing = { next: batch[batch.length - 1].offset + 1, count: batch.length, done: undefined as boolean | undefined, settled: Promise.resolve() };
-      handing.settled = deliver(batch, {
+      const next = batch[batch.length - 1].offset + 1;
+      inHand.add(next, batch.length, deliver(batch, {
         group: g.id, handler: owner.options.handler, deadLetterTopic: owner.options.deadLetterTopic, maxAttempts: owner.options.maxAttempts ?? this.o.maxAttempts,
         retry: this.o.handlerRetry, publish: (t, m) => this.publish(t, m), log: this.log, observer: this.o.observer,
         // A member that joins or leaves may take the partition over: the batch goes back to
         // whoever owns it then, from where it started.
         pause: (ms) => this.pause(g, ms),
-      }).then((done) => {
-        handing.done = done;
-        retire();
-        settled.fire();
-      });
-      inHand.push(handing);
-      held += handing.count;
-      g.positions.set(key, handing.next);
+      }), () => settled.fire());
+      g.positions.set(key, next);
     }
     // Closing, or the group's last member left: what is in hand finishes first (close() waits for this loop).
-    await Promise.all(inHand.map((b) => b.settled));
-    retire();
-    if (inHand.some((b) => b.done === false)) g.positions.set(key, g.committed.get(key)!);
+    await inHand.settled();
+    if (inHand.stopped) g.positions.set(key, inHand.finished);
   }
 
   /** Sleeps ms; false when the bus closes or the group's members change first. */
