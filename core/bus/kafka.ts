@@ -30,7 +30,7 @@ import kafkajs, {
   type Producer,
 } from 'kafkajs';
 import type { Logger } from '../logger.js';
-import { retry } from '../retry.js';
+import { backoffDelay, retry } from '../retry.js';
 import { StoreError } from '../errors.js';
 import { deliver, type DeliveryObserver } from './delivery.js';
 import { InHand } from './in-hand.js';
@@ -347,6 +347,10 @@ class KafkaSubscription implements Subscription {
   /** Offsets finished since the last commit, per partition, and the commit under way. */
   private readonly toCommit = new Map<string, { topic: string; partition: number; offset: number }>();
   private committing: Promise<void> | null = null;
+  /** Consecutive crashes kafkajs gave up on (reset by a join), and the restart waiting or under way. */
+  private crashes = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private restarting: Promise<void> | null = null;
 
   constructor(
     kafka: Kafka,
@@ -381,6 +385,7 @@ class KafkaSubscription implements Subscription {
     const ev = this.consumer.events;
     this.consumer.on(ev.GROUP_JOIN, (e) => {
       this.joined = true;
+      this.crashes = 0;
       this.generation++;
       this.toCommit.clear();
       this.s.onAssigned?.();
@@ -397,14 +402,43 @@ class KafkaSubscription implements Subscription {
     this.consumer.on(ev.CRASH, (e) => {
       const { error, restart } = e.payload;
       this.log.error({ err: error.message, restart }, 'kafka consumer crashed');
-      if (!restart && !this.isReady) this.rejectReady(new StoreError('kafka', `consumer for ${this.groupId} crashed: ${error.message}`, error));
+      if (restart || this.stopping) return;
+      // Before the first join, subscribe() starts a fresh member instead.
+      if (!this.isReady) this.rejectReady(new StoreError('kafka', `consumer for ${this.groupId} crashed: ${error.message}`, error));
+      else this.restartLater();
     });
+  }
+
+  /**
+   * kafkajs stops a consumer for good on an error it does not call retriable, and one such error
+   * comes with every broker restart that is slow to load its groups: "Failed to find group
+   * coordinator" after well under a second of lookups. The member would then stay out of its
+   * group and consume nothing more while the process carries on, so it is started again, with
+   * capped backoff, until it rejoins or the subscription closes.
+   */
+  private restartLater(): void {
+    if (this.stopping || this.restartTimer) return;
+    const delayMs = backoffDelay(++this.crashes, 500, 10_000);
+    this.log.warn({ attempt: this.crashes, delayMs }, 'kafka consumer stopped; starting it again');
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.stopping) return;
+      // run() reconnects and rejoins; a failure in it crashes the consumer again, which lands here.
+      this.restarting = this.run().catch((err) => {
+        this.log.warn({ err: (err as Error).message }, 'kafka consumer restart failed');
+        this.restartLater();
+      }).finally(() => { this.restarting = null; });
+    }, delayMs);
   }
 
   async start(): Promise<void> {
     await retry(() => this.consumer.connect(), { what: `kafka consumer ${this.groupId}`, logger: this.log, attempts: this.o.connectAttempts ?? 10, baseMs: 500, maxMs: 10_000 });
     await this.consumer.subscribe({ topics: this.s.topics, fromBeginning: !this.ephemeral });
-    await this.consumer.run({
+    await this.run();
+  }
+
+  private run(): Promise<void> {
+    return this.consumer.run({
       // kafkajs would commit what is resolved, which here means handed over, not handled.
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -547,6 +581,10 @@ class KafkaSubscription implements Subscription {
     this.closing ??= (async () => {
       this.stopping = true;
       this.abort.abort();
+      if (this.restartTimer) clearTimeout(this.restartTimer);
+      this.restartTimer = null;
+      // A restart under way finishes first, so that disconnect() below stops what it started.
+      await this.restarting;
       if (!this.isReady) this.rejectReady(new StoreError('kafka', `subscription ${this.groupId} closed before it was ready`));
       // The batches in hand finish (a retry stops at once) and what they finished is committed
       // while the member is still in the group; then disconnect() stops fetching and leaves the
