@@ -1,6 +1,8 @@
 // Breakout detection on a product's momentum series (one sample per step of the series): a
 // robust z-score for sudden surges and a one-sided CUSUM on the same z for sustained shifts,
-// raised only on real growth, and once per episode. Pure: state in, state and alert out.
+// raised only on real growth, once per episode, and corrected across the products tested at the
+// same instant. Pure: state in, state and alert out.
+import { benjaminiHochberg, normalUpperTail } from './multiple-testing.js';
 
 export interface BreakoutConfig {
   /** Samples kept as the baseline. */
@@ -23,6 +25,11 @@ export interface BreakoutConfig {
   overlap: number;
   /** Floor of the robust scale (log growth per hour), so a perfectly flat baseline does not make every wiggle infinite. */
   minScale: number;
+  /**
+   * Benjamini–Hochberg level across the products tested at one instant (foldBreakoutsAcross):
+   * with every product steady, the chance that an instant raises any alert at all.
+   */
+  falseDiscoveryRate: number;
 }
 
 export const DEFAULT_BREAKOUT: BreakoutConfig = {
@@ -33,6 +40,7 @@ export const DEFAULT_BREAKOUT: BreakoutConfig = {
   cusumH: 5,
   overlap: 1,
   minScale: Math.LN2 / 24 / 4,
+  falseDiscoveryRate: 0.05,
 };
 
 export interface Episode {
@@ -145,47 +153,154 @@ function lowerBound(s: ArrayLike<number>, n: number, v: number): number {
   return lo;
 }
 
+export interface MomentumSample {
+  momentum: number;
+  /** Event time. */
+  at: number;
+  /**
+   * The momentum's own counting noise (momentumNoise in trend.ts), a floor under the baseline's
+   * scale: a baseline of overlapping, discrete momenta at low counts has a MAD well under it.
+   */
+  noise?: number;
+}
+
+/** A sample that passed its own product's thresholds, waiting for the decision across products. */
+export interface Candidate extends BreakoutAlert {
+  /**
+   * One-sided p-value of the sample under a steady baseline, twice the smaller of the spike's
+   * P(Z ≥ z) and the CUSUM's stationary tail exp(−2k·S) (the reflected random walk with N(0, 1)
+   * steps and drift −k, in the Brownian approximation; Siegmund 1985, ch. II): the two tests of
+   * one product, Bonferroni-combined.
+   */
+  p: number;
+}
+
 /**
- * Feeds momentum samples in event-time order; resolves with the state after the last and every
- * alert raised on the way. An alert needs (1) a spike (z ≥ zThreshold) or a sustained shift
- * (CUSUM ≥ h) above the product's own baseline, and (2) growth now: momentum at least one baseline
- * scale above zero, so a product that only declines less fast never alerts. The alert opens an
+ * One product's detector, sample by sample: `offer` settles a sample on its own (warm-up, an
+ * episode under way, a stored alert, nothing unusual) or returns the candidate that `decide`
+ * must settle; foldBreakout and foldBreakoutsAcross are the two ways of deciding.
+ *
+ * An alert needs (1) a spike (z ≥ zThreshold) or a sustained shift (CUSUM ≥ h) above the
+ * product's own baseline, (2) growth now: momentum at least one baseline scale above zero, so a
+ * product that only declines less fast never alerts, and (3) the decision. The alert opens an
  * episode; the baseline freezes until momentum is back within `cusumK` scales of it or stops
- * growing, which ends the episode. The baseline stays sorted across the samples, so rebuilding a
- * product from its stored history costs one insertion per sample, not a median and MAD by sorting.
+ * growing, which ends the episode. A candidate declined stays out of the baseline (a rise must
+ * not become its own reference) and the CUSUM keeps its sum, so a rise that goes on offers again
+ * with more evidence.
+ * The baseline stays sorted across the samples, so rebuilding a product from its stored history
+ * costs one insertion per sample, not a median and MAD by sorting.
  *
  * `raised` holds the times of alerts already stored for these samples (a re-score after late
  * events folds buckets it alerted on before). Those stand: a stored alert opens its episode as
  * if raised now, and an alert this fold would raise for an episode that reaches a stored one is
  * the same surge seen through changed data, so it is dropped: one alert per surge.
  */
-export function foldBreakout(state: BreakoutState, samples: readonly { momentum: number; at: number }[], config: BreakoutConfig = DEFAULT_BREAKOUT, raised?: ReadonlySet<number>): { state: BreakoutState; alerts: BreakoutAlert[] } {
-  const base = new Baseline(state.history, config.window);
-  let { cusum, episode } = state;
-  const alerts: BreakoutAlert[] = [];
+class Detector {
+  private readonly base: Baseline;
+  private cusum: number;
+  private episode: Episode | null;
+  readonly alerts: BreakoutAlert[] = [];
   /** Whether the episode under way was opened by the last alert in `alerts`. */
-  let openedHere = false;
-  for (const { momentum: m, at } of samples) {
-    const stored = raised?.has(at) ?? false;
-    if (episode) {
-      if (stored && openedHere) { alerts.pop(); openedHere = false; }
-      const z = (m - episode.baselineMedian) / episode.baselineScale;
-      if (z <= config.cusumK || m <= 0) { base.push(m); cusum = 0; episode = null; openedHere = false; }
-      continue;
-    }
-    if (base.length < config.minHistory && !(stored && base.length)) { base.push(m); continue; }
-    const baselineMedian = base.median();
-    const baselineScale = Math.max(MAD_TO_SD * base.mad(baselineMedian), config.minScale);
-    const z = (m - baselineMedian) / baselineScale;
-    const next = Math.max(0, cusum + z / Math.sqrt(config.overlap) - config.cusumK);
-    const kind = z >= config.zThreshold ? 'spike' : next >= config.cusumH ? 'shift' : null;
-    if (stored) openedHere = false;
-    else if (!kind || m < baselineScale) { base.push(m); cusum = next; continue; }
-    else { alerts.push({ kind, at, momentum: m, z, cusum: next, baselineMedian, baselineScale }); openedHere = true; }
-    cusum = 0;
-    episode = { startedAt: at, baselineMedian, baselineScale };
+  private openedHere = false;
+  constructor(state: BreakoutState, private readonly config: BreakoutConfig, private readonly raised?: ReadonlySet<number>) {
+    this.base = new Baseline(state.history, config.window);
+    this.cusum = state.cusum;
+    this.episode = state.episode;
   }
-  return { state: { history: base.history(), cusum, episode }, alerts };
+
+  /** 'settled', or 'tested' (a test that did not reach the thresholds), or the candidate to decide. */
+  offer(m: number, at: number, noise = 0): 'settled' | 'tested' | Candidate {
+    const { config, base } = this;
+    const stored = this.raised?.has(at) ?? false;
+    if (this.episode) {
+      if (stored && this.openedHere) { this.alerts.pop(); this.openedHere = false; }
+      const z = (m - this.episode.baselineMedian) / this.episode.baselineScale;
+      if (z <= config.cusumK || m <= 0) { base.push(m); this.cusum = 0; this.episode = null; this.openedHere = false; }
+      return 'settled';
+    }
+    if (base.length < config.minHistory && !(stored && base.length)) { base.push(m); return 'settled'; }
+    const baselineMedian = base.median();
+    const baselineScale = Math.max(MAD_TO_SD * base.mad(baselineMedian), config.minScale, noise);
+    const z = (m - baselineMedian) / baselineScale;
+    const next = Math.max(0, this.cusum + z / Math.sqrt(config.overlap) - config.cusumK);
+    const kind = z >= config.zThreshold ? 'spike' : next >= config.cusumH ? 'shift' : null;
+    if (stored) {
+      this.openedHere = false;
+      this.cusum = 0;
+      this.episode = { startedAt: at, baselineMedian, baselineScale };
+      return 'settled';
+    }
+    if (!kind || m < baselineScale) { base.push(m); this.cusum = next; return 'tested'; }
+    const p = Math.min(1, 2 * Math.min(normalUpperTail(z), Math.exp(-2 * config.cusumK * next)));
+    return { kind, at, momentum: m, z, cusum: next, baselineMedian, baselineScale, p };
+  }
+
+  decide(c: Candidate, raise: boolean): void {
+    if (!raise) { this.cusum = c.cusum; return; }
+    const { p: _p, ...alert } = c;
+    this.alerts.push(alert);
+    this.openedHere = true;
+    this.cusum = 0;
+    this.episode = { startedAt: c.at, baselineMedian: c.baselineMedian, baselineScale: c.baselineScale };
+  }
+
+  state(): BreakoutState { return { history: this.base.history(), cusum: this.cusum, episode: this.episode }; }
+}
+
+/**
+ * Feeds one product's momentum samples in event-time order; resolves with the state after the
+ * last and every alert raised on the way (see Detector). Each candidate is raised when `decide`
+ * says so: by default every one (the product judged alone); a rebuild from stored history
+ * passes `() => false` with the stored alerts as `raised`, so past decisions are the ones made.
+ */
+export function foldBreakout(state: BreakoutState, samples: readonly MomentumSample[], config: BreakoutConfig = DEFAULT_BREAKOUT, raised?: ReadonlySet<number>, decide: (c: Candidate) => boolean = () => true): { state: BreakoutState; alerts: BreakoutAlert[] } {
+  const d = new Detector(state, config, raised);
+  for (const { momentum, at, noise } of samples) {
+    const c = d.offer(momentum, at, noise);
+    if (typeof c === 'object') d.decide(c, decide(c));
+  }
+  return { state: d.state(), alerts: d.alerts };
+}
+
+export interface BreakoutStream {
+  state: BreakoutState;
+  /** Event-time order. */
+  samples: readonly MomentumSample[];
+  config?: BreakoutConfig;
+  raised?: ReadonlySet<number>;
+}
+
+/**
+ * Many products at once, instant by instant: at each event time the candidates of every product
+ * tested then are corrected together by Benjamini–Hochberg at `config.falseDiscoveryRate`, so
+ * that among the alerts of one instant the expected share of false ones stays under it, however
+ * many products are watched (the per-unit CUSUM p-values with an FDR step across units of
+ * Marshall, Best, Bottle & Aylin 2004, "Statistical issues in the prospective monitoring of
+ * health outcomes across multiple units", JRSS A 167(3)). The family at an instant is every
+ * product tested then (not in an episode, past warm-up), or `familyAt(at)` when that is larger:
+ * a re-score of a few products is corrected as one of the whole market it was first scored in.
+ * Alone (one product, a family of 1) it is foldBreakout.
+ */
+export function foldBreakoutsAcross(streams: readonly BreakoutStream[], config: BreakoutConfig = DEFAULT_BREAKOUT, familyAt?: (at: number) => number): { state: BreakoutState; alerts: BreakoutAlert[] }[] {
+  const detectors = streams.map((s) => new Detector(s.state, s.config ?? config, s.raised));
+  const next = new Int32Array(streams.length);
+  const at = new Map<number, number[]>();
+  streams.forEach((s, i) => { for (const x of s.samples) { const l = at.get(x.at); if (l) l.push(i); else at.set(x.at, [i]); } });
+  for (const t of [...at.keys()].sort((a, b) => a - b)) {
+    let tested = 0;
+    const found: { i: number; c: Candidate }[] = [];
+    for (const i of at.get(t)!) {
+      const x = streams[i].samples[next[i]++];
+      const c = detectors[i].offer(x.momentum, t, x.noise);
+      if (c === 'settled') continue;
+      tested++;
+      if (c !== 'tested') found.push({ i, c });
+    }
+    if (!found.length) continue;
+    const adjusted = benjaminiHochberg(found.map((f) => f.c.p), Math.max(tested, familyAt?.(t) ?? 0));
+    found.forEach(({ i, c }, j) => detectors[i].decide(c, adjusted[j] <= config.falseDiscoveryRate));
+  }
+  return detectors.map((d) => ({ state: d.state(), alerts: d.alerts }));
 }
 
 /** Feeds one momentum sample taken at event time `at` (see foldBreakout). */

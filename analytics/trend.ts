@@ -87,6 +87,16 @@ export function momentum(recent: number, before: number, lagHours: number): numb
   return lagHours > 0 ? Math.log((1 + recent) / (1 + before)) / lagHours : 0;
 }
 
+/**
+ * The standard deviation momentum() would have from counting alone, were `recent` and `before`
+ * Poisson counts at a steady rate: ln(1 + X) of a Poisson X has variance ≈ 1/(1 + X) (the delta
+ * method), and the two sums are independent. Weighted engagement and bursts only add to it, so it
+ * is a floor under the noise, not an estimate of it; breakout detection uses it as one.
+ */
+export function momentumNoise(recent: number, before: number, lagHours: number): number {
+  return lagHours > 0 ? Math.sqrt(1 / (1 + recent) + 1 / (1 + before)) / lagHours : 0;
+}
+
 /** momentum() as a SQL expression over two engagement sums (SQL expressions), for stores that compute it in bulk. */
 export function momentumSql(recent: string, before: string, lagHours: number): string {
   return lagHours > 0 ? `log((1 + (${recent})) / (1 + (${before}))) / ${lagHours}` : '0';

@@ -1,12 +1,15 @@
 // Breakout alerts: every bucket the scorer scores goes, in event-time order per product, through
-// the detector in analytics/breakout.ts (robust z + CUSUM on momentum, one alert per episode).
+// the detector in analytics/breakout.ts (robust z + CUSUM on momentum, one alert per episode),
+// and the candidates of one instant are corrected together across the products scored then
+// (Benjamini–Hochberg; the family is the instant's whole market, also for a re-score of a few).
 // Detections become rows in Postgres `alerts`, dated `at` by their bucket and keyed by product and
 // episode start, so a history scored twice (a restart, a re-score after late events) raises
 // nothing new; with a webhook configured each new alert gets an outbox row in the same
 // transaction. The detector's state lives in memory; a product first seen here, or re-scored from
 // an earlier bucket, gets it back by folding its stored momentum history up to that bucket, and
 // the re-scored buckets are folded knowing which of them were alerted on, so a late event that
-// moves a surge's first breakout bucket raises no second alert for it.
+// moves a surge's first breakout bucket raises no second alert for it. A rebuild takes the stored
+// alerts as the decisions of the past (the correction across products cannot be replayed for one).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { and, gte, inArray } from 'drizzle-orm';
 import type { Bus } from '../core/bus/types.js';
@@ -16,7 +19,7 @@ import { slices, type Db } from '../core/stores/postgres.js';
 import { alertDeliveries, alerts, products } from '../schemas/postgres/schema.js';
 import type { AlertUpdate } from '../schemas/updates.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
-import { DEFAULT_BREAKOUT, foldBreakout, initialBreakoutState, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../analytics/breakout.js';
+import { DEFAULT_BREAKOUT, foldBreakout, foldBreakoutsAcross, initialBreakoutState, type BreakoutAlert, type BreakoutConfig, type BreakoutState, type BreakoutStream } from '../analytics/breakout.js';
 import type { Step } from '../analytics/granularity.js';
 import { STEP_PROFILES, STEP_SEC, type ScoredBucket } from './scorer.js';
 
@@ -49,15 +52,22 @@ export const REBUILD_SAMPLES = 3 * DEFAULT_BREAKOUT.window;
 // searched row by row).
 const HISTORY_SQL = `
 SELECT productId, arraySlice(arraySort(groupArray(at)), -${REBUILD_SAMPLES}) AS ats,
-  arraySlice(arraySort((m, a) -> a, groupArray(momentum), groupArray(at)), -${REBUILD_SAMPLES}) AS momenta
+  arraySlice(arraySort((m, a) -> a, groupArray(momentum), groupArray(at)), -${REBUILD_SAMPLES}) AS momenta,
+  arraySlice(arraySort((m, a) -> a, groupArray(momentumNoise), groupArray(at)), -${REBUILD_SAMPLES}) AS noises
 FROM (
-  SELECT productId, toUnixTimestamp64Milli(computedAt) AS at, momentum
+  SELECT productId, toUnixTimestamp64Milli(computedAt) AS at, momentum, momentumNoise
   FROM ${TABLES.trendScoreHistory} FINAL
   WHERE productId IN {ids:Array(String)}
     AND computedAt >= fromUnixTimestamp64Milli({from:Int64}) AND computedAt < fromUnixTimestamp64Milli({to:Int64})
     AND toUnixTimestamp64Milli(computedAt) >= transform(productId, {ids:Array(String)}, {after:Array(Int64)}, toInt64(0))
     AND toUnixTimestamp64Milli(computedAt) < transform(productId, {ids:Array(String)}, {before:Array(Int64)}, toInt64(0)))
 GROUP BY productId`;
+
+// How many products each instant was scored with (the scorer's reference for it, asOf = the end
+// of the buckets scored): the family a candidate at that instant is corrected in.
+const FAMILY_SQL = `
+SELECT toUnixTimestamp(asOf) AS asOf, argMax(n, scoredAt) AS n
+FROM ${TABLES.scoreReference} WHERE toUnixTimestamp(asOf) IN {ts:Array(UInt32)} GROUP BY asOf`;
 
 const UNITS: [number, string][] = [[2_629_800, 'month'], [604_800, 'week'], [86_400, 'day'], [3_600, 'hour']];
 
@@ -73,6 +83,13 @@ export function growthPhrase(momentumPerHour: number, stepSec: number): string {
 export function alertMessage(title: string, a: BreakoutAlert, stepSec: number): string {
   const how = a.kind === 'spike' ? `a jump ${a.z.toFixed(1)}× its usual variation` : 'a sustained rise above its usual growth';
   return `${title} is breaking out: engagement ${growthPhrase(a.momentum, stepSec)}, ${how}`;
+}
+
+/** End of a scored bucket (ms): the instant it was scored at, as the scorer's references are keyed. */
+function bucketEnd(s: ScoredBucket): number {
+  if (s.step !== 'month') return s.at + STEP_SEC[s.step] * 1000;
+  const d = new Date(s.at);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
 }
 
 export class Breakouts {
@@ -111,7 +128,8 @@ export class Breakouts {
     if (rebuild.size) await this.rebuild(rebuild);
 
     const found: { s: ScoredBucket; alert: BreakoutAlert }[] = [];
-    // Each product's run of buckets goes through the detector at once (scores come sorted by product).
+    // Each product's run of buckets (scores come sorted by product), all folded together instant by instant.
+    const runs: { id: string; run: ScoredBucket[]; stream: BreakoutStream }[] = [];
     for (let i = 0; i < scores.length;) {
       const id = scores[i].productId;
       let j = i;
@@ -121,26 +139,48 @@ export class Breakouts {
       const run = scores.slice(i, j).filter((s) => s.at > after && ((after = s.at), true));
       i = j;
       if (!run.length) continue;
+      const samples = run.map((s) => ({ momentum: s.momentum, at: s.at, noise: s.momentumNoise }));
+      runs.push({ id, run, stream: { state: t.state, samples, config: this.configFor(run[run.length - 1].step), raised: raised.get(id) } });
+    }
+    const family = await this.families(runs.flatMap((r) => r.run));
+    const folded = foldBreakoutsAcross(runs.map((r) => r.stream), this.config, (at) => family.get(at) ?? 0);
+    runs.forEach(({ id, run }, k) => {
+      const { state, alerts } = folded[k];
       const last = run[run.length - 1];
-      const { state, alerts } = foldBreakout(t.state, run, this.configFor(last.step), raised.get(id));
       this.tracked.set(id, { state, at: last.at });
       const byAt = new Map(run.map((s) => [s.at, s]));
       for (const alert of alerts) found.push({ s: byAt.get(alert.at)!, alert });
       if (last.at > this.newest) this.newest = last.at;
-    }
+    });
     this.sweep();
     return found.length ? this.raise(found) : [];
   }
 
-  /** Bucket times of the alerts already stored for each product from the given bucket on. */
-  private async storedAlerts(from: Map<string, number>): Promise<Map<string, Set<number>>> {
+  /**
+   * How many products were scored at each bucket's instant, by bucket time (ms): a re-score of a
+   * few products is corrected as part of the market it was first scored with, so a late event
+   * does not make an alert easier to raise. Instants without a stored reference (fewer products
+   * than the scorer keeps one for) count the products in this call only.
+   */
+  private async families(scores: readonly ScoredBucket[]): Promise<Map<number, number>> {
+    const ends = new Map<number, number>();
+    for (const s of scores) ends.set(Math.round(bucketEnd(s) / 1000), s.at);
+    if (!ends.size) return new Map();
+    const rs = await this.d.ch.query({ query: FAMILY_SQL, query_params: { ts: [...ends.keys()] }, format: 'JSONEachRow' });
+    const out = new Map<number, number>();
+    for (const r of await rs.json<{ asOf: number | string; n: number | string }>()) out.set(ends.get(Number(r.asOf))!, Number(r.n));
+    return out;
+  }
+
+  /** Bucket times of the alerts already stored for each product from the given bucket on (and before the other, if given). */
+  private async storedAlerts(from: Map<string, number>, before?: Map<string, number>): Promise<Map<string, Set<number>>> {
     const out = new Map<string, Set<number>>();
     for (const some of slices([...from.keys()])) {
       const since = new Date(Math.min(...some.map((id) => from.get(id)!)));
       const rows = await this.d.db.select({ id: alerts.productId, at: alerts.at }).from(alerts).where(and(inArray(alerts.productId, some), gte(alerts.at, since)));
       for (const r of rows) {
         const at = r.at.getTime();
-        if (at < from.get(r.id)!) continue;
+        if (at < from.get(r.id)! || (before && at >= before.get(r.id)!)) continue;
         const set = out.get(r.id) ?? new Set<number>();
         out.set(r.id, set.add(at));
       }
@@ -161,14 +201,16 @@ export class Breakouts {
       // The chunk's overall span as constants too: the primary key's index can use those.
       const query_params = { ids: chunk, before: to, after: from.map(Math.floor), from: Math.floor(Math.min(...from)), to: Math.max(...to) };
       const rs = await this.d.ch.query({ query: HISTORY_SQL, query_params, format: 'JSONCompactEachRow' });
-      const rows = await rs.json<[string, (string | number)[], number[]]>();
+      const rows = await rs.json<[string, (string | number)[], number[], number[]]>();
       queried += performance.now() - q0;
       const found = new Map(rows.map((r) => [r[0], r]));
+      const stored = await this.storedAlerts(new Map(chunk.map((id, j) => [id, from[j]])), new Map(chunk.map((id, j) => [id, to[j]])));
       for (const id of chunk) {
         const r = found.get(id);
-        const history = r ? r[2].map((m, j) => ({ momentum: Number(m), at: Number(r[1][j]) })) : [];
+        const history = r ? r[2].map((m, j) => ({ momentum: Number(m), at: Number(r[1][j]), noise: Number(r[3][j]) })) : [];
         samples += history.length;
-        const { state } = foldBreakout(initialBreakoutState(), history, this.configFor(this.steps.get(id) ?? 'hour'));
+        // The past's decisions are the alerts stored: exactly those open episodes.
+        const { state } = foldBreakout(initialBreakoutState(), history, this.configFor(this.steps.get(id) ?? 'hour'), stored.get(id) ?? new Set(), () => false);
         this.tracked.set(id, { state, at: history.length ? history[history.length - 1].at : -Infinity });
       }
     }

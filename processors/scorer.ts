@@ -25,7 +25,7 @@ import { addSteps, STEPS, type Step, type StepInfo } from '../analytics/granular
 import { loadNativeSteps } from './native-step.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
 import {
-  blendScore, buildReference, ENGAGEMENT_SQL, momentum, normalise, rawComponents, trendShape,
+  blendScore, buildReference, ENGAGEMENT_SQL, momentum, momentumNoise, normalise, rawComponents, trendShape,
   type Reference, type TrendComponents, type TrendLabel,
 } from '../analytics/trend.js';
 
@@ -113,6 +113,8 @@ export interface ScoredBucket {
   velocity: number;
   acceleration: number;
   momentum: number;
+  /** The momentum's counting noise (momentumNoise): breakout detection's scale floor. */
+  momentumNoise: number;
   components: TrendComponents;
   views24h: number;
   orders24h: number;
@@ -202,7 +204,7 @@ SELECT productId FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({from:UI
 GROUP BY productId HAVING uniqExact(bucket) <= 2 * ${STEP_PROFILES.hour.bins}`;
 
 const SCORE_COLUMNS: [string, ...string[]] = [
-  'productId', 'computedAt', 'stepSec', 'score', 'label', 'velocity', 'acceleration', 'momentum',
+  'productId', 'computedAt', 'stepSec', 'score', 'label', 'velocity', 'acceleration', 'momentum', 'momentumNoise',
   'c_velocity', 'c_acceleration', 'c_volume', 'c_breadth', 'c_conversion', 'c_saturation', 'views24h', 'orders24h', 'scoredAt',
 ];
 
@@ -446,7 +448,8 @@ export class Scorer {
           scores.push({
             productId: m.r.productId, at: Number(m.r.B) * 1000, step,
             score: blendScore(components, this.d.weights), label: m.shape.label, velocity: m.shape.velocity, acceleration: m.shape.acceleration,
-            momentum: momentum(Number(m.r.recent), Number(m.r.before), p.momentumLag * hours), components,
+            momentum: momentum(Number(m.r.recent), Number(m.r.before), p.momentumLag * hours),
+            momentumNoise: momentumNoise(Number(m.r.recent), Number(m.r.before), p.momentumLag * hours), components,
             views24h: Number(m.r.views24h), orders24h: Number(m.r.orders24h),
           });
         });
@@ -470,7 +473,7 @@ export class Scorer {
     // parse than the values. The history insert also writes each product's latest score
     // (trend_scores, by a materialized view: migration 0010).
     const row = (s: ScoredBucket) => [
-      s.productId, s.at, Math.round(STEP_SEC[s.step]), s.score, s.label, s.velocity, s.acceleration, s.momentum,
+      s.productId, s.at, Math.round(STEP_SEC[s.step]), s.score, s.label, s.velocity, s.acceleration, s.momentum, s.momentumNoise,
       s.components.velocity, s.components.acceleration, s.components.volume, s.components.breadth, s.components.conversion, s.components.saturation,
       s.views24h, s.orders24h, scoredAt,
     ];

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
-import { DEFAULT_BREAKOUT, foldBreakout, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../../analytics/breakout.js';
-import { momentum } from '../../analytics/trend.js';
+import { DEFAULT_BREAKOUT, foldBreakout, foldBreakoutsAcross, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../../analytics/breakout.js';
+import { momentum, momentumNoise } from '../../analytics/trend.js';
 import { normals, rng } from '../helpers/series.js';
 
 const HOUR = 3_600_000;
@@ -196,8 +196,9 @@ describe('breakouts on hourly momenta of steady counts', () => {
     const poisson = (l: number) => { let k = 0, p = u(); const e = Math.exp(-l); while (p > e) { k++; p *= u(); } return k; };
     const counts = Array.from({ length: hours }, (_, h) => poisson(h >= surgeAt ? rate * factor : rate));
     const sum = (to: number) => counts.slice(to - STEPS + 1, to + 1).reduce((a, b) => a + b, 0);
-    return counts.map((_, h) => h).filter((h) => h >= LAG + STEPS).map((h) => ({ at: h * HOUR, momentum: momentum(sum(h), sum(h - LAG), LAG) }));
+    return counts.map((_, h) => h).filter((h) => h >= LAG + STEPS).map((h) => ({ at: h * HOUR, momentum: momentum(sum(h), sum(h - LAG), LAG), noise: momentumNoise(sum(h), sum(h - LAG), LAG) }));
   }
+  const plainOf = (s: ReturnType<typeof momenta>) => s.map(({ at, momentum: m }) => ({ at, momentum: m }));
   const hourly: BreakoutConfig = { ...DEFAULT_BREAKOUT, overlap: STEPS };
 
   it('raises few false alerts, where the plain CUSUM raised one every other day', () => {
@@ -205,7 +206,7 @@ describe('breakouts on hourly momenta of steady counts', () => {
     for (const rate of [0.3, 3]) {
       let plain = 0, calibrated = 0;
       for (let p = 0; p < products; p++) {
-        const s = momenta(rate, days * 24, 100 * p + rate * 10);
+        const s = plainOf(momenta(rate, days * 24, 100 * p + rate * 10));
         plain += foldBreakout(initialBreakoutState(), s).alerts.length;
         calibrated += foldBreakout(initialBreakoutState(), s, hourly).alerts.length;
       }
@@ -219,12 +220,60 @@ describe('breakouts on hourly momenta of steady counts', () => {
     let found = 0, delay = 0;
     const surgeAt = 10 * 24;
     for (let p = 0; p < 60; p++) {
-      const s = momenta(3, surgeAt + 48, 7 + p, surgeAt, 4);
+      const s = plainOf(momenta(3, surgeAt + 48, 7 + p, surgeAt, 4));
       const { state } = foldBreakout(initialBreakoutState(), s.filter((x) => x.at < surgeAt * HOUR), hourly);
       const after = foldBreakout(state, s.filter((x) => x.at >= surgeAt * HOUR), hourly).alerts;
       if (after.length) { found++; delay += after[0].at / HOUR - surgeAt; }
     }
     expect(found / 60).toBeGreaterThan(0.8);
     expect(delay / found).toBeLessThan(12);
+  });
+});
+
+describe('breakouts across many products at once (counting-noise floor + Benjamini–Hochberg per instant)', () => {
+  // The same hourly momenta of steady Poisson counts, 400 products watched together for 30 days.
+  const STEPS = 6, LAG = 24, HOURS = 30 * 24;
+  function momenta(rate: number, hours: number, seed: number, surgeAt = Infinity, factor = 1) {
+    const u = rng(seed);
+    const poisson = (l: number) => { let k = 0, p = u(); const e = Math.exp(-l); while (p > e) { k++; p *= u(); } return k; };
+    const counts = Array.from({ length: hours }, (_, h) => poisson(h >= surgeAt ? rate * factor : rate));
+    const sum = (to: number) => counts.slice(to - STEPS + 1, to + 1).reduce((a, b) => a + b, 0);
+    return counts.map((_, h) => h).filter((h) => h >= LAG + STEPS).map((h) => ({ at: h * HOUR, momentum: momentum(sum(h), sum(h - LAG), LAG), noise: momentumNoise(sum(h), sum(h - LAG), LAG) }));
+  }
+  const hourly: BreakoutConfig = { ...DEFAULT_BREAKOUT, overlap: STEPS };
+
+  it('a market of steady products raises about q alerts an instant at most, at any count, where each product alone raised ~1 a month', () => {
+    for (const rate of [0.3, 3]) {
+      const streams = Array.from({ length: 400 }, (_, p) => ({ state: initialBreakoutState(), samples: momenta(rate, HOURS, 7919 * p + rate * 10) }));
+      // Each product alone, without the noise floor: what the detector did before.
+      const alone = streams.reduce((a, s) => a + foldBreakout(s.state, s.samples.map(({ at, momentum: m }) => ({ at, momentum: m })), hourly).alerts.length, 0);
+      const together = foldBreakoutsAcross(streams, hourly).reduce((a, r) => a + r.alerts.length, 0);
+      const instants = HOURS - LAG - STEPS;
+      expect(alone / 400).toBeGreaterThan(0.3);
+      // Every product is null here, so BH bounds the chance of any alert at an instant by q.
+      expect(together / instants).toBeLessThan(hourly.falseDiscoveryRate);
+    }
+  });
+
+  it('still catches most products whose rate quadruples among 400 steady ones, within a day', () => {
+    const surgeAt = 10 * 24;
+    const surging = Array.from({ length: 40 }, (_, p) => ({ state: initialBreakoutState(), samples: momenta(3, surgeAt + 48, 7 + p, surgeAt, 4) }));
+    const steady = Array.from({ length: 400 }, (_, p) => ({ state: initialBreakoutState(), samples: momenta(3, surgeAt + 48, 50_000 + p) }));
+    const r = foldBreakoutsAcross([...surging, ...steady], hourly);
+    const delays = r.slice(0, 40).flatMap((x) => x.alerts.filter((a) => a.at >= surgeAt * HOUR).slice(0, 1).map((a) => a.at / HOUR - surgeAt));
+    expect(delays.length / 40).toBeGreaterThan(0.7);
+    expect(delays.reduce((a, b) => a + b, 0) / delays.length).toBeLessThan(12);
+  });
+
+  it('alone (a family of one) it is foldBreakout, and a re-score corrected in its instant\'s whole market raises less', () => {
+    const s = momenta(3, HOURS, 11);
+    expect(foldBreakoutsAcross([{ state: initialBreakoutState(), samples: s }], hourly)[0]).toEqual(foldBreakout(initialBreakoutState(), s, hourly));
+    // A quiet baseline whose scale is its counting noise (0.01), then a jump of 4.5 of it.
+    const spike = [...Array.from({ length: 200 }, (_, h) => ({ at: h * HOUR, momentum: (h % 3 - 1) * 0.001, noise: 0.01 })), { at: 200 * HOUR, momentum: 0.045, noise: 0.01 }];
+    const alone = foldBreakoutsAcross([{ state: initialBreakoutState(), samples: spike }], hourly)[0].alerts;
+    expect(alone.map((a) => a.at)).toEqual([200 * HOUR]);
+    // z = 4.5: p = 2 · 3.4·10⁻⁶, far under q alone, over q / 100,000.
+    expect(alone[0].z).toBeCloseTo(4.5, 6);
+    expect(foldBreakoutsAcross([{ state: initialBreakoutState(), samples: spike }], hourly, () => 100_000)[0].alerts).toEqual([]);
   });
 });

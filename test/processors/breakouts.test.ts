@@ -30,7 +30,7 @@ function momentum(productId: string, h: number): number {
 }
 
 const scored = (productId: string, h: number): ScoredBucket => ({
-  productId, at: T0 + h * H, step: 'hour', score: 50, label: 'steady', velocity: 0.01, acceleration: 0, momentum: momentum(productId, h),
+  productId, at: T0 + h * H, step: 'hour', score: 50, label: 'steady', velocity: 0.01, acceleration: 0, momentum: momentum(productId, h), momentumNoise: 0,
   components: { velocity: 0, acceleration: 0, volume: 0, breadth: 0, conversion: 0, saturation: 0 }, views24h: 0, orders24h: 0,
 });
 
@@ -161,6 +161,10 @@ describe('Breakouts', () => {
       table: TABLES.trendScoreHistory, format: 'JSONEachRow',
       values: stored.map((s) => ({ productId: s.productId, computedAt: s.at, stepSec: 3600, score: 0, label: 'steady', velocity: 0, acceleration: 0, momentum: s.momentum, scoredAt: Date.now() })),
     });
+    // …with the alerts raised before the restart, as a restart finds them: the rebuild takes them
+    // as the past's decisions (the correction across products cannot be replayed for one).
+    const before = warmAlerts.filter((a) => a.at.getTime() < T0 + RESTART * H);
+    await rt.postgres.db.insert(alerts).values(before.map(({ alertId: _id, createdAt: _c, ...a }) => ({ ...a, productId: `c-${a.productId.slice(2)}`, dedupKey: `c:${a.dedupKey}` })));
     const cold = breakouts();
     const coldAlerts = [];
     for (let h = RESTART; h < HOURS; h++) coldAlerts.push(...(await cold.observe(Array.from({ length: N }, (_, p) => bucket('c', p, h)))));
