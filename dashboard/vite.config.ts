@@ -42,7 +42,16 @@ export default defineConfig({
     target: 'es2022',
     // Report gzip sizes so the 300 KB initial-JS budget is visible in every build.
     reportCompressedSize: true,
-    chunkSizeWarningLimit: 700,
+    // The landing page's one chunk is about 800 KB minified (274 KB gzip), inside that budget.
+    chunkSizeWarningLimit: 850,
+    rolldownOptions: {
+      output: {
+        // Everything the landing page imports statically in one chunk: split into shared pieces
+        // (Vue's runtime, ECharts' core and helpers), the Overview's first load was seven requests,
+        // and HTTP/1.1's six connections made its overview request queue behind them.
+        codeSplitting: { groups: [{ name: 'index', tags: ['$initial'] }] },
+      },
+    },
   },
   server: {
     // The API refuses writes from pages whose origin is not the host they were sent to
