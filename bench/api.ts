@@ -79,6 +79,8 @@ export interface ApiBenchOptions {
   /** Timed rounds per query (default 50), after `warmup` untimed ones (default 5). */
   samples?: number;
   warmup?: number;
+  /** Event time (ms) the loaded history ends at (default: the clock's now). The soak puts it in the past, to replay the hours after it faster than real time. */
+  end?: number;
 }
 
 const EVENT_CHUNK = 5_000_000;
@@ -258,7 +260,7 @@ export async function load(app: App, o: ApiBenchOptions, progress: (f: number, l
   log.info({ products: o.products, seconds: productSec }, 'products loaded');
 
   t0 = performance.now();
-  const end = rt.clock.now();
+  const end = o.end ?? rt.clock.now();
   for (let offset = 0; offset < o.events; offset += EVENT_CHUNK) {
     progress(0.05 + 0.75 * (offset / o.events), `events ${offset.toLocaleString('en-US')} / ${o.events.toLocaleString('en-US')}`);
     await insertBenchEvents(ch, { end, products: o.products, offset, n: Math.min(EVENT_CHUNK, o.events - offset) });

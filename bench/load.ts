@@ -1,6 +1,6 @@
 // How the pipeline bench puts its events in: flooded (batches sent back to back, a few in
 // flight, as concurrent clients would) or paced (a steady rate in 100 ms ticks, each tick's
-// events stamped with the time they are sent). The in-process feed and the outside Kafka
+// events stamped with the time they are sent, or with an event time derived from it). The in-process feed and the outside Kafka
 // producer both send this way.
 import { sleep } from '../core/retry.js';
 import type { EngagementEvent } from '../schemas/events.js';
@@ -25,12 +25,12 @@ export async function flood(send: Send, n: number, events: (from: number, count:
 }
 
 /** Resolves with each send's time to its ack, in ms. */
-export async function pace(send: Send, o: { prefix: string; ratePerSec: number; seconds: number; products: string[] }): Promise<number[]> {
+export async function pace(send: Send, o: { prefix: string; ratePerSec: number; seconds: number; products: string[]; eventTime?: (nowMs: number) => number }): Promise<number[]> {
   const perTick = Math.round((o.ratePerSec * TICK_MS) / 1000);
   const acks: number[] = [];
   const t0 = Date.now();
   for (let k = 0; k < (o.seconds * 1000) / TICK_MS; k++) {
-    const events = makeEvents({ prefix: o.prefix, from: k * perTick, n: perTick, products: o.products, now: Date.now(), live: true });
+    const events = makeEvents({ prefix: o.prefix, from: k * perTick, n: perTick, products: o.products, now: o.eventTime ? o.eventTime(Date.now()) : Date.now(), live: true });
     const sentAt = performance.now();
     await send(events);
     acks.push(performance.now() - sentAt);

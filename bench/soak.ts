@@ -6,7 +6,12 @@
 //   2. hold: events accepted at a steady rate through the ingest path (spread over every
 //      product), the overview and the explorer read over HTTP every second, the processors
 //      (sink, scorer, forecaster, …) running on their own schedules;
-//   3. sample: resident memory and V8 heap every `sampleMs`; the trend is a least-squares slope
+//   3. event time: the history ends in the past and the soak's events replay the hours after it
+//      faster than real time (one event hour every `settleEverySec`), reaching the clock at the
+//      end, so that the allowed lateness is passed and hours settle inside the soak: the scorer's
+//      hourly rounds, breakouts and alerts, and the forecaster's refreshes run under the load.
+//      At real time (3600 s) a 10-minute soak mostly settled no hour at all;
+//   4. sample: resident memory and V8 heap every `sampleMs`; the trend is a least-squares slope
 //      over the samples after the first fifth (start-up allocations settle there), per hour.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,14 +57,25 @@ export interface SoakBenchResult {
   heap: MemoryTrend;
   external: MemoryTrend;
   engine: MemoryTrend;
-  /** Scores the processors wrote after the restart (each hour the watermark settles, every product once). */
-  scored: number;
-  /** Breakout alerts stored after the restart. */
-  alerts: number;
+  /** Event hours the soak's events spanned (durationSec / settleEverySec): about as many hours settle inside it. */
+  eventHours: number;
+  /** Written after the restart on the loaded data (its first round settles the hour after the stored scores). */
+  afterRestart: Written;
+  /** Written after the soak's clock started: the hourly rounds under the load. */
+  duringSoak: Written;
   /** The reads made during the soak (each answered with the response cache stale or fresh, as it came). */
   reads: { n: number; errors: number } & Latency;
   /** The ingest path's acknowledgements of each tick's batch. */
   acks: Latency;
+}
+
+export interface Written {
+  /** Scores (each hour the watermark settles, every product with engagement in its window once). */
+  scored: number;
+  /** Breakout alerts stored. */
+  alerts: number;
+  /** Forecasts the forecaster's rounds stored. */
+  forecasts: number;
 }
 
 export interface MemoryTrend {
@@ -78,6 +94,8 @@ export interface SoakBenchOptions {
   preload: number;
   durationSec: number;
   ratePerSec: number;
+  /** Wall seconds per event hour of the soak's events (default 300; 3600 is real time). */
+  settleEverySec?: number;
   /** Seconds between memory samples (default: 60 samples over the run, at least one a second). */
   sampleSec?: number;
   logger: Logger;
@@ -123,12 +141,12 @@ async function storeSample(app: App, sinceMs: number): Promise<{ stored: number;
   return { stored: Number(r.n), engineMiB: mib(Number(r.tracked)) };
 }
 
-/** Scores and alerts written since `sinceMs` (scoredAt and createdAt are the writer's clock). */
-async function written(app: App, sinceMs: number): Promise<{ scored: number; alerts: number }> {
+/** Scores and alerts written since `sinceMs` (scoredAt and createdAt are the writer's clock); forecasts since `forecastsBefore` were counted. */
+async function written(app: App, sinceMs: number, forecastsBefore: number): Promise<Written> {
   const [r] = await rows<{ n: string }>(app.runtime.clickhouse.client,
     `SELECT count() AS n FROM ${TABLES.trendScoreHistory} WHERE scoredAt >= fromUnixTimestamp64Milli({since:Int64})`, { since: sinceMs });
   const [a] = await app.runtime.postgres.db.select({ n: count() }).from(alerts).where(gte(alerts.createdAt, new Date(sinceMs)));
-  return { scored: Number(r.n), alerts: a.n };
+  return { scored: Number(r.n), alerts: a.n, forecasts: (app.processors?.forecaster.storedTotal ?? 0) - forecastsBefore };
 }
 
 /**
@@ -140,6 +158,12 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
   const dir = mkdtempSync(join(tmpdir(), 'trenddrop-bench-soak-'));
   const appConfig: Config = { ...config, dataDir: dir, port: 0, host: '127.0.0.1', simulator: false, kafkaBrokers: [], clickhouseUrl: null, databaseUrl: null };
   let app: App | null = null;
+  const settleEverySec = o.settleEverySec ?? 300;
+  if (!(settleEverySec > 0 && settleEverySec <= 3600)) throw new RangeError(`settleEverySec must be in (0, 3600], got ${settleEverySec}`);
+  // Event time runs `speed` times the clock during the soak and reaches the clock at its end, so
+  // it starts `lagMs` behind, and the history is loaded to end before that.
+  const speed = 3600 / settleEverySec;
+  const lagMs = Math.round(o.durationSec * 1000 * (speed - 1));
   try {
     // The history is loaded without the processors, then the process restarts on it with every
     // role. A scorer running beside the load found the events before their stored scores, so
@@ -148,7 +172,7 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
     // soak) instead of the hour that follows the stored scores, as a running process does.
     const loading = await startApp(appConfig, { roles: ['api'], logger: o.logger, agent: false });
     try {
-      await load(loading, { products: o.products, events: o.preload, logger: o.logger }, (f, label) => progress(0.2 * f, `load: ${label}`));
+      await load(loading, { products: o.products, events: o.preload, logger: o.logger, end: Date.now() - lagMs }, (f, label) => progress(0.2 * f, `load: ${label}`));
     } finally {
       await loading.stop();
     }
@@ -161,11 +185,14 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
     // not on its first batch (the sink's and the rounds' first reads of the loaded history).
     progress(0.2, 'pipeline warm-up');
     const warmStart = performance.now();
-    await running.ingestor.accept('events', makeEvents({ prefix: `${prefix}-warmup`, n: 100, products, now: Date.now(), live: true }));
+    await running.ingestor.accept('events', makeEvents({ prefix: `${prefix}-warmup`, n: 100, products, now: Date.now() - lagMs, live: true }));
     await running.drain();
     const warmupSec = +((performance.now() - warmStart) / 1000).toFixed(1);
     o.logger.info({ seconds: warmupSec }, 'soak: pipeline warmed up');
     const since = Date.now();
+    const forecastsBefore = running.processors?.forecaster.storedTotal ?? 0;
+    // Never ahead of the clock (a late tick), where the sink would not move the watermark.
+    const eventTime = (now: number) => Math.min(now, since - lagMs + (now - since) * speed);
     const sampleMs = 1000 * (o.sampleSec ?? Math.max(1, o.durationSec / 60));
     const samples: SoakSample[] = [];
     const readTimes: number[] = [];
@@ -207,7 +234,7 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
         await sleep(Math.max(0, READ_EVERY_MS - (performance.now() - started)));
       }
     })();
-    const acks = await pace((batch) => running.ingestor.accept('events', JSON.parse(JSON.stringify(batch))), { prefix, ratePerSec: o.ratePerSec, seconds: o.durationSec, products });
+    const acks = await pace((batch) => running.ingestor.accept('events', JSON.parse(JSON.stringify(batch))), { prefix, ratePerSec: o.ratePerSec, seconds: o.durationSec, products, eventTime });
     done = true;
     await Promise.all([sampler, reader, counter]);
     // The last sample, once everything sent is stored: memory with the load just ended.
@@ -221,7 +248,7 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
     return {
       products: o.products, preloaded: o.preload, warmupSec, durationSec: o.durationSec, ratePerSec: o.ratePerSec, sent, stored, samples,
       rss: memoryTrend(samples, (s) => s.rssMiB), heap: memoryTrend(samples, (s) => s.heapUsedMiB), engine: memoryTrend(samples, (s) => s.engineMiB), external: memoryTrend(samples, (s) => s.externalMiB),
-      ...await written(running, restartedAt),
+      eventHours: +(o.durationSec / settleEverySec).toFixed(1), afterRestart: await written(running, restartedAt, 0), duringSoak: await written(running, since, forecastsBefore),
       reads: { n: readTimes.length, errors: readErrors, ...quantiles(readTimes) }, acks: quantiles(acks),
     };
   } finally {
@@ -241,7 +268,9 @@ export function formatSoakBench(r: SoakBenchResult): string[] {
     `TrendDrop soak — ${num(r.products)} products (${num(r.preloaded)} events stored first), ${num(r.ratePerSec)} events/s for ${num(r.durationSec)} s (embedded, every role)`,
     `${label('pipeline warm-up (first batch stored)')}${r.warmupSec} s`,
     `${label('events')}${num(r.sent)} sent, ${num(r.stored)} stored; accept ack p50 / p95 ${r.acks.p50Ms} / ${r.acks.p95Ms} ms`,
-    `${label('written after the restart')}${num(r.scored)} scores, ${num(r.alerts)} breakout alerts`,
+    `${label('event time')}${r.eventHours} hours replayed (one every ${num(r.durationSec / r.eventHours)} s)`,
+    `${label('written during the soak')}${num(r.duringSoak.scored)} scores, ${num(r.duringSoak.alerts)} breakout alerts, ${num(r.duringSoak.forecasts)} forecasts`,
+    `${label('written after the restart')}${num(r.afterRestart.scored)} scores, ${num(r.afterRestart.alerts)} breakout alerts, ${num(r.afterRestart.forecasts)} forecasts`,
     `${label('reads (overview, explorer) every second')}${num(r.reads.n)} answered, ${num(r.reads.errors)} failed; p50 / p95 ${r.reads.p50Ms} / ${r.reads.p95Ms} ms`,
     `${label('resident memory')}${trend(r.rss)}`,
     `${label('V8 heap used')}${trend(r.heap)}`,

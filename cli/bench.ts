@@ -25,6 +25,8 @@ export interface BenchCommandOptions {
   durationSec?: number;
   /** Soak phase: events accepted per second (default 2,000). */
   rate?: number;
+  /** Soak phase: wall seconds per event hour of its events (default 300; 3600 is real time). */
+  settleEverySec?: number;
   /** Chaos phase: the scenarios to run (default all). */
   scenarios?: string[];
   /** Forecast phase: simulated products refreshed (default 1,000; 100 with --quick). */
@@ -80,7 +82,7 @@ const RUNNERS: Record<Phase, Runner> = {
     const { formatSoakBench, runSoakBench } = await import('../bench/soak.js');
     const result = await runSoakBench(config, {
       products: o.products ?? (o.quick ? 10_000 : 100_000), preload: o.apiEvents ?? (o.quick ? 200_000 : 1_000_000),
-      durationSec: o.durationSec ?? (o.quick ? 60 : 600), ratePerSec: o.rate ?? 2000, logger, onProgress,
+      durationSec: o.durationSec ?? (o.quick ? 60 : 600), ratePerSec: o.rate ?? 2000, settleEverySec: o.settleEverySec, logger, onProgress,
     });
     return { result, lines: formatSoakBench(result) };
   },

@@ -124,15 +124,16 @@ program.command('bench').description('Measure TrendDrop against its raw ceilings
   .option('--api-events <n>', 'api, soak: events loaded first (default 50000000; soak 1000000)', positiveInt)
   .option('--duration <time>', 'soak: how long to hold the load, e.g. 90s, 10m, 1h (default 10m)', duration)
   .option('--rate <n>', 'soak: events accepted per second (default 2000)', positiveInt)
+  .option('--settle-every <time>', 'soak: wall time per event hour, so that hours settle inside the soak (default 5m; 1h is real time)', duration)
   .option('--forecast-products <n>', 'forecast: simulated products refreshed (default 1000)', positiveInt)
   .option('--scenarios <list>', 'chaos: comma-separated scenarios (default all: sigkill, broker-restart, postgres-kill, poison-pills)', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
   .option('--quick', 'smaller runs: the pipeline phase under a minute')
   .option('--json', 'print JSON, keyed by phase')
-  .action(async (o: { phases: Phase[]; events?: number; quick?: boolean; json?: boolean; bus: string; subscribers?: number; products?: number; changed?: number; apiEvents?: number; duration?: number; rate?: number; scenarios?: string[]; forecastProducts?: number }) => {
+  .action(async (o: { phases: Phase[]; events?: number; quick?: boolean; json?: boolean; bus: string; subscribers?: number; products?: number; changed?: number; apiEvents?: number; duration?: number; settleEvery?: number; rate?: number; scenarios?: string[]; forecastProducts?: number }) => {
     const { benchCommand } = await import('./bench.js');
     // The bench prints its own figures: the app's info logs would bury them unless asked for.
     const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
-    await benchCommand(config, { ...o, durationSec: o.duration === undefined ? undefined : o.duration / 1000, quick: !!o.quick, json: !!o.json, bus: o.bus === 'kafka' ? 'kafka' : 'local' }, createLogger(config.logLevel), process.stdout);
+    await benchCommand(config, { ...o, durationSec: o.duration === undefined ? undefined : o.duration / 1000, settleEverySec: o.settleEvery === undefined ? undefined : o.settleEvery / 1000, quick: !!o.quick, json: !!o.json, bus: o.bus === 'kafka' ? 'kafka' : 'local' }, createLogger(config.logLevel), process.stdout);
   });
 
 program.parseAsync().catch((err: unknown) => {

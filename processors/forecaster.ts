@@ -202,6 +202,8 @@ export class Forecaster {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  /** Forecasts stored by the scheduled rounds since this forecaster was made (the table keeps only each product's latest). */
+  storedTotal = 0;
   private readonly log: Logger;
   private readonly metrics: readonly Metric[];
   /** Per product and metric (`id\u0000metric`), the previous refresh's fits; products no longer active are dropped each round. */
@@ -326,6 +328,7 @@ export class Forecaster {
           await yieldToIo();
         }
         await this.store(done);
+        this.storedTotal += done.length;
         stats.refreshed += done.length;
         stats.tooShort += due.size - done.length;
       }
