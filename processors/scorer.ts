@@ -52,6 +52,8 @@ export interface ScorerDeps {
   onRescore?: (changedFrom: Map<string, number>) => Promise<unknown>;
   /** Scores per insert at most, rounded up to whole instants (default WRITE_ROWS). */
   writeRows?: number;
+  /** Feature rows one chunk's query may return, about (default CHUNK_ROWS): bounds a catch-up's memory. */
+  chunkRows?: number;
   /** Told the wall and CPU time of each stage of a round as it ends (the bench's per-stage table). */
   onStage?: (stage: ScorerStage, cost: StageCost) => void;
 }
@@ -96,8 +98,14 @@ export const STEP_PROFILES: Record<Step, StepProfile> = {
 
 /** Scores per update message. */
 const UPDATE_ITEMS = 1000;
-/** Instants scored per query: bounds the rows a catch-up expands to. */
+/** Instants scored per query at most. */
 const CHUNK_STEPS = 24;
+/**
+ * Feature rows per query, about: a chunk holds as many instants as fit (at least one). Each row
+ * lives in the heap with its scores until the chunk is written; 24 instants of 100k products
+ * were 2.4M rows at once, gigabytes in a catch-up after a stop.
+ */
+const CHUNK_ROWS = 200_000;
 /** Scores written per insert, at most (rounded up to whole instants). */
 const WRITE_ROWS = 200_000;
 /** Fewer products than this at an instant do not make a market to rank against (nor replace a stored one). */
@@ -224,9 +232,17 @@ export class Scorer {
   private running: Promise<unknown> = Promise.resolve();
   private stopped = false;
   private readonly log: Logger;
+  /** Most products scored at one instant by the last chunk over every product (0 before the first): sizes the next. */
+  private perInstant = 0;
 
   constructor(private readonly d: ScorerDeps) {
     this.log = d.logger.child({ component: 'scorer' });
+  }
+
+  /** Instants a chunk holds when each has up to `products` rows (unknown, 0: one instant, which tells). */
+  private chunkSteps(products: number): number {
+    if (products <= 0) return 1;
+    return Math.max(1, Math.min(CHUNK_STEPS, Math.floor((this.d.chunkRows ?? CHUNK_ROWS) / products)));
   }
 
   /** Products the sink wrote, with each one's earliest event time in the write. */
@@ -276,14 +292,14 @@ export class Scorer {
       const dirty = [...this.dirty].filter(([id, t]) => this.stepOf(id) === 'hour' && t <= this.through!);
       if (!dirty.length) break;
       const lo = dirty.reduce((m, [, t]) => Math.min(m, t), Infinity);
-      const hi = Math.min(this.through!, lo + (CHUNK_STEPS - 1) * HOUR_SEC);
+      const hi = Math.min(this.through!, lo + (this.chunkSteps(dirty.length) - 1) * HOUR_SEC);
       written += await this.scoreChunk('hour', lo, hi, { froms: new Map(dirty) });
       // A product still behind goes on from the next chunk; one that reached `through` is current.
       for (const [id, t] of dirty) if (t <= hi) { if (hi < this.through!) this.dirty.set(id, hi + HOUR_SEC); else this.dirty.delete(id); }
     }
     while (this.through! < hourLimit) {
       const lo = this.through! + HOUR_SEC;
-      const hi = Math.min(hourLimit, lo + (CHUNK_STEPS - 1) * HOUR_SEC);
+      const hi = Math.min(hourLimit, lo + (this.chunkSteps(this.perInstant) - 1) * HOUR_SEC);
       const n = await this.scoreChunk('hour', lo, hi, { exclude: coarse() });
       written += n;
       this.through = hi;
@@ -303,7 +319,7 @@ export class Scorer {
         if (!dirty.length) break;
         const ends = new Map(dirty.map(([id]) => { const x = this.series.get(id)!; return [id, Math.min(addSteps(x.last * 1000, 1, x) / 1000, settled)]; }));
         const lo = dirty.reduce((m, [, t]) => Math.min(m, t), Infinity);
-        const hi = lo + CHUNK_STEPS * STEP_SEC[step];
+        const hi = lo + this.chunkSteps(dirty.length) * STEP_SEC[step];
         written += await this.scoreChunk(step, lo, hi, { froms: new Map(dirty), ends });
         for (const [id, t] of dirty) {
           const end = ends.get(id)!;
@@ -394,6 +410,7 @@ export class Scorer {
 
     const byT = new Map<number, FeatureRow[]>();
     for (const r of rows) { const a = byT.get(r.T); if (a) a.push(r); else byT.set(r.T, [r]); }
+    if (!('froms' in o)) this.perInstant = Math.max(...[...byT.values()].map((g) => g.length));
     const { categories, stored } = await this.stage('lookups', async () => ({
       categories: await this.categoriesOf('froms' in o && !this.categories ? [...o.froms.keys()] : null),
       stored: new Map((await this.query<{ asOf: number; n: number; quantiles: Record<string, number[]>; trending: Record<string, number> }>(REFERENCES_SQL, { ts: [...byT.keys()] }))

@@ -22,8 +22,8 @@ const dirs: string[] = [];
 
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 
-/** A store holding the same hourly rollups each time, and a scorer writing at most `writeRows` a time. */
-async function scoreAll(writeRows?: number): Promise<{ batches: ScoredBucket[][]; history: unknown[] }> {
+/** A store holding the same hourly rollups each time, and a scorer writing at most `writeRows` a time, reading about `chunkRows` a query. */
+async function scoreAll(writeRows?: number, chunkRows?: number): Promise<{ batches: ScoredBucket[][]; history: unknown[]; queries: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'trenddrop-scorer-writes-'));
   dirs.push(dir);
   const config = loadConfig({ TRENDDROP_DATA_DIR: dir, TRENDDROP_SIMULATOR: 'off' });
@@ -40,18 +40,19 @@ async function scoreAll(writeRows?: number): Promise<{ batches: ScoredBucket[][]
     }
     await insertHourlyRollups(rt.clickhouse.client, values);
     const batches: ScoredBucket[][] = [];
+    let queries = 0;
     const end = (T0 + HOURS * H) * 1000 + config.allowedLatenessMs + H * 1000;
     const scorer = new Scorer({
       ch: rt.clickhouse.client, bus: rt.bus, topics: rt.topics, clock: rt.clock, logger: rt.logger, metrics: rt.metrics, weights: config.scoreWeights,
-      intervalMs: config.scoreIntervalMs, allowedLatenessMs: config.allowedLatenessMs, watermark: () => end, writeRows,
-      onScored: async (s) => { batches.push(s); },
+      intervalMs: config.scoreIntervalMs, allowedLatenessMs: config.allowedLatenessMs, watermark: () => end, writeRows, chunkRows,
+      onScored: async (s) => { batches.push(s); }, onStage: (stage) => { if (stage === 'features') queries++; },
     });
     await scorer.round();
     const rs = await rt.clickhouse.client.query({
       query: `SELECT productId, toUnixTimestamp(computedAt) AS at, score, label, velocity, momentum FROM ${TABLES.trendScoreHistory} FINAL ORDER BY productId, at`,
       format: 'JSONEachRow',
     });
-    return { batches, history: await rs.json() };
+    return { batches, history: await rs.json(), queries };
   } finally {
     await rt.close();
   }
@@ -74,5 +75,23 @@ describe('scorer writes', () => {
       for (const at of instants) expect(batch.filter((s) => s.at === at)).toHaveLength(PRODUCTS);
       newest = instants.at(-1)!;
     }
-  });
+  }, 300_000); // two embedded stores opened one after the other: minutes on a loaded machine
+});
+
+describe('scorer chunks', () => {
+  it('reads a catch-up in chunks of about chunkRows feature rows, with the same scores', async () => {
+    const whole = await scoreAll();
+    const bounded = await scoreAll(undefined, 3 * PRODUCTS);
+    expect(bounded.history).toEqual(whole.history);
+    // The first chunk is one instant (its rows tell how many products an instant holds), then by
+    // default a day of instants a query, bounded three.
+    const instants = new Set(whole.batches.flat().map((s) => s.at)).size;
+    expect(instants).toBeGreaterThan(24);
+    expect(whole.queries).toBe(1 + Math.ceil((instants - 1) / 24));
+    expect(bounded.queries).toBe(1 + Math.ceil((instants - 1) / 3));
+    for (const batch of bounded.batches) {
+      expect(new Set(batch.map((s) => s.at)).size).toBeLessThanOrEqual(3);
+      expect(batch.length).toBeLessThanOrEqual(3 * PRODUCTS);
+    }
+  }, 300_000);
 });
