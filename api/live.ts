@@ -79,11 +79,15 @@ export async function startLive(d: LiveDeps): Promise<Live> {
         const u = m.value as Update;
         switch (u.kind) {
           case 'engagement':
-            if (!lastEventAt || u.lastEventAt > lastEventAt) lastEventAt = u.lastEventAt;
+            // New events, their write still to come: the product channels only. Reads, and
+            // so the overview and the cache, change with the stored update that follows.
             for (const [productId, p] of Object.entries(u.products)) {
               const channel = `product:${productId}`;
               if (d.gateway.hasSubscribers(channel)) d.gateway.publish(channel, { productId, bucketTs: p.bucketTs, delta: p.delta, acceptedAt: new Date(u.acceptedAt).toISOString() });
             }
+            continue;
+          case 'engagement-stored':
+            if (!lastEventAt || u.lastEventAt > lastEventAt) lastEventAt = u.lastEventAt;
             break;
           case 'alert': {
             // Live alerts have the shape of GET alerts: with their product's title.

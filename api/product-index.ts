@@ -177,10 +177,10 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
       let any = false;
       for (const m of batch) {
         const u = m.value as Update;
-        // The raw sink writes a placeholder for a product first seen in events: its engagement announces it.
+        // The raw sink writes a placeholder for a product first seen in events: its stored update names it.
         const ids = u.kind === 'products' || u.kind === 'lifecycle' ? u.productIds : u.kind === 'scores' ? u.items.map((i) => i.productId)
-          : u.kind === 'engagement' ? Object.keys(u.products).filter((id) => !entries.get(id)?.meta) : [];
-        const part: Part | null = u.kind === 'products' || u.kind === 'engagement' ? 'meta' : u.kind === 'scores' ? 'score' : u.kind === 'lifecycle' ? 'stage' : null;
+          : u.kind === 'engagement-stored' ? u.newProducts.filter((id) => !entries.get(id)?.meta) : [];
+        const part: Part | null = u.kind === 'products' || u.kind === 'engagement-stored' ? 'meta' : u.kind === 'scores' ? 'score' : u.kind === 'lifecycle' ? 'stage' : null;
         if (!part || !ids.length) continue;
         for (const id of ids) pending[part].add(id);
         any = true;

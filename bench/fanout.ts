@@ -131,12 +131,12 @@ async function until(check: () => boolean, what: string, ms = 30_000): Promise<v
   }
 }
 
-/** An engagement update for one product, as the sink publishes after a write. */
+/** An engagement update for one product, as the sink publishes for a batch of new events. */
 function update(productId: string, k: number): EngagementUpdate {
   const now = Date.now();
   const delta = { ...emptyTotals(), events: 12, views: 1200 + k, likes: 80, shares: 9, comments: 14, orders: 2, revenue: 39.98, searches: 31 };
   const minute = new Date(Math.floor(now / 60_000) * 60_000).toISOString();
-  return { kind: 'engagement', writtenAt: now, acceptedAt: now, deliveredAt: now, startedAt: now, lastEventAt: new Date(now).toISOString(), products: { [productId]: { delta, bucketTs: minute } } };
+  return { kind: 'engagement', acceptedAt: now, deliveredAt: now, announcedAt: now, lastEventAt: new Date(now).toISOString(), products: { [productId]: { delta, bucketTs: minute } } };
 }
 
 export async function runFanoutBench(o: FanoutOptions): Promise<FanoutResult> {

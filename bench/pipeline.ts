@@ -9,7 +9,8 @@
 //      every one is counted in ClickHouse (validation, bus, sink with dedup, rollups);
 //   3. freshness: a steady 10,000 events/s while a WebSocket client subscribed to the
 //      products' channels times each message from bus acceptance (Kafka: the produce
-//      timestamp) to arrival, and splits that time by stage (see Timeline).
+//      timestamp) to arrival, and splits that time by stage (see Timeline); beside it, the
+//      time to stored (the writes, which the live messages no longer wait for).
 // The other phases are in this folder (fanout.ts, api.ts); cli/bench.ts runs them.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,15 +76,21 @@ type Quantiles = { p50Ms: number; p99Ms: number };
 
 /**
  * Where an event's time goes on its way to the browser, stage by stage, each a p50/p99 over the
- * sink's writes (`accept`: over the sends): the send's ack; the bus handing the batch to the
- * sink; the batch waiting for its write to begin (group commit: behind the write before it);
- * the write (dedup, insert through the rollup views); the engagement update's trip over the
- * updates topic to the API and the gateway framing it; the socket. All but `accept` add up to
- * the total, write by write.
+ * sink's engagement updates (`accept`: over the sends): the send's ack; the bus handing the batch
+ * to the sink; the sink taking it in (validation, room behind the running write, the dedup
+ * filter) until it publishes the batch's counts; the update's trip over the updates topic to the
+ * API and the gateway framing it; the socket. All but `accept` add up to the total, batch by batch.
  */
-export interface Timeline { accept: Quantiles; busToSink: Quantiles; sinkQueue: Quantiles; sinkWrite: Quantiles; updateToFrame: Quantiles; socket: Quantiles }
+export interface Timeline { accept: Quantiles; busToSink: Quantiles; sinkAnnounce: Quantiles; updateToFrame: Quantiles; socket: Quantiles }
 
-export interface Freshness extends Quantiles { messages: number; timeline: Timeline }
+/**
+ * The writes, off the live messages' path, each a p50/p99 over the writes: waiting for the write
+ * before (group commit), the write itself (dedup lookups, insert through the rollup views), and
+ * bus acceptance to stored (the write's earliest event).
+ */
+export interface Stored { sinkQueue: Quantiles; sinkWrite: Quantiles; acceptToStored: Quantiles }
+
+export interface Freshness extends Quantiles { messages: number; timeline: Timeline; stored: Stored }
 
 function percentiles(xs: number[]): Quantiles {
   const s = [...xs].sort((a, b) => a - b);
@@ -92,13 +99,22 @@ function percentiles(xs: number[]): Quantiles {
 }
 
 async function freshness(app: App, feed: Feed, seconds: number): Promise<Freshness> {
-  // The sink's stamps of each write, read off the updates topic beside the API, keyed by the
-  // write's acceptance time, which its WebSocket frames carry too.
-  const writes = new Map<number, { deliveredAt: number; startedAt: number; writtenAt: number }>();
+  // The sink's stamps of each batch, read off the updates topic beside the API, keyed by the
+  // batch's acceptance time, which its WebSocket frames carry too; and those of each write.
+  const announced = new Map<number, { deliveredAt: number; announcedAt: number }>();
+  const stored = { sinkQueue: [] as number[], sinkWrite: [] as number[], acceptToStored: [] as number[] };
+  let measuring = false;
   const updates = await app.runtime.bus.subscribe({
     groupId: 'trenddrop-bench-timeline', topics: [app.runtime.topics.updates], ephemeral: true,
     handler: async (batch) => {
-      for (const { value: u } of batch as { value: Update }[]) if (u.kind === 'engagement' && !writes.has(u.acceptedAt)) writes.set(u.acceptedAt, u);
+      for (const { value: u } of batch as { value: Update }[]) {
+        if (u.kind === 'engagement' && !announced.has(u.acceptedAt)) announced.set(u.acceptedAt, u);
+        if (u.kind === 'engagement-stored' && measuring) {
+          stored.sinkQueue.push(u.startedAt - u.deliveredAt);
+          stored.sinkWrite.push(u.writtenAt - u.startedAt);
+          stored.acceptToStored.push(u.writtenAt - u.acceptedAt);
+        }
+      }
     },
   });
   await updates.ready;
@@ -117,22 +133,24 @@ async function freshness(app: App, feed: Feed, seconds: number): Promise<Freshne
   });
   ws.send(JSON.stringify({ type: 'subscribe', channels: benchProductIds(FRESH_PRODUCTS).map((id) => `product:${id}`) }));
   await sleep(300);
+  measuring = true;
   const accept = await feed.pace(FRESH_RATE, seconds);
   await sleep(1000);
+  measuring = false;
   ws.close();
   await updates.close();
-  const stages = { busToSink: [] as number[], sinkQueue: [] as number[], sinkWrite: [] as number[], updateToFrame: [] as number[] };
+  const stages = { busToSink: [] as number[], sinkAnnounce: [] as number[], updateToFrame: [] as number[] };
   for (const [acceptedAt, framedAt] of framed) {
-    const w = writes.get(acceptedAt);
-    if (!w) continue;
-    stages.busToSink.push(w.deliveredAt - acceptedAt);
-    stages.sinkQueue.push(w.startedAt - w.deliveredAt);
-    stages.sinkWrite.push(w.writtenAt - w.startedAt);
-    stages.updateToFrame.push(framedAt - w.writtenAt);
+    const a = announced.get(acceptedAt);
+    if (!a) continue;
+    stages.busToSink.push(a.deliveredAt - acceptedAt);
+    stages.sinkAnnounce.push(a.announcedAt - a.deliveredAt);
+    stages.updateToFrame.push(framedAt - a.announcedAt);
   }
   return {
     messages: latencies.length, ...percentiles(latencies),
-    timeline: { accept: percentiles(accept), busToSink: percentiles(stages.busToSink), sinkQueue: percentiles(stages.sinkQueue), sinkWrite: percentiles(stages.sinkWrite), updateToFrame: percentiles(stages.updateToFrame), socket: percentiles(socket) },
+    timeline: { accept: percentiles(accept), busToSink: percentiles(stages.busToSink), sinkAnnounce: percentiles(stages.sinkAnnounce), updateToFrame: percentiles(stages.updateToFrame), socket: percentiles(socket) },
+    stored: { sinkQueue: percentiles(stored.sinkQueue), sinkWrite: percentiles(stored.sinkWrite), acceptToStored: percentiles(stored.acceptToStored) },
   };
 }
 
@@ -282,6 +300,7 @@ export function formatPipelineBench(r: PipelineBenchResult): string[] {
     `${label('ratio pipeline / ceiling')}${r.pipeline.ratio}`,
     `${label(`${w.from} → WebSocket at ${num(r.freshness.ratePerSec)}/s`)}p50 ${r.freshness.p50Ms} ms, p99 ${r.freshness.p99Ms} ms (${num(r.freshness.messages)} messages)`,
     `${label('  where the time goes, p50 / p99')}${Object.entries(r.freshness.timeline).map(([k, q]) => `${k} ${q.p50Ms}/${q.p99Ms}`).join(', ')} ms`,
+    `${label('  the writes, off that path')}${Object.entries(r.freshness.stored).map(([k, q]) => `${k} ${q.p50Ms}/${q.p99Ms}`).join(', ')} ms`,
     `${label('resident memory')}${num(r.rssMiB)} MiB`,
     '',
   ];

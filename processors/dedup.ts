@@ -179,22 +179,43 @@ export class EventDedup {
    * since a "maybe" is always checked).
    */
   async filterNew<T extends StoredKey>(items: T[]): Promise<{ fresh: T[]; stored: T[] }> {
-    let maybe: T[] = [];
+    const { fresh, maybe } = this.classify(items);
+    const resolved = await this.resolve(maybe, fresh);
+    return { fresh: resolved.fresh.length ? fresh.concat(resolved.fresh) : fresh, stored: resolved.stored };
+  }
+
+  /**
+   * filterNew's first half, with no I/O: `fresh` are ids the filter has certainly not seen (so
+   * neither stored nor taken in before), `maybe` the rest; every id is remembered at once. The
+   * maybes must then go through resolve() once everything classified before them is stored, or
+   * is in the same write.
+   */
+  classify<T extends StoredKey>(items: readonly T[]): { fresh: T[]; maybe: T[] } {
+    const maybe: T[] = [];
+    const fresh: T[] = [];
+    for (const it of items) (this.bloom.testAndAdd(it.eventId) ? maybe : fresh).push(it);
+    return { fresh, maybe };
+  }
+
+  /**
+   * filterNew's second half: which maybes are new. `sameWrite`: the fresh items inserted together
+   * with them; a maybe repeating one of those (or another maybe) is a repeat, neither fresh nor
+   * stored. The rest are looked up in ClickHouse.
+   */
+  async resolve<T extends StoredKey>(maybe: readonly T[], sameWrite: readonly T[]): Promise<{ fresh: T[]; stored: T[] }> {
     const fresh: T[] = [];
     const stored: T[] = [];
-    // Remembered at once: an id that turns out stored is stored, and a fresh one is about to be.
-    for (const it of items) (this.bloom.testAndAdd(it.eventId) ? maybe : fresh).push(it);
     if (maybe.length === 0) return { fresh, stored };
     // An id repeated within the batch is a "maybe" from its second time on, since its first time
     // added it: the repeats are found among the few maybes, without a set of the whole batch.
     const firstMaybe = new Map<string, T>();
     for (const it of maybe) if (!firstMaybe.has(it.eventId)) firstMaybe.set(it.eventId, it);
-    for (const it of fresh) firstMaybe.delete(it.eventId);
-    maybe = [...firstMaybe.values()];
-    if (maybe.length === 0) return { fresh, stored };
-    this.lookups += maybe.length;
-    const ids = await storedIds(this.o.ch, maybe);
-    for (const it of maybe) (ids.has(it.eventId) ? stored : fresh).push(it);
+    for (const it of sameWrite) firstMaybe.delete(it.eventId);
+    if (firstMaybe.size === 0) return { fresh, stored };
+    const unique = [...firstMaybe.values()];
+    this.lookups += unique.length;
+    const ids = await storedIds(this.o.ch, unique);
+    for (const it of unique) (ids.has(it.eventId) ? stored : fresh).push(it);
     return { fresh, stored };
   }
 }

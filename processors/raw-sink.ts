@@ -2,7 +2,10 @@
 // each row flagged late or not against the event-time watermark. Materialized views turn the
 // same insert into the 1-minute, 1-hour and 1-day rollups. A bus batch is acknowledged only
 // after its rows are written, so a crash replays it: the dedup drops what was stored, and the
-// rollup repair makes up for view writes the crash cut short.
+// rollup repair makes up for view writes the crash cut short. The live figures (an engagement
+// update per batch) go out as soon as a batch is known new, before it waits for and goes
+// through the write, which is most of an event's way to the browser; a stored update follows
+// each write, for what reads the store.
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { Bus, BusMessage, Subscription } from '../core/bus/types.js';
 import type { Topics } from '../core/bus/topics.js';
@@ -13,7 +16,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { EngagementEvent, NormalizedEvent } from '../schemas/events.js';
 import { METRICS } from '../schemas/events.js';
 import { settledBefore } from '../analytics/event-time.js';
-import { emptyTotals, type EngagementUpdate, type Totals } from '../schemas/updates.js';
+import { emptyTotals, type EngagementStoredUpdate, type EngagementUpdate, type Totals, type Update } from '../schemas/updates.js';
 import { normalizeEvent, validateEvent } from '../schemas/validate.js';
 import { deadLetter, parseValue, type Unusable } from './dead-letter.js';
 import type { EventDedup } from './dedup.js';
@@ -43,7 +46,11 @@ export interface RawSinkDeps {
   insertSettings?: ClickHouseSettings;
 }
 
-interface Pending { events: NormalizedEvent[]; acceptedAt: number; deliveredAt: number; done: () => void; fail: (e: unknown) => void }
+/**
+ * A bus batch waiting for its write: `fresh` are its events the dedup has certainly not seen
+ * (already announced), `maybe` the rest, resolved at the write; `events` all of them.
+ */
+interface Pending { events: NormalizedEvent[]; fresh: NormalizedEvent[]; maybe: NormalizedEvent[]; acceptedAt: number; deliveredAt: number; done: () => void; fail: (e: unknown) => void }
 
 export const SINK_GROUP = 'trenddrop-raw-sink';
 /**
@@ -53,6 +60,8 @@ export const SINK_GROUP = 'trenddrop-raw-sink';
  * batches; handle() also keeps at most a write's worth queued across partitions.
  */
 const SINK_IN_FLIGHT = 2;
+/** Ids of announced events whose write failed kept at most (a redelivery normally takes them back within seconds). */
+const ANNOUNCED_UNSTORED_MAX = 1_000_000;
 
 /** Minute bucket of a timestamp, as the rollups and the API name it. */
 const minuteOf = (ms: number) => new Date(ms - (ms % 60_000)).toISOString();
@@ -64,6 +73,24 @@ function earliestOf(events: readonly { productId: string; tsMs: number }[]): Map
   return m;
 }
 
+/** The live update of new events: each product's added counts and the minute of its latest event. */
+function liveUpdate(events: readonly NormalizedEvent[], acceptedAt: number, deliveredAt: number, announcedAt: number): EngagementUpdate {
+  const byProduct = new Map<string, { delta: Totals; latest: number }>();
+  let lastEvent = 0;
+  for (const e of events) {
+    let p = byProduct.get(e.productId);
+    if (!p) byProduct.set(e.productId, (p = { delta: emptyTotals(), latest: e.tsMs }));
+    const delta = p.delta;
+    for (let i = 0; i < METRICS.length; i++) delta[METRICS[i]] += e[METRICS[i]];
+    delta.events++;
+    if (e.tsMs > p.latest) p.latest = e.tsMs;
+    if (e.tsMs > lastEvent) lastEvent = e.tsMs;
+  }
+  const products: EngagementUpdate['products'] = {};
+  for (const [id, p] of byProduct) products[id] = { delta: p.delta, bucketTs: minuteOf(p.latest) };
+  return { kind: 'engagement', acceptedAt, deliveredAt, announcedAt, lastEventAt: new Date(lastEvent).toISOString(), products };
+}
+
 export class RawSink {
   private pending: Pending[] = [];
   private rows = 0;
@@ -71,7 +98,14 @@ export class RawSink {
   private roomWaiters: (() => void)[] = [];
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
-  private announcing: Promise<void> = Promise.resolve();
+  /** Updates waiting to be published, and the publish under way (one at a time, in order). */
+  private outbox: Update[] = [];
+  private announcing: Promise<void> | null = null;
+  /**
+   * Ids of events announced live whose write then failed: the bus redelivers them, and they
+   * come back as maybes (the filter has them) found new, which are announced unless listed here.
+   */
+  private readonly announcedUnstored = new Set<string>();
   private sub: Subscription | null = null;
   private watermark = 0;
   /** Partition (re)assignments seen, and the last one the dedup filter was refreshed for. */
@@ -150,8 +184,12 @@ export class RawSink {
     // At most a write's worth waits behind the running write; beyond that the batch waits here,
     // and so the bus stops handing over more (memory stays bounded at any inFlight).
     while (this.rows >= this.maxRows) await new Promise<void>((r) => this.roomWaiters.push(r));
+    // Classified and queued in one synchronous step, so batches are classified in write order: a
+    // maybe is resolved only after every batch classified before it is stored or in its write.
+    const { fresh, maybe } = this.d.dedup.classify(events);
+    if (fresh.length) this.announce(liveUpdate(fresh, acceptedAt, deliveredAt, this.d.clock.now()));
     await new Promise<void>((done, fail) => {
-      this.pending.push({ events, acceptedAt, deliveredAt, done, fail });
+      this.pending.push({ events, fresh, maybe, acceptedAt, deliveredAt, done, fail });
       this.rows += events.length;
       this.schedule();
     });
@@ -198,7 +236,7 @@ export class RawSink {
       this.log.warn({ err: (err as Error).message, batches: batch.length, rows }, 'shared sink write failed; writing each batch on its own');
       for (const p of batch) {
         try {
-          await this.writeOut([p]);
+          await this.writeOut([p], true);
           p.done();
         } catch (e) {
           this.log.error({ err: e, rows: p.events.length }, 'sink write failed; the bus will redeliver');
@@ -208,49 +246,66 @@ export class RawSink {
     }
   }
 
-  /** Dedup, rollup repair and insert of one or more handlers' events, as one write. */
-  private async writeOut(batch: Pending[]): Promise<void> {
+  /**
+   * Dedup, rollup repair and insert of one or more handlers' events, as one write. `recheck`:
+   * the batch was in a write that failed, which may have stored part of it, so every event is
+   * looked up again, not only the maybes.
+   */
+  private async writeOut(batch: Pending[], recheck = false): Promise<void> {
     const endTimer = this.d.metrics.flushSeconds.startTimer();
     const startedAt = this.d.clock.now();
+    const stamps = { acceptedAt: Math.min(...batch.map((p) => p.acceptedAt)), deliveredAt: Math.min(...batch.map((p) => p.deliveredAt)), startedAt };
+    const gather = (pick: (p: Pending) => NormalizedEvent[]) => (batch.length === 1 ? pick(batch[0]) : ([] as NormalizedEvent[]).concat(...batch.map(pick)));
+    const certain = recheck ? [] : gather((p) => p.fresh);
+    // What was announced live, to be remembered if this write fails.
+    let announced = certain;
     try {
-      const all = batch.length === 1 ? batch[0].events : ([] as NormalizedEvent[]).concat(...batch.map((p) => p.events));
-      const { fresh, stored } = await this.d.dedup.filterNew(all);
+      const resolved = await this.d.dedup.resolve(recheck ? gather((p) => p.events) : gather((p) => p.maybe), certain);
+      const { stored } = resolved;
       if (stored.length) {
         const corrected = await this.d.repair.repair(stored, this.d.clock.now());
         if (corrected.size) this.d.onWritten?.(earliestOf(stored.filter((e) => corrected.has(e.productId))));
       }
-      this.d.metrics.duplicates.inc(all.length - fresh.length);
-      if (fresh.length) await this.write(fresh, { acceptedAt: Math.min(...batch.map((p) => p.acceptedAt)), deliveredAt: Math.min(...batch.map((p) => p.deliveredAt)), startedAt });
+      if (resolved.fresh.length) {
+        // Maybes found new: announced now, unless an earlier attempt announced them already.
+        const unannounced = resolved.fresh.filter((e) => !this.announcedUnstored.delete(e.eventId));
+        if (unannounced.length) this.announce(liveUpdate(unannounced, stamps.acceptedAt, stamps.deliveredAt, this.d.clock.now()));
+        announced = certain.concat(resolved.fresh);
+      }
+      const fresh = announced;
+      this.d.metrics.duplicates.inc(batch.reduce((n, p) => n + p.events.length, 0) - fresh.length);
+      if (fresh.length) await this.write(fresh, stamps);
       this.d.metrics.flushRows.observe(fresh.length);
+    } catch (err) {
+      if (this.announcedUnstored.size + announced.length > ANNOUNCED_UNSTORED_MAX) {
+        // Never taken back here (their partitions moved, say): a redelivery may announce these twice.
+        this.log.warn({ ids: this.announcedUnstored.size }, 'forgetting announced events whose write failed');
+        this.announcedUnstored.clear();
+      }
+      for (const e of announced) this.announcedUnstored.add(e.eventId);
+      throw err;
     } finally {
       endTimer();
     }
   }
 
-  private async write(events: NormalizedEvent[], stamps: Pick<EngagementUpdate, 'acceptedAt' | 'deliveredAt' | 'startedAt'>): Promise<void> {
+  private async write(events: NormalizedEvent[], stamps: Pick<EngagementStoredUpdate, 'acceptedAt' | 'deliveredAt' | 'startedAt'>): Promise<void> {
     const now = this.d.clock.now();
     const lateBefore = settledBefore(this.watermark, this.d.allowedLatenessMs);
     let late = 0, maxTs = this.watermark, lastEvent = 0;
-    // Per product: what the write adds, and its earliest and latest event.
-    const byProduct = new Map<string, { delta: Totals; earliest: number; latest: number }>();
+    // Each product's earliest event time: where its stored series changed (the scorer's work list).
+    const earliest = new Map<string, number>();
     const newProducts: string[] = [];
     for (const e of events) {
       if (e.tsMs < lateBefore) late++;
       if (e.tsMs > maxTs && e.tsMs <= now + WATERMARK_MAX_FUTURE_MS) maxTs = e.tsMs; // a clock-skewed future event must not drag the watermark
       if (e.tsMs > lastEvent) lastEvent = e.tsMs;
-      let p = byProduct.get(e.productId);
-      if (!p) {
-        byProduct.set(e.productId, (p = { delta: emptyTotals(), earliest: e.tsMs, latest: e.tsMs }));
+      const first = earliest.get(e.productId);
+      if (first === undefined) {
+        earliest.set(e.productId, e.tsMs);
         if (!this.knownProducts.has(e.productId)) newProducts.push(e.productId);
-      }
-      const delta = p.delta;
-      for (let i = 0; i < METRICS.length; i++) delta[METRICS[i]] += e[METRICS[i]];
-      delta.events++;
-      if (e.tsMs > p.latest) p.latest = e.tsMs;
-      else if (e.tsMs < p.earliest) p.earliest = e.tsMs;
+      } else if (e.tsMs < first) earliest.set(e.productId, e.tsMs);
     }
-    const products: EngagementUpdate['products'] = {};
-    for (const [id, p] of byProduct) products[id] = { delta: p.delta, bucketTs: minuteOf(p.latest) };
     if (newProducts.length) {
       // A product seen in events before its metadata gets a placeholder row (epoch version),
       // which any real product message replaces, so it is listed and counted from the start.
@@ -263,22 +318,25 @@ export class RawSink {
     this.d.metrics.watermark.set(maxTs / 1000);
     this.d.metrics.stored.inc(events.length);
     if (late) this.d.metrics.late.inc(late);
-    const update: EngagementUpdate = { kind: 'engagement', ...stamps, writtenAt: this.d.clock.now(), lastEventAt: new Date(lastEvent).toISOString(), products };
-    this.announce(update);
-    const earliest = new Map<string, number>();
-    for (const [id, p] of byProduct) earliest.set(id, p.earliest);
+    this.announce({ kind: 'engagement-stored', ...stamps, writtenAt: this.d.clock.now(), lastEventAt: new Date(lastEvent).toISOString(), newProducts });
     this.d.onWritten?.(earliest);
   }
 
   /**
-   * Publishes a write's update, in write order, without holding up the next write (on Kafka a
-   * publish is a broker round trip). An update is a notification derived from stored rows: one
-   * lost to a crash costs a live delta on a chart, never a count.
+   * Publishes updates in order without holding anything up (on Kafka a publish is a broker
+   * round trip): those queued meanwhile go out together in the next publish. An update is a
+   * notification; one lost to a crash costs a live delta on a chart, never a count.
    */
-  private announce(update: EngagementUpdate): void {
-    this.announcing = this.announcing
-      .then(() => this.d.bus.publish(this.d.topics.updates, [{ key: 'engagement', value: update }]))
-      .catch((err) => this.log.warn({ err }, 'engagement update not published'));
+  private announce(update: Update): void {
+    this.outbox.push(update);
+    this.announcing ??= (async () => {
+      while (this.outbox.length) {
+        const out = this.outbox.splice(0);
+        await this.d.bus.publish(this.d.topics.updates, out.map((value) => ({ key: 'engagement', value })))
+          .catch((err) => this.log.warn({ err, updates: out.length }, 'engagement updates not published'));
+      }
+      this.announcing = null;
+    })();
   }
 
   /** Rows taken in and waiting for a write to begin. */
@@ -293,6 +351,6 @@ export class RawSink {
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
     while (this.writing || this.pending.length) await (this.writing ?? (this.startWrite(), this.writing));
     await closing;
-    await this.announcing;
+    while (this.announcing) await this.announcing;
   }
 }

@@ -6,19 +6,39 @@ export type Totals = Record<Metric | 'events', number>;
 
 export const emptyTotals = (): Totals => Object.fromEntries([...METRICS, 'events'].map((m) => [m, 0])) as Totals;
 
+/**
+ * The counts a batch of new events adds, per product, published by the raw sink as soon as the
+ * batch is deduplicated, before its write (the live figures do not wait for the rollup views).
+ * Its events are then stored by a write that an EngagementStoredUpdate reports; each event is in
+ * one EngagementUpdate, unless a crash cuts in between the two (then it may be in two).
+ */
 export interface EngagementUpdate {
   kind: 'engagement';
-  /** When the sink finished writing the batch. */
-  writtenAt: number;
   /** Earliest bus acceptance time in the batch: freshness is measured from it. */
   acceptedAt: number;
-  /** When the bus handed the sink the earliest of the batch's messages (the bench splits latency by stage with it). */
+  /** When the bus handed the sink the batch (the bench splits latency by stage with it). */
   deliveredAt: number;
-  /** When the write that carried the batch began, after any wait behind the write before it (added field, for the same split). */
-  startedAt: number;
+  /** When the sink published it (added field; replaces writtenAt, which the stored update now carries). */
+  announcedAt: number;
   lastEventAt: string;
-  /** Per product: the counts this batch added, and the minute bucket of its latest event. */
+  /** Per product: the counts this batch adds, and the minute bucket of its latest event. */
   products: Record<string, { delta: Totals; bucketTs: string }>;
+}
+/**
+ * A write of the raw sink is stored, rollups included (added kind): reads now see it, so caches
+ * and the overview refresh on it.
+ */
+export interface EngagementStoredUpdate {
+  kind: 'engagement-stored';
+  /** Earliest bus acceptance and delivery times among the write's batches. */
+  acceptedAt: number;
+  deliveredAt: number;
+  /** When the write began (after the wait behind the write before it) and ended. */
+  startedAt: number;
+  writtenAt: number;
+  lastEventAt: string;
+  /** Products first seen in events: the sink stored a placeholder product row for each. */
+  newProducts: string[];
 }
 export interface ProductsUpdate { kind: 'products'; productIds: string[] }
 /** `at`: event time of the bucket each score covers (added field). */
@@ -28,4 +48,4 @@ export interface LifecycleUpdate { kind: 'lifecycle'; productIds: string[] }
 export interface AlertUpdate { kind: 'alert'; alert: Record<string, unknown> & { productId: string } }
 export interface AgentUpdate { kind: 'agent'; status: string; run: Record<string, unknown> | null }
 
-export type Update = EngagementUpdate | ProductsUpdate | ScoresUpdate | LifecycleUpdate | AlertUpdate | AgentUpdate;
+export type Update = EngagementUpdate | EngagementStoredUpdate | ProductsUpdate | ScoresUpdate | LifecycleUpdate | AlertUpdate | AgentUpdate;

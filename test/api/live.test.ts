@@ -1,6 +1,7 @@
 // The overview channel's live updates: computed at most once per interval however fast changes
 // arrive, and the first change after a quiet spell pushed at once (a first start's first live
-// update waited for the next tick of a fixed interval).
+// update waited for the next tick of a fixed interval). A batch's counts go to its product's
+// channel as soon as the raw sink announces them; the overview waits for them to be stored.
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalBus } from '../../core/bus/local.js';
 import { topics as topicNames } from '../../core/bus/topics.js';
@@ -16,19 +17,21 @@ import type { Update } from '../../schemas/updates.js';
 const logger = createLogger('silent');
 const topics = topicNames('test.');
 
-/** A WebSocket client as the gateway sees it, keeping the overview events it was sent. */
+/** A WebSocket client as the gateway sees it, keeping the overview events it was sent (and the products' apart). */
 class Client implements Connection {
-  events: { at: number; data: { kpis: { computed: number } } }[] = [];
+  events: { at: number; data: { kpis: { computed: number }; lastEventAt: string | null } }[] = [];
+  productEvents: { channel: string; data: { delta: { events: number } } }[] = [];
   bufferedAmount = 0;
   private onMsg: (t: string, binary: boolean) => void = () => {};
   send(text: string | Buffer) {
     const m = JSON.parse(text.toString());
     if (m.type === 'event' && m.channel === 'overview') this.events.push({ at: performance.now(), data: m.data });
+    if (m.type === 'event' && m.channel.startsWith('product:')) this.productEvents.push(m);
   }
   close() {}
   onMessage(cb: (t: string, binary: boolean) => void) { this.onMsg = cb; }
   onClose() {}
-  subscribe() { this.onMsg(JSON.stringify({ type: 'subscribe', channels: ['overview'] }), false); }
+  subscribe(channels = ['overview']) { this.onMsg(JSON.stringify({ type: 'subscribe', channels }), false); }
 }
 
 let running: { live: Live; bus: LocalBus; gateway: Gateway } | null = null;
@@ -59,7 +62,7 @@ async function start(overviewEveryMs: number) {
     const end = performance.now() + ms;
     while (!ok() && performance.now() < end) await new Promise((r) => setTimeout(r, 10));
   };
-  return { client, change, until, computations: () => computed };
+  return { client, bus, change, until, computations: () => computed };
 }
 
 describe('live overview updates', () => {
@@ -84,5 +87,22 @@ describe('live overview updates', () => {
     expect(client.events[1].at - first).toBeGreaterThanOrEqual(every - 20);
     expect(computations()).toBe(2);
     expect(client.events[1].data.kpis.computed).toBe(2);
+  });
+
+  it('sends a batch\'s counts to its product channel at once, and the overview only once they are stored', async () => {
+    const { client, bus, until } = await start(10_000);
+    client.subscribe(['product:p-1']);
+    const now = Date.now();
+    const lastEventAt = new Date(now).toISOString();
+    const delta = { views: 5, likes: 0, shares: 0, comments: 0, orders: 0, revenue: 0, searches: 0, events: 2 };
+    await bus.publish(topics.updates, [{ key: 'engagement', value: { kind: 'engagement', acceptedAt: now, deliveredAt: now, announcedAt: now, lastEventAt, products: { 'p-1': { delta, bucketTs: lastEventAt } } } satisfies Update }]);
+    await until(() => client.productEvents.length > 0, 3000);
+    expect(client.productEvents.map((e) => [e.channel, e.data.delta.events])).toEqual([['product:p-1', 2]]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(client.events).toHaveLength(0); // not stored yet: the overview's figures would not show it
+    await bus.publish(topics.updates, [{ key: 'engagement', value: { kind: 'engagement-stored', acceptedAt: now, deliveredAt: now, startedAt: now, writtenAt: now, lastEventAt, newProducts: [] } satisfies Update }]);
+    await until(() => client.events.length > 0, 3000);
+    expect(client.events).toHaveLength(1);
+    expect(client.events[0].data.lastEventAt).toBe(lastEventAt);
   });
 });

@@ -20,7 +20,7 @@ import { rows } from '../../api/queries/sql.js';
 import type { AgentStatus, Range } from '../../api/schemas/overview.js';
 import { SORT_KEYS } from '../../api/schemas/products.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
-import { emptyTotals, type Update } from '../../schemas/updates.js';
+import type { Update } from '../../schemas/updates.js';
 import { watchQueries } from '../helpers/watch-queries.js';
 
 const H = 3_600_000;
@@ -144,10 +144,10 @@ describe('product index', () => {
     await announce({ kind: 'lifecycle', productIds: ['p-04'] });
     await wait();
     expect((await listProducts({ ch: store.client, productIndex: index }, NOW, { stage: 'saturating' })).items.map((p) => p.productId)).toContain('p-04');
-    // A product first seen in events: the raw sink's placeholder row, named by its engagement update.
+    // A product first seen in events: the raw sink's placeholder row, named by the update of its write.
     wait = applied();
     await insert(TABLES.products, [product('new-1', 1, 0, { title: 'new-1', category: 'Uncategorized', brand: '', price: null, currency: '', imageUrl: '', tags: [] })]);
-    await announce({ kind: 'engagement', writtenAt: NOW, acceptedAt: NOW, deliveredAt: NOW, startedAt: NOW, lastEventAt: new Date(NOW).toISOString(), products: { 'new-1': { delta: { ...emptyTotals(), views: 1, events: 1 }, bucketTs: new Date(NOW).toISOString() } } });
+    await announce({ kind: 'engagement-stored', acceptedAt: NOW, deliveredAt: NOW, startedAt: NOW, writtenAt: NOW, lastEventAt: new Date(NOW).toISOString(), newProducts: ['new-1'] });
     await wait();
     expect((await listProducts({ ch: store.client, productIndex: index }, NOW, { category: 'Uncategorized' })).items.map((p) => p.productId)).toEqual(['new-1']);
     await expectSameAnswers();

@@ -1,6 +1,7 @@
-// Each engagement update says when the sink's write of its events began, between the bus's
+// Each stored update says when the sink's write of its events began, between the bus's
 // delivery and the end of the write, so that the bench can tell waiting for a write (the one
-// before it) from the write itself.
+// before it) from the write itself; the engagement update of the same events came out between
+// the delivery and the write's end.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,13 +13,14 @@ import { EventDedup } from '../../processors/dedup.js';
 import { RawSink } from '../../processors/raw-sink.js';
 import { RollupRepair } from '../../processors/rollup-repair.js';
 import { eventually, makeEvents } from '../helpers/app.js';
-import type { EngagementUpdate, Update } from '../../schemas/updates.js';
+import type { EngagementStoredUpdate, EngagementUpdate, Update } from '../../schemas/updates.js';
 import type { Subscription } from '../../core/bus/types.js';
 
 let dir: string;
 let rt: Runtime;
 let sink: RawSink;
 const updates: EngagementUpdate[] = [];
+const stored: EngagementStoredUpdate[] = [];
 let updatesSub: Subscription;
 
 const products = Array.from({ length: 8 }, (_, p) => `p-ws-${p}`);
@@ -36,7 +38,12 @@ beforeAll(async () => {
   });
   updatesSub = await rt.bus.subscribe({
     groupId: 'test-group-commit-updates', topics: [rt.topics.updates], ephemeral: true,
-    handler: async (batch) => { for (const { value } of batch as { value: Update }[]) if (value.kind === 'engagement') updates.push(value); },
+    handler: async (batch) => {
+      for (const { value } of batch as { value: Update }[]) {
+        if (value.kind === 'engagement') updates.push(value);
+        if (value.kind === 'engagement-stored') stored.push(value);
+      }
+    },
   });
   await updatesSub.ready;
   await sink.start();
@@ -50,11 +57,14 @@ afterAll(async () => {
 
 describe('raw sink write stamps', () => {
   it('stamps each update with when its write began, between delivery and the end of the write', async () => {
-    const before = updates.length;
+    const before = stored.length;
     await publish(products.flatMap((p) => makeEvents(p, 3, Date.now() - 10_000).map((e) => ({ ...e, eventId: `stamp-${e.eventId}` }))));
-    const u = await eventually(async () => updates[before], 20_000, 'the engagement update');
-    expect(typeof u.startedAt).toBe('number');
-    expect(u.startedAt).toBeGreaterThanOrEqual(u.deliveredAt);
-    expect(u.writtenAt).toBeGreaterThanOrEqual(u.startedAt);
+    const s = await eventually(async () => stored[before], 20_000, 'the stored update');
+    expect(typeof s.startedAt).toBe('number');
+    expect(s.startedAt).toBeGreaterThanOrEqual(s.deliveredAt);
+    expect(s.writtenAt).toBeGreaterThanOrEqual(s.startedAt);
+    const u = updates.find((x) => x.acceptedAt === s.acceptedAt)!;
+    expect(u.announcedAt).toBeGreaterThanOrEqual(u.deliveredAt);
+    expect(u.announcedAt).toBeLessThanOrEqual(s.writtenAt);
   });
 });
