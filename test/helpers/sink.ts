@@ -1,0 +1,64 @@
+// The raw sink on a fresh embedded runtime, with every update it publishes collected: the
+// harness of the sink's own tests. `resolve` wraps the dedup's lookup at the write, so a test
+// can hold a write open or make it fail.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../core/config.js';
+import { createLogger } from '../../core/logger.js';
+import { openRuntime, type Runtime } from '../../core/runtime.js';
+import { EventDedup } from '../../processors/dedup.js';
+import { RawSink } from '../../processors/raw-sink.js';
+import { RollupRepair } from '../../processors/rollup-repair.js';
+import type { EngagementStoredUpdate, EngagementUpdate, Update } from '../../schemas/updates.js';
+
+type Resolve = EventDedup['resolve'];
+
+export interface SinkHarness {
+  rt: Runtime;
+  sink: RawSink;
+  /** Live updates (announced when a batch is taken in), in order. */
+  updates: EngagementUpdate[];
+  /** Stored updates (one after each write), in order. */
+  stored: EngagementStoredUpdate[];
+  close(): Promise<void>;
+}
+
+export async function openSinkHarness(name: string, opts: { resolve?: (inner: Resolve) => Resolve; maxRows?: number } = {}): Promise<SinkHarness> {
+  const dir = mkdtempSync(join(tmpdir(), `trenddrop-${name}-`));
+  const rt = await openRuntime(loadConfig({ TRENDDROP_DATA_DIR: dir, TRENDDROP_SIMULATOR: 'off' }), { logger: createLogger('silent') });
+  const ch = rt.clickhouse.writer;
+  const dedup = new EventDedup({ ch, logger: rt.logger, capacity: 100_000 });
+  await dedup.load();
+  if (opts.resolve) dedup.resolve = opts.resolve(dedup.resolve.bind(dedup));
+  const sink = new RawSink({
+    bus: rt.bus, topics: rt.topics, ch, dedup, repair: new RollupRepair({ ch, logger: rt.logger, metrics: rt.metrics }),
+    clock: rt.clock, logger: rt.logger, metrics: rt.metrics, allowedLatenessMs: 3_600_000, maxRows: opts.maxRows,
+  });
+  const updates: EngagementUpdate[] = [];
+  const stored: EngagementStoredUpdate[] = [];
+  const updatesSub = await rt.bus.subscribe({
+    groupId: `test-${name}-updates`, topics: [rt.topics.updates], ephemeral: true,
+    handler: async (batch) => {
+      for (const { value } of batch as { value: Update }[]) {
+        if (value.kind === 'engagement') updates.push(value);
+        if (value.kind === 'engagement-stored') stored.push(value);
+      }
+    },
+  });
+  await updatesSub.ready;
+  await sink.start();
+  return {
+    rt, sink, updates, stored,
+    async close() {
+      await updatesSub.close();
+      await sink.stop();
+      await rt.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Events counted in live updates. */
+export const liveEvents = (updates: readonly EngagementUpdate[]) =>
+  updates.reduce((n, u) => n + Object.values(u.products).reduce((m, p) => m + p.delta.events, 0), 0);
