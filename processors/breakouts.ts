@@ -20,7 +20,7 @@ import { alertDeliveries, alerts, products } from '../schemas/postgres/schema.js
 import type { AlertUpdate } from '../schemas/updates.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
 import { DEFAULT_BREAKOUT, foldBreakout, foldBreakoutsAcross, initialBreakoutState, type BreakoutAlert, type BreakoutConfig, type BreakoutState, type BreakoutStream } from '../analytics/breakout.js';
-import type { Step } from '../analytics/granularity.js';
+import { addSteps, type Step } from '../analytics/granularity.js';
 import { STEP_PROFILES, STEP_SEC, type ScoredBucket } from './scorer.js';
 
 export interface BreakoutsDeps {
@@ -83,13 +83,6 @@ export function growthPhrase(momentumPerHour: number, stepSec: number): string {
 export function alertMessage(title: string, a: BreakoutAlert, stepSec: number): string {
   const how = a.kind === 'spike' ? `a jump ${a.z.toFixed(1)}× its usual variation` : 'a sustained rise above its usual growth';
   return `${title} is breaking out: engagement ${growthPhrase(a.momentum, stepSec)}, ${how}`;
-}
-
-/** End of a scored bucket (ms): the instant it was scored at, as the scorer's references are keyed. */
-function bucketEnd(s: ScoredBucket): number {
-  if (s.step !== 'month') return s.at + STEP_SEC[s.step] * 1000;
-  const d = new Date(s.at);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
 }
 
 export class Breakouts {
@@ -164,7 +157,8 @@ export class Breakouts {
    */
   private async families(scores: readonly ScoredBucket[]): Promise<Map<number, number>> {
     const ends = new Map<number, number>();
-    for (const s of scores) ends.set(Math.round(bucketEnd(s) / 1000), s.at);
+    // A bucket's end (the instant it was scored at, as the references are keyed) is one step on.
+    for (const s of scores) ends.set(Math.round(addSteps(s.at, 1, { step: s.step, anchor: s.at }) / 1000), s.at);
     if (!ends.size) return new Map();
     const rs = await this.d.ch.query({ query: FAMILY_SQL, query_params: { ts: [...ends.keys()] }, format: 'JSONEachRow' });
     const out = new Map<number, number>();
