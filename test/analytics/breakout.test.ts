@@ -186,20 +186,22 @@ describe('foldBreakout with stored alerts (a re-score)', () => {
   });
 });
 
+// Hourly momenta as the scorer computes them (6 hours against the same 6 a day earlier, so
+// consecutive samples share 5 of their 6 hours), with their counting noise, of Poisson counts at a
+// steady rate: no product breaks out until its rate is multiplied at hour `surgeAt`.
+const STEPS = 6, LAG = 24;
+function momenta(rate: number, hours: number, seed: number, surgeAt = Infinity, factor = 1) {
+  const u = rng(seed);
+  const poisson = (l: number) => { let k = 0, p = u(); const e = Math.exp(-l); while (p > e) { k++; p *= u(); } return k; };
+  const counts = Array.from({ length: hours }, (_, h) => poisson(h >= surgeAt ? rate * factor : rate));
+  const sum = (to: number) => counts.slice(to - STEPS + 1, to + 1).reduce((a, b) => a + b, 0);
+  return counts.map((_, h) => h).filter((h) => h >= LAG + STEPS).map((h) => ({ at: h * HOUR, momentum: momentum(sum(h), sum(h - LAG), LAG), noise: momentumNoise(sum(h), sum(h - LAG), LAG) }));
+}
+/** The detector as the scorer's hourly series configure it. */
+const hourly: BreakoutConfig = { ...DEFAULT_BREAKOUT, overlap: STEPS };
+
 describe('breakouts on hourly momenta of steady counts', () => {
-  // Hourly momenta as the scorer computes them (6 hours against the same 6 a day earlier, so
-  // consecutive samples share 5 of their 6 hours), of Poisson counts at a steady rate: no product
-  // here breaks out until its rate is multiplied at hour `surgeAt`.
-  const STEPS = 6, LAG = 24;
-  function momenta(rate: number, hours: number, seed: number, surgeAt = Infinity, factor = 1) {
-    const u = rng(seed);
-    const poisson = (l: number) => { let k = 0, p = u(); const e = Math.exp(-l); while (p > e) { k++; p *= u(); } return k; };
-    const counts = Array.from({ length: hours }, (_, h) => poisson(h >= surgeAt ? rate * factor : rate));
-    const sum = (to: number) => counts.slice(to - STEPS + 1, to + 1).reduce((a, b) => a + b, 0);
-    return counts.map((_, h) => h).filter((h) => h >= LAG + STEPS).map((h) => ({ at: h * HOUR, momentum: momentum(sum(h), sum(h - LAG), LAG), noise: momentumNoise(sum(h), sum(h - LAG), LAG) }));
-  }
   const plainOf = (s: ReturnType<typeof momenta>) => s.map(({ at, momentum: m }) => ({ at, momentum: m }));
-  const hourly: BreakoutConfig = { ...DEFAULT_BREAKOUT, overlap: STEPS };
 
   it('raises few false alerts, where the plain CUSUM raised one every other day', () => {
     const days = 30, products = 60;
@@ -232,15 +234,7 @@ describe('breakouts on hourly momenta of steady counts', () => {
 
 describe('breakouts across many products at once (counting-noise floor + Benjamini–Hochberg per instant)', () => {
   // The same hourly momenta of steady Poisson counts, 400 products watched together for 30 days.
-  const STEPS = 6, LAG = 24, HOURS = 30 * 24;
-  function momenta(rate: number, hours: number, seed: number, surgeAt = Infinity, factor = 1) {
-    const u = rng(seed);
-    const poisson = (l: number) => { let k = 0, p = u(); const e = Math.exp(-l); while (p > e) { k++; p *= u(); } return k; };
-    const counts = Array.from({ length: hours }, (_, h) => poisson(h >= surgeAt ? rate * factor : rate));
-    const sum = (to: number) => counts.slice(to - STEPS + 1, to + 1).reduce((a, b) => a + b, 0);
-    return counts.map((_, h) => h).filter((h) => h >= LAG + STEPS).map((h) => ({ at: h * HOUR, momentum: momentum(sum(h), sum(h - LAG), LAG), noise: momentumNoise(sum(h), sum(h - LAG), LAG) }));
-  }
-  const hourly: BreakoutConfig = { ...DEFAULT_BREAKOUT, overlap: STEPS };
+  const HOURS = 30 * 24;
 
   it('a market of steady products raises about q alerts an instant at most, at any count, where each product alone raised ~1 a month', () => {
     for (const rate of [0.3, 3]) {
