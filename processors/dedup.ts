@@ -173,22 +173,11 @@ export class EventDedup {
   }
 
   /**
-   * Splits items into `fresh` (eventId neither stored nor earlier in the same batch), which it
-   * remembers, and `stored` (already in ClickHouse). Call only for batches whose fresh items are
-   * then inserted (or the caller retries the whole batch: remembering an id twice is harmless,
-   * since a "maybe" is always checked).
-   */
-  async filterNew<T extends StoredKey>(items: T[]): Promise<{ fresh: T[]; stored: T[] }> {
-    const { fresh, maybe } = this.classify(items);
-    const resolved = await this.resolve(maybe, fresh);
-    return { fresh: resolved.fresh.length ? fresh.concat(resolved.fresh) : fresh, stored: resolved.stored };
-  }
-
-  /**
-   * filterNew's first half, with no I/O: `fresh` are ids the filter has certainly not seen (so
-   * neither stored nor taken in before), `maybe` the rest; every id is remembered at once. The
-   * maybes must then go through resolve() once everything classified before them is stored, or
-   * is in the same write.
+   * A batch's first half, with no I/O: `fresh` are ids the filter has certainly not seen (so
+   * neither stored nor taken in before), `maybe` the rest; every id is remembered at once. Call
+   * only for batches whose new items are then inserted (or the caller retries the whole batch:
+   * remembering an id twice is harmless, since a "maybe" is always checked). The maybes must go
+   * through resolve() once everything classified before them is stored, or is in the same write.
    */
   classify<T extends StoredKey>(items: readonly T[]): { fresh: T[]; maybe: T[] } {
     const maybe: T[] = [];
@@ -198,7 +187,7 @@ export class EventDedup {
   }
 
   /**
-   * filterNew's second half: which maybes are new. `sameWrite`: the fresh items inserted together
+   * The second half: which maybes are new. `sameWrite`: the fresh items inserted together
    * with them; a maybe repeating one of those (or another maybe) is a repeat, neither fresh nor
    * stored. The rest are looked up in ClickHouse.
    */
