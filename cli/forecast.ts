@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { ValidationError } from '../core/errors.js';
 import { addSteps, inferStep, seasonsOf, STEPS, type Step, type StepInfo } from '../analytics/granularity.js';
-import { backtestOrigins, forecastSeries, minTrain } from '../analytics/forecast/backtest.js';
+import { backtestOrigins, forecastSeries, minTrain, relativeMase } from '../analytics/forecast/backtest.js';
 import { evaluateAll, SELECTED, summarize, type ModelSummary } from '../analytics/forecast/evaluate.js';
 import { chooseLags, neuralModel, trainGlobal, type NeuralForecaster } from '../analytics/forecast/neural.js';
 import { statisticalModels } from '../analytics/forecast/models.js';
@@ -197,7 +197,7 @@ async function forecastOne(s: Series, opts: ForecastCommandOptions & { horizon: 
         interval: STEPS[s.info.step].interval,
         seasons: f.periods,
         points: f.points.map((p) => ({ ts: new Date(at(p.step)).toISOString(), yhat: p.yhat, lo80: p.lo80, hi80: p.hi80, lo95: p.lo95, hi95: p.hi95 })),
-        backtest: f.backtest.map((r) => ({ model: r.model, mase: jsonNum(r.mase), smape: jsonNum(r.smape), coverage80: jsonNum(r.coverage80), coverage95: jsonNum(r.coverage95), margin80: jsonNum(r.margin80), margin95: jsonNum(r.margin95), points: r.points })),
+        backtest: f.backtest.map((r) => ({ model: r.model, mase: jsonNum(r.mase), relativeMase: jsonNum(relativeMase(r.mase, f.backtest)), smape: jsonNum(r.smape), coverage80: jsonNum(r.coverage80), coverage95: jsonNum(r.coverage95), margin80: jsonNum(r.margin80), margin95: jsonNum(r.margin95), points: r.points })),
       }) + '\n');
       return;
     }
@@ -206,10 +206,10 @@ async function forecastOne(s: Series, opts: ForecastCommandOptions & { horizon: 
       ['date', 'forecast', '80% low', '80% high', '95% low', '95% high'],
       ...f.points.map((p) => [formatTs(at(p.step), s.dateOnly), num(p.yhat), num(p.lo80), num(p.hi80), num(p.lo95), num(p.hi95)]),
     ]));
-    out.write(`\nbacktest: ${f.backtest[0].origins} origins × horizon ${opts.horizon}; MASE scaled by in-sample seasonal naive; intervals from backtest errors (${f.calibrationErrors} of them); coverage ± its 95% margin across origins\n\n`);
+    out.write(`\nbacktest: ${f.backtest[0].origins} origins × horizon ${opts.horizon}; MASE scaled by in-sample seasonal naive, and ÷ seasonal naive's MASE on the same windows; intervals from backtest errors (${f.calibrationErrors} of them); coverage ± its 95% margin across origins\n\n`);
     out.write(table([
-      ['model', 'MASE', 'sMAPE %', 'coverage 80%', 'coverage 95%', 'points'],
-      ...f.backtest.map((r) => [r.model + (r.model === f.model ? ' *' : ''), num(r.mase), num(r.smape), `${pct(r.coverage80)} ±${pct(r.margin80)}`, `${pct(r.coverage95)} ±${pct(r.margin95)}`, String(r.points)]),
+      ['model', 'MASE', '÷ s-naive', 'sMAPE %', 'coverage 80%', 'coverage 95%', 'points'],
+      ...f.backtest.map((r) => [r.model + (r.model === f.model ? ' *' : ''), num(r.mase), num(relativeMase(r.mase, f.backtest)), num(r.smape), `${pct(r.coverage80)} ±${pct(r.margin80)}`, `${pct(r.coverage95)} ±${pct(r.margin95)}`, String(r.points)]),
     ]));
     if (skipped) out.write(`\n${skipped}\n`);
   } finally {

@@ -67,6 +67,19 @@ export const DEFAULT_COMBINE = ['ets', 'stl-ets', 'theta'] as const;
 /** The choice when several candidates are within backtest noise of the best: their mean (`forecastSeries`). */
 export const POOL = 'pool';
 
+/**
+ * A backtest row's MASE ÷ seasonal naive's in the same backtest: both are means over the same
+ * origins of errors divided by the same per-origin scales, so this compares the model with
+ * repeating the last season *on the same test windows*. MASE alone compares it with seasonal
+ * naive's *in-sample* error before each origin; where the level moved in the tested windows
+ * (a launch, a hype curve) seasonal naive itself scores far above 1 there, and every model's
+ * MASE is inflated alike. NaN without a finite, positive seasonal-naive MASE.
+ */
+export function relativeMase(mase: number, backtest: readonly { model: string; mase: number }[]): number {
+  const floor = backtest.find((b) => b.model === seasonalNaive.name)?.mase;
+  return floor !== undefined && floor > 0 && Number.isFinite(floor) ? mase / floor : Number.NaN;
+}
+
 /** Shortest history a model is fitted on: two primary seasons plus two points. */
 export const minTrain = (periods: readonly number[]) => Math.max(4, 2 * (periods[0] ?? 1) + 2);
 

@@ -5,6 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Metric } from '../../schemas/events.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import { FORECAST_STEPS, type Forecaster, type StoredForecast } from '../../processors/forecaster.js';
+import { relativeMase } from '../../analytics/forecast/backtest.js';
 import type { Stage } from '../../analytics/lifecycle.js';
 import { rows } from './sql.js';
 
@@ -51,7 +52,7 @@ export interface ForecastDeps { ch: ClickHouseClient; forecaster: Forecaster }
 
 /**
  * The first `horizon` steps (default all) of the product's forecast, with every candidate's
- * backtest, best first: MASE, sMAPE, 80/95% coverage and the held-out points they rest on.
+ * backtest, best first: MASE and its ratio to seasonal naive's, sMAPE, 80/95% coverage and the held-out points they rest on.
  */
 export async function getProductForecast(d: ForecastDeps, id: string, metric: Metric, horizon?: number) {
   const f = (await storedForecast(d.ch, id, metric)) ?? (await d.forecaster.forecast(id, metric));
@@ -62,7 +63,7 @@ export async function getProductForecast(d: ForecastDeps, id: string, metric: Me
     model: f.model, horizon: h, interval: f.interval,
     points: f.points.slice(0, h).map((p) => ({ ts: new Date(p.ts).toISOString(), yhat: p.yhat, lo80: p.lo80, hi80: p.hi80, lo95: p.lo95, hi95: p.hi95 })),
     backtest: f.backtest
-      .map((b) => ({ model: b.model, mase: finite(b.mase), smape: finite(b.smape), coverage80: finite(b.coverage80), coverage95: finite(b.coverage95), margin80: finite(b.margin80), margin95: finite(b.margin95), points: b.points, chosen: b.model === f.model }))
+      .map((b) => ({ model: b.model, mase: finite(b.mase), relativeMase: finite(relativeMase(b.mase, f.backtest)), smape: finite(b.smape), coverage80: finite(b.coverage80), coverage95: finite(b.coverage95), margin80: finite(b.margin80), margin95: finite(b.margin95), points: b.points, chosen: b.model === f.model }))
       .sort((a, b) => (a.mase ?? Infinity) - (b.mase ?? Infinity)),
     generatedAt: new Date(f.generatedAt).toISOString(),
     // Stage from the forecast; growth is log-growth per step (×100 ≈ % per step); peak only when the horizon reaches it.

@@ -15,7 +15,8 @@ export const Forecast = Type.Object({
   points: Type.Array(ForecastPoint),
   backtest: Type.Array(Type.Object({
     model: Type.String(),
-    mase: Figure('Mean absolute scaled error against the in-sample seasonal naive'),
+    mase: Figure('Mean absolute scaled error against the in-sample seasonal naive: mean over the backtest origins of the MAE ÷ the MAE of repeating the last season on the history before that origin'),
+    relativeMase: Figure('mase ÷ the seasonal-naive row\'s mase (same origins, same scales): below 1 beats repeating the last season on the same test windows. Compare models by this where seasonal naive\'s own MASE is far above 1 (the level moved in the tested windows more than before them)'),
     smape: Figure('Symmetric mean absolute percentage error'),
     coverage80: Figure('Share of held-out points inside the 80% interval'),
     coverage95: Figure('Share of held-out points inside the 95% interval'),

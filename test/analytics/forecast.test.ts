@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import { clusteredCoverageMargin, coverageMargin, mase, maseScale, smape } from '../../analytics/forecast/accuracy.js';
 import { summarize } from '../../analytics/forecast/evaluate.js';
-import { backtestOrigins, beats, forecastSeries, seriesContext, COMBINATION, POOL } from '../../analytics/forecast/backtest.js';
+import { backtestOrigins, beats, forecastSeries, relativeMase, seriesContext, COMBINATION, POOL } from '../../analytics/forecast/backtest.js';
 import { combShd, stlEts } from '../../analytics/forecast/decomposed.js';
 import { etsPoints, fitEts, fitEtsSpec } from '../../analytics/forecast/ets.js';
 import { bounds, calibrate, heldOut, isotonic } from '../../analytics/forecast/intervals.js';
@@ -99,6 +99,31 @@ describe('engine', () => {
     expect(f.model).toBe(POOL);
     expect(seen).toEqual([200 - 6 - 9, 200]);
     expect(f.backtest.map((b) => b.origins)).toEqual([4, 4, 4]);
+  });
+
+  it('on a product whose level grows 20× in a week, seasonal naive\'s own MASE is far above 1, and relativeMase compares on the same windows', () => {
+    // A launch: a logistic rise from 5,000 to 100,000 views an hour over eight days, with a daily
+    // cycle of ±40% (the simulator's hype products look like this).
+    const w = normals(9);
+    const level = (t: number) => 5000 * (1 + 19 / (1 + Math.exp(-(t - 130) / 12)));
+    const launch = Array.from({ length: 192 }, (_, t) => level(t) * (1 + 0.4 * Math.sin((2 * Math.PI * t) / 24)) * Math.exp(0.02 * w()));
+    const h = 24;
+    const f = forecastSeries(launch, { horizon: h, periods: [24], models: [theta], origins: 12 })!;
+    const naive = f.backtest.find((b) => b.model === seasonalNaive.name)!;
+    // By hand: at each origin, seasonal naive's MAE over the next day ÷ its in-sample MAE before
+    // the origin, averaged. The days before each origin moved far less than the day after it.
+    const origins = backtestOrigins(launch.length, h, [24]);
+    const byHand = origins.reduce((sum, o) => {
+      let e = 0;
+      for (let k = 0; k < h; k++) e += Math.abs(launch[o + k] - launch[o + k - 24]);
+      return sum + e / h / maseScale(launch.slice(0, o), 24);
+    }, 0) / origins.length;
+    expect(naive.mase).toBeCloseTo(byHand, 6);
+    expect(naive.mase).toBeGreaterThan(3);
+    // Each row against seasonal naive on the same origins and scales; seasonal naive itself is 1.
+    expect(relativeMase(naive.mase, f.backtest)).toBe(1);
+    for (const b of f.backtest) expect(relativeMase(b.mase, f.backtest)).toBeCloseTo(b.mase / naive.mase, 12);
+    expect(relativeMase(1, [{ model: 'theta', mase: 1 }])).toBeNaN();
   });
 
   it('picks the lowest backtest MASE; an oracle scores 0 and is chosen', () => {

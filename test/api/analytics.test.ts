@@ -116,7 +116,9 @@ describe('GET /products/:id/forecast', () => {
     expect(r.body.backtest.filter((b: { chosen: boolean }) => b.chosen).map((b: { model: string }) => b.model)).toEqual([r.body.model]);
     expect(r.body.backtest[0].mase).toBeLessThanOrEqual(r.body.backtest[1].mase);
     for (const b of r.body.backtest) {
-      expect(Object.keys(b).sort()).toEqual(['chosen', 'coverage80', 'coverage95', 'margin80', 'margin95', 'mase', 'model', 'points', 'smape']);
+      expect(Object.keys(b).sort()).toEqual(['chosen', 'coverage80', 'coverage95', 'margin80', 'margin95', 'mase', 'model', 'points', 'relativeMase', 'smape']);
+      // MASE against seasonal naive's on the same origins: what the product page compares models by.
+      expect(b.relativeMase).toBeCloseTo(b.mase / r.body.backtest.find((x: { model: string }) => x.model === 'seasonal-naive').mase, 12);
       expect(b.points).toBeGreaterThan(0);
       // The coverage's margin across origins, never below the binomial margin on the points.
       expect(b.margin80).toBeGreaterThanOrEqual(1.96 * Math.sqrt((b.coverage80 * (1 - b.coverage80)) / b.points) - 1e-9);

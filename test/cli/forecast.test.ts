@@ -94,7 +94,8 @@ describe('forecastCommand', () => {
     const models = out.backtest.map((b: { model: string }) => b.model);
     expect(models.filter((m: string) => m !== 'pool').sort()).toEqual(['comb-shd', 'combination', 'ets', 'seasonal-naive', 'stl-ets', 'theta']);
     expect(models).toContain(out.model);
-    expect(Object.keys(out.backtest[0]).sort()).toEqual(['coverage80', 'coverage95', 'margin80', 'margin95', 'mase', 'model', 'points', 'smape']);
+    expect(Object.keys(out.backtest[0]).sort()).toEqual(['coverage80', 'coverage95', 'margin80', 'margin95', 'mase', 'model', 'points', 'relativeMase', 'smape']);
+    expect(out.backtest.find((b: { model: string }) => b.model === 'seasonal-naive').relativeMase).toBe(1);
     for (const b of out.backtest) expect(b.margin80).toBeGreaterThan(0);
   }, 30_000);
 
@@ -103,6 +104,8 @@ describe('forecastCommand', () => {
     expect(text).toMatch(/^model: \S+ \(chosen by backtest; monthly, season 12, 72 rows\)/);
     expect(text).toContain('2021-01');
     expect(text).toMatch(/seasonal-naive\s+\d/);
+    // MASE, then MASE ÷ seasonal naive's on the same windows: 1 for seasonal naive itself.
+    expect(text).toMatch(/seasonal-naive\s+[\d.]+\s+1\s/);
     expect(text).toContain('coverage 80%');
     // Each coverage with its margin: "83.3% ±12.1%".
     expect(text).toMatch(/seasonal-naive\s.*%\s±\d/);
