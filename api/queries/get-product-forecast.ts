@@ -6,7 +6,8 @@ import type { Metric } from '../../schemas/events.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import { FORECAST_STEPS, type Forecaster, type StoredForecast } from '../../processors/forecaster.js';
 import { relativeMase } from '../../analytics/forecast/backtest.js';
-import type { Stage } from '../../analytics/lifecycle.js';
+import { LIFECYCLE_WINDOW, type Stage } from '../../analytics/lifecycle.js';
+import { STEPS, type Step } from '../../analytics/granularity.js';
 import { rows } from './sql.js';
 
 // The latest generation of a product's forecast (older ones linger until merges replace them).
@@ -59,6 +60,8 @@ export async function getProductForecast(d: ForecastDeps, id: string, metric: Me
   if (!f) return { model: null, horizon: horizon ?? FORECAST_STEPS.hour.horizon, interval: '1h', points: [], backtest: [], generatedAt: null, lifecycle: null };
   const finite = (v: number) => (Number.isFinite(v) ? v : null);
   const h = Math.min(horizon ?? f.points.length, f.points.length);
+  // A forecast's interval is always one of the steps' (the forecaster writes STEPS[step].interval).
+  const step = (Object.keys(STEPS) as Step[]).find((k) => STEPS[k].interval === f.interval)!;
   return {
     model: f.model, horizon: h, interval: f.interval,
     points: f.points.slice(0, h).map((p) => ({ ts: new Date(p.ts).toISOString(), yhat: p.yhat, lo80: p.lo80, hi80: p.hi80, lo95: p.lo95, hi95: p.hi95 })),
@@ -68,7 +71,7 @@ export async function getProductForecast(d: ForecastDeps, id: string, metric: Me
     generatedAt: new Date(f.generatedAt).toISOString(),
     // Stage from the forecast; growth is log-growth per step (×100 ≈ % per step); peak only when the horizon reaches it.
     lifecycle: f.lifecycle && {
-      stage: f.lifecycle.stage, growthPerStep: f.lifecycle.growth,
+      stage: f.lifecycle.stage, growthPerStep: f.lifecycle.growth, windowSteps: LIFECYCLE_WINDOW[step],
       peak: f.lifecycle.peak && { at: new Date(f.lifecycle.peak.at).toISOString(), lo: new Date(f.lifecycle.peak.lo).toISOString(), hi: new Date(f.lifecycle.peak.hi).toISOString() },
     },
   };

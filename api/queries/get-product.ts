@@ -8,6 +8,7 @@ import type { Db } from '../../core/stores/postgres.js';
 import { insight, summarizeSeries, type SeriesPoint } from '../../analytics/insight.js';
 import { STEPS } from '../../analytics/granularity.js';
 import { loadNativeStep } from '../../processors/native-step.js';
+import { STEP_PROFILES } from '../../processors/scorer.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import { METRICS } from '../../schemas/events.js';
 import { products } from '../../schemas/postgres/schema.js';
@@ -58,6 +59,7 @@ export async function getProduct(d: ProductDeps, id: string): Promise<ProductDet
       score: num(score.score), label: String(score.label), velocity: num(score.velocity), acceleration: num(score.acceleration),
       components: { velocity: num(score.c_velocity), acceleration: num(score.c_acceleration), volume: num(score.c_volume), breadth: num(score.c_breadth), conversion: num(score.c_conversion), saturation: num(score.c_saturation) },
       computedAt: isoFromCh(String(score.scoredAt)),
+      windowSteps: STEP_PROFILES[native.step].bins * STEP_PROFILES[native.step].binSteps,
     },
     totals24h: Object.fromEntries(['events', ...METRICS].map((m) => [m, num(totals?.[m])])) as ProductDetail['totals24h'],
     /** The step its engagement arrives at: 1h live; 1d, 1w or 1mo for imported histories. */

@@ -29,6 +29,7 @@ export const Forecast = Type.Object({
   lifecycle: Nullable(Type.Object({
     stage: Type.Enum(STAGES),
     growthPerStep: Type.Number({ description: 'Log-growth per step (×100 ≈ % per step)' }),
+    windowSteps: Type.Integer({ description: 'Steps of history (at interval) the stage\'s curve is fitted on: 72 hours, 28 days, 26 weeks or 24 months. Not the trend label\'s window (products/:id trend.windowSteps)' }),
     peak: Nullable(Type.Object({ at: Iso(), lo: Iso(), hi: Iso() }, { description: 'Expected peak with its 80% interval, when the horizon reaches it' })),
   })),
 });

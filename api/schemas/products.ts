@@ -52,6 +52,7 @@ export const ProductDetail = Type.Object({
   createdAt: Nullable(Iso()), updatedAt: Nullable(Iso()),
   trend: Nullable(Type.Object({
     score: Type.Number(), label: Type.String(), velocity: Type.Number(), acceleration: Type.Number(), components: ScoreComponents, computedAt: Nullable(Iso()),
+    windowSteps: Type.Integer({ description: 'Steps (at nativeInterval) of weighted engagement the label, velocity and acceleration look back over: 168 hours, 42 days, 8 weeks or 12 months. Not the lifecycle stage\'s window (forecast lifecycle.windowSteps)' }),
   })),
   totals24h: Totals,
   nativeInterval: Type.Enum([...INTERVALS, '1mo'] as const, { description: 'The step its engagement arrives at: 1h live; 1d, 1w or 1mo for imported histories' }),

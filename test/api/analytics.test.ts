@@ -145,6 +145,9 @@ describe('GET /products/:id/forecast', () => {
     expect(later.body.lifecycle.stage).toBe(r.body.lifecycle.stage);
     expect(['emerging', 'rising', 'peaking', 'saturating', 'declining']).toContain(later.body.lifecycle.stage);
     expect(typeof later.body.lifecycle.growthPerStep).toBe('number');
+    // The stage's curve is fitted on the last 72 hours, a window of its own (not the trend label's).
+    expect(later.body.lifecycle.windowSteps).toBe(72);
+    expect(r.body.lifecycle.windowSteps).toBe(72);
 
     // The explorer filters and sorts by that stage.
     const stage = later.body.lifecycle.stage;

@@ -98,6 +98,8 @@ describe('embedded pipeline', () => {
     expect(scored.trend.score).toBeGreaterThan(0);
     expect(scored.trend.score).toBeLessThanOrEqual(100);
     expect(Object.keys(scored.trend.components).sort()).toEqual(['acceleration', 'breadth', 'conversion', 'saturation', 'velocity', 'volume']);
+    // The label's window at the live hourly step: seven daily bins (the lifecycle stage's is the forecast's, 72 h).
+    expect(scored.trend.windowSteps).toBe(168);
     expect(scored.insight).toMatch(/views/);
   });
 

@@ -84,8 +84,38 @@ export function fmtSpan(sec: number | null | undefined): string {
 
 export const LABELS = ['emerging', 'rising', 'peaking', 'steady', 'declining'] as const;
 
+// The trend label and the lifecycle stage share words but not definitions: the label compares the
+// early and late halves of the score window of weighted engagement (analytics/trend.ts), the stage
+// fits a curve to the recent seasonally adjusted views and checks it against the forecast
+// (analytics/lifecycle.ts). Each word's meaning is written once here, as docs/analytics.md gives it.
+/** What each trend label says about the score window. */
+export const LABEL_MEANING: Record<(typeof LABELS)[number], string> = {
+  emerging: 'growing, and faster in the late half of the window than in the early half (take-off)',
+  rising: 'growing at a sustained rate',
+  peaking: 'grew in the early half of the window, stalled or turned in the late half',
+  steady: 'no move beyond ±20% per half window',
+  declining: 'fell 20% or more in the late half, or across the window',
+};
+/** A trend label's meaning; undefined for a label this list does not know. */
+export const labelMeaning = (label: string | null | undefined): string | undefined =>
+  label && Object.hasOwn(LABEL_MEANING, label) ? LABEL_MEANING[label as keyof typeof LABEL_MEANING] : undefined;
+
 type Stage = NonNullable<ProductRow['stage']>;
 /** Lifecycle stages in lifecycle order (the API's `sort=stage`); a Record, so a stage the API adds and this misses fails vue-tsc. */
 const STAGE_ORDER: Record<Stage, number> = { emerging: 0, rising: 1, peaking: 2, saturating: 3, declining: 4 };
 export const STAGES = (Object.keys(STAGE_ORDER) as Stage[]).sort((a, b) => STAGE_ORDER[a] - STAGE_ORDER[b]);
 export const isStage = (v: string): v is Stage => Object.hasOwn(STAGE_ORDER, v);
+/** What each lifecycle stage says about the fitted curve and the forecast. */
+export const STAGE_MEANING: Record<Stage, string> = {
+  emerging: 'significant growth that is speeding up (or a product seen for under two windows)',
+  rising: 'significant growth that the forecast carries on',
+  peaking: 'the fitted curve tops out now or within the forecast, or the forecast turns growth down',
+  saturating: 'growth levelled off or slowing with no peak in sight, or a flat level',
+  declining: 'falling significantly, and the forecast not turning up',
+};
+const WINDOW_UNITS: Record<string, [per: number, big: string, small: string]> = { '1h': [24, 'days', 'hours'], '1d': [7, 'weeks', 'days'], '1w': [1, 'weeks', 'weeks'], '1mo': [1, 'months', 'months'] };
+/** A window of `steps` buckets at an interval in words: "7 days", "6 weeks", "24 months". */
+export function fmtWindow(steps: number, interval: string): string {
+  const [per, big, small] = WINDOW_UNITS[interval] ?? [1, interval, interval];
+  return steps % per === 0 ? `${steps / per} ${big}` : `${steps} ${small}`;
+}
