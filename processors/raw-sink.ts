@@ -14,7 +14,6 @@ import { isTransient } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { EngagementEvent, NormalizedEvent } from '../schemas/events.js';
-import { METRICS } from '../schemas/events.js';
 import { settledBefore } from '../analytics/event-time.js';
 import { emptyTotals, type EngagementStoredUpdate, type EngagementUpdate, type Totals, type Update } from '../schemas/updates.js';
 import { normalizeEvent, validateEvent } from '../schemas/validate.js';
@@ -80,9 +79,11 @@ function liveUpdate(events: readonly NormalizedEvent[], acceptedAt: number, deli
   for (const e of events) {
     let p = byProduct.get(e.productId);
     if (!p) byProduct.set(e.productId, (p = { delta: emptyTotals(), latest: e.tsMs }));
-    const delta = p.delta;
-    for (let i = 0; i < METRICS.length; i++) delta[METRICS[i]] += e[METRICS[i]];
-    delta.events++;
+    // Field by field: a loop over METRICS reads each field by a variable name, a megamorphic
+    // access that made this sum 3-4× the cost of the rest of the live update.
+    const d = p.delta;
+    d.views += e.views; d.likes += e.likes; d.shares += e.shares; d.comments += e.comments;
+    d.orders += e.orders; d.revenue += e.revenue; d.searches += e.searches; d.events++;
     if (e.tsMs > p.latest) p.latest = e.tsMs;
     if (e.tsMs > lastEvent) lastEvent = e.tsMs;
   }

@@ -1,10 +1,11 @@
 // Messages on the updates topic: what processors tell the API after each write, for the
 // WebSocket gateway and cache invalidation. Internal, but versioned with the topic (updates.v1).
-import { METRICS, type Metric } from './events.js';
+import type { Metric } from './events.js';
 
 export type Totals = Record<Metric | 'events', number>;
 
-export const emptyTotals = (): Totals => Object.fromEntries([...METRICS, 'events'].map((m) => [m, 0])) as Totals;
+/** A literal, not built from METRICS: the object then has a fixed shape, which the sink's per-event sums read fast (the type keeps the fields in step with METRICS). */
+export const emptyTotals = (): Totals => ({ views: 0, likes: 0, shares: 0, comments: 0, orders: 0, revenue: 0, searches: 0, events: 0 });
 
 /**
  * The counts a batch of new events adds, per product, published by the raw sink as soon as the
