@@ -50,7 +50,7 @@ async function openBus(config: Config, logger: Logger, topics: Topics, observer:
     return new LocalBus({ dir: join(config.dataDir, 'bus'), partitions: config.partitions, logger, ephemeralTopics: [topics.updates], maxAttempts: config.deliveryAttempts, observer });
   }
   const { KafkaBus } = await import('./bus/kafka.js');
-  const bus = new KafkaBus({ brokers: config.kafkaBrokers, clientId: 'trenddrop', partitions: config.partitions, logger, sessionTimeoutMs: config.kafkaSessionTimeoutMs, maxAttempts: config.deliveryAttempts, observer });
+  const bus = new KafkaBus({ brokers: config.kafkaBrokers, clientId: 'trenddrop', partitions: config.partitions, logger, uncompressedTopics: [topics.updates], sessionTimeoutMs: config.kafkaSessionTimeoutMs, maxAttempts: config.deliveryAttempts, observer });
   return prefixGroups(bus, config.topicPrefix);
 }
 

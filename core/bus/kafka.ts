@@ -51,6 +51,12 @@ export interface KafkaBusOptions {
   replicationFactor?: number;
   /** 'gzip' (default) is built into kafkajs; 'none' saves CPU where the network is free. */
   compression?: 'gzip' | 'none';
+  /**
+   * Topics sent uncompressed whatever `compression` says: small, frequent notifications (the
+   * updates topic), which each of their readers would decompress again. In the Kafka bench's
+   * steady phase, gzip on the updates topic was the largest single cost of the main thread.
+   */
+  uncompressedTopics?: string[];
   /** Start-up connection attempts, with capped exponential backoff between them. */
   connectAttempts?: number;
   /** A dead member's partitions move after this long; short so a restarted worker resumes fast. */
@@ -241,8 +247,9 @@ export class KafkaBus implements Bus {
     // Parts go one after another, so per-key order holds across them (a 20,000-item request
     // of long products was one 12 MB send, which the broker refused).
     const limit = Math.floor((await this.topicMaxMessageBytes(topic)) * 0.9);
+    const compression = this.o.compression === 'none' || this.o.uncompressedTopics?.includes(topic) ? CompressionTypes.None : CompressionTypes.GZIP;
     for (const part of partsUnder(encoded, limit)) {
-      await this.producer.send({ topic, acks: -1, compression: this.o.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP, messages: part });
+      await this.producer.send({ topic, acks: -1, compression, messages: part });
     }
   }
 

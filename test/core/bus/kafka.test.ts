@@ -3,8 +3,8 @@
 // 127.0.0.1:9092); without it only decodeValue runs and the file says why — except in CI, where
 // a missing broker fails the file.
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { KafkaBus, decodeValue, partsUnder } from '../../../core/bus/kafka.js';
 import type { BusMessage } from '../../../core/bus/types.js';
@@ -108,6 +108,17 @@ if (brokers.length > 0) {
       expect(byKey.get('bad')).toBe('{"truncated": ');
       expect(byKey.get('good')).toEqual({ ok: true });
       expect(byKey.get('')).toBeNull();
+    });
+
+    it('sends uncompressedTopics uncompressed and every other topic gzipped', async () => {
+      const plain = `${p}.plain`, zipped = `${p}.zipped`;
+      const own = make({ clientId: 'trenddrop-test-uncompressed', uncompressedTopics: [plain] });
+      await own.ensureTopics([plain, zipped]);
+      const send = vi.spyOn((own as unknown as { producer: Producer }).producer, 'send');
+      await own.publish(plain, [{ key: 'k', value: 1 }]);
+      await own.publish(zipped, [{ key: 'k', value: 2 }]);
+      await own.close();
+      expect(send.mock.calls.map(([r]) => [r.topic, r.compression])).toEqual([[plain, CompressionTypes.None], [zipped, CompressionTypes.GZIP]]);
     });
 
     it('puts a key on the partition the Java client would (murmur2), so other producers agree', async () => {
