@@ -1,4 +1,5 @@
-// Large bodies of short text lines (insert bodies, log records), written as UTF-8 bytes.
+// Large bodies of short text lines (insert bodies, log records), written as UTF-8 bytes, and the
+// TabSeparated forms of the values insert bodies hold.
 
 /**
  * The lines of `items` as UTF-8 bytes, each line written into one growing buffer as it is made.
@@ -21,3 +22,10 @@ export function utf8Lines<T>(items: readonly T[], line: (item: T) => string): Bu
   }
   return buf.subarray(0, at);
 }
+
+/** TSV escaping; ids cannot hold whitespace (schema), so only the backslash can occur. */
+export const tsvString = (s: string) => (s.includes('\\') ? s.replaceAll('\\', '\\\\') : s);
+/** Milliseconds 0 … 999 as the three digits after the point. */
+const MILLIS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+/** DateTime64(3) as seconds with milliseconds, the form ClickHouse reads in TSV. */
+export const tsvMillis = (ms: number) => { const s = Math.floor(ms / 1000); return `${s}.${MILLIS[ms - s * 1000]}`; };

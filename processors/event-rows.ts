@@ -5,16 +5,9 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { insertBody } from '../core/stores/clickhouse.js';
 import type { NormalizedEvent } from '../schemas/events.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
-import { utf8Lines } from '../core/lines.js';
+import { tsvMillis as time, tsvString as esc, utf8Lines } from '../core/lines.js';
 
 export const EVENT_COLUMNS = ['eventId', 'ts', 'productId', 'platform', 'region', 'videoId', 'views', 'likes', 'shares', 'comments', 'orders', 'revenue', 'searches', 'late', 'ingestedAt'];
-
-/** TSV escaping; ids cannot hold whitespace (schema), so only the backslash can occur. */
-const esc = (s: string) => (s.includes('\\') ? s.replaceAll('\\', '\\\\') : s);
-/** Milliseconds 0 … 999 as the three digits after the point. */
-const MILLIS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-/** DateTime64(3) as seconds with milliseconds, the form ClickHouse reads in TSV. */
-const time = (ms: number) => { const s = Math.floor(ms / 1000); return `${s}.${MILLIS[ms - s * 1000]}`; };
 
 export function encodeEvents(events: NormalizedEvent[], isLate: (e: NormalizedEvent) => boolean, ingestedAtMs: number): Buffer {
   const ingestedAt = time(ingestedAtMs);

@@ -18,7 +18,8 @@ import type { ScoreWeights } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { measured } from '../core/measure.js';
-import { queryRows } from '../core/stores/clickhouse.js';
+import { insertBody, queryRows } from '../core/stores/clickhouse.js';
+import { tsvMillis, tsvString, utf8Lines } from '../core/lines.js';
 import type { ScoresUpdate } from '../schemas/updates.js';
 import { settledBefore } from '../analytics/event-time.js';
 import { addSteps, STEPS, type Step, type StepInfo } from '../analytics/granularity.js';
@@ -486,17 +487,19 @@ export class Scorer {
   }
 
   private async write(scores: ScoredBucket[], references: Record<string, unknown>[], scoredAt: number): Promise<void> {
-    // Rows as arrays in SCORE_COLUMNS order: named fields cost more to build, serialise and
-    // parse than the values. The history insert also writes each product's latest score
-    // (trend_scores, by a materialized view: migration 0010).
-    const row = (s: ScoredBucket) => [
-      s.productId, s.at, Math.round(STEP_SEC[s.step]), s.score, s.label, s.velocity, s.acceleration, s.momentum, s.momentumNoise,
-      s.components.velocity, s.components.acceleration, s.components.volume, s.components.breadth, s.components.conversion, s.components.saturation,
-      s.views24h, s.orders24h, scoredAt,
-    ];
+    // Rows as TabSeparated lines in SCORE_COLUMNS order, inserted as bytes (insertBody): a JSON
+    // body cost more to build here, and the embedded engine parsed it as part of one query
+    // string. The history insert also writes each product's latest score (trend_scores, by a
+    // materialized view: migration 0010). Numbers print as JSON printed them (shortest exact form).
+    const at = tsvMillis(scoredAt);
+    const body = utf8Lines(scores, (s) => {
+      const c = s.components;
+      return `${tsvString(s.productId)}\t${tsvMillis(s.at)}\t${Math.round(STEP_SEC[s.step])}\t${s.score}\t${s.label}\t${s.velocity}\t${s.acceleration}\t${s.momentum}\t${s.momentumNoise}\t${c.velocity}\t${c.acceleration}\t${c.volume}\t${c.breadth}\t${c.conversion}\t${c.saturation}\t${s.views24h}\t${s.orders24h}\t${at}\n`;
+    });
     // Scores are sorted by product then time: the last of each product is its newest.
     const latest = scores.filter((s, i) => scores[i + 1]?.productId !== s.productId);
-    await this.d.ch.insert({ table: TABLES.trendScoreHistory, values: scores.map(row), format: 'JSONCompactEachRow', columns: SCORE_COLUMNS });
+    // A batch holds each (product, bucket) once: the engine's merge of the block on insert would find nothing to replace.
+    await insertBody(this.d.ch, { table: TABLES.trendScoreHistory, columns: SCORE_COLUMNS, format: 'TabSeparated', body, settings: { optimize_on_insert: 0 } });
     if (references.length) await this.d.ch.insert({ table: TABLES.scoreReference, values: references, format: 'JSONEachRow' });
     this.d.metrics.scored.inc(scores.length);
     // In messages of at most UPDATE_ITEMS scores: a Kafka message is capped at a megabyte by default.
