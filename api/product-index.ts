@@ -116,6 +116,11 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
     return (arrays = { rows, scored });
   };
 
+  // The highest scores by limit: the overview asks for the same ten at every refresh.
+  let tops = new Map<number, IndexTopProduct[]>();
+  /** Drops what was computed from the index before it changed. */
+  const forget = () => { figures = null; arrays = null; tops = new Map(); };
+
   const entry = (id: string) => {
     let e = entries.get(id);
     if (!e) entries.set(id, (e = { meta: null, score: null, stage: null, row: null }));
@@ -165,7 +170,7 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
           retry.unref();
         }
       }
-      if (changed) { figures = null; arrays = null; d.onChange(); }
+      if (changed) { forget(); d.onChange(); }
     });
     return applying;
   }
@@ -194,8 +199,7 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
   await Promise.all((['meta', 'score', 'stage'] as const).map((p) => read(p, null)));
   log.info({ products: entries.size, ms: Math.round(performance.now() - t0) }, 'product index loaded');
   loaded = true;
-  figures = null;
-  arrays = null;
+  forget();
   d.onChange();
   void apply();
 
@@ -228,8 +232,13 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
     },
     async top(limit) {
       await applying;
-      return smallest(views().scored, () => true, limit, (a, b) => b.score.score - a.score.score || compareStrings(a.score.productId, b.score.productId))
-        .map(({ meta, score: s }) => ({ productId: s.productId, title: meta?.title ?? '', category: meta?.category ?? '', imageUrl: meta?.imageUrl ?? '', score: s.score, label: s.label, velocity: s.velocity }));
+      let found = tops.get(limit);
+      if (!found) {
+        found = smallest(views().scored, () => true, limit, (a, b) => b.score.score - a.score.score || compareStrings(a.score.productId, b.score.productId))
+          .map(({ meta, score: s }) => ({ productId: s.productId, title: meta?.title ?? '', category: meta?.category ?? '', imageUrl: meta?.imageUrl ?? '', score: s.score, label: s.label, velocity: s.velocity }));
+        tops.set(limit, found);
+      }
+      return found;
     },
     async categoriesOf(ids) {
       await applying;
