@@ -80,7 +80,10 @@ async function read(ch: ClickHouseClient, index: ProductIndex, from: number, to:
  * Views per category since `from` (unix seconds), as the SQL of productViewsQuery summed by the
  * index's categories gives them, from sums kept while the hours they cover are unchanged.
  */
-async function viewsSince(ch: ClickHouseClient, index: ProductIndex, from: number, hours: Promise<HourlyEvents> | undefined): Promise<Map<string, number>> {
+async function viewsSince(ch: ClickHouseClient, index: ProductIndex, since: number, hours: Promise<HourlyEvents> | undefined): Promise<Map<string, number>> {
+  // Hourly buckets since `since` are those since the next whole hour: kept by it, the sums are read
+  // again once an hour, not at each of the timeline's steps that `since` moves by (a quarter for 24h).
+  const from = Math.ceil(since / 3600) * 3600;
   // Both read before the views: sums are never labelled newer than the rows and categories they came from.
   const version = await index.categoryVersion();
   const events = hoursIn(await (hours ?? readHourlyEvents(ch, from)), from);
