@@ -5,7 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { EventTimeState } from '../../analytics/event-time.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { AgentStatus, Overview, Range } from '../schemas/overview.js';
-import { getEngagementTimeline, engagementTimelineQuery } from './get-engagement-timeline.js';
+import { getEngagementTimeline, engagementTimelineQuery, timelineHoursFrom } from './get-engagement-timeline.js';
 import { eventsKpiFrom, getOverviewKpis, scoreKpisQuery } from './get-overview-kpis.js';
 import { hourlyEventsQuery, readHourlyEvents } from './hourly-events.js';
 import { previousProductsPartsQuery, previousProductsQuery } from './get-previous-products.js';
@@ -31,8 +31,11 @@ function timelineBounds(range: Range, now: number) {
   return { from: to - Math.round(r.ms / 1000), to, step: r.step, table: r.table };
 }
 
-/** The first hour the overview's events per hour start at: the events KPIs' or the range's, the earlier. */
-const hoursFrom = (range: Range, now: number) => Math.min(timelineBounds(range, now).from, eventsKpiFrom(now));
+/** The first hour the overview's events per hour start at: the events KPIs' or the timeline's, the earlier. */
+const hoursFrom = (range: Range, now: number) => {
+  const b = timelineBounds(range, now);
+  return Math.min(timelineHoursFrom(b.from, b.step), eventsKpiFrom(now));
+};
 
 /**
  * The ClickHouse queries behind the overview at `now` without the product index (while it
@@ -72,11 +75,12 @@ export interface OverviewDeps { ch: ClickHouseClient; productIndex: ProductIndex
 export async function getOverview(d: OverviewDeps, range: Range): Promise<Overview> {
   const b = timelineBounds(range, d.now);
   // Events per hour, read once (beside the other reads) for the events KPIs and the hours the
-  // views per category are kept by.
+  // views per category and the timeline's steps are kept by. Kept figures go with the index:
+  // until it has loaded, every read is fresh (what tests and the bench compare kept answers with).
   const hours = readHourlyEvents(d.ch, hoursFrom(range, d.now));
   const [kpis, timeline, categories, topProducts, agent] = await Promise.all([
     getOverviewKpis(d, d.now, RANGES[range].ms, hours),
-    getEngagementTimeline(d.ch, d.time, b.table, b.from, b.to, b.step),
+    getEngagementTimeline(d.ch, d.time, b.table, b.from, b.to, b.step, d.productIndex ? hours : undefined),
     listCategoryStats(d, b.from, hours),
     listTopProducts(d, TOP_PRODUCTS),
     d.agentStatus(),

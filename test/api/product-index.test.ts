@@ -191,14 +191,22 @@ describe('product index', () => {
   it('answers the whole overview of every range as SQL does, after live and late events, reading events per hour once', async () => {
     /** Reads of events per hour of all products (the timeline's steps and views per product aside). */
     let hourlyReads = 0;
-    const counted = watchQueries(store.client, (q) => { if (q.query.includes(`FROM ${TABLES.engagement1h} WHERE bucket`) && !/productId|toStartOfInterval/.test(q.query)) hourlyReads++; });
+    /** The spans of timeline steps read, [from, to) in hours from NOW's hour, by range. */
+    const timelineReads: Record<string, number[][]> = {};
+    let range: Range = '1h';
+    const counted = watchQueries(store.client, (q) => {
+      if (q.query.includes(`FROM ${TABLES.engagement1h} WHERE bucket`) && !/productId|toStartOfInterval/.test(q.query)) hourlyReads++;
+      const p = q.query_params as { from: number; to: number };
+      if (q.query.includes('toStartOfInterval')) (timelineReads[range] ??= []).push([p.from, p.to].map((t) => (t * 1000 - Math.floor(NOW / H) * H) / H));
+    });
     const agent: AgentStatus = { status: 'off', sources: [] } as unknown as AgentStatus;
+    // The SQL answer on the store's own client: only the index's reads are watched.
     const overviewOf = (productIndex: ProductIndex | null, range: Range) =>
-      getOverview({ ch: counted, productIndex, now: NOW, time: { watermarkMs: NOW, allowedLatenessMs: 5000 }, agentStatus: async () => agent }, range);
+      getOverview({ ch: productIndex ? counted : store.client, productIndex, now: NOW, time: { watermarkMs: NOW, allowedLatenessMs: 5000 }, agentStatus: async () => agent }, range);
     const sum = async (from: number, to: number) => Number((await rows<{ n: string }>(store.client, `SELECT sum(events) AS n FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({from:UInt32}) AND bucket < toDateTime({to:UInt32})`, { from, to }))[0].n);
     const hour = (ms: number) => Math.floor(ms / H) * 3600;
     const same = async () => {
-      for (const range of ['1h', '24h', '7d', '30d'] as const) {
+      for (range of ['1h', '24h', '7d', '30d'] as const) {
         hourlyReads = 0;
         const o = await overviewOf(index, range);
         expect(hourlyReads, range).toBe(1);
@@ -207,10 +215,19 @@ describe('product index', () => {
         expect(o.kpis.previous.events24h).toBe(await sum(hour(NOW - 48 * H), hour(NOW - 24 * H)));
       }
     };
+    const indexReads = () => Object.fromEntries(['1h', '24h', '7d', '30d'].map((r) => [r, timelineReads[r] ?? []]));
     await same();
-    // Live: the current hour; late: an hour of the day before, of a product first seen then.
+    // Kept while no hour takes events: the index's answers read no step again.
+    for (const k of Object.keys(timelineReads)) delete timelineReads[k];
+    await same();
+    expect(indexReads()).toEqual({ '1h': [], '24h': [], '7d': [], '30d': [] });
+    // Live: the current hour, read again alone (30d: the six-hour step that holds it).
+    for (const k of Object.keys(timelineReads)) delete timelineReads[k];
     await insert(TABLES.events, [{ ...event('p-08', 8), eventId: 'live-3', ts: NOW + 120_000, views: 11 }]);
     await same();
+    const sixHours = Math.floor(NOW / (6 * H)) * 6 - Math.floor(NOW / H);
+    expect(indexReads()).toEqual({ '1h': [[0, 1]], '24h': [[0, 1]], '7d': [[0, 1]], '30d': [[sixHours, sixHours + 6]] });
+    // Late: an hour of the day before, of a product first seen then.
     await insert(TABLES.events, [{ ...event('late-new', 3), eventId: 'late-3', ts: NOW - 30 * H, views: 500 }, { ...event('p-09', 9), eventId: 'late-4', ts: NOW - 40 * H }]);
     await same();
   });
