@@ -62,14 +62,18 @@ async function stepsOf(ch: ClickHouseClient, table: string, from: number, to: nu
   return wanted.flatMap((c) => cells.get(c)!.rows).filter((r) => Number(r.t) >= from && Number(r.t) < to);
 }
 
-/** `hours`: events per hour from timelineHoursFrom(from, step) on, to keep steps by; without them, every step is read. */
-export async function getEngagementTimeline(ch: ClickHouseClient, time: EventTimeState, table: string, from: number, to: number, step: number, hours?: Promise<HourlyEvents>): Promise<TimelinePoint[]> {
+/**
+ * `hours`: events per hour from timelineHoursFrom(from, step) on, to keep steps by; without them,
+ * every step is read. `time` may still be read: the steps are read meanwhile.
+ */
+export async function getEngagementTimeline(ch: ClickHouseClient, time: EventTimeState | Promise<EventTimeState>, table: string, from: number, to: number, step: number, hours?: Promise<HourlyEvents>): Promise<TimelinePoint[]> {
   const q = engagementTimelineQuery(table, from, to, step);
   const found = hours ? await stepsOf(ch, table, from, to, step, await hours) : await rows<StepRow>(ch, q.sql, q.params);
+  const { watermarkMs, allowedLatenessMs } = await time;
   // Zero-filled, so a quiet interval shows as zero rather than as a line drawn across it.
   const byT = new Map(found.map((row) => [Number(row.t), row]));
   const points: TimelinePoint[] = [];
-  const complete = completeBuckets(from * 1000, step * 1000, (to - from) / step, time.watermarkMs, time.allowedLatenessMs);
+  const complete = completeBuckets(from * 1000, step * 1000, (to - from) / step, watermarkMs, allowedLatenessMs);
   for (let t = from, i = 0; t < to; t += step, i++) {
     const row = byT.get(t);
     points.push({ ts: isoFromUnix(t), events: Number(row?.events ?? 0), ...(Object.fromEntries(METRICS.map((m) => [m, Number(row?.[m] ?? 0)])) as Record<Metric, number>), partial: i >= complete });

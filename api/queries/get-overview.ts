@@ -70,7 +70,7 @@ export function overviewIndexQueries(range: Range, now: number): Record<'hours' 
   return { hours, previousProductsParts, previousProducts: previousProductsQuery(prev), previousScoresParts, previousScoresSummary: previousScoresSummaryQuery(prev), timeline, viewsCurrentHour: hourViewsQuery(Math.floor(now / 3_600_000) * 3600), productViews: productViewsQuery(from) };
 }
 
-export interface OverviewDeps { ch: ClickHouseClient; productIndex: ProductIndex | null; now: number; time: EventTimeState; agentStatus: () => Promise<AgentStatus> }
+export interface OverviewDeps { ch: ClickHouseClient; productIndex: ProductIndex | null; now: number; time: EventTimeState | Promise<EventTimeState>; agentStatus: () => Promise<AgentStatus> }
 
 export async function getOverview(d: OverviewDeps, range: Range): Promise<Overview> {
   const b = timelineBounds(range, d.now);
@@ -78,12 +78,15 @@ export async function getOverview(d: OverviewDeps, range: Range): Promise<Overvi
   // views per category and the timeline's steps are kept by. Kept figures go with the index:
   // until it has loaded, every read is fresh (what tests and the bench compare kept answers with).
   const hours = readHourlyEvents(d.ch, hoursFrom(range, d.now));
+  // In the list too, so that a failed read of it is handled at once (the timeline awaits it last).
+  const time = Promise.resolve(d.time);
   const [kpis, timeline, categories, topProducts, agent] = await Promise.all([
     getOverviewKpis(d, d.now, RANGES[range].ms, hours),
-    getEngagementTimeline(d.ch, d.time, b.table, b.from, b.to, b.step, d.productIndex ? hours : undefined),
+    getEngagementTimeline(d.ch, time, b.table, b.from, b.to, b.step, d.productIndex ? hours : undefined),
     listCategoryStats(d, b.from, hours),
     listTopProducts(d, TOP_PRODUCTS),
     d.agentStatus(),
+    time,
   ]);
   return { range, kpis, timeline, categories, agent, topProducts, generatedAt: new Date(d.now).toISOString() };
 }
