@@ -11,11 +11,13 @@
 //      end, so that the allowed lateness is passed and hours settle inside the soak: the scorer's
 //      hourly rounds, breakouts and alerts, and the forecaster's refreshes run under the load.
 //      At real time (3600 s) a 10-minute soak mostly settled no hour at all;
-//   4. sample: resident memory and V8 heap every `sampleMs`; the trend is a least-squares slope
+//   4. sample: resident memory and V8 heap every `sampleMs` (the heap both as used, garbage
+//      included, and as the last full collection left it); the trend is a least-squares slope
 //      over the samples after the first fifth (start-up allocations settle there), per hour.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { constants as perf, PerformanceObserver } from 'node:perf_hooks';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { sleep } from '../core/retry.js';
@@ -34,6 +36,12 @@ export interface SoakSample {
   t: number;
   rssMiB: number;
   heapUsedMiB: number;
+  /**
+   * The V8 heap as the last full collection left it: what is still referenced. `heapUsedMiB` also
+   * counts garbage not yet collected, which V8 lets pile up to hundreds of MiB between collections
+   * (a round's temporaries), so it rises and falls with the collector's timing, not with what is kept.
+   */
+  heapLiveMiB: number;
   /** Memory of JavaScript objects held outside the V8 heap (Buffers, ArrayBuffers: insert bodies, query results). */
   externalMiB: number;
   /** What the embedded ClickHouse engine accounts for (its MemoryTracking: queries, merges, caches), as last read. */
@@ -55,6 +63,7 @@ export interface SoakBenchResult {
   samples: SoakSample[];
   rss: MemoryTrend;
   heap: MemoryTrend;
+  heapLive: MemoryTrend;
   external: MemoryTrend;
   engine: MemoryTrend;
   /** Event hours the soak's events spanned (durationSec / settleEverySec): about as many hours settle inside it. */
@@ -131,6 +140,19 @@ export function memoryTrend(samples: SoakSample[], value: (s: SoakSample) => num
 }
 
 /**
+ * The heap as each full (mark-compact) collection leaves it, read when the collector's notice
+ * arrives (a few allocations after it); until the first one, the heap used when called.
+ */
+export function watchLiveHeap(): { bytes: () => number; stop: () => void } {
+  let live = process.memoryUsage().heapUsed;
+  const observer = new PerformanceObserver((list) => {
+    if (list.getEntries().some((e) => ((e as PerformanceEntry & { detail?: { kind?: number } }).detail)?.kind === perf.NODE_PERFORMANCE_GC_MAJOR)) live = process.memoryUsage().heapUsed;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return { bytes: () => live, stop: () => observer.disconnect() };
+}
+
+/**
  * Events stored since `sinceMs` (the preloaded history is stamped as stored at its event times,
  * all before), and the engine's tracked memory.
  */
@@ -198,6 +220,7 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
     const readTimes: number[] = [];
     let readErrors = 0;
     let done = false;
+    const liveHeap = watchLiveHeap();
     const t0 = performance.now();
     const url = `http://127.0.0.1:${running.port}/api/v1/`;
 
@@ -215,7 +238,7 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
       while (!done) {
         const m = process.memoryUsage();
         const t = (performance.now() - t0) / 1000;
-        samples.push({ t: +t.toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external), ...store });
+        samples.push({ t: +t.toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapLiveMiB: mib(liveHeap.bytes()), externalMiB: mib(m.external), ...store });
         progress(0.2 + 0.8 * Math.min(1, t / o.durationSec), `soak: ${mib(m.rss).toLocaleString('en-US')} MiB resident`);
         await sleep(sampleMs - ((performance.now() - t0) % sampleMs));
       }
@@ -243,11 +266,12 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
     const last = await storeSample(running, since);
     const stored = last.stored;
     const m = process.memoryUsage();
-    samples.push({ t: +((performance.now() - t0) / 1000).toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external), ...last });
+    liveHeap.stop();
+    samples.push({ t: +((performance.now() - t0) / 1000).toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapLiveMiB: mib(liveHeap.bytes()), externalMiB: mib(m.external), ...last });
     progress(1, 'done');
     return {
       products: o.products, preloaded: o.preload, warmupSec, durationSec: o.durationSec, ratePerSec: o.ratePerSec, sent, stored, samples,
-      rss: memoryTrend(samples, (s) => s.rssMiB), heap: memoryTrend(samples, (s) => s.heapUsedMiB), engine: memoryTrend(samples, (s) => s.engineMiB), external: memoryTrend(samples, (s) => s.externalMiB),
+      rss: memoryTrend(samples, (s) => s.rssMiB), heap: memoryTrend(samples, (s) => s.heapUsedMiB), heapLive: memoryTrend(samples, (s) => s.heapLiveMiB), engine: memoryTrend(samples, (s) => s.engineMiB), external: memoryTrend(samples, (s) => s.externalMiB),
       eventHours: +(o.durationSec / settleEverySec).toFixed(1), afterRestart: await written(running, restartedAt, 0), duringSoak: await written(running, since, forecastsBefore),
       reads: { n: readTimes.length, errors: readErrors, ...quantiles(readTimes) }, acks: quantiles(acks),
     };
@@ -274,6 +298,7 @@ export function formatSoakBench(r: SoakBenchResult): string[] {
     `${label('reads (overview, explorer) every second')}${num(r.reads.n)} answered, ${num(r.reads.errors)} failed; p50 / p95 ${r.reads.p50Ms} / ${r.reads.p95Ms} ms`,
     `${label('resident memory')}${trend(r.rss)}`,
     `${label('V8 heap used')}${trend(r.heap)}`,
+    `${label('V8 heap live (after full GCs)')}${trend(r.heapLive)}`,
     `${label('outside the heap (Buffers)')}${trend(r.external)}`,
     `${label('ClickHouse engine (tracked)')}${trend(r.engine)}`,
     `${label('RSS over time (s: MiB)')}${r.samples.filter((_, i) => i % every === 0 || i === r.samples.length - 1).map((s) => `${Math.round(s.t)}: ${num(s.rssMiB)}`).join(', ')}`,

@@ -1,12 +1,14 @@
 // The soak bench phase at a tiny scale: everything sent during the soak is stored, reads are
 // answered, memory is sampled from start to end; and the trend arithmetic on known samples.
 // No timing or memory figure is asserted: those come from `trenddrop bench --phases soak`.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { formatSoakBench, memoryTrend, runSoakBench, type SoakSample } from '../../bench/soak.js';
+import { formatSoakBench, memoryTrend, runSoakBench, watchLiveHeap, type SoakSample } from '../../bench/soak.js';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 
-const samples = (rss: (t: number) => number): SoakSample[] => Array.from({ length: 11 }, (_, i) => ({ t: i * 360, rssMiB: rss(i * 360), heapUsedMiB: 0, externalMiB: 0, engineMiB: 0, stored: 0 }));
+const samples = (rss: (t: number) => number): SoakSample[] => Array.from({ length: 11 }, (_, i) => ({ t: i * 360, rssMiB: rss(i * 360), heapUsedMiB: 0, heapLiveMiB: 0, externalMiB: 0, engineMiB: 0, stored: 0 }));
 
 describe('soak trend', () => {
   it('is the least-squares slope per hour after the first fifth', () => {
@@ -19,6 +21,38 @@ describe('soak trend', () => {
     expect(leak.flat).toBe(false);
     // Within 5 % of the mean per hour still counts as flat.
     expect(memoryTrend(samples((t) => 1000 + (40 * t) / 3600), (s) => s.rssMiB).flat).toBe(true);
+  });
+});
+
+describe('live heap', () => {
+  it('is the heap as the last full collection left it, garbage not counted', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as (o?: { type: 'minor' }) => void;
+    const collected = async () => { gc(); await new Promise((r) => setTimeout(r, 50)); };
+    const live = watchLiveHeap();
+    try {
+      // About 80 MiB referenced, then the same dropped: only a collection tells them apart.
+      let kept: number[][] | null = Array.from({ length: 200 }, () => new Array(50_000).fill(1.5));
+      await collected();
+      const holding = live.bytes();
+      expect(kept.length).toBe(200);
+      // As much again, kept through minor collections (so it moves to the old space), then
+      // dropped: heap used counts it until a full collection, the live heap does not.
+      const used = process.memoryUsage().heapUsed;
+      let junk: number[][] | null = Array.from({ length: 200 }, (_, i) => new Array(50_000).fill(i));
+      gc({ type: 'minor' });
+      gc({ type: 'minor' });
+      expect(junk.length).toBe(200);
+      junk = null;
+      await new Promise((r) => setTimeout(r, 50));
+      expect(process.memoryUsage().heapUsed - used).toBeGreaterThan(60 * 2 ** 20);
+      expect(live.bytes()).toBe(holding);
+      kept = null;
+      await collected();
+      expect(holding - live.bytes()).toBeGreaterThan(60 * 2 ** 20);
+    } finally {
+      live.stop();
+    }
   });
 });
 
@@ -35,6 +69,7 @@ describe('soak bench phase', () => {
     expect(r.samples.length).toBeGreaterThanOrEqual(3);
     expect(r.samples.at(-1)!.stored).toBe(1200);
     for (const s of r.samples) expect(s.rssMiB).toBeGreaterThan(s.heapUsedMiB);
+    for (const s of r.samples) expect(s.heapLiveMiB).toBeGreaterThan(0);
     // The engine's own account, read alongside the stored count: it holds at least its caches and the open tables.
     expect(r.samples.at(-1)!.engineMiB).toBeGreaterThan(0);
     expect(r.engine.peakMiB).toBe(Math.max(...r.samples.map((s) => s.engineMiB)));
