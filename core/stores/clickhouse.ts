@@ -110,27 +110,6 @@ function unchained(connection: ChdbConnection, turn: LimitFunction): ChdbConnect
 }
 
 /**
- * Embedded connections that share one client's queries: each runs on the connection with the fewest
- * running or queued. A connection runs one query at a time, so on one, a page's overview queued
- * behind the product index's re-reads after a scorer round, the live KPIs and the other requests
- * (a watermark read waited 50-470 ms in a live process, the same read alone takes 2 ms). Inserts,
- * and raw inserts (by `embedded`), stay on the first.
- */
-function pooled(members: readonly { connection: ChdbConnection; turn: LimitFunction }[]): ChdbConnection {
-  const lanes = members.map(({ connection: c, turn }) => ({ turn, query: c.query.bind(c), exec: c.exec.bind(c), command: c.command.bind(c), close: c.close.bind(c) }));
-  const least = () => lanes.reduce((a, b) => (b.turn.activeCount + b.turn.pendingCount < a.turn.activeCount + a.turn.pendingCount ? b : a));
-  return Object.assign(members[0].connection, {
-    query: (p: Parameters<ChdbConnection['query']>[0]) => least().query(p),
-    exec: (p: Parameters<ChdbConnection['exec']>[0]) => least().exec(p),
-    command: (p: Parameters<ChdbConnection['command']>[0]) => least().command(p),
-    close: async () => { await Promise.all(lanes.map((l) => l.close())); },
-  });
-}
-
-/** Connections under the interactive client (pooled): enough that one long read leaves others free. */
-const INTERACTIVE_CONNECTIONS = 3;
-
-/**
  * The engine's query priorities (1 the highest): while a query of a higher priority runs, those of
  * a lower one pause. The rounds (scorer, breakouts, forecaster) read for seconds at a time on a
  * machine whose cores they would otherwise take from the dashboard's reads:
@@ -173,17 +152,14 @@ export async function openClickHouse(config: Pick<Config, 'clickhouseUrl' | 'dat
   // process already runs the engine on the path, it keeps the settings it started with.)
   const engine = new Session(path, { connectionArgs: config.engineMemory ? engineArgs(config.engineMemory) : [] });
   // Connections on one path share the engine and its data; each runs its own queries.
-  const connect = (priority: number, connections = 1) => {
-    const members = Array.from({ length: connections }, () => {
-      const turn = pLimit(1);
-      return { connection: unchained(createChdbConnection({ path }), turn), turn };
-    });
-    const connection = connections > 1 ? pooled(members) : members[0].connection;
+  const connect = (priority: number) => {
+    const turn = pLimit(1);
+    const connection = unchained(createChdbConnection({ path }), turn);
     const client = createClient({ connection, clickhouse_settings: { priority: String(priority) } } as Parameters<typeof createClient>[0]);
-    embedded.set(client, { connection, turn: members[0].turn });
+    embedded.set(client, { connection, turn });
     return client;
   };
-  const client = connect(QUERY_PRIORITY.interactive, INTERACTIVE_CONNECTIONS), writer = connect(QUERY_PRIORITY.none), rounds = connect(QUERY_PRIORITY.rounds);
+  const client = connect(QUERY_PRIORITY.interactive), writer = connect(QUERY_PRIORITY.none), rounds = connect(QUERY_PRIORITY.rounds);
   return {
     kind: 'chdb', client, writer, rounds,
     // A connection runs one query at a time, so the KILL goes through one of its own; the

@@ -1,8 +1,7 @@
 // Embedded queries wait for their connection's turn outside chdb: chdb runs one query at a time
 // per connection, and every query waiting inside it holds one of libuv's pool threads. A round
 // with as many queries queued as the pool has threads left none for the API's connection. And the
-// rounds' queries run at a lower engine priority than the API's, whose client spreads its queries
-// over a few connections.
+// rounds' queries run at a lower engine priority than the API's.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,17 +31,6 @@ describe('embedded connections', () => {
     await Promise.all(longs);
     expect(order[0]).toBe('short');
     expect(order).toHaveLength(POOL + 1);
-  }, 300_000);
-
-  it('answer a short query of the API beside a long one of its own', async () => {
-    store ??= await openClickHouse({ clickhouseUrl: null, dataDir: dir });
-    const order: string[] = [];
-    const long = store.client.query({ query: 'SELECT count() AS n FROM numbers(20000000) WHERE sipHash64(number) % 7 = 1', format: 'JSONEachRow' })
-      .then((r) => r.json()).then(() => order.push('long'));
-    await new Promise((r) => setTimeout(r, 100));
-    await store.client.query({ query: 'SELECT 1 AS x', format: 'JSONEachRow' }).then((r) => r.json()).then(() => order.push('short'));
-    await long;
-    expect(order).toEqual(['short', 'long']);
   }, 300_000);
 
   it('take turns on raw inserts too, and still run each query', async () => {
