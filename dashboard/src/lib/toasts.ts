@@ -1,12 +1,13 @@
-// App-wide toast queue; the Toaster component renders it with reka-ui's accessible Toast.
+// App-wide toast queue; the Toaster component renders it as a polite live region.
 import { shallowRef } from 'vue';
 
 export type ToastTone = 'info' | 'success' | 'warning' | 'danger';
-export interface Toast { id: number; title: string; body?: string; tone: ToastTone; to?: string }
+export interface Toast { id: number; title: string; body?: string; tone: ToastTone; link?: { to: string; label: string } }
 
 let next = 1;
 export const toasts = shallowRef<Toast[]>([]);
-const MAX_VISIBLE = 4;
+// More than three stacked cover the page's right column on a laptop screen.
+const MAX_VISIBLE = 3;
 
 export function toast(t: Omit<Toast, 'id' | 'tone'> & { tone?: ToastTone }) {
   const item: Toast = { ...t, tone: t.tone ?? 'info', id: next++ };

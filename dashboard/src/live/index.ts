@@ -4,16 +4,14 @@ import type { QueryClient } from '@tanstack/vue-query';
 import { LiveSocket } from './socket';
 import { createCacheWriter } from './cache';
 import { toast } from '../lib/toasts';
+import { createAlertToasts } from './alert-toasts';
 
 const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 export const live = new LiveSocket({ url });
 
 export function startLive(qc: QueryClient) {
   live.on(createCacheWriter(qc, {
-    onAlert: (a) => {
-      if (a.severity === 'info') return;
-      toast({ title: a.title, body: a.message, tone: a.severity === 'critical' ? 'danger' : 'warning', to: `/products/${encodeURIComponent(a.productId)}` });
-    },
+    onAlert: createAlertToasts(toast),
     onAgent: (status, run, previous) => {
       if (run?.endedAt) {
         toast({ title: `Agent run finished: ${run.source}`, body: `${run.itemsFound} items, ${run.newProducts} new products${run.errors ? `, ${run.errors} errors` : ''}`, tone: run.errors ? 'warning' : 'success' });
