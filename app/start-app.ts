@@ -61,6 +61,8 @@ const FIRST_START_STEP_MS = 15 * 60_000;
 const FIRST_START_AHEAD = 10_000;
 /** Longest Postgres and the history wait for the first live tick to be stored (a tick that is never stored must not stall them). */
 const FIRST_LIVE_WAIT_MS = 5000;
+/** How often a first start checks whether the sink has stored all of the history. */
+const HISTORY_STORED_POLL_MS = 500;
 /** Logged with the events count once the first start's history is published: the benches wait for it. */
 export const BACKFILL_PUBLISHED = 'first-start backfill published';
 
@@ -171,6 +173,9 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   let firstLiveStored: (() => Promise<void>) | null = null;
   const stopBackfill = new AbortController();
   // The stream is one long run as the agent panel lists runs: since start, what it produced.
+  // The simulator's first-start history while it is written and stored: the overview says so,
+  // so that its still-empty past reads as loading rather than as a quiet market.
+  let history: AgentStatus['history'] = null;
   const simRun = { id: 'simulator-stream', source: 'simulator', trigger: 'stream', status: 'running', startedAt: new Date(clock.now()).toISOString(), endedAt: null, itemsFound: 0, newProducts: 0, errors: 0, errorDetails: [] };
   let lastSimEventAt: string | null = null;
   // The simulator starts once live updates reach the gateway, so its first tick shows.
@@ -197,9 +202,18 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
     // it would hold up PGlite (same thread), and `health` with it, for minutes under load.
     if (empty) startHistory = () => {
       const began = Date.now();
-      backfilling = simulate.backfill(sim, publish, liveFrom - FIRST_START_HISTORY_MS, liveFrom, { signal: stopBackfill.signal, stepMs: FIRST_START_STEP_MS, beforeChunk: behindLive })
-        .then((events) => { if (!stopBackfill.signal.aborted) logger.info({ events, ms: Date.now() - began }, BACKFILL_PUBLISHED); })
-        .catch((err) => logger.error({ err }, 'first-start backfill failed'));
+      const from = liveFrom - FIRST_START_HISTORY_MS;
+      const iso = (ms: number) => new Date(ms).toISOString();
+      history = { from: iso(from), to: iso(liveFrom), publishedUntil: iso(from) };
+      const onProgress = (done: number) => { if (history) history.publishedUntil = iso(from + done * (liveFrom - from)); };
+      backfilling = simulate.backfill(sim, publish, from, liveFrom, { signal: stopBackfill.signal, stepMs: FIRST_START_STEP_MS, beforeChunk: behindLive, onProgress })
+        .then(async (events) => {
+          if (stopBackfill.signal.aborted) return;
+          logger.info({ events, ms: Date.now() - began }, BACKFILL_PUBLISHED);
+          while (!stopBackfill.signal.aborted && (await early.bus.lag(SINK_GROUP, early.topics.engagement)) > 0) await sleep(HISTORY_STORED_POLL_MS);
+        })
+        .catch((err) => logger.error({ err }, 'first-start backfill failed'))
+        .finally(() => { history = null; });
     };
   }
 
@@ -230,7 +244,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
     if (simulator) sources.unshift({ name: 'simulator', kind: 'stream', paused: false, running: true, everyMs: 1000, nextRunAt: null });
     const status: AgentStatus['status'] = sources.length === 0 ? 'off' : st?.paused && !simulator ? 'paused' : sources.some((x) => x.running) ? 'running' : 'idle';
     return {
-      status, sources, lastEventAt: lastSimEventAt,
+      status, sources, lastEventAt: lastSimEventAt, history: history && { ...history },
       runs: [...(simulator ? [simRun] : []), ...runs.map((r) => ({ id: r.id, source: r.source, trigger: r.trigger, status: r.status, startedAt: r.startedAt, endedAt: r.endedAt, itemsFound: r.itemsFound, newProducts: r.newProducts, errors: r.errors.length, errorDetails: r.errors }))],
     };
   };

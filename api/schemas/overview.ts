@@ -38,6 +38,10 @@ export const AgentStatus = Type.Object({
   })),
   runs: Type.Array(AgentRunView),
   lastEventAt: Nullable(Iso()),
+  history: Type.Optional(Nullable(Type.Object({
+    from: Iso(), to: Iso(),
+    publishedUntil: Iso('Event time (ISO 8601 UTC) the history has been published up to; the sink stores it shortly after'),
+  }, { description: "The simulator's first-start history while it is being written (until the sink has stored all of it); null or absent otherwise. The steps it covers fill in meanwhile" }))),
 });
 export type AgentStatus = Type.Static<typeof AgentStatus>;
 

@@ -12,6 +12,10 @@ import { tempDir } from '../helpers/app.js';
 
 const dir = tempDir('first-live');
 let app: App | undefined;
+type History = { from: string; to: string; publishedUntil: string } | null | undefined;
+const history = async () => (await app!.server.inject({ url: '/api/v1/agent' })).json<{ history?: History }>().history;
+/** The agent status's history as soon as the app is up: the history is written for seconds after. */
+let historyAtStart: History;
 afterAll(async () => {
   await app?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -24,6 +28,7 @@ describe('first start', () => {
     const logger = pino({ level: 'info', timestamp: pino.stdTimeFunctions.isoTime }, capture);
     const config = loadConfig({ TRENDDROP_DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', TRENDDROP_SIMULATOR: 'on' });
     app = await startApp(config, { roles: ['ingest', 'processors', 'api'], logger });
+    historyAtStart = await history();
 
     // The store's log line gives when its opening began: its time less its duration.
     const opened = lines.find((l) => l.store === 'postgres' && l.msg === 'postgres open');
@@ -35,4 +40,19 @@ describe('first start', () => {
     expect(Number(n)).toBeGreaterThan(0);
     expect(Number(at)).toBeLessThanOrEqual(began);
   }, 180_000);
+
+  it('tells the agent status that the history is being written until the sink has stored all of it', async () => {
+    expect(historyAtStart).toBeTruthy();
+    const { from, to, publishedUntil } = historyAtStart!;
+    expect(Date.parse(to) - Date.parse(from)).toBe(8 * 86_400_000);
+    expect(Date.parse(publishedUntil)).toBeGreaterThanOrEqual(Date.parse(from));
+    expect(Date.parse(publishedUntil)).toBeLessThanOrEqual(Date.parse(to));
+    while (await history()) await new Promise((r) => setTimeout(r, 250));
+    // Cleared only once stored: every hour of the eight days holds events by then.
+    const rs = await app!.runtime.clickhouse.client.query({
+      query: `SELECT uniqExact(toStartOfHour(ts)) AS hours FROM ${TABLES.events} WHERE ts >= parseDateTime64BestEffort({from:String}, 3) AND ts < parseDateTime64BestEffort({to:String}, 3)`,
+      query_params: { from, to }, format: 'JSONEachRow',
+    });
+    expect(Number((await rs.json<{ hours: string }>())[0].hours)).toBe(8 * 24);
+  }, 300_000);
 });
