@@ -25,7 +25,11 @@ export interface SeriesContext {
 export interface FittedModel {
   /** Point forecasts for steps 1…horizon after `history`. */
   forecast(history: readonly number[], horizon: number): number[];
-  /** What a later fit of the same model on a longer history may start its search from (see `ForecastModel.fit`'s `warm`). */
+  /**
+   * What a later fit of the same model on a longer history may start its search from (see
+   * `ForecastModel.fit`'s `warm`): plain data (finite numbers, booleans, strings), which the
+   * forecaster keeps as JSON between refreshes.
+   */
   readonly warm?: unknown;
 }
 
