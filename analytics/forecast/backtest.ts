@@ -260,8 +260,8 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
   });
   const pool = chosen.length > 1 ? score({ model: POOL, paths: procedurePaths, refit: once(() => meanPath(chosen.map((s) => s.c.refit()))) }) : undefined;
   const choice = pool ?? chosen[0];
-  // When the backtest errors lean one way the calibrated band is off-centre, and can leave the
-  // point forecast outside it; each band is widened to hold its own point forecast.
+  // A count's point forecast is rounded and can fall just outside a narrow band; each band is
+  // widened to hold its own point forecast.
   const finish = (path: number[], cal: Calibration): ForecastPoint[] => path.map((v, i) => {
     const b = bounds(cal, i + 1, v);
     const yhat = point(v);
