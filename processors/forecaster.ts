@@ -36,6 +36,9 @@ export const FORECAST_STEPS: Record<Step, { horizon: number; history: number }> 
   month: { horizon: 12, history: 10 * 12 },
 };
 
+/** The metrics the scheduled rounds forecast and store (any metric can be forecast on demand). */
+export const FORECAST_METRICS = ['views', 'orders'] as const satisfies readonly Metric[];
+
 export const FORECAST = {
   /** Longest horizon any step has (hourly), the API's upper bound. */
   horizon: Math.max(...Object.values(FORECAST_STEPS).map((s) => s.horizon)),
@@ -112,6 +115,8 @@ export interface StoredForecast {
   /** The native step's interval name: 1h, 1d, 1w, 1mo. */
   interval: string;
   horizon: number;
+  /** The last value of the series it was fitted on: its last complete bucket, which the forecast's change is measured from. */
+  base: number;
   /** `ts`: start of the forecast bucket, ms. */
   points: (ForecastPoint & { ts: number })[];
   backtest: ModelBacktest[];
@@ -149,15 +154,16 @@ const TRAIN_SAMPLE_SQL = `
 SELECT productId FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({since:UInt32})
 GROUP BY productId ORDER BY cityHash64(productId) LIMIT {n:UInt32}`;
 
-// Each product's latest generation: where its forecast starts and the models it was chosen among.
+// Each product's latest generation: where its forecast starts, whether it kept its base (migration
+// 0013) and the models it was chosen among.
 const LATEST_SQL = `
 WITH latest AS (
-  SELECT productId, max(generatedAt) AS g, argMax(ts, generatedAt) AS ts FROM ${TABLES.forecasts}
+  SELECT productId, max(generatedAt) AS g, argMax(ts, generatedAt) AS ts, NOT isNaN(argMax(base, generatedAt)) AS hasBase FROM ${TABLES.forecasts}
   WHERE productId IN {ids:Array(String)} AND metric = {metric:String} AND step = 1 GROUP BY productId)
-SELECT l.productId AS productId, toUnixTimestamp(l.ts) AS ts, groupArray(b.model) AS models
+SELECT l.productId AS productId, toUnixTimestamp(l.ts) AS ts, l.hasBase AS hasBase, groupArray(b.model) AS models
 FROM latest AS l INNER JOIN ${TABLES.forecastBacktests} AS b ON b.productId = l.productId AND b.generatedAt = l.g
 WHERE b.productId IN {ids:Array(String)} AND b.metric = {metric:String}
-GROUP BY l.productId, l.ts`;
+GROUP BY l.productId, l.ts, l.hasBase`;
 
 /**
  * Where a product's forecast starts: the first bucket that is not complete at `settled`; for a
@@ -230,7 +236,7 @@ export class Forecaster {
 
   constructor(private readonly d: ForecasterDeps) {
     this.log = d.logger.child({ component: 'forecaster' });
-    this.metrics = d.metrics ?? ['views', 'orders'];
+    this.metrics = d.metrics ?? FORECAST_METRICS;
   }
 
   /** Rounds run one after another; a round longer than the interval delays the next, never overlaps it. */
@@ -372,15 +378,16 @@ export class Forecaster {
   /**
    * A product is current once its latest forecast starts where a forecast made now would
    * (`forecastStart`, at its own step: an import that has not changed is not recomputed) and was
-   * chosen among the models this forecaster uses for that step.
+   * chosen among the models this forecaster uses for that step. A generation stored before the
+   * base was kept is refreshed once, so that every product's change can be read.
    */
   private async currentIds(steps: ReadonlyMap<string, NativeStep>, metric: Metric, settled: number): Promise<Set<string>> {
     const rs = await this.d.ch.query({ query: LATEST_SQL, query_params: { ids: [...steps.keys()], metric }, format: 'JSONEachRow' });
     const out = new Set<string>();
-    for (const r of await rs.json<{ productId: string; ts: number | string; models: string[] }>()) {
+    for (const r of await rs.json<{ productId: string; ts: number | string; hasBase: number | boolean; models: string[] }>()) {
       const info = steps.get(r.productId)!;
       const models = new Set(r.models);
-      if (Number(r.ts) * 1000 === forecastStart(info, settled) && this.modelsFor(info.step).every((m) => models.has(m.name))) out.add(r.productId);
+      if (Number(r.ts) * 1000 === forecastStart(info, settled) && Boolean(r.hasBase) && this.modelsFor(info.step).every((m) => models.has(m.name))) out.add(r.productId);
     }
     return out;
   }
@@ -404,7 +411,7 @@ export class Forecaster {
     const at = (steps: number) => { const k = Math.floor(steps); return addSteps(s.end, k, s.info) + (steps - k) * STEPS[s.info.step].ms - STEPS[s.info.step].ms; };
     const lc = f.lifecycle;
     return {
-      productId, metric, generatedAt: now, model: f.model, interval: STEPS[s.info.step].interval, horizon: f.points.length,
+      productId, metric, generatedAt: now, model: f.model, interval: STEPS[s.info.step].interval, horizon: f.points.length, base: s.values[s.values.length - 1],
       points: f.points.map((p) => ({ ...p, ts: addSteps(s.end, p.step - 1, s.info) })),
       backtest: f.backtest,
       lifecycle: lc && { stage: lc.stage, growth: lc.growth, peak: lc.peak && { at: at(lc.peak.steps), lo: at(lc.peak.lo), hi: at(lc.peak.hi) } },
@@ -416,7 +423,7 @@ export class Forecaster {
     await this.d.ch.insert({
       table: TABLES.forecasts, format: 'JSONEachRow',
       values: forecasts.flatMap((f) => f.points.map((p) => ({
-        productId: f.productId, metric: f.metric, generatedAt: f.generatedAt, model: f.model, granularity: f.interval, horizon: f.horizon, step: p.step,
+        productId: f.productId, metric: f.metric, generatedAt: f.generatedAt, model: f.model, granularity: f.interval, horizon: f.horizon, base: f.base, step: p.step,
         ts: Math.floor(p.ts / 1000), yhat: p.yhat, lo80: p.lo80, hi80: p.hi80, lo95: p.lo95, hi95: p.hi95,
       }))),
     });

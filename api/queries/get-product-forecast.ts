@@ -12,7 +12,7 @@ import { rows } from './sql.js';
 
 // The latest generation of a product's forecast (older ones linger until merges replace them).
 const FORECAST_SQL = `
-SELECT toUnixTimestamp64Milli(generatedAt) AS at, model, granularity, step, toUnixTimestamp(ts) AS t, yhat, lo80, hi80, lo95, hi95
+SELECT toUnixTimestamp64Milli(generatedAt) AS at, model, granularity, base, step, toUnixTimestamp(ts) AS t, yhat, lo80, hi80, lo95, hi95
 FROM ${TABLES.forecasts}
 WHERE productId = {id:String} AND metric = {metric:String}
   AND generatedAt = (SELECT max(generatedAt) FROM ${TABLES.forecasts} WHERE productId = {id:String} AND metric = {metric:String})
@@ -33,7 +33,7 @@ LIMIT 1`;
 type Nullable = number | null;
 
 async function storedForecast(ch: ClickHouseClient, id: string, metric: Metric): Promise<StoredForecast | null> {
-  const points = await rows<{ at: number; model: string; granularity: string; step: number; t: number; yhat: number; lo80: number; hi80: number; lo95: number; hi95: number }>(ch, FORECAST_SQL, { id, metric });
+  const points = await rows<{ at: number; model: string; granularity: string; base: Nullable; step: number; t: number; yhat: number; lo80: number; hi80: number; lo95: number; hi95: number }>(ch, FORECAST_SQL, { id, metric });
   if (!points.length) return null;
   const at = Number(points[0].at);
   const backtest = await rows<{ model: string; mase: Nullable; smape: Nullable; coverage80: Nullable; coverage95: Nullable; margin80: Nullable; margin95: Nullable; points: number; origins: number }>(ch, BACKTEST_SQL, { id, metric, at });
@@ -42,7 +42,7 @@ async function storedForecast(ch: ClickHouseClient, id: string, metric: Metric):
   const orInf = (v: Nullable) => v ?? Infinity;
   const orNaN = (v: Nullable) => v ?? Number.NaN;
   return {
-    productId: id, metric, generatedAt: at, model: points[0].model, interval: points[0].granularity, horizon: points.length,
+    productId: id, metric, generatedAt: at, model: points[0].model, interval: points[0].granularity, horizon: points.length, base: orNaN(points[0].base),
     points: points.map((p) => ({ step: Number(p.step), ts: Number(p.t) * 1000, yhat: p.yhat, lo80: p.lo80, hi80: p.hi80, lo95: p.lo95, hi95: p.hi95 })),
     backtest: backtest.map((b) => ({ model: b.model, mase: orInf(b.mase), smape: orNaN(b.smape), coverage80: orNaN(b.coverage80), coverage95: orNaN(b.coverage95), margin80: orNaN(b.margin80), margin95: orNaN(b.margin95), points: Number(b.points), origins: Number(b.origins) })),
     lifecycle: lc ? { stage: lc.stage, growth: lc.growth, peak: lc.peakAt === null ? null : { at: Number(lc.peakAt) * 1000, lo: Number(lc.peakLo) * 1000, hi: Number(lc.peakHi) * 1000 } } : null,
