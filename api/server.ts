@@ -27,6 +27,7 @@ import { alertRoutes } from './routes/alerts.js';
 import { correlationRoutes } from './routes/correlations.js';
 import { exportRoutes } from './routes/export.js';
 import { forecastRoutes } from './routes/forecast.js';
+import { forecastListRoutes } from './routes/forecasts.js';
 import { regionRoutes } from './routes/regions.js';
 import { similarRoutes } from './routes/similar.js';
 import { trendRoutes } from './routes/trends.js';
@@ -149,7 +150,7 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
       await data.register(overviewRoutes(ctx));
       await data.register(productRoutes(ctx));
       await data.register(alertRoutes(ctx));
-      for (const routes of [forecastRoutes, similarRoutes, regionRoutes, videoRoutes, trendRoutes, correlationRoutes, watchlistRoutes, exportRoutes]) {
+      for (const routes of [forecastRoutes, forecastListRoutes, similarRoutes, regionRoutes, videoRoutes, trendRoutes, correlationRoutes, watchlistRoutes, exportRoutes]) {
         await data.register(routes(ctx));
       }
     });

@@ -3,9 +3,9 @@
 // one is the caller's mistake (400), never a query that fails.
 import { ValidationError } from '../../core/errors.js';
 
-/** count: a whole number ≥ 0 (an id, a UInt64 sum); date: an ISO 8601 time. */
-export type CursorValue = 'string' | 'number' | 'count' | 'date';
-type Decoded<T extends readonly CursorValue[]> = { [K in keyof T]: T[K] extends 'number' | 'count' ? number : string };
+/** count: a whole number ≥ 0 (an id, a UInt64 sum); date: an ISO 8601 time; numberOrNull: a sort value that may be missing (sorted last). */
+export type CursorValue = 'string' | 'number' | 'numberOrNull' | 'count' | 'date';
+type Decoded<T extends readonly CursorValue[]> = { [K in keyof T]: T[K] extends 'number' | 'count' ? number : T[K] extends 'numberOrNull' ? number | null : string };
 
 export function encodeCursor(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
@@ -13,6 +13,7 @@ export function encodeCursor(values: unknown[]): string {
 
 const fits = (v: unknown, type: CursorValue) =>
   type === 'number' ? typeof v === 'number' && Number.isFinite(v)
+    : type === 'numberOrNull' ? v === null || (typeof v === 'number' && Number.isFinite(v))
     : type === 'count' ? Number.isSafeInteger(v) && (v as number) >= 0
     : typeof v === 'string' && !v.includes('\u0000') && (type === 'string' || Number.isFinite(Date.parse(v)));
 

@@ -8,6 +8,7 @@ import { alerts } from '../../schemas/postgres/schema.js';
 import { AlertPage } from '../../api/schemas/alerts.js';
 import { ErrorBody } from '../../api/schemas/common.js';
 import { Forecast } from '../../api/schemas/forecast.js';
+import { ForecastCalibration, ForecastPage } from '../../api/schemas/forecasts.js';
 import { AgentStatus, Overview } from '../../api/schemas/overview.js';
 import { ProductDetail, ProductPage, Timeseries } from '../../api/schemas/products.js';
 import { ProductRegions, RegionOpportunities } from '../../api/schemas/regions.js';
@@ -44,6 +45,8 @@ const READS: [string, Type.TSchema][] = [
   ['products/ghost', ProductDetail],
   ['products/p-1/timeseries?interval=1m', Timeseries],
   ['products/p-1/forecast', Forecast],
+  ['forecasts', ForecastPage],
+  ['forecasts/calibration', ForecastCalibration],
   ['products/p-1/similar', SimilarProducts],
   ['products/p-1/regions', ProductRegions],
   ['products/p-1/videos', VideoPage],

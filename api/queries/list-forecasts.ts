@@ -1,0 +1,94 @@
+// The forecasts list: products ranked by what their latest stored forecast says about the bucket a
+// day or a week after their last complete one (the change from that bucket with its 80% interval),
+// with the lifecycle stage and peak stored with the same generation and the chosen model's
+// backtest; filtered, sorted (missing figures last) and paged by keyset cursor.
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Metric } from '../../schemas/events.js';
+import { TABLES } from '../../schemas/clickhouse/tables.js';
+import type { Stage } from '../../analytics/lifecycle.js';
+import { FORECAST_LIST_LIMIT, type Ahead, type ForecastPage, type ForecastSortKey } from '../schemas/forecasts.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { latestForecastsSql } from './latest-forecasts.js';
+import { latestProductsSql, rows } from './sql.js';
+
+export interface ForecastListParams {
+  metric: Metric; ahead?: Ahead; category?: string; stage?: Stage;
+  sort?: ForecastSortKey | `-${ForecastSortKey}`; limit?: number; cursor?: string;
+}
+
+/** The SQL column each sort orders by. */
+const SORT_COLUMN: Record<ForecastSortKey, string> = { change: 'change', relativeMase: 'relativeMase', peak: 'peakInSec' };
+
+// Changes only from a positive base: from 0 any forecast is an infinite rise, which ranks nothing.
+const change = (bound: string) => `if(base > 0, ${bound} / base - 1, NULL)`;
+
+const LIST_BASE = (ahead: Ahead) => `
+SELECT l.productId AS productId, if(p.title = '', l.productId, p.title) AS title, p.category AS category, p.imageUrl AS imageUrl,
+  l.granularity AS interval, l.model AS model, toUnixTimestamp64Milli(l.g) AS generatedAt, toUnixTimestamp(l.start) AS start, toUnixTimestamp(l.target) AS target,
+  l.base AS base, l.yhat AS yhat, l.lo80 AS lo80, l.hi80 AS hi80, ${change('l.yhat')} AS change, ${change('l.lo80')} AS changeLo80, ${change('l.hi80')} AS changeHi80,
+  lc.stage AS stage, lc.growth AS growthPerStep, toUnixTimestamp(lc.peakAt) AS peakAt, toUnixTimestamp(lc.peakLo) AS peakLo, toUnixTimestamp(lc.peakHi) AS peakHi,
+  toInt64(toUnixTimestamp(lc.peakAt)) - toInt64(toUnixTimestamp(l.start)) AS peakInSec,
+  l.mase AS mase, l.relativeMase AS relativeMase, l.coverage80 AS coverage80, l.margin80 AS margin80, l.coverage95 AS coverage95, l.margin95 AS margin95, l.points AS points, l.origins AS origins
+FROM (${latestForecastsSql(ahead)}) AS l
+LEFT JOIN (${latestProductsSql(['title', 'category', 'imageUrl'])}) AS p ON p.productId = l.productId
+LEFT JOIN (
+  SELECT productId, computedAt, stage, growth, peakAt, peakLo, peakHi FROM ${TABLES.productLifecycle}
+  WHERE metric = {metric:String} LIMIT 1 BY productId, computedAt
+) AS lc ON lc.productId = l.productId AND lc.computedAt = l.g`;
+
+type Num = number | null;
+interface Row {
+  productId: string; title: string; category: string | null; imageUrl: string | null; interval: string; model: string; generatedAt: number | string; start: number | string; target: number | string;
+  base: Num; yhat: number; lo80: number; hi80: number; change: Num; changeLo80: Num; changeHi80: Num;
+  stage: Stage | null; growthPerStep: Num; peakAt: Num | string; peakLo: Num | string; peakHi: Num | string; peakInSec: Num | string;
+  mase: Num; relativeMase: Num; coverage80: Num; margin80: Num; coverage95: Num; margin95: Num; points: number | string; origins: number | string;
+}
+
+const iso = (sec: number | string) => new Date(Number(sec) * 1000).toISOString();
+
+/** The list's SQL for one request (one row more than the page, to tell whether another follows). */
+export function listForecastsQuery(q: ForecastListParams) {
+  const sort = q.sort ?? '-change';
+  const key = sort.replace(/^-/, '') as ForecastSortKey;
+  const col = SORT_COLUMN[key];
+  const desc = sort.startsWith('-');
+  const limit = q.limit ?? FORECAST_LIST_LIMIT.default;
+  const after = decodeCursor(q.cursor, ['numberOrNull', 'string'] as const);
+  const where: string[] = [];
+  const params: Record<string, unknown> = { metric: q.metric, limit: limit + 1 };
+  if (q.category !== undefined) { where.push('category = {category:String}'); params.category = q.category; }
+  if (q.stage !== undefined) { where.push('stage = {stage:String}'); params.stage = q.stage; }
+  if (after) {
+    // Missing figures come last in either direction: after a row that had one, every row without one follows.
+    const [value, id] = after;
+    where.push(value === null
+      ? `(${col} IS NULL AND productId > {cid:String})`
+      : `(${col} ${desc ? '<' : '>'} {cv:Float64} OR (${col} = {cv:Float64} AND productId > {cid:String}) OR ${col} IS NULL)`);
+    Object.assign(params, { cv: value, cid: id });
+  }
+  const sql = `SELECT * FROM (${LIST_BASE(q.ahead ?? '1d')}) ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY ${col} IS NULL, ${col} ${desc ? 'DESC' : 'ASC'}, productId ASC LIMIT {limit:UInt32} SETTINGS join_use_nulls = 1`;
+  return { sql, params, col, limit };
+}
+
+export async function listForecasts(ch: ClickHouseClient, q: ForecastListParams): Promise<ForecastPage> {
+  const { sql, params, col, limit } = listForecastsQuery(q);
+  const found = await rows<Row>(ch, sql, params);
+  const page = found.slice(0, limit);
+  const last = page[page.length - 1];
+  const num = (v: Num | string) => (v === null ? null : Number(v));
+  return {
+    items: page.map((r) => ({
+      productId: r.productId, title: r.title, category: r.category ?? '', imageUrl: r.imageUrl || null,
+      interval: r.interval, model: r.model, generatedAt: new Date(Number(r.generatedAt)).toISOString(), start: iso(r.start), target: iso(r.target),
+      base: r.base, yhat: r.yhat, lo80: r.lo80, hi80: r.hi80, change: r.change, changeLo80: r.changeLo80, changeHi80: r.changeHi80,
+      stage: r.stage || null, growthPerStep: r.growthPerStep,
+      peak: r.peakAt === null || r.peakLo === null || r.peakHi === null ? null : {
+        at: iso(r.peakAt), lo: iso(r.peakLo), hi: iso(r.peakHi),
+        inSec: Number(r.peakAt) - Number(r.start), loSec: Number(r.peakLo) - Number(r.start), hiSec: Number(r.peakHi) - Number(r.start),
+      },
+      backtest: { mase: r.mase, relativeMase: r.relativeMase, coverage80: r.coverage80, margin80: r.margin80, coverage95: r.coverage95, margin95: r.margin95, points: Number(r.points), origins: Number(r.origins) },
+    })),
+    nextCursor: found.length > limit && last ? encodeCursor([num(last[col as keyof Row] as Num | string), last.productId]) : null,
+  };
+}
