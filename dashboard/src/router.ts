@@ -7,6 +7,7 @@ export const routes = [
   { path: '/', name: 'overview', component: OverviewPage, meta: { title: 'Overview' } },
   { path: '/explorer', name: 'explorer', component: () => import('./pages/ExplorerPage.vue'), meta: { title: 'Product explorer' } },
   { path: '/products/:id', name: 'product', component: () => import('./pages/ProductPage.vue'), meta: { title: 'Product' }, props: true },
+  { path: '/forecasts', name: 'forecasts', component: () => import('./pages/ForecastsPage.vue'), meta: { title: 'Forecasts' } },
   { path: '/trends', name: 'trends', component: () => import('./pages/TrendsPage.vue'), meta: { title: 'Trend analysis' } },
   { path: '/geography', name: 'geography', component: () => import('./pages/GeographyPage.vue'), meta: { title: 'Geography' } },
   { path: '/videos', name: 'videos', component: () => import('./pages/VideosPage.vue'), meta: { title: 'Video analysis' } },

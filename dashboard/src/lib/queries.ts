@@ -5,7 +5,7 @@ import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClie
 import { get, post, del } from './api';
 import { timeRange, resolveRange, prefs } from './prefs';
 import type {
-  Alert, AlertLedger, Correlations, Forecast, Interval, Metric, Overview, Page, ProductDetail, ProductFilters, ProductRow,
+  Alert, AlertLedger, Correlations, Forecast, ForecastCalibration, ForecastFilters, ForecastRow, Interval, Metric, Overview, Page, ProductDetail, ProductFilters, ProductRow,
   RegionShare, RegionStat, SimilarProduct, Timeseries, Trends, Video, VideoAnalytics, Watchlist,
 } from './types';
 
@@ -15,6 +15,8 @@ export const keys = {
   product: (id: string) => ['product', id] as const,
   timeseries: (id: string, metric: Metric, interval: Interval, range: string) => ['timeseries', id, metric, interval, range] as const,
   forecast: (id: string) => ['forecast', id] as const,
+  forecasts: (filters: ForecastFilters) => ['forecasts', filters] as const,
+  forecastCalibration: (metric: string) => ['forecasts', 'calibration', metric] as const,
   similar: (id: string) => ['similar', id] as const,
   productVideos: (id: string) => ['productVideos', id] as const,
   productRegions: (id: string) => ['productRegions', id] as const,
@@ -95,6 +97,28 @@ export const useForecast = byProduct<Forecast>('forecast', keys.forecast, 5 * 60
 export const useSimilar = byProduct<{ items: SimilarProduct[] }>('similar', keys.similar, 5 * 60_000);
 export const useProductVideos = byProduct<Page<Video>>('videos', keys.productVideos, 60_000);
 export const useProductRegions = byProduct<{ items: RegionShare[] }>('regions', keys.productRegions, 60_000);
+
+/** Stored forecasts change once an hour closes: a few minutes' staleness costs nothing. */
+export function useForecastList(filters: MaybeRefOrGetter<ForecastFilters>) {
+  return useInfiniteQuery(computed(() => ({
+    queryKey: keys.forecasts(toValue(filters)),
+    queryFn: ({ pageParam, signal }: { pageParam: string | null; signal: AbortSignal }) =>
+      get<Page<ForecastRow>>('/forecasts', { ...toValue(filters), limit: PAGE_SIZE, cursor: pageParam ?? undefined }, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last: Page<ForecastRow>) => last.nextCursor,
+    staleTime: 2 * 60_000,
+    placeholderData: keepPreviousData,
+  })));
+}
+
+export function useForecastCalibration(metric: MaybeRefOrGetter<string>) {
+  return useQuery(computed(() => ({
+    queryKey: keys.forecastCalibration(toValue(metric)),
+    queryFn: ({ signal }: { signal: AbortSignal }) => get<ForecastCalibration>('/forecasts/calibration', { metric: toValue(metric) }, signal),
+    staleTime: 2 * 60_000,
+    placeholderData: keepPreviousData,
+  })));
+}
 
 export function useTrends(metrics: MaybeRefOrGetter<Metric[]>, productIds: MaybeRefOrGetter<string[]>) {
   return useQuery(computed(() => ({

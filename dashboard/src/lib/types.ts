@@ -5,6 +5,7 @@
 import type { Static } from 'typebox';
 import type { Alert as AlertSchema, AlertLedger as AlertLedgerSchema, AlertPage, LedgerFigures as LedgerFiguresSchema } from '../../../api/schemas/alerts';
 import type { Forecast as ForecastSchema, ForecastPoint as ForecastPointSchema } from '../../../api/schemas/forecast';
+import type { Ahead, ForecastCalibration as ForecastCalibrationSchema, ForecastListItem, ForecastSortKey } from '../../../api/schemas/forecasts';
 import type { AgentRunView, AgentStatus as AgentStatusSchema, CategoryStats, OverviewKpis, Overview as OverviewSchema, Range, TimelinePoint as TimelinePointSchema, TopProduct as TopProductSchema } from '../../../api/schemas/overview';
 import type { ListQuery, Point as PointSchema, ProductDetail as ProductDetailSchema, ProductListItem, ScoreComponents as ScoreComponentsSchema, SeriesMetric, Timeseries as TimeseriesSchema } from '../../../api/schemas/products';
 import type { ProductRegion, RegionOpportunity } from '../../../api/schemas/regions';
@@ -38,6 +39,13 @@ export type Timeseries = TimeseriesSchema;
 
 export type ForecastPoint = Static<typeof ForecastPointSchema>;
 export type Forecast = ForecastSchema;
+export type ForecastRow = ForecastListItem;
+export type ForecastCalibration = ForecastCalibrationSchema;
+/** What the Forecasts page asks GET forecasts for (the API's query, cursor and limit aside). */
+export interface ForecastFilters {
+  metric: 'views' | 'orders'; ahead: Ahead; category?: string; stage?: ListQuery['stage'];
+  sort: ForecastSortKey | `-${ForecastSortKey}`;
+}
 export type SimilarProduct = SimilarProductSchema;
 export type Video = VideoSchema;
 export type RegionShare = ProductRegion;
