@@ -24,6 +24,8 @@ if (!canRun) {
 const ROUTES = [
   { path: '/', name: 'overview', charts: 2 },
   { path: '/explorer', name: 'explorer', charts: 0 },
+  // Forecasts come a minute after the start (the forecaster's first round): checked on their own below.
+  { path: '/forecasts', name: 'forecasts', charts: 0 },
   { path: '/trends', name: 'trends', charts: 0 },
   { path: '/geography', name: 'geography', charts: 0 },
   { path: '/videos', name: 'videos', charts: 0 },
@@ -118,6 +120,27 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
       await ctx.close();
     }, 180_000);
   }
+
+  it('ranks products by their stored forecasts, with the app-wide calibration, each row linking to its product', async () => {
+    // The forecaster's first round starts a minute after the app, then forecasts every active product.
+    await waitFor(async () => ((await (await fetch(`${base}/api/v1/forecasts?limit=1`)).json()).items?.length ? true : undefined), 240_000, 'stored forecasts');
+    const ctx = await browser.newContext({ viewport: VIEWPORTS.desktop, deviceScaleFactor: 1 });
+    const page = await ctx.newPage();
+    await page.goto(`${base}/forecasts`, { waitUntil: 'load' });
+    await page.waitForSelector('[data-page="forecasts"] [data-forecast-row]', { timeout: 15_000 });
+    await waitFor(async () => ((await paintedCanvases(page)) >= 1 ? true : undefined), 15_000, 'the forecast change chart');
+    const values = await page.locator('[data-calibration-value]').allTextContents();
+    expect(values).toHaveLength(3);
+    for (const v of values) expect(v).toMatch(/^\d+(\.\d)?%$/);
+    const first = page.locator('[data-forecast-row] a').first();
+    const href = await first.getAttribute('href');
+    expect(href).toMatch(/^\/products\//);
+    await page.screenshot({ path: join(SHOTS, 'forecasts-data-desktop.png'), fullPage: true });
+    await first.click();
+    await page.waitForSelector('[data-page="product"]', { timeout: 15_000 });
+    expect(new URL(page.url()).pathname).toBe(href);
+    await ctx.close();
+  }, 300_000);
 
   it('shows the Overview in dark mode and receives live updates over the WebSocket', async () => {
     const ctx = await browser.newContext({ viewport: VIEWPORTS.desktop, colorScheme: 'dark' });

@@ -98,12 +98,12 @@ export const useSimilar = byProduct<{ items: SimilarProduct[] }>('similar', keys
 export const useProductVideos = byProduct<Page<Video>>('videos', keys.productVideos, 60_000);
 export const useProductRegions = byProduct<{ items: RegionShare[] }>('regions', keys.productRegions, 60_000);
 
-/** Stored forecasts change once an hour closes: a few minutes' staleness costs nothing. */
+/** Stored forecasts change once an hour closes: a few minutes' staleness costs nothing. Pages of 50: analysts read the top of a ranking. */
 export function useForecastList(filters: MaybeRefOrGetter<ForecastFilters>) {
   return useInfiniteQuery(computed(() => ({
     queryKey: keys.forecasts(toValue(filters)),
     queryFn: ({ pageParam, signal }: { pageParam: string | null; signal: AbortSignal }) =>
-      get<Page<ForecastRow>>('/forecasts', { ...toValue(filters), limit: PAGE_SIZE, cursor: pageParam ?? undefined }, signal),
+      get<Page<ForecastRow>>('/forecasts', { ...toValue(filters), limit: 50, cursor: pageParam ?? undefined }, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last: Page<ForecastRow>) => last.nextCursor,
     staleTime: 2 * 60_000,
