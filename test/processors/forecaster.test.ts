@@ -195,6 +195,24 @@ describe('Forecaster', () => {
     }
   });
 
+  it('refreshes once a current generation stored before its base was kept (migration 0013), then stores the series\' last value', async () => {
+    // noisy-b's latest generation again, a millisecond later, as written before the column existed (nan).
+    const latestOf = `productId = 'noisy-b' AND metric = 'views' AND generatedAt = (SELECT max(generatedAt) FROM ${TABLES.forecasts} WHERE productId = 'noisy-b' AND metric = 'views')`;
+    await rt.clickhouse.client.command({ query: `INSERT INTO ${TABLES.forecastBacktests} (productId, metric, generatedAt, model, chosen, mase, smape, coverage80, coverage95, margin80, margin95, points, origins)
+      SELECT productId, metric, addMilliseconds(generatedAt, 1), model, chosen, mase, smape, coverage80, coverage95, margin80, margin95, points, origins FROM ${TABLES.forecastBacktests} WHERE ${latestOf}` });
+    await rt.clickhouse.client.command({ query: `INSERT INTO ${TABLES.forecasts} (productId, metric, generatedAt, model, granularity, horizon, base, step, ts, yhat, lo80, hi80, lo95, hi95)
+      SELECT productId, metric, addMilliseconds(generatedAt, 1), model, granularity, horizon, nan, step, ts, yhat, lo80, hi80, lo95, hi95 FROM ${TABLES.forecasts} WHERE ${latestOf}` });
+    clock.advance(10 * 60_000);
+    expect(await f.round()).toMatchObject({ refreshed: 1, skipped: 5, tooShort: 1 });
+    const rs = await rt.clickhouse.client.query({ query: `SELECT toUnixTimestamp64Milli(generatedAt) AS at, base FROM ${TABLES.forecasts} WHERE productId = 'noisy-b' AND step = 1 ORDER BY generatedAt DESC LIMIT 1`, format: 'JSONEachRow' });
+    const [stored] = await rs.json<{ at: string; base: number }>();
+    expect(Number(stored.at)).toBe(clock.now());
+    const steps = await loadNativeSteps(rt.clickhouse.client, ['noisy-b']);
+    const s = (await loadSeries(rt.clickhouse.client, steps, 'views', lastComplete() + H)).get('noisy-b')!;
+    expect(stored.base).toBe(s.values[s.values.length - 1]);
+    expect(await f.round()).toMatchObject({ refreshed: 0, skipped: 6 });
+  });
+
   it('forecasts one product on demand, for any metric, without storing it, and says null when its history is too short', async () => {
     const orders = await f.forecast('periodic', 'orders');
     expect(orders).toMatchObject({ productId: 'periodic', metric: 'orders', generatedAt: clock.now() });
