@@ -32,6 +32,19 @@ export const keys = {
 /** Reads the bounds at fetch time: a preset such as 24h always means "the 24 h up to now". */
 const bounds = () => { const r = resolveRange(prefs.value); return { from: r.from, to: r.to }; };
 
+/**
+ * The category names a filter offers, from the Overview (cached already when arriving from there);
+ * the one `selected` (from the URL) stays among them even when the Overview does not list it.
+ */
+export function useCategoryOptions(selected: () => string | undefined) {
+  const overview = useOverview();
+  return computed(() => {
+    const known = (overview.data.value?.categories ?? []).map((c) => c.category).filter(Boolean).sort();
+    const c = selected();
+    return c && !known.includes(c) ? [c, ...known] : known;
+  });
+}
+
 export function useOverview() {
   return useQuery(computed(() => ({
     queryKey: keys.overview(timeRange.value.key),
