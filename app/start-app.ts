@@ -172,10 +172,10 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   let startHistory: (() => void) | null = null;
   let firstLiveStored: (() => Promise<void>) | null = null;
   const stopBackfill = new AbortController();
-  // The stream is one long run as the agent panel lists runs: since start, what it produced.
   // The simulator's first-start history while it is written and stored: the overview says so,
   // so that its still-empty past reads as loading rather than as a quiet market.
   let history: AgentStatus['history'] = null;
+  // The stream is one long run as the agent panel lists runs: since start, what it produced.
   const simRun = { id: 'simulator-stream', source: 'simulator', trigger: 'stream', status: 'running', startedAt: new Date(clock.now()).toISOString(), endedAt: null, itemsFound: 0, newProducts: 0, errors: 0, errorDetails: [] };
   let lastSimEventAt: string | null = null;
   // The simulator starts once live updates reach the gateway, so its first tick shows.

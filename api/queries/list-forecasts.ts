@@ -10,6 +10,7 @@ import { FORECAST_LIST_LIMIT, type Ahead, type ForecastPage, type ForecastSortKe
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { latestForecastsSql } from './latest-forecasts.js';
 import { latestProductsSql, rows } from './sql.js';
+import { isoFromUnix } from './time-range.js';
 
 export interface ForecastListParams {
   metric: Metric; ahead?: Ahead; category?: string; stage?: Stage;
@@ -44,7 +45,7 @@ interface Row {
   mase: Num; relativeMase: Num; coverage80: Num; margin80: Num; coverage95: Num; margin95: Num; points: number | string; origins: number | string;
 }
 
-const iso = (sec: number | string) => new Date(Number(sec) * 1000).toISOString();
+const iso = (sec: number | string) => isoFromUnix(Number(sec));
 
 /** The list's SQL for one request (one row more than the page, to tell whether another follows). */
 export function listForecastsQuery(q: ForecastListParams) {
