@@ -20,7 +20,7 @@ FROM (${latestScoresSql()})`;
 // ago are kept while the rows they come from are unchanged (get-previous-products.ts,
 // get-previous-score-kpis.ts).
 export interface KpiValues { products: number; trending: number; avgTrendScore: number; events24h: number }
-export type OverviewKpis = KpiValues & { previous: KpiValues };
+export type OverviewKpis = KpiValues & { previous: Omit<KpiValues, 'avgTrendScore'> & { avgTrendScore: number | null } };
 
 const sec = (ms: number) => Math.floor(ms / 1000);
 const DAY_MS = 86_400_000;
@@ -44,6 +44,6 @@ export async function getOverviewKpis(d: KpiDeps, now: number, periodMs = DAY_MS
   const n = (v: unknown, d = 0) => Math.round(Number(v ?? 0) * 10 ** d) / 10 ** d;
   return {
     products: n(s.products), trending: n(s.trending), avgTrendScore: n(s.avgTrendScore, 1), events24h: n(k.events24h),
-    previous: { products: n(products), trending: n(prev.trending), avgTrendScore: n(prev.avgTrendScore, 1), events24h: n(k.events24hPrev) },
+    previous: { products: n(products), trending: n(prev.trending), avgTrendScore: prev.avgTrendScore === null ? null : n(prev.avgTrendScore, 1), events24h: n(k.events24hPrev) },
   };
 }

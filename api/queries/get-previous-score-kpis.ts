@@ -17,7 +17,7 @@ const TRENDING = `label IN ('emerging', 'rising')`;
 const DAY = 86_400;
 
 const SCORES_SQL = `
-SELECT countIf(${TRENDING}) AS trending, ifNotFinite(avg(score), 0) AS avgTrendScore
+SELECT countIf(${TRENDING}) AS trending, if(count() = 0, NULL, avg(score)) AS avgTrendScore
 FROM (${latestScoresSql({ table: 'trendScoreHistory', where: 'WHERE computedAt < toDateTime({prev:UInt32}) AND computedAt >= toDateTime({prev:UInt32}) - INTERVAL 1 DAY' })})`;
 
 // Re-scoring a bucket writes a row with a newer scoredAt (wall clock), which stays the bucket's
@@ -27,7 +27,8 @@ SELECT groupArray(c) AS buckets, groupArray(n) AS rows, groupArray(newest) AS ne
 FROM (SELECT toUnixTimestamp64Milli(computedAt) AS c, count() AS n, toUnixTimestamp64Milli(max(scoredAt)) AS newest
   FROM ${TABLES.trendScoreHistory} WHERE computedAt >= toDateTime({from:UInt32}) AND computedAt < toDateTime({to:UInt32}) GROUP BY computedAt ORDER BY computedAt)`;
 
-export interface PreviousScoreKpis { trending: number; avgTrendScore: number }
+/** `avgTrendScore` is null when no product had a score in that day (a first start's history not yet scored): no average to compare with. */
+export interface PreviousScoreKpis { trending: number; avgTrendScore: number | null }
 
 /** The summary's span for `prev` (unix seconds): the day before the moment's and the moment's, which hold its window. */
 function span(prev: number) {
@@ -64,6 +65,6 @@ export async function getPreviousScoreKpis(ch: ClickHouseClient, prev: number): 
   const known = figures.get(ch, summary);
   if (known) return known;
   const q = previousScoresQuery(prev);
-  const [f] = await rows<{ trending: number | string; avgTrendScore: number }>(ch, q.sql, q.params);
-  return figures.set(ch, summary, { trending: Number(f.trending), avgTrendScore: Number(f.avgTrendScore) });
+  const [f] = await rows<{ trending: number | string; avgTrendScore: number | null }>(ch, q.sql, q.params);
+  return figures.set(ch, summary, { trending: Number(f.trending), avgTrendScore: f.avgTrendScore === null ? null : Number(f.avgTrendScore) });
 }

@@ -7,7 +7,10 @@ export const OverviewQuery = Type.Object({ range: Type.Optional(Type.Enum(['1h',
 export type Range = NonNullable<Type.Static<typeof OverviewQuery>['range']>;
 
 const KpiValues = Type.Object({ products: Type.Number(), trending: Type.Number(), avgTrendScore: Type.Number(), events24h: Type.Number() });
-export const OverviewKpis = Type.Object({ ...KpiValues.properties, previous: KpiValues });
+export const OverviewKpis = Type.Object({
+  ...KpiValues.properties,
+  previous: Type.Object({ ...KpiValues.properties, avgTrendScore: Nullable(Type.Number({ description: 'null when no product had a score in that period: nothing to compare with' })) }),
+});
 export type OverviewKpis = Type.Static<typeof OverviewKpis>;
 
 export const TimelinePoint = Type.Object({ ts: Iso(), partial: Type.Boolean({ description: 'The step can still receive on-time events' }), events: Type.Number(), ...Object.fromEntries(METRICS.map((m) => [m, Type.Number()])) as Record<(typeof METRICS)[number], Type.TNumber> });

@@ -32,8 +32,8 @@ const at = (hours: number) => (T0 + hours * H) / 1000;
 /** The same figures, computed from the rows every time. */
 async function direct(prev: number) {
   const q = previousScoresQuery(prev);
-  const [k] = await rows<{ trending: string | number; avgTrendScore: number }>(store.client, q.sql, q.params);
-  return { trending: Number(k.trending), avgTrendScore: Number(k.avgTrendScore) };
+  const [k] = await rows<{ trending: string | number; avgTrendScore: number | null }>(store.client, q.sql, q.params);
+  return { trending: Number(k.trending), avgTrendScore: k.avgTrendScore === null ? null : Number(k.avgTrendScore) };
 }
 
 beforeAll(async () => {
@@ -84,6 +84,12 @@ describe('previous period score KPIs', () => {
     await store.client.command({ query: `OPTIMIZE TABLE ${TABLES.trendScoreHistory} FINAL` });
     expect(await getPreviousScoreKpis(ch, at(20.5))).toEqual(await direct(at(20.5)));
     expect(await getPreviousScoreKpis(ch, at(20.5))).toEqual({ trending: 1, avgTrendScore: 30 });
+  });
+
+  it('have no average score for a day with no score in it, rather than an average of 0', async () => {
+    // A first start: the history's day before the moment is not scored yet.
+    expect(await getPreviousScoreKpis(ch, at(-30))).toEqual({ trending: 0, avgTrendScore: null });
+    expect(await direct(at(-30))).toEqual({ trending: 0, avgTrendScore: null });
   });
 
   it('read the summary again only when the parts of the history around the moment change', async () => {
