@@ -132,12 +132,15 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     const values = await page.locator('[data-calibration-value]').allTextContents();
     expect(values).toHaveLength(3);
     for (const v of values) expect(v).toMatch(/^\d+(\.\d)?%$/);
+    // Forecasts are not cut to a time range: no range control that would change nothing here.
+    expect(await page.locator('[aria-label="Time range"]').count()).toBe(0);
     const first = page.locator('[data-forecast-row] a').first();
     const href = await first.getAttribute('href');
     expect(href).toMatch(/^\/products\//);
     await page.screenshot({ path: join(SHOTS, 'forecasts-data-desktop.png'), fullPage: true });
     await first.click();
     await page.waitForSelector('[data-page="product"]', { timeout: 15_000 });
+    expect(await page.locator('[aria-label="Time range"]').count()).toBeGreaterThan(0);
     expect(new URL(page.url()).pathname).toBe(href);
     await ctx.close();
   }, 300_000);
