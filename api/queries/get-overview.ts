@@ -7,7 +7,7 @@ import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { AgentStatus, Overview, Range } from '../schemas/overview.js';
 import { getEngagementTimeline, engagementTimelineQuery, timelineHoursFrom } from './get-engagement-timeline.js';
 import { eventsKpiFrom, getOverviewKpis, scoreKpisQuery } from './get-overview-kpis.js';
-import { hourlyEventsQuery, readHourlyEvents } from './hourly-events.js';
+import { hourlyEventsQuery, readHourlyTotals } from './hourly-events.js';
 import { previousProductsPartsQuery, previousProductsQuery } from './get-previous-products.js';
 import { previousScoresPartsQuery, previousScoresSummaryQuery } from './get-previous-score-kpis.js';
 import { categoryStatsQuery, hourViewsQuery, listCategoryStats, productViewsQuery } from './list-category-stats.js';
@@ -74,15 +74,17 @@ export interface OverviewDeps { ch: ClickHouseClient; productIndex: ProductIndex
 
 export async function getOverview(d: OverviewDeps, range: Range): Promise<Overview> {
   const b = timelineBounds(range, d.now);
-  // Events per hour, read once (beside the other reads) for the events KPIs and the hours the
+  // Events and orders per hour, read once (beside the other reads) for the KPIs, and the hours the
   // views per category and the timeline's steps are kept by. Kept figures go with the index:
   // until it has loaded, every read is fresh (what tests and the bench compare kept answers with).
-  const hours = readHourlyEvents(d.ch, hoursFrom(range, d.now));
+  const totals = readHourlyTotals(d.ch, hoursFrom(range, d.now));
+  // Only with the index do the timeline and categories keep figures by hours (and await them).
+  const hours = d.productIndex ? totals.then((t) => t.events) : undefined;
   // In the list too, so that a failed read of it is handled at once (the timeline awaits it last).
   const time = Promise.resolve(d.time);
   const [kpis, timeline, categories, topProducts, agent] = await Promise.all([
-    getOverviewKpis(d, d.now, RANGES[range].ms, hours),
-    getEngagementTimeline(d.ch, time, b.table, b.from, b.to, b.step, d.productIndex ? hours : undefined),
+    getOverviewKpis(d, d.now, RANGES[range].ms, totals),
+    getEngagementTimeline(d.ch, time, b.table, b.from, b.to, b.step, hours),
     listCategoryStats(d, b.from, hours),
     listTopProducts(d, TOP_PRODUCTS),
     d.agentStatus(),

@@ -6,7 +6,10 @@ import { Iso, Nullable } from './common.js';
 export const OverviewQuery = Type.Object({ range: Type.Optional(Type.Enum(['1h', '24h', '7d', '30d'] as const, { default: '24h', description: 'Period of the timeline and of the KPI comparison' })) });
 export type Range = NonNullable<Type.Static<typeof OverviewQuery>['range']>;
 
-const KpiValues = Type.Object({ products: Type.Number(), trending: Type.Number(), avgTrendScore: Type.Number(), events24h: Type.Number() });
+const KpiValues = Type.Object({
+  products: Type.Number(), trending: Type.Number(), events24h: Type.Number(), orders24h: Type.Number(),
+  avgTrendScore: Type.Number({ description: 'Mean of the products\' latest scores; scores rank a product against the market, so this stays near 50' }),
+});
 export const OverviewKpis = Type.Object({
   ...KpiValues.properties,
   previous: Type.Object({ ...KpiValues.properties, avgTrendScore: Nullable(Type.Number({ description: 'null when no product had a score in that period: nothing to compare with' })) }),

@@ -53,7 +53,7 @@ const stage = (id: string, i: number, computedAt: number, over: Record<string, u
 });
 const event = (id: string, i: number) => ({
   eventId: `${id}-e`, ts: NOW - (i % 30) * H, productId: id, platform: i % 2 ? 'tiktok' : 'amazon', region: i % 3 ? 'US' : 'DE', videoId: '',
-  views: 10 + i, likes: 0, shares: 0, comments: 0, orders: 0, revenue: 0, searches: 0, late: 0, ingestedAt: NOW,
+  views: 10 + i, likes: 0, shares: 0, comments: 0, orders: i % 4, revenue: 0, searches: 0, late: 0, ingestedAt: NOW,
 });
 
 const insert = (table: string, values: Record<string, unknown>[]) => store.client.insert({ table, values, format: 'JSONEachRow' });
@@ -203,7 +203,7 @@ describe('product index', () => {
     // The SQL answer on the store's own client: only the index's reads are watched.
     const overviewOf = (productIndex: ProductIndex | null, range: Range) =>
       getOverview({ ch: productIndex ? counted : store.client, productIndex, now: NOW, time: { watermarkMs: NOW, allowedLatenessMs: 5000 }, agentStatus: async () => agent }, range);
-    const sum = async (from: number, to: number) => Number((await rows<{ n: string }>(store.client, `SELECT sum(events) AS n FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({from:UInt32}) AND bucket < toDateTime({to:UInt32})`, { from, to }))[0].n);
+    const sum = async (from: number, to: number, metric: 'events' | 'orders' = 'events') => Number((await rows<{ n: string }>(store.client, `SELECT sum(${metric}) AS n FROM ${TABLES.engagement1h} WHERE bucket >= toDateTime({from:UInt32}) AND bucket < toDateTime({to:UInt32})`, { from, to }))[0].n);
     const hour = (ms: number) => Math.floor(ms / H) * 3600;
     const same = async () => {
       for (range of ['1h', '24h', '7d', '30d'] as const) {
@@ -213,6 +213,8 @@ describe('product index', () => {
         expect(o, range).toEqual(await overviewOf(null, range));
         expect(o.kpis.events24h).toBe(await sum(hour(NOW - 24 * H), 2 ** 32 - 1));
         expect(o.kpis.previous.events24h).toBe(await sum(hour(NOW - 48 * H), hour(NOW - 24 * H)));
+        expect(o.kpis.orders24h).toBe(await sum(hour(NOW - 24 * H), 2 ** 32 - 1, 'orders'));
+        expect(o.kpis.previous.orders24h).toBe(await sum(hour(NOW - 48 * H), hour(NOW - 24 * H), 'orders'));
       }
     };
     const indexReads = () => Object.fromEntries(['1h', '24h', '7d', '30d'].map((r) => [r, timelineReads[r] ?? []]));

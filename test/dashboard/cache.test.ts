@@ -35,7 +35,7 @@ describe('addToSeries', () => {
 
 function overview(): Overview {
   return {
-    kpis: { products: 1, trending: 0, avgTrendScore: 0, events24h: 10, previous: { products: 1, trending: 0, avgTrendScore: 0, events24h: 5 } },
+    kpis: { products: 1, trending: 0, avgTrendScore: 0, events24h: 10, orders24h: 2, previous: { products: 1, trending: 0, avgTrendScore: 0, events24h: 5, orders24h: 1 } },
     timeline: [], categories: [], agent: { status: 'idle', sources: [], runs: [], lastEventAt: null },
     range: '24h', topProducts: [], generatedAt: '2026-11-26T12:00:00.000Z',
   };

@@ -45,13 +45,10 @@ describe('KpiCard', () => {
     expect(w.find('[data-kpi-value]').text()).toBe('1,500');
     expect(w.text()).toContain('+50.0%');
   });
-  it('shows score changes in points and falls back when there is no previous value', () => {
-    expect(mount(KpiCard, { props: { label: 'Score', value: 42.3, previous: 40.1, points: true } }).text()).toContain('+2.2 pts');
-    expect(mount(KpiCard, { props: { label: 'New', value: 5, previous: 0 } }).text()).not.toContain('%');
-    // No score in the previous period: no change in points against a made-up 0.
-    const unscored = mount(KpiCard, { props: { label: 'Score', value: 50, previous: null, points: true } }).text();
-    expect(unscored).not.toContain('pts');
-    expect(unscored).toContain('no previous period');
+  it('falls back when there is no previous value to compare with', () => {
+    const none = mount(KpiCard, { props: { label: 'New', value: 5, previous: 0 } }).text();
+    expect(none).not.toContain('%');
+    expect(none).toContain('no previous period');
   });
   it('renders a skeleton while loading', () => {
     const w = mount(KpiCard, { props: { label: 'Events', loading: true } });
