@@ -2,18 +2,37 @@
 // metric: the chosen models' backtest interval coverage pooled over all their held-out points,
 // with a margin that counts each product as one cluster (a product's backtest points move
 // together), and the share of products whose chosen model beats seasonal naive on its backtest.
+// That reads every product's latest generation (seconds at 100k products), so the figures are
+// kept per data key (data-key.ts): they change only when the forecaster writes.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { coverageFigures } from '../../analytics/forecast/accuracy.js';
 import type { Metric } from '../../schemas/events.js';
 import type { ForecastCalibration } from '../schemas/forecasts.js';
+import { TABLES } from '../../schemas/clickhouse/tables.js';
+import { dataKey } from './data-key.js';
+import { keptPerStore } from './kept.js';
 import { latestForecastsSql } from './latest-forecasts.js';
 import { rows } from './sql.js';
 
-const CALIBRATION_SQL = `SELECT coverage80, coverage95, points, relativeMase FROM (${latestForecastsSql(null)}) SETTINGS join_use_nulls = 1`;
+/** Every product's latest forecast's backtest figures (run directly by the API bench). */
+export const CALIBRATION_SQL = `SELECT coverage80, coverage95, points, relativeMase FROM (${latestForecastsSql(null)}) SETTINGS join_use_nulls = 1`;
+
+/** The tables the figures come from. */
+const CALIBRATION_TABLES = [TABLES.forecasts, TABLES.forecastBacktests];
 
 type Num = number | null;
 
+/** Per store: the figures by metric and data key. */
+const kept = keptPerStore<ForecastCalibration>();
+
 export async function getForecastCalibration(ch: ClickHouseClient, metric: Metric): Promise<ForecastCalibration> {
+  // The key is read before the figures: they are never labelled with data older than theirs.
+  const key = `${metric}|${await dataKey(ch, CALIBRATION_TABLES)}`;
+  return kept.get(ch, key) ?? kept.set(ch, key, await computeForecastCalibration(ch, metric));
+}
+
+/** The figures from the stored rows, every time: what getForecastCalibration answers. */
+export async function computeForecastCalibration(ch: ClickHouseClient, metric: Metric): Promise<ForecastCalibration> {
   const found = await rows<{ coverage80: Num; coverage95: Num; points: number | string; relativeMase: Num }>(ch, CALIBRATION_SQL, { metric });
   // A backtest row keeps shares; the points inside are share × points (whole numbers, rounded back).
   const covered = found.filter((r) => r.coverage80 !== null && r.coverage95 !== null && Number(r.points) > 0);

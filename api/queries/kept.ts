@@ -10,7 +10,8 @@ export interface Kept<V> {
   set(ch: ClickHouseClient, key: string, value: V): V;
 }
 
-export function keptPerStore<V>(): Kept<V> {
+/** `kept`: entries per store (fewer where each is large). */
+export function keptPerStore<V>(kept = KEPT): Kept<V> {
   const stores = new WeakMap<ClickHouseClient, Map<string, V>>();
   const of = (ch: ClickHouseClient) => {
     let m = stores.get(ch);
@@ -21,7 +22,7 @@ export function keptPerStore<V>(): Kept<V> {
     get: (ch, key) => of(ch).get(key),
     set: (ch, key, value) => {
       const m = of(ch);
-      if (m.size >= KEPT) m.delete(m.keys().next().value!);
+      if (m.size >= kept) m.delete(m.keys().next().value!);
       m.set(key, value);
       return value;
     },

@@ -31,13 +31,13 @@ const RELATIVE_MASE_SQL = 'if(isFinite(sn.mase) AND sn.mase > 0 AND isFinite(b.m
 
 // The latest generation of every product (step 1 always exists; with `ahead`, its target step
 // too). Aliases differ from the columns: ClickHouse would read an aggregate's alias in WHERE.
-const generationsSql = (ahead: Ahead | null) => {
+const generationsSql = (ahead: Ahead | null, only: string) => {
   const target = ahead && `step = ${targetStepSql(ahead)}`;
   return `
 SELECT productId, generatedAt AS g, any(model) AS fModel, any(granularity) AS fInterval, any(base) AS fBase, anyIf(ts, step = 1) AS fStart${target ? `,
   countIf(${target}) > 0 AS reaches, anyIf(ts, ${target}) AS fTarget, anyIf(yhat, ${target}) AS fYhat, anyIf(lo80, ${target}) AS fLo80, anyIf(hi80, ${target}) AS fHi80` : ''}
 FROM ${TABLES.forecasts}
-WHERE metric = {metric:String} AND ${target ? `(step = 1 OR ${target})` : 'step = 1'}
+WHERE metric = {metric:String} AND ${target ? `(step = 1 OR ${target})` : 'step = 1'}${only}
 GROUP BY productId, generatedAt
 ORDER BY productId, g DESC LIMIT 1 BY productId`;
 };
@@ -46,18 +46,23 @@ const backtestRowsSql = (where: string) => `
 SELECT productId, generatedAt, model, mase, coverage80, margin80, coverage95, margin95, points, origins
 FROM ${TABLES.forecastBacktests} WHERE metric = {metric:String} ${where} LIMIT 1 BY productId, generatedAt, model`;
 
+/** The condition that keeps a read to the products in {ids:Array(String)}, every table's first key column. */
+export const ONLY_IDS = ' AND productId IN {ids:Array(String)}';
+
 /**
  * One row per product with a stored forecast of {metric:String}: its latest generation `f`, the
  * chosen model's backtest row `b`, seasonal naive's `sn` and `relativeMase`; with `ahead`, only
- * products whose forecast reaches the target step, with its figures. Run with join_use_nulls = 1.
+ * products whose forecast reaches the target step, with its figures; with `ids`, only the
+ * products in {ids:Array(String)} (each one's rows are the same). Run with join_use_nulls = 1.
  */
-export function latestForecastsSql(ahead: Ahead | null): string {
+export function latestForecastsSql(ahead: Ahead | null, opts: { ids?: boolean } = {}): string {
+  const only = opts.ids ? ONLY_IDS : '';
   return `
 SELECT f.productId AS productId, f.g AS g, f.fModel AS model, f.fInterval AS granularity, f.fBase AS base, f.fStart AS start${ahead ? ', f.fTarget AS target, f.fYhat AS yhat, f.fLo80 AS lo80, f.fHi80 AS hi80' : ''},
   b.mase AS mase, b.coverage80 AS coverage80, b.margin80 AS margin80, b.coverage95 AS coverage95, b.margin95 AS margin95,
   ifNull(b.points, 0) AS points, ifNull(b.origins, 0) AS origins, ${RELATIVE_MASE_SQL} AS relativeMase
-FROM (${generationsSql(ahead)}) AS f
-LEFT JOIN (${backtestRowsSql('')}) AS b ON b.productId = f.productId AND b.generatedAt = f.g AND b.model = f.fModel
-LEFT JOIN (${backtestRowsSql(`AND model = '${seasonalNaive.name}'`)}) AS sn ON sn.productId = f.productId AND sn.generatedAt = f.g
+FROM (${generationsSql(ahead, only)}) AS f
+LEFT JOIN (${backtestRowsSql(only)}) AS b ON b.productId = f.productId AND b.generatedAt = f.g AND b.model = f.fModel
+LEFT JOIN (${backtestRowsSql(`AND model = '${seasonalNaive.name}'${only}`)}) AS sn ON sn.productId = f.productId AND sn.generatedAt = f.g
 ${ahead ? 'WHERE f.reaches' : ''}`;
 }

@@ -2,13 +2,20 @@
 // day or a week after their last complete one (the change from that bucket with its 80% interval),
 // with the lifecycle stage and peak stored with the same generation and the chosen model's
 // backtest; filtered, sorted (missing figures last) and paged by keyset cursor.
+// The SQL reads every product's latest generation (seconds at 100k products), so its sort figures
+// and filter fields are kept per data key (data-key.ts: they change only when a table read here
+// is written); a request picks its page's products from them (forecast-ranks.ts) and runs the
+// same SQL over those products alone, whose rows are the same as in the whole.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Metric } from '../../schemas/events.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { Stage } from '../../analytics/lifecycle.js';
 import { FORECAST_LIST_LIMIT, type Ahead, type ForecastPage, type ForecastSortKey } from '../schemas/forecasts.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { latestForecastsSql } from './latest-forecasts.js';
+import { dataKey } from './data-key.js';
+import { pickIds, ranksOf, SORT_COLUMN, type Ranks, type StoredRankRow } from './forecast-ranks.js';
+import { keptPerStore } from './kept.js';
+import { latestForecastsSql, ONLY_IDS } from './latest-forecasts.js';
 import { latestProductsSql, rows } from './sql.js';
 import { isoFromUnix } from './time-range.js';
 
@@ -17,24 +24,21 @@ export interface ForecastListParams {
   sort?: ForecastSortKey | `-${ForecastSortKey}`; limit?: number; cursor?: string;
 }
 
-/** The SQL column each sort orders by. */
-const SORT_COLUMN: Record<ForecastSortKey, string> = { change: 'change', relativeMase: 'relativeMase', peak: 'peakInSec' };
-
 // Changes only from a positive base: from 0 any forecast is an infinite rise, which ranks nothing.
 const change = (bound: string) => `if(base > 0, ${bound} / base - 1, NULL)`;
 
-const LIST_BASE = (ahead: Ahead) => `
+const LIST_BASE = (ahead: Ahead, ids: boolean) => `
 SELECT l.productId AS productId, if(p.title = '', l.productId, p.title) AS title, p.category AS category, p.imageUrl AS imageUrl,
   l.granularity AS interval, l.model AS model, toUnixTimestamp64Milli(l.g) AS generatedAt, toUnixTimestamp(l.start) AS start, toUnixTimestamp(l.target) AS target,
   l.base AS base, l.yhat AS yhat, l.lo80 AS lo80, l.hi80 AS hi80, ${change('l.yhat')} AS change, ${change('l.lo80')} AS changeLo80, ${change('l.hi80')} AS changeHi80,
   lc.stage AS stage, lc.growth AS growthPerStep, toUnixTimestamp(lc.peakAt) AS peakAt, toUnixTimestamp(lc.peakLo) AS peakLo, toUnixTimestamp(lc.peakHi) AS peakHi,
   toInt64(toUnixTimestamp(lc.peakAt)) - toInt64(toUnixTimestamp(l.start)) AS peakInSec,
   l.mase AS mase, l.relativeMase AS relativeMase, l.coverage80 AS coverage80, l.margin80 AS margin80, l.coverage95 AS coverage95, l.margin95 AS margin95, l.points AS points, l.origins AS origins
-FROM (${latestForecastsSql(ahead)}) AS l
-LEFT JOIN (${latestProductsSql(['title', 'category', 'imageUrl'])}) AS p ON p.productId = l.productId
+FROM (${latestForecastsSql(ahead, { ids })}) AS l
+LEFT JOIN (${latestProductsSql(['title', 'category', 'imageUrl'], ids ? `WHERE ${ONLY_IDS.replace(' AND ', '')}` : '')}) AS p ON p.productId = l.productId
 LEFT JOIN (
   SELECT productId, computedAt, stage, growth, peakAt, peakLo, peakHi FROM ${TABLES.productLifecycle}
-  WHERE metric = {metric:String} LIMIT 1 BY productId, computedAt
+  WHERE metric = {metric:String}${ids ? ONLY_IDS : ''} LIMIT 1 BY productId, computedAt
 ) AS lc ON lc.productId = l.productId AND lc.computedAt = l.g`;
 
 type Num = number | null;
@@ -47,8 +51,21 @@ interface Row {
 
 const iso = (sec: number | string) => isoFromUnix(Number(sec));
 
-/** The list's SQL for one request (one row more than the page, to tell whether another follows). */
-export function listForecastsQuery(q: ForecastListParams) {
+/** The tables the list reads: a write to any of them changes the kept figures. */
+const LIST_TABLES = [TABLES.forecasts, TABLES.forecastBacktests, TABLES.productLifecycle, TABLES.products];
+
+/** Every listed product's sort figures and filter fields (NaN and infinities quoted, to tell them from NULL). */
+const RANKS_SQL = (ahead: Ahead) => `SELECT productId, category, stage, change, relativeMase, peakInSec FROM (${LIST_BASE(ahead, false)})
+  SETTINGS join_use_nulls = 1, output_format_json_quote_denormals = 1`;
+
+/** Per store: the figures by metric, ahead and data key (four of them at once: every metric and ahead in use). */
+const kept = keptPerStore<Ranks>(4);
+
+/**
+ * The list's SQL for one request (one row more than the page, to tell whether another follows);
+ * with `ids`, over those products alone ({ids:Array(String)}).
+ */
+export function listForecastsQuery(q: ForecastListParams, ids?: readonly string[]) {
   const sort = q.sort ?? '-change';
   const key = sort.replace(/^-/, '') as ForecastSortKey;
   const col = SORT_COLUMN[key];
@@ -56,7 +73,7 @@ export function listForecastsQuery(q: ForecastListParams) {
   const limit = q.limit ?? FORECAST_LIST_LIMIT.default;
   const after = decodeCursor(q.cursor, ['numberOrNull', 'string'] as const);
   const where: string[] = [];
-  const params: Record<string, unknown> = { metric: q.metric, limit: limit + 1 };
+  const params: Record<string, unknown> = { metric: q.metric, limit: limit + 1, ...(ids ? { ids } : {}) };
   if (q.category !== undefined) { where.push('category = {category:String}'); params.category = q.category; }
   if (q.stage !== undefined) { where.push('stage = {stage:String}'); params.stage = q.stage; }
   if (after) {
@@ -67,14 +84,38 @@ export function listForecastsQuery(q: ForecastListParams) {
       : `(${col} ${desc ? '<' : '>'} {cv:Float64} OR (${col} = {cv:Float64} AND productId > {cid:String}) OR ${col} IS NULL)`);
     Object.assign(params, { cv: value, cid: id });
   }
-  const sql = `SELECT * FROM (${LIST_BASE(q.ahead ?? '1d')}) ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+  const sql = `SELECT * FROM (${LIST_BASE(q.ahead ?? '1d', ids !== undefined)}) ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY ${col} IS NULL, ${col} ${desc ? 'DESC' : 'ASC'}, productId ASC LIMIT {limit:UInt32} SETTINGS join_use_nulls = 1`;
-  return { sql, params, col, limit };
+  return { sql, params, col, desc, after, limit };
 }
 
+/** Tries at picking a page from kept figures before the whole list's SQL answers alone (writes kept landing in between). */
+const ATTEMPTS = 2;
+
 export async function listForecasts(ch: ClickHouseClient, q: ForecastListParams): Promise<ForecastPage> {
+  const ahead = q.ahead ?? '1d';
+  const { col, desc, after, limit } = listForecastsQuery(q);
+  for (let i = 0; i < ATTEMPTS; i++) {
+    // The key is read before the figures (never labelling them with older data) and again after
+    // the page: unchanged, no write landed between, so the page's rows are the figures' rows.
+    const key = await dataKey(ch, LIST_TABLES);
+    const k = `${q.metric}|${ahead}|${key}`;
+    const ranks = kept.get(ch, k) ?? kept.set(ch, k, ranksOf(await rows<StoredRankRow>(ch, RANKS_SQL(ahead), { metric: q.metric })));
+    const ids = pickIds(ranks, { col, desc, category: q.category, stage: q.stage, after, n: limit + 1 });
+    const page = listForecastsQuery(q, ids);
+    const found = ids.length ? await rows<Row>(ch, page.sql, page.params) : [];
+    if (await dataKey(ch, LIST_TABLES) === key) return pageOf(found, col, limit);
+  }
+  return listForecastsBySql(ch, q);
+}
+
+/** The page from the whole list's SQL alone: what listForecasts answers, at the cost of every product's latest generation. */
+export async function listForecastsBySql(ch: ClickHouseClient, q: ForecastListParams): Promise<ForecastPage> {
   const { sql, params, col, limit } = listForecastsQuery(q);
-  const found = await rows<Row>(ch, sql, params);
+  return pageOf(await rows<Row>(ch, sql, params), col, limit);
+}
+
+function pageOf(found: Row[], col: string, limit: number): ForecastPage {
   const page = found.slice(0, limit);
   const last = page[page.length - 1];
   const num = (v: Num | string) => (v === null ? null : Number(v));

@@ -11,6 +11,9 @@ import { startApp, type App } from '../../app/start-app.js';
 import { ManualClock } from '../../core/clock.js';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
+import { dataKey } from '../../api/queries/data-key.js';
+import { computeForecastCalibration, getForecastCalibration } from '../../api/queries/get-forecast-calibration.js';
+import { listForecasts, listForecastsBySql, type ForecastListParams } from '../../api/queries/list-forecasts.js';
 import { Forecaster } from '../../processors/forecaster.js';
 import { MetadataProcessor } from '../../processors/metadata.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
@@ -207,6 +210,51 @@ describe('GET /forecasts/calibration', () => {
     expect(body.beatsSeasonalNaive.share).toBeCloseTo(relative.filter((i) => i.backtest.relativeMase! < 1).length / 6, 12);
     expect((await get('forecasts/calibration?metric=orders')).body).toEqual({ metric: 'orders', products: 0, points: 0, coverage80: { coverage: null, margin: null }, coverage95: { coverage: null, margin: null }, beatsSeasonalNaive: { share: null, products: 0 } });
     expect((await get('forecasts/calibration?metric=shares')).status).toBe(400);
+  });
+});
+
+describe('kept figures', () => {
+  const SORTS = ['-change', 'change', 'relativeMase', '-relativeMase', 'peak', '-peak'] as const;
+  /** Each sort paged 2 at a time to its end, and whole with each ahead and filter: the fast path's pages beside the whole SQL's. */
+  async function expectSameAsSql() {
+    const ch = app.runtime.clickhouse.client;
+    const same = async (q: ForecastListParams) => {
+      const fast = await listForecasts(ch, q);
+      expect(fast, JSON.stringify(q)).toEqual(await listForecastsBySql(ch, q));
+      return fast.nextCursor;
+    };
+    for (const sort of SORTS) {
+      let cursor: string | null = null;
+      do cursor = await same({ metric: 'views', sort, limit: 2, ...(cursor ? { cursor } : {}) }); while (cursor);
+      for (const filter of [{ ahead: '1w' as const }, { category: 'Home' }, { stage: 'rising' as const }, { category: 'none' }]) await same({ metric: 'views', sort, limit: 500, ...filter });
+    }
+    for (const metric of ['views', 'orders'] as const) expect(await getForecastCalibration(ch, metric)).toEqual(await computeForecastCalibration(ch, metric));
+  }
+
+  it('pages exactly as the whole SQL does, before and after a new generation is written, and through merges', { timeout: 240_000 }, async () => {
+    const ch = app.runtime.clickhouse.client;
+    await expectSameAsSql();
+    // A newer generation of s-flat, now the steepest rise with a better backtest: kept figures must not hide it.
+    const g = NOW_H + 120_000;
+    await ch.insert({
+      table: TABLES.forecasts, format: 'JSONEachRow',
+      values: Array.from({ length: 24 }, (_, i) => ({ productId: 's-flat', metric: 'views', generatedAt: g, model: 'theta', granularity: '1h', horizon: 24, base: 100, step: i + 1, ts: Math.floor((T0 + i * H) / 1000), yhat: 900, lo80: 800, hi80: 1000, lo95: 700, hi95: 1100 })),
+    });
+    await ch.insert({
+      table: TABLES.forecastBacktests, format: 'JSONEachRow',
+      values: [{ productId: 's-flat', metric: 'views', generatedAt: g, model: 'theta', chosen: 1, mase: 0.2, smape: 5, coverage80: 0.5, coverage95: 0.5, margin80: 0.1, margin95: 0.1, points: 100, origins: 12 },
+        { productId: 's-flat', metric: 'views', generatedAt: g, model: 'seasonal-naive', chosen: 0, mase: 1, smape: 5, coverage80: 0.5, coverage95: 0.5, margin80: 0.1, margin95: 0.1, points: 100, origins: 12 }],
+    });
+    const top = await listForecasts(ch, { metric: 'views', limit: 1 });
+    expect(top.items[0]).toMatchObject({ productId: 's-flat', change: 8, stage: null });
+    expect((await getForecastCalibration(ch, 'views')).points).toBe((await computeForecastCalibration(ch, 'views')).points);
+    await expectSameAsSql();
+    // Merges replace older generations and part names, not the data key or the answers.
+    const tables = [TABLES.forecasts, TABLES.forecastBacktests, TABLES.productLifecycle, TABLES.products];
+    const before = await dataKey(ch, tables);
+    for (const t of tables) await ch.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
+    expect(await dataKey(ch, tables)).toBe(before);
+    await expectSameAsSql();
   });
 });
 

@@ -1,0 +1,78 @@
+// Every listed product's sort figures and filter fields, ordered in memory exactly as the
+// forecasts list's SQL orders them (missing figures last, NaN before them as ClickHouse puts it,
+// then productId in byte order), so that a request picks its page's products here and the store
+// reads only their rows. Filters and the cursor are the SQL's conditions on the same values.
+import type { ForecastSortKey } from '../schemas/forecasts.js';
+import { compareStrings } from './list-products.js';
+
+/** The columns each sort orders by, as the list's SQL names them. */
+export type RankColumn = 'change' | 'relativeMase' | 'peakInSec';
+export const SORT_COLUMN: Record<ForecastSortKey, RankColumn> = { change: 'change', relativeMase: 'relativeMase', peak: 'peakInSec' };
+
+type Num = number | null;
+export interface RankRow { productId: string; category: string | null; stage: string | null; change: Num; relativeMase: Num; peakInSec: Num }
+
+/** How the SQL's rows arrive: Float64 NaN and infinities quoted (output_format_json_quote_denormals), Int64 as strings. */
+export type StoredRankRow = Omit<RankRow, RankColumn> & Record<RankColumn, number | string | null>;
+
+const DENORMALS: Record<string, number> = { nan: Number.NaN, '-nan': Number.NaN, inf: Infinity, '+inf': Infinity, '-inf': -Infinity };
+const num = (v: number | string | null): Num => (v === null ? null : typeof v === 'number' ? v : DENORMALS[v] ?? Number(v));
+
+export interface Ranks {
+  rows: RankRow[];
+  /** Rows by order (`col` or `-col`), sorted when first asked for. */
+  orders: Map<string, RankRow[]>;
+}
+
+export const ranksOf = (stored: StoredRankRow[]): Ranks => ({
+  rows: stored.map((r) => ({ ...r, change: num(r.change), relativeMase: num(r.relativeMase), peakInSec: num(r.peakInSec) })),
+  orders: new Map(),
+});
+
+// ORDER BY col IS NULL, col ASC|DESC, productId ASC: ClickHouse sorts NaN after every number in
+// either direction (and NULL after NaN).
+const order = (col: RankColumn, desc: boolean) => (a: RankRow, b: RankRow): number => {
+  const x = a[col], y = b[col];
+  if ((x === null) !== (y === null)) return x === null ? 1 : -1;
+  if (x !== null && y !== null) {
+    if (Number.isNaN(x) !== Number.isNaN(y)) return Number.isNaN(x) ? 1 : -1;
+    if (x < y) return desc ? 1 : -1;
+    if (x > y) return desc ? -1 : 1;
+  }
+  return compareStrings(a.productId, b.productId);
+};
+
+export interface RankPick {
+  col: RankColumn;
+  desc: boolean;
+  category?: string;
+  stage?: string;
+  /** The cursor: the last served row's sort value and id. */
+  after: readonly [Num, string] | null;
+  /** Rows wanted (the page and one more). */
+  n: number;
+}
+
+/** The ids of the first `n` rows the list's SQL would return for `p`, in its order. */
+export function pickIds(r: Ranks, p: RankPick): string[] {
+  const key = `${p.desc ? '-' : ''}${p.col}`;
+  let sorted = r.orders.get(key);
+  if (!sorted) r.orders.set(key, (sorted = [...r.rows].sort(order(p.col, p.desc))));
+  const out: string[] = [];
+  for (const row of sorted) {
+    if (out.length >= p.n) break;
+    if (p.category !== undefined && row.category !== p.category) continue;
+    if (p.stage !== undefined && row.stage !== p.stage) continue;
+    if (p.after && !follows(row, p.col, p.desc, p.after)) continue;
+    out.push(row.productId);
+  }
+  return out;
+}
+
+// The list SQL's cursor condition (list-forecasts.ts), with SQL's comparisons: NaN compares false.
+function follows(row: RankRow, col: RankColumn, desc: boolean, [value, id]: readonly [Num, string]): boolean {
+  const v = row[col];
+  const idAfter = compareStrings(row.productId, id) > 0;
+  if (value === null) return v === null && idAfter;
+  return v === null || (desc ? v < value : v > value) || (v === value && idAfter);
+}
