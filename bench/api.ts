@@ -1,11 +1,12 @@
-// `trenddrop bench`, API phase: the overview and explorer queries at a given scale (the
+// `trenddrop bench`, API phase: the overview, explorer and forecasts queries at a given scale (the
 // target is 100k products, 50M events), each timed over real HTTP beside the very same SQL run
 // directly with the ClickHouse client, and the process's resident memory at that scale.
 //   1. load: products through the metadata processor (Postgres and the ClickHouse dimension, as
 //      production writes them); events generated inside ClickHouse (`INSERT INTO events SELECT
 //      … FROM numbers(…)` in chunks), so that the materialized views build every rollup as they
 //      do in production without pushing the rows through Node; then the real scorer over every
-//      product, and hourly score history derived from those scores;
+//      product, and hourly score history derived from those scores; then stored forecasts of
+//      every product (bench/forecast-rows.ts), a few generations of each forecast metric;
 //   2. measure: rounds of each query — the endpoint with its response cache made stale first
 //      (an update bumps the cache version and its minimum age has passed, as under live load),
 //      the endpoint again (a cache hit), and the route's SQL run directly.
@@ -24,6 +25,8 @@ import { overviewIndexQueries, overviewQueries } from '../api/queries/get-overvi
 import { startProductIndex } from '../api/product-index.js';
 import { listProductsQuery, type ListProductsParams } from '../api/queries/list-products.js';
 import { LIST_LIMIT } from '../api/schemas/products.js';
+import { CALIBRATION_SQL } from '../api/queries/get-forecast-calibration.js';
+import { listForecastsQuery, type ForecastListParams } from '../api/queries/list-forecasts.js';
 import { rows } from '../api/queries/sql.js';
 import { ROLLUP_INSERT_SETTINGS } from '../processors/event-rows.js';
 import { MetadataProcessor } from '../processors/metadata.js';
@@ -35,6 +38,7 @@ import { products as pgProducts } from '../schemas/postgres/schema.js';
 import type { ProductsUpdate } from '../schemas/updates.js';
 import { startApp, type App } from '../app/start-app.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
+import { insertBenchForecasts } from './forecast-rows.js';
 import { num, label } from './format.js';
 
 export interface Latency { p50Ms: number; p95Ms: number }
@@ -62,7 +66,7 @@ export interface ApiBenchResult {
   events: number;
   /** What the stores hold after loading, counted there. */
   loaded: { chProducts: number; pgProducts: number; events: number; productsWithEvents: number; rollupEvents: { '1m': number; '1h': number; '1d': number }; rollupRows: { '1m': number; '1h': number; '1d': number }; scores: number; scoreHistory: number };
-  loadSeconds: { products: number; events: number; merges: number; scores: number; history: number; total: number };
+  loadSeconds: { products: number; events: number; merges: number; scores: number; history: number; forecasts: number; total: number };
   queries: ApiBenchQuery[];
   /** Each ClickHouse query of the overview run alone: without the product index (`sql: …`) and with it (`index: …`). */
   overviewParts: { name: string; direct: Latency }[];
@@ -89,6 +93,8 @@ const SPAN_MS = 7 * 86_400_000;
 const HISTORY_STEP_MS = 3_600_000;
 /** Longest wait for background merges after loading; past it, queries meet the parts as they are. */
 const MERGE_WAIT_MS = 10 * 60_000;
+/** Stored forecast generations per product and metric: the forecaster writes one an hour, and older ones linger until merges. */
+const FORECAST_GENERATIONS = 3;
 /** The response cache serves an entry at least this long (QueryCache's minAgeMs), plus margin. */
 const CACHE_MIN_AGE_MS = 1050;
 
@@ -243,7 +249,7 @@ async function timed(f: () => Promise<unknown>): Promise<number> {
 }
 
 /** Loads the phase's catalogue, events and scores into `app` (the soak phase starts from the same). */
-export async function load(app: App, o: ApiBenchOptions, progress: (f: number, label: string) => void): Promise<ApiBenchResult['loadSeconds']> {
+export async function load(app: App, o: ApiBenchOptions, progress: (f: number, label: string) => void): Promise<Omit<ApiBenchResult['loadSeconds'], 'forecasts'>> {
   const rt = app.runtime;
   const ch = rt.clickhouse.client;
   const log = o.logger.child({ component: 'bench-api' });
@@ -312,7 +318,7 @@ interface Answer { generatedAt?: string; topProducts?: unknown[]; items?: unknow
 /** One measured query: its endpoint, the same SQL run directly, and how many products its answer holds. */
 interface Probe { name: string; path: string; direct: () => Promise<unknown>; items: (body: Answer) => number }
 
-function probes(app: App, cursor: string | null): Probe[] {
+function probes(app: App, cursor: string | null, forecastCursor: string | null): Probe[] {
   const ch = app.runtime.clickhouse.client;
   const now = () => app.runtime.clock.now();
   const overview: Probe = {
@@ -327,6 +333,12 @@ function probes(app: App, cursor: string | null): Probe[] {
     direct: () => { const l = listProductsQuery({ limit: LIST_LIMIT.default, ...q }, now()); return rows(ch, l.sql, l.params); },
     items: (b) => b.items?.length ?? 0,
   });
+  // The forecasts list of views: the endpoint, and directly the whole list's SQL, which the endpoint's kept figures stand in for.
+  const forecasts = (name: string, q: Omit<ForecastListParams, 'metric'>): Probe => ({
+    name, path: `forecasts?${new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)]))}`,
+    direct: () => { const l = listForecastsQuery({ metric: 'views', ...q }); return rows(ch, l.sql, l.params); },
+    items: (b) => b.items?.length ?? 0,
+  });
   return [
     overview,
     explorer('explorer, by score', { sort: '-score' }),
@@ -335,8 +347,16 @@ function probes(app: App, cursor: string | null): Probe[] {
     explorer(`explorer, search "${SEARCH}"`, { q: SEARCH, sort: '-score' }),
     explorer('explorer, score 40–70', { minScore: 40, maxScore: 70, sort: '-score' }),
     ...(cursor ? [explorer('explorer, page 2 (cursor)', { sort: '-score', cursor })] : []),
+    forecasts('forecasts, by change', {}),
+    forecasts('forecasts, by relative MASE', { sort: 'relativeMase' }),
+    forecasts('forecasts, by time to peak', { sort: 'peak' }),
+    forecasts('forecasts, a week ahead', { ahead: '1w' }),
+    forecasts(`forecasts, category ${CATEGORIES[0]}`, { category: CATEGORIES[0] }),
+    ...(forecastCursor ? [forecasts('forecasts, page 2 (cursor)', { cursor: forecastCursor })] : []),
+    { name: 'forecasts calibration', path: 'forecasts/calibration', direct: () => rows(ch, CALIBRATION_SQL, { metric: 'views' }), items: () => 0 },
   ];
 }
+
 
 async function measure(app: App, o: ApiBenchOptions, progress: (f: number, label: string) => void): Promise<{ queries: ApiBenchQuery[]; overviewParts: ApiBenchResult['overviewParts'] }> {
   const url = `http://127.0.0.1:${app.port}/api/v1/`;
@@ -347,7 +367,8 @@ async function measure(app: App, o: ApiBenchOptions, progress: (f: number, label
     return JSON.parse(text);
   };
   const first = await get('products?sort=-score');
-  const list = probes(app, first.nextCursor ?? null);
+  const firstForecasts = await get('forecasts');
+  const list = probes(app, first.nextCursor ?? null, firstForecasts.nextCursor ?? null);
   const samples = o.samples ?? 50, warmup = o.warmup ?? 5;
   const t = list.map(() => ({ api: [] as number[], direct: [] as number[], cached: [] as number[], items: 0 }));
   const generated = new Set<string>();
@@ -424,7 +445,11 @@ export async function runApiBench(config: Config, o: ApiBenchOptions): Promise<A
   const dir = mkdtempSync(join(tmpdir(), 'trenddrop-bench-api-'));
   const app = await startApp({ ...config, dataDir: dir, port: 0, host: '127.0.0.1', simulator: false, kafkaBrokers: [], clickhouseUrl: null, databaseUrl: null }, { roles: ['api'], logger: o.logger });
   try {
-    const loadSeconds = await load(app, o, (f, label) => progress(0.7 * f, label));
+    const loaded0 = await load(app, o, (f, label) => progress(0.65 * f, label));
+    const t0 = performance.now();
+    progress(0.65, 'stored forecasts');
+    await insertBenchForecasts(app.runtime.clickhouse.client, { products: o.products, last: o.end ?? app.runtime.clock.now(), generations: FORECAST_GENERATIONS });
+    const loadSeconds = { ...loaded0, forecasts: seconds(t0), total: +(loaded0.total + seconds(t0)).toFixed(1) };
     const loaded = await counts(app);
     const rssLoaded = mib(process.memoryUsage().rss);
     o.logger.info({ loaded, loadSeconds, rssMiB: rssLoaded }, 'bench data loaded');
@@ -447,7 +472,7 @@ export function formatApiBench(r: ApiBenchResult): string[] {
   const l = r.loadSeconds;
   return [
     `TrendDrop API bench — ${num(r.products)} products, ${num(r.events)} events (embedded)`,
-    `${label('load')}${l.total} s: products ${l.products} s, events ${l.events} s (${num(Math.round(r.events / Math.max(l.events, 0.001)))} events/s), merges ${l.merges} s, scorer ${l.scores} s, history ${l.history} s`,
+    `${label('load')}${l.total} s: products ${l.products} s, events ${l.events} s (${num(Math.round(r.events / Math.max(l.events, 0.001)))} events/s), merges ${l.merges} s, scorer ${l.scores} s, history ${l.history} s, forecasts ${l.forecasts} s`,
     `${label('stored')}${num(r.loaded.events)} events, ${num(r.loaded.chProducts)} products, ${num(r.loaded.scores)} scores, ${num(r.loaded.scoreHistory)} past scores; rollup rows 1m ${num(r.loaded.rollupRows['1m'])}, 1h ${num(r.loaded.rollupRows['1h'])}, 1d ${num(r.loaded.rollupRows['1d'])}`,
     `${label(`query (ms p50 / p95, n = ${r.queries[0]?.n ?? 0})`)}${'API'.padEnd(16)}${'direct SQL'.padEnd(16)}${'API/direct p95'.padEnd(16)}cached API`,
     ...r.queries.map((q) => `${label(q.name)}${ms(q.api)}${ms(q.direct)}${String(q.ratioP95).padEnd(16)}${ms(q.cached)}`),

@@ -24,6 +24,7 @@ describe('API bench phase', () => {
 
     expect(r.queries.map((q) => q.name)).toEqual([
       'overview (24h)', 'explorer, by score', 'explorer, by views 24h', 'explorer, category Home', 'explorer, search "lamp"', 'explorer, score 40–70', 'explorer, page 2 (cursor)',
+      'forecasts, by change', 'forecasts, by relative MASE', 'forecasts, by time to peak', 'forecasts, a week ahead', 'forecasts, category Home', 'forecasts, page 2 (cursor)', 'forecasts calibration',
     ]);
     const byName = Object.fromEntries(r.queries.map((q) => [q.name, q]));
     expect(byName['overview (24h)'].items).toBe(10);
@@ -31,6 +32,10 @@ describe('API bench phase', () => {
     expect(byName['explorer, page 2 (cursor)'].items).toBe(50);
     expect(byName['explorer, category Home'].items).toBeGreaterThan(0);
     expect(byName['explorer, search "lamp"'].items).toBeGreaterThan(0);
+    // Every product has stored forecasts; a week ahead, only the daily imports reach it (1 in 50).
+    for (const name of ['forecasts, by change', 'forecasts, by relative MASE', 'forecasts, by time to peak', 'forecasts, page 2 (cursor)']) expect(byName[name].items).toBe(50);
+    expect(byName['forecasts, a week ahead'].items).toBe(4);
+    expect(byName['forecasts, category Home'].items).toBeGreaterThan(0);
     for (const q of r.queries) {
       expect(q.n).toBe(3);
       for (const l of [q.api, q.direct, q.cached]) expect(l.p95Ms).toBeGreaterThanOrEqual(l.p50Ms);
