@@ -228,7 +228,9 @@ describe('kept figures', () => {
       do cursor = await same({ metric: 'views', sort, limit: 2, ...(cursor ? { cursor } : {}) }); while (cursor);
       for (const filter of [{ ahead: '1w' as const }, { category: 'Home' }, { stage: 'rising' as const }, { category: 'none' }]) await same({ metric: 'views', sort, limit: 500, ...filter });
     }
-    for (const metric of ['views', 'orders'] as const) expect(await getForecastCalibration(ch, metric)).toEqual(await computeForecastCalibration(ch, metric));
+    // The pooled sums run in the order the rows arrive, which the engine does not fix: equal to 12 digits.
+    const digits = (v: unknown) => JSON.parse(JSON.stringify(v), (_k, n) => (typeof n === 'number' ? +n.toPrecision(12) : n));
+    for (const metric of ['views', 'orders'] as const) expect(digits(await getForecastCalibration(ch, metric))).toEqual(digits(await computeForecastCalibration(ch, metric)));
   }
 
   it('pages exactly as the whole SQL does, before and after a new generation is written, and through merges', { timeout: 240_000 }, async () => {
