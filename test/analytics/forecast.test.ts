@@ -5,7 +5,7 @@ import { summarize } from '../../analytics/forecast/evaluate.js';
 import { backtestOrigins, beats, forecastSeries, relativeMase, seriesContext, COMBINATION, POOL } from '../../analytics/forecast/backtest.js';
 import { combShd, stlEts } from '../../analytics/forecast/decomposed.js';
 import { etsPoints, fitEts, fitEtsSpec } from '../../analytics/forecast/ets.js';
-import { bounds, calibrate, heldOut, isotonic } from '../../analytics/forecast/intervals.js';
+import { bounds, calibrate, heldOut, isotonic, LARGEST_ERROR_REACH } from '../../analytics/forecast/intervals.js';
 import { STATISTICAL_MODELS, statisticalModels } from '../../analytics/forecast/models.js';
 import { nelderMead } from '../../analytics/forecast/optimize.js';
 import { seasonalNaive, seasonalNaivePoints } from '../../analytics/forecast/seasonal-naive.js';
@@ -341,11 +341,28 @@ describe('per-step interval quantiles', () => {
   it('scales each error by the other rows\' scale: a large error is not shrunk by a scale it is part of', () => {
     // Nineteen errors of ±1 and one of 10, one step. Divided by a root mean square that holds
     // it, the 10 counts as 4.1 of those scales, so the 95% bound would stop at the 10 itself;
-    // divided by the others' scale it counts as 10, and the bound reaches 10 × the scale of all.
+    // divided by the others' scale it counts as 10, and the bound would reach 10 × the scale of
+    // all (24.4): beyond the 10, up to LARGEST_ERROR_REACH × 10.
     const errors = [...Array.from({ length: 19 }, (_, i) => [i % 2 ? 1 : -1]), [10]];
     const c = calibrate(errors, 1);
     expect(c.scale[0]).toBeCloseTo(Math.sqrt(119 / 20), 12);
-    expect(bounds(c, 1, 0).hi95).toBeCloseTo(10 * c.scale[0], 9);
+    expect(10 * c.scale[0]).toBeGreaterThan(LARGEST_ERROR_REACH * 10);
+    expect(bounds(c, 1, 0).hi95).toBeCloseTo(LARGEST_ERROR_REACH * 10, 9);
+  });
+
+  it('a cluster of large errors at the last, overlapping origins does not widen the band beyond the errors seen', () => {
+    // What a jump at the series' end does to a backtest: 8 early origins erred by ±0.05, the
+    // last 4 (a horizon apart from the early ones, overlapping each other) by 1–2 at the late
+    // steps. Each late error divided by the early origins' scale scores ~30, times a scale the
+    // late errors raised: the 95% half-width reached 3.36 (×29 on the log scale) where the
+    // largest error is 1.80. Now at most LARGEST_ERROR_REACH × that.
+    const h = 24;
+    const origins = Array.from({ length: 12 }, (_, i) => 8 * i);
+    const errors = origins.map((_, i) => Array.from({ length: h }, (__, k) => (i < 8 ? (k % 2 ? 0.05 : -0.05) : (0.5 + i / 8) * (k / h))));
+    const c = calibrate(errors, h, origins);
+    const largest = Math.max(...errors.flat().map(Math.abs));
+    for (let k = 1; k <= h; k++) expect(bounds(c, k, 0).hi95).toBeLessThanOrEqual(LARGEST_ERROR_REACH * largest + 1e-12);
+    expect(bounds(c, h, 0).hi95).toBeGreaterThan(largest);
   });
 
   it('rows whose test windows overlap are not each other\'s scale', () => {
