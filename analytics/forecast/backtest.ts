@@ -7,6 +7,7 @@ import { fromLogScale, toLogScale } from '../granularity.js';
 import { neweyWestVariance } from '../stats.js';
 import { mstl, type Decomposition } from '../stl.js';
 import { coverageFigures, mase, maseScale, smape, type CoverageFigures } from './accuracy.js';
+import { backtestEnvelope, clampToEnvelope, widenEnvelope, withinEnvelope } from './guard.js';
 import { bounds, calibrate, heldOut, type Calibration } from './intervals.js';
 import { seasonalNaive } from './seasonal-naive.js';
 import type { ForecastModel, ForecastPoint, SeriesContext } from './types.js';
@@ -260,6 +261,22 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
   });
   const pool = chosen.length > 1 ? score({ model: POOL, paths: procedurePaths, refit: once(() => meanPath(chosen.map((s) => s.c.refit()))) }) : undefined;
   const choice = pool ?? chosen[0];
+  // The refit forecasts only where its path is of a kind the backtest tested (guard.ts): changes
+  // from the last value within those the backtest's forecasts or the history made at each step,
+  // widened by the procedure's 80% half-width there (a usual miss: the 95% one holds the jump's
+  // own error at the last origins and let a ×60 path through). Else the chosen members whose refits are; else the
+  // candidate of lowest backtest MASE whose refit is; else the choice's path clamped into it.
+  const calibration = calibrate(procedurePaths.map((path, i) => path.map((v, k) => z[origins[i] + k] - v)), h, origins);
+  const env = widenEnvelope(backtestEnvelope(z, origins, candidates.map((c) => c.paths), h), (k) => bounds(calibration, k + 1, 0).hi80);
+  const tested = (s: Scored) => withinEnvelope(s.c.refit(), z[z.length - 1], env);
+  const guarded = (): { model: string; path: number[] } => {
+    if (tested(choice)) return { model: choice.c.model, path: choice.c.refit() };
+    const kept = chosen.filter(tested);
+    if (kept.length) return { model: kept.length > 1 ? POOL : kept[0].c.model, path: meanPath(kept.map((s) => s.c.refit())) };
+    const next = [...scored].sort((a, b) => a.report.mase - b.report.mase).find(tested);
+    return next ? { model: next.c.model, path: next.c.refit() } : { model: choice.c.model, path: clampToEnvelope(choice.c.refit(), z[z.length - 1], env) };
+  };
+  const final = guarded();
   // A count's point forecast is rounded and can fall just outside a narrow band; each band is
   // widened to hold its own point forecast.
   const finish = (path: number[], cal: Calibration): ForecastPoint[] => path.map((v, i) => {
@@ -271,11 +288,10 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
       lo95: Math.min(yhat, back(b.lo95)), hi95: Math.max(yhat, back(b.hi95)),
     };
   });
-  const calibration = calibrate(procedurePaths.map((path, i) => path.map((v, k) => z[origins[i] + k] - v)), h, origins);
   const out: SeriesForecast = {
-    model: choice.c.model,
+    model: final.model,
     periods: [...periods],
-    points: finish(choice.c.refit(), calibration),
+    points: finish(final.path, calibration),
     backtest: [...scored, ...(pool ? [pool] : [])].map((s) => s.report).sort((a, b) => a.mase - b.mase),
     calibrationErrors: calibration.errors,
     warm,

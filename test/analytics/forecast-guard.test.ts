@@ -1,0 +1,36 @@
+import { describe, it, expect } from 'vitest';
+import { forecastSeries } from '../../analytics/forecast/backtest.js';
+import { backtestEnvelope, clampToEnvelope, widenEnvelope, withinEnvelope } from '../../analytics/forecast/guard.js';
+import { STATISTICAL_MODELS } from '../../analytics/forecast/models.js';
+import { normals } from '../helpers/series.js';
+
+describe('refit guard', () => {
+  it('the envelope is the span of the backtest forecasts\' changes from each origin\'s last value', () => {
+    const z = [0, 1, 2, 3, 4, 5];
+    // Two candidates, origins 2 and 4 (last values 1 and 3), horizon 2.
+    const env = backtestEnvelope(z, [2, 4], [[[1.5, 3], [3, 3]], [[0, 1], [4, 6]]], 2);
+    expect(env).toEqual({ lo: [-1, 0], hi: [1, 3] });
+    expect(withinEnvelope([5.5, 8], 5, env)).toBe(true);
+    expect(withinEnvelope([5.5, 8.5], 5, env)).toBe(false);
+    expect(clampToEnvelope([7, 1], 5, env)).toEqual([6, 5]);
+    expect(withinEnvelope([5.5, 8.5], 5, widenEnvelope(env, () => 0.5))).toBe(true);
+  });
+
+  it('a series that declines for days, then jumps in its last few points: no forecast many times beyond its history, no band of orders of magnitude', () => {
+    // Hourly, a daily cycle, a level falling ×15 over a week, then ×4.7, ×2.9, ×1.2, ×1.04 in
+    // the last four hours (the app's sim-42-0113). The refits before the guard set a trend and a
+    // seasonal index on the jump: ×12 to ×5000 the history's highest value, 95% bands ×1e11 and more.
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const n = normals(seed);
+      const y = Array.from({ length: 164 }, (_, t) => Math.round(40000 * Math.exp(-t / 60) * (1 + 0.6 * Math.sin((2 * Math.PI * (t - 8)) / 24)) * Math.exp(0.03 * n())));
+      const last = y[163];
+      y.push(...[4.7, 13.7, 17, 17.6].map((r) => Math.round(last * r)));
+      const f = forecastSeries(y, { horizon: 24, periods: [24], models: STATISTICAL_MODELS })!;
+      const top = Math.max(...y);
+      for (const p of f.points) {
+        expect(p.yhat).toBeLessThan(10 * top);
+        expect(p.hi95).toBeLessThan(1000 * p.yhat);
+      }
+    }
+  });
+});
