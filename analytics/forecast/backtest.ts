@@ -263,11 +263,16 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
   const choice = pool ?? chosen[0];
   // The refit forecasts only where its path is of a kind the backtest tested (guard.ts): changes
   // from the last value within those the backtest's forecasts or the history made at each step,
-  // widened by the procedure's 80% half-width there (a usual miss: the 95% one holds the jump's
-  // own error at the last origins and let a ×60 path through). Else the chosen members whose refits are; else the
-  // candidate of lowest backtest MASE whose refit is; else the choice's path clamped into it.
-  const calibration = calibrate(procedurePaths.map((path, i) => path.map((v, k) => z[origins[i] + k] - v)), h, origins);
-  const env = widenEnvelope(backtestEnvelope(z, origins, candidates.map((c) => c.paths), h), (k) => bounds(calibration, k + 1, 0).hi80);
+  // widened by the procedure's 80% half-width there, calibrated on the origins whose windows end
+  // before the last h points (a usual miss; the last origins' errors hold the jump itself, and
+  // with them an exploding path of sim-42-0113 was only clamped, to ×9). Else the chosen members
+  // whose refits are; else the candidate of lowest backtest MASE whose refit is; else the
+  // choice's path clamped into it.
+  const procedureErrors = procedurePaths.map((path, i) => path.map((v, k) => z[origins[i] + k] - v));
+  const calibration = calibrate(procedureErrors, h, origins);
+  const early = origins.flatMap((o, i) => (o + 2 * h <= z.length ? [i] : []));
+  const usual = early.length >= 2 ? calibrate(early.map((i) => procedureErrors[i]), h, early.map((i) => origins[i])) : calibration;
+  const env = widenEnvelope(backtestEnvelope(z, origins, candidates.map((c) => c.paths), h), (k) => bounds(usual, k + 1, 0).hi80);
   const tested = (s: Scored) => withinEnvelope(s.c.refit(), z[z.length - 1], env);
   const guarded = (): { model: string; path: number[] } => {
     if (tested(choice)) return { model: choice.c.model, path: choice.c.refit() };
