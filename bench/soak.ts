@@ -13,7 +13,11 @@
 //      At real time (3600 s) a 10-minute soak mostly settled no hour at all;
 //   4. sample: resident memory and V8 heap every `sampleMs` (the heap both as used, garbage
 //      included, and as the last full collection left it); the trend is a least-squares slope
-//      over the samples after the first fifth (start-up allocations settle there), per hour.
+//      over the samples after the first fifth (start-up allocations settle there), per hour;
+//   5. attribute: beside the totals, the resident memory by owner (bench/soak-memory.ts): V8's
+//      committed heap pages, the engine's allocator (jemalloc inside chdb) and the rest of the
+//      anonymous pages (glibc's heap: Node's native memory, Buffers), so that growth outside the
+//      live heap can be told apart.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +34,7 @@ import { load, type Latency } from './api.js';
 import { makeEvents } from './events.js';
 import { pace } from './load.js';
 import { num, label } from './format.js';
+import { engineMemory, processMemory } from './soak-memory.js';
 
 export interface SoakSample {
   /** Seconds since the steady load began. */
@@ -46,6 +51,21 @@ export interface SoakSample {
   externalMiB: number;
   /** What the embedded ClickHouse engine accounts for (its MemoryTracking: queries, merges, caches), as last read. */
   engineMiB: number;
+  /** The engine's caches, summed (part of `engineMiB`), as last read. */
+  engineCachesMiB: number;
+  /** The engine's allocator (jemalloc): bytes held by its callers, as last read (-1 on a server). */
+  allocatorAllocatedMiB: number;
+  /** The engine's allocator: pages it keeps resident, freed ones not yet purged included, as last read (-1 on a server). */
+  allocatorResidentMiB: number;
+  /** V8 heap pages committed (used, garbage and free space in them). */
+  heapCommittedMiB: number;
+  /** Resident anonymous pages (every heap and stack) and file-backed ones (code, mapped files): see bench/soak-memory.ts. */
+  anonMiB: number;
+  fileMiB: number;
+  /** ArrayBuffers and Buffers (part of `externalMiB`). */
+  arrayBuffersMiB: number;
+  /** V8's own malloc'ed memory outside its heap pages. */
+  v8MallocedMiB: number;
   /** Events stored so far by the pipeline (of those sent during the soak). */
   stored: number;
 }
@@ -66,6 +86,14 @@ export interface SoakBenchResult {
   heapLive: MemoryTrend;
   external: MemoryTrend;
   engine: MemoryTrend;
+  heapCommitted: MemoryTrend;
+  /** The engine's allocator, resident (embedded only: all -1 on a server). */
+  allocatorResident: MemoryTrend;
+  /**
+   * Resident anonymous memory neither V8's heap pages nor the engine's allocator holds: Node's and
+   * its libraries' native heap (glibc malloc, Buffers among it) and thread stacks.
+   */
+  otherNative: MemoryTrend;
   /** Event hours the soak's events spanned (durationSec / settleEverySec): about as many hours settle inside it. */
   eventHours: number;
   /** Written after the restart on the loaded data (its first round settles the hour after the stored scores). */
@@ -156,12 +184,23 @@ export function watchLiveHeap(): { bytes: () => number; stop: () => void } {
  * Events stored since `sinceMs` (the preloaded history is stamped as stored at its event times,
  * all before), and the engine's tracked memory.
  */
-async function storeSample(app: App, sinceMs: number): Promise<{ stored: number; engineMiB: number }> {
-  const [r] = await rows<{ n: string; tracked: string }>(app.runtime.clickhouse.client,
-    `SELECT (SELECT count() FROM ${TABLES.events} WHERE ingestedAt >= fromUnixTimestamp64Milli({since:Int64})) AS n,
-       (SELECT value FROM system.metrics WHERE metric = 'MemoryTracking') AS tracked`, { since: sinceMs });
-  return { stored: Number(r.n), engineMiB: mib(Number(r.tracked)) };
+type StoreSample = Pick<SoakSample, 'stored' | 'engineMiB' | 'engineCachesMiB' | 'allocatorAllocatedMiB' | 'allocatorResidentMiB'>;
+async function storeSample(app: App, sinceMs: number): Promise<StoreSample> {
+  const ch = app.runtime.clickhouse;
+  const [r] = await rows<{ n: string }>(ch.client, `SELECT count() AS n FROM ${TABLES.events} WHERE ingestedAt >= fromUnixTimestamp64Milli({since:Int64})`, { since: sinceMs });
+  const e = await engineMemory(ch.client, ch.kind === 'chdb');
+  return { stored: Number(r.n), engineMiB: e.trackedMiB, engineCachesMiB: e.cachesMiB, allocatorAllocatedMiB: e.allocatedMiB, allocatorResidentMiB: e.residentMiB };
 }
+
+/** A memory sample of this process now, with the engine's figures as last read. */
+function memorySample(t: number, heapLive: number, store: StoreSample): SoakSample {
+  const m = process.memoryUsage();
+  const p = processMemory();
+  return { t: +t.toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapLiveMiB: mib(heapLive), externalMiB: mib(m.external), ...p, ...store };
+}
+
+/** Anonymous resident memory that is neither V8's heap pages nor the engine's allocator's. */
+export const otherNativeMiB = (s: SoakSample) => s.anonMiB - s.heapCommittedMiB - Math.max(0, s.allocatorResidentMiB);
 
 /** Scores and alerts written since `sinceMs` (scoredAt and createdAt are the writer's clock); forecasts since `forecastsBefore` were counted. */
 async function written(app: App, sinceMs: number, forecastsBefore: number): Promise<Written> {
@@ -227,7 +266,7 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
     // The stored count and the engine's memory are a query, which on the embedded engine can wait
     // behind a scorer round: they are kept by a loop of their own, so that the memory samples keep
     // their times.
-    let store = { stored: 0, engineMiB: 0 };
+    let store: StoreSample = { stored: 0, engineMiB: 0, engineCachesMiB: 0, allocatorAllocatedMiB: 0, allocatorResidentMiB: 0 };
     const counter = (async () => {
       while (!done) {
         store = await storeSample(running, since);
@@ -236,10 +275,10 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
     })();
     const sampler = (async () => {
       while (!done) {
-        const m = process.memoryUsage();
         const t = (performance.now() - t0) / 1000;
-        samples.push({ t: +t.toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapLiveMiB: mib(liveHeap.bytes()), externalMiB: mib(m.external), ...store });
-        progress(0.2 + 0.8 * Math.min(1, t / o.durationSec), `soak: ${mib(m.rss).toLocaleString('en-US')} MiB resident`);
+        const s = memorySample(t, liveHeap.bytes(), store);
+        samples.push(s);
+        progress(0.2 + 0.8 * Math.min(1, t / o.durationSec), `soak: ${s.rssMiB.toLocaleString('en-US')} MiB resident`);
         await sleep(sampleMs - ((performance.now() - t0) % sampleMs));
       }
     })();
@@ -265,13 +304,13 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
     await running.drain();
     const last = await storeSample(running, since);
     const stored = last.stored;
-    const m = process.memoryUsage();
     liveHeap.stop();
-    samples.push({ t: +((performance.now() - t0) / 1000).toFixed(1), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapLiveMiB: mib(liveHeap.bytes()), externalMiB: mib(m.external), ...last });
+    samples.push(memorySample((performance.now() - t0) / 1000, liveHeap.bytes(), last));
     progress(1, 'done');
     return {
       products: o.products, preloaded: o.preload, warmupSec, durationSec: o.durationSec, ratePerSec: o.ratePerSec, sent, stored, samples,
       rss: memoryTrend(samples, (s) => s.rssMiB), heap: memoryTrend(samples, (s) => s.heapUsedMiB), heapLive: memoryTrend(samples, (s) => s.heapLiveMiB), engine: memoryTrend(samples, (s) => s.engineMiB), external: memoryTrend(samples, (s) => s.externalMiB),
+      heapCommitted: memoryTrend(samples, (s) => s.heapCommittedMiB), allocatorResident: memoryTrend(samples, (s) => s.allocatorResidentMiB), otherNative: memoryTrend(samples, otherNativeMiB),
       eventHours: +(o.durationSec / settleEverySec).toFixed(1), afterRestart: await written(running, restartedAt, 0), duringSoak: await written(running, since, forecastsBefore),
       reads: { n: readTimes.length, errors: readErrors, ...quantiles(readTimes) }, acks: quantiles(acks),
     };
@@ -283,6 +322,14 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** The last sample's resident memory by owner. */
+const lastSplit = (s: SoakSample) => [
+  `${num(s.rssMiB)} resident = ${num(s.fileMiB)} file-backed + ${num(s.anonMiB)} anonymous`,
+  `V8 heap ${num(s.heapCommittedMiB)} committed (${num(s.heapLiveMiB)} live)`,
+  ...(s.allocatorResidentMiB >= 0 ? [`engine allocator ${num(s.allocatorResidentMiB)} resident (${num(s.allocatorAllocatedMiB)} allocated, caches ${num(s.engineCachesMiB)})`] : []),
+  `other native ${num(otherNativeMiB(s))} (Buffers ${num(s.arrayBuffersMiB)})`,
+].join('; ');
 
 /** The result as text lines, in the style of `trenddrop bench`. */
 export function formatSoakBench(r: SoakBenchResult): string[] {
@@ -301,6 +348,10 @@ export function formatSoakBench(r: SoakBenchResult): string[] {
     `${label('V8 heap live (after full GCs)')}${trend(r.heapLive)}`,
     `${label('outside the heap (Buffers)')}${trend(r.external)}`,
     `${label('ClickHouse engine (tracked)')}${trend(r.engine)}`,
+    `${label('V8 heap committed')}${trend(r.heapCommitted)}`,
+    ...(r.allocatorResident.peakMiB >= 0 ? [`${label('engine allocator resident (jemalloc)')}${trend(r.allocatorResident)}`] : []),
+    `${label('other native (glibc heap, stacks)')}${trend(r.otherNative)}`,
+    `${label('at the end (MiB)')}${lastSplit(r.samples.at(-1)!)}`,
     `${label('RSS over time (s: MiB)')}${r.samples.filter((_, i) => i % every === 0 || i === r.samples.length - 1).map((s) => `${Math.round(s.t)}: ${num(s.rssMiB)}`).join(', ')}`,
     '',
   ];

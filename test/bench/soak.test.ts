@@ -4,11 +4,14 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { formatSoakBench, memoryTrend, runSoakBench, watchLiveHeap, type SoakSample } from '../../bench/soak.js';
+import { formatSoakBench, memoryTrend, otherNativeMiB, runSoakBench, watchLiveHeap, type SoakSample } from '../../bench/soak.js';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 
-const samples = (rss: (t: number) => number): SoakSample[] => Array.from({ length: 11 }, (_, i) => ({ t: i * 360, rssMiB: rss(i * 360), heapUsedMiB: 0, heapLiveMiB: 0, externalMiB: 0, engineMiB: 0, stored: 0 }));
+const samples = (rss: (t: number) => number): SoakSample[] => Array.from({ length: 11 }, (_, i) => ({
+  t: i * 360, rssMiB: rss(i * 360), heapUsedMiB: 0, heapLiveMiB: 0, externalMiB: 0, engineMiB: 0, stored: 0,
+  engineCachesMiB: 0, allocatorAllocatedMiB: 0, allocatorResidentMiB: 0, heapCommittedMiB: 0, anonMiB: 0, fileMiB: 0, arrayBuffersMiB: 0, v8MallocedMiB: 0,
+}));
 
 describe('soak trend', () => {
   it('is the least-squares slope per hour after the first fifth', () => {
@@ -74,6 +77,17 @@ describe('soak bench phase', () => {
     expect(r.samples.at(-1)!.engineMiB).toBeGreaterThan(0);
     expect(r.engine.peakMiB).toBe(Math.max(...r.samples.map((s) => s.engineMiB)));
     expect(r.rss.peakMiB).toBe(Math.max(...r.samples.map((s) => s.rssMiB)));
+    // Resident memory by owner: the kernel's split adds up to the total (the two are read a moment
+    // apart), V8's committed pages hold what it uses, and the engine's allocator holds its own.
+    for (const s of r.samples) {
+      expect(Math.abs(s.anonMiB + s.fileMiB - s.rssMiB)).toBeLessThan(64);
+      expect(s.heapCommittedMiB).toBeGreaterThanOrEqual(s.heapUsedMiB - 1);
+    }
+    const end = r.samples.at(-1)!;
+    expect(end.allocatorAllocatedMiB).toBeGreaterThan(0);
+    expect(end.allocatorResidentMiB).toBeGreaterThanOrEqual(end.allocatorAllocatedMiB);
+    expect(end.anonMiB).toBeGreaterThan(end.heapCommittedMiB + end.allocatorResidentMiB);
+    expect(r.otherNative.endMiB).toBe(otherNativeMiB(end));
     // Restarted on its loaded history, the scorer goes on from the stored scores: the hour or two
     // after them and the soak's hours for each product, never the preloaded week (200 × 168 scores).
     expect(r.afterRestart.scored).toBeLessThanOrEqual((2 + r.eventHours) * 200);
@@ -92,5 +106,7 @@ describe('soak bench phase', () => {
     expect(lines[0]).toBe('TrendDrop soak — 200 products (5,000 events stored first), 200 events/s for 6 s (embedded, every role)');
     expect(lines.join('\n')).toContain('1,200 sent, 1,200 stored');
     expect(lines.join('\n')).toContain('6 hours replayed (one every 1 s)');
+    expect(lines.join('\n')).toMatch(/engine allocator resident \(jemalloc\)/);
+    expect(lines.join('\n')).toMatch(/at the end \(MiB\).* resident = .* file-backed \+ .* anonymous/);
   }, 420_000); // a whole process with its stores, started twice (load, then restart): PGlite alone opens in tens of seconds on a busy machine
 });
