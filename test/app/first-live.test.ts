@@ -48,13 +48,15 @@ describe('first start', () => {
     expect(Date.parse(publishedUntil)).toBeGreaterThanOrEqual(Date.parse(from));
     expect(Date.parse(publishedUntil)).toBeLessThanOrEqual(Date.parse(to));
     while (await history()) await new Promise((r) => setTimeout(r, 250));
-    // Cleared only once stored: every hour of the eight days holds events by then.
-    const rs = await app!.runtime.clickhouse.client.query({
-      query: `SELECT uniqExact(toStartOfHour(ts)) AS hours FROM ${TABLES.events} WHERE ts >= parseDateTime64BestEffort({from:String}, 3) AND ts < parseDateTime64BestEffort({to:String}, 3)`,
-      query_params: { from, to }, format: 'JSONEachRow',
-    });
+    // Cleared only once stored: every whole hour of the eight days holds events by then. The
+    // history starts and ends at the start's second, so the slivers of hour at its two ends may
+    // hold no event (CI once found 192 of 193 hours touched): they are not counted.
     const HOUR = 3_600_000;
-    // The history starts and ends at the start's second, so it touches one hour more than 8 × 24 unless that falls on an hour.
-    expect(Number((await rs.json<{ hours: string }>())[0].hours)).toBe(Math.ceil(Date.parse(to) / HOUR) - Math.floor(Date.parse(from) / HOUR));
+    const first = Math.ceil(Date.parse(from) / HOUR) * HOUR, last = Math.floor(Date.parse(to) / HOUR) * HOUR;
+    const rs = await app!.runtime.clickhouse.client.query({
+      query: `SELECT uniqExact(toStartOfHour(ts)) AS hours FROM ${TABLES.events} WHERE ts >= fromUnixTimestamp64Milli({first:Int64}) AND ts < fromUnixTimestamp64Milli({last:Int64})`,
+      query_params: { first, last }, format: 'JSONEachRow',
+    });
+    expect(Number((await rs.json<{ hours: string }>())[0].hours)).toBe((last - first) / HOUR);
   }, 300_000);
 });
