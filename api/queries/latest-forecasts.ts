@@ -47,7 +47,7 @@ SELECT productId, generatedAt, model, mase, coverage80, margin80, coverage95, ma
 FROM ${TABLES.forecastBacktests} WHERE metric = {metric:String} ${where} LIMIT 1 BY productId, generatedAt, model`;
 
 /** The condition that keeps a read to the products in {ids:Array(String)}, every table's first key column. */
-export const ONLY_IDS = ' AND productId IN {ids:Array(String)}';
+export const ONLY_IDS = 'productId IN {ids:Array(String)}';
 
 /**
  * One row per product with a stored forecast of {metric:String}: its latest generation `f`, the
@@ -56,7 +56,7 @@ export const ONLY_IDS = ' AND productId IN {ids:Array(String)}';
  * products in {ids:Array(String)} (each one's rows are the same). Run with join_use_nulls = 1.
  */
 export function latestForecastsSql(ahead: Ahead | null, opts: { ids?: boolean } = {}): string {
-  const only = opts.ids ? ONLY_IDS : '';
+  const only = opts.ids ? ` AND ${ONLY_IDS}` : '';
   return `
 SELECT f.productId AS productId, f.g AS g, f.fModel AS model, f.fInterval AS granularity, f.fBase AS base, f.fStart AS start${ahead ? ', f.fTarget AS target, f.fYhat AS yhat, f.fLo80 AS lo80, f.fHi80 AS hi80' : ''},
   b.mase AS mase, b.coverage80 AS coverage80, b.margin80 AS margin80, b.coverage95 AS coverage95, b.margin95 AS margin95,

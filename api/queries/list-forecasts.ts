@@ -35,10 +35,10 @@ SELECT l.productId AS productId, if(p.title = '', l.productId, p.title) AS title
   toInt64(toUnixTimestamp(lc.peakAt)) - toInt64(toUnixTimestamp(l.start)) AS peakInSec,
   l.mase AS mase, l.relativeMase AS relativeMase, l.coverage80 AS coverage80, l.margin80 AS margin80, l.coverage95 AS coverage95, l.margin95 AS margin95, l.points AS points, l.origins AS origins
 FROM (${latestForecastsSql(ahead, { ids })}) AS l
-LEFT JOIN (${latestProductsSql(['title', 'category', 'imageUrl'], ids ? `WHERE ${ONLY_IDS.replace(' AND ', '')}` : '')}) AS p ON p.productId = l.productId
+LEFT JOIN (${latestProductsSql(['title', 'category', 'imageUrl'], ids ? `WHERE ${ONLY_IDS}` : '')}) AS p ON p.productId = l.productId
 LEFT JOIN (
   SELECT productId, computedAt, stage, growth, peakAt, peakLo, peakHi FROM ${TABLES.productLifecycle}
-  WHERE metric = {metric:String}${ids ? ONLY_IDS : ''} LIMIT 1 BY productId, computedAt
+  WHERE metric = {metric:String}${ids ? ` AND ${ONLY_IDS}` : ''} LIMIT 1 BY productId, computedAt
 ) AS lc ON lc.productId = l.productId AND lc.computedAt = l.g`;
 
 type Num = number | null;
