@@ -59,8 +59,6 @@ export interface EngineMemory {
   allocatedMiB: number;
   /** jemalloc: pages it holds resident, freed ones not yet returned (dirty) included. */
   residentMiB: number;
-  /** jemalloc: address space it keeps for reuse, returned to the kernel (not resident). */
-  retainedMiB: number;
 }
 
 /**
@@ -72,12 +70,12 @@ export interface EngineMemory {
 export async function engineMemory(ch: ClickHouseClient, embedded: boolean): Promise<EngineMemory> {
   const [m] = await rows<{ tracked: string; caches: string }>(ch,
     `SELECT sumIf(value, metric = 'MemoryTracking') AS tracked, sumIf(value, metric LIKE '%CacheBytes') AS caches FROM system.metrics`);
-  let allocator = { allocated: -1, resident: -1, retained: -1 };
+  let allocator = { allocated: -1, resident: -1 };
   if (embedded) {
-    const [j] = await rows<{ allocated: string; resident: string; retained: string }>(ch,
-      `SELECT extract(stats, 'Allocated: (\\\\d+)') AS allocated, extract(stats, 'resident: (\\\\d+)') AS resident, extract(stats, 'retained: (\\\\d+)') AS retained FROM system.jemalloc_stats`);
-    allocator = { allocated: Number(j.allocated), resident: Number(j.resident), retained: Number(j.retained) };
+    const [j] = await rows<{ allocated: string; resident: string }>(ch,
+      `SELECT extract(stats, 'Allocated: (\\\\d+)') AS allocated, extract(stats, 'resident: (\\\\d+)') AS resident FROM system.jemalloc_stats`);
+    allocator = { allocated: Number(j.allocated), resident: Number(j.resident) };
   }
   const or = (b: number) => (b < 0 ? -1 : mib(b));
-  return { trackedMiB: mib(Number(m.tracked)), cachesMiB: mib(Number(m.caches)), allocatedMiB: or(allocator.allocated), residentMiB: or(allocator.resident), retainedMiB: or(allocator.retained) };
+  return { trackedMiB: mib(Number(m.tracked)), cachesMiB: mib(Number(m.caches)), allocatedMiB: or(allocator.allocated), residentMiB: or(allocator.resident) };
 }
