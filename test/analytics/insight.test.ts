@@ -30,4 +30,32 @@ describe('insight', () => {
       { ts: now - H, platform: 'youtube', region: 'US', views: 400 },
     ], { now, competingStores: 1 }))).toBe('views down 60% in 48 h, led by YouTube in US');
   });
+
+  it('names a jump of the last hours that the 48 h totals hide, against the same hours a day before', () => {
+    // A daily cycle (busy afternoons) over 4 days of decline, then ×17 in the last 4 whole hours.
+    const points: SeriesPoint[] = [];
+    const end = now + 20 * 60_000; // 20 minutes into an hour that is still filling
+    for (let h = 96; h >= 1; h--) {
+      const ts = now - h * H;
+      const cycle = 1 + 0.5 * Math.sin((2 * Math.PI * (ts / H)) / 24);
+      const level = 1000 * cycle * (h > 48 ? 1 : 0.3) * (h <= 4 ? 17 : 1);
+      points.push({ ts, platform: 'tiktok', region: 'US', views: Math.round(level) });
+    }
+    points.push({ ts: now, platform: 'tiktok', region: 'US', views: 5 }); // the filling hour
+    const s = summarizeSeries(points, { now: end });
+    expect(s.metrics.views!.current).toBe(points.filter((p) => p.ts >= now - 48 * H && p.ts < now).reduce((a, p) => a + p.views!, 0));
+    expect(s.recent).toMatchObject({ metric: 'views', hours: 6 });
+    const { current, dayBefore } = s.recent!;
+    expect(current).toBe(points.filter((p) => p.ts >= now - 6 * H && p.ts < now).reduce((a, p) => a + p.views!, 0));
+    expect(dayBefore).toBe(points.filter((p) => p.ts >= now - 30 * H && p.ts < now - 24 * H).reduce((a, p) => a + p.views!, 0));
+    expect(insight(s)).toMatch(/^views down \d+% in 48 h, led by TikTok in US, up \d+(\.\d)?× in the last 6 h against the same hours a day before$/);
+  });
+
+  it('leaves a move under 3× or on a handful of units to the window totals', () => {
+    const steady: SeriesPoint[] = [];
+    for (let h = 96; h >= 1; h--) steady.push({ ts: now - h * H, platform: 'youtube', region: 'DE', views: h <= 6 ? 250 : 100 });
+    expect(summarizeSeries(steady, { now }).recent).toBeUndefined();
+    const sparse: SeriesPoint[] = [{ ts: now - 26 * H, platform: 'youtube', region: 'DE', views: 2 }, { ts: now - 2 * H, platform: 'youtube', region: 'DE', views: 20 }];
+    expect(summarizeSeries(sparse, { now }).recent).toBeUndefined();
+  });
 });
