@@ -1,7 +1,8 @@
 // A product's numbers in one or two plain sentences ("views up 240% in 48 h, led by TikTok in BR;
 // orders lag views by about 2 days"): totals of the last window against the one before, the
 // platform and region leading it, a move of the last hours that the window's totals hide, and a
-// lead–lag of daily totals. Pure; `now` is passed in; the hour still filling at `now` is left out.
+// lead–lag of daily totals. Pure; `now` is passed in (the API passes the settled event time) and
+// the windows end at the last whole hour before it.
 import type { Metric } from '../schemas/events.js';
 import { correlate } from './correlation.js';
 

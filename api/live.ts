@@ -17,6 +17,7 @@ import type { Gateway } from './ws/gateway.js';
 
 export interface LiveDeps {
   bus: Bus; topics: Topics; gateway: Gateway; cache: QueryCache; logger: Logger; overviewEveryMs?: number;
+  allowedLatenessMs: number;
   /** The overview channel's KPIs now: ClickHouse only, so the overview is live before Postgres is up. */
   overviewKpis: () => Promise<OverviewKpis>;
   /** Every service, once the stores are all up: the other channels read Postgres. */
@@ -39,7 +40,7 @@ export async function startLive(d: LiveDeps): Promise<Live> {
     const s = await d.services;
     if (channel === 'agent') return s.agentStatus();
     if (channel === 'alerts') return { items: (await listAlerts(s.db, { limit: 20 })).items };
-    const product = await getProduct({ ch: s.ch, db: s.db, now: s.clock.now() }, channel.slice('product:'.length)).catch((err) => {
+    const product = await getProduct({ ch: s.ch, db: s.db, now: s.clock.now(), allowedLatenessMs: d.allowedLatenessMs }, channel.slice('product:'.length)).catch((err) => {
       if (err instanceof NotFoundError) return null;
       throw err;
     });

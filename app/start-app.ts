@@ -161,7 +161,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
       .then((i) => { index = i; if (ctx.services) ctx.services.productIndex = i; return i; })
       .catch((err) => { logger.error({ err }, 'product index failed to load; the explorer and overview stay on SQL'); return null; });
     const overviewKpis = () => getOverviewKpis({ ch: early.clickhouse.client, productIndex: index }, clock.now());
-    live = await startLive({ bus: early.bus, topics: early.topics, gateway, cache, logger, overviewKpis, services });
+    live = await startLive({ bus: early.bus, topics: early.topics, gateway, cache, logger, overviewKpis, services, allowedLatenessMs: config.allowedLatenessMs });
     liveStarted(live);
   }
 

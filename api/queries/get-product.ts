@@ -5,9 +5,11 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { eq } from 'drizzle-orm';
 import { NotFoundError } from '../../core/errors.js';
 import type { Db } from '../../core/stores/postgres.js';
+import { settledBefore } from '../../analytics/event-time.js';
 import { insight, summarizeSeries, type SeriesPoint } from '../../analytics/insight.js';
 import { STEPS } from '../../analytics/granularity.js';
 import { loadNativeStep } from '../../processors/native-step.js';
+import { readWatermark } from '../../processors/watermark.js';
 import { STEP_PROFILES } from '../../processors/scorer.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import { METRICS } from '../../schemas/events.js';
@@ -32,17 +34,22 @@ GROUP BY t, platform, region`;
 const INSIGHT_DAYS = 14;
 const DIM_SQL = latestProductsSql(['title', 'category'], ID);
 
-export interface ProductDeps { ch: ClickHouseClient; db: Db; now: number }
+export interface ProductDeps {
+  ch: ClickHouseClient; db: Db; now: number;
+  /** The insight compares settled hours only: those behind the watermark by this much. */
+  allowedLatenessMs: number;
+}
 
 export async function getProduct(d: ProductDeps, id: string): Promise<ProductDetail> {
   const since = Math.floor(d.now / 1000) - 86400;
-  const [[meta], [score], [totals], [dim], hourly, native] = await Promise.all([
+  const [[meta], [score], [totals], [dim], hourly, native, watermark] = await Promise.all([
     d.db.select().from(products).where(eq(products.productId, id)).limit(1),
     rows<Record<string, number | string>>(d.ch, SCORE_SQL, { id }),
     rows<Record<string, number>>(d.ch, TOTALS_SQL, { id, since }),
     rows<{ title: string; category: string }>(d.ch, DIM_SQL, { id }),
     rows<Record<string, number | string>>(d.ch, INSIGHT_SQL, { id, since: Math.floor(d.now / 1000) - INSIGHT_DAYS * 86400 }),
     loadNativeStep(d.ch, id),
+    readWatermark(d.ch, d.now),
   ]);
   if (!meta && !dim) throw new NotFoundError('product', id);
   const points: SeriesPoint[] = hourly.map((r) => ({ ts: Number(r.t) * 1000, platform: String(r.platform), region: String(r.region), ...Object.fromEntries(METRICS.map((m) => [m, Number(r[m])])) }));
@@ -53,7 +60,7 @@ export async function getProduct(d: ProductDeps, id: string): Promise<ProductDet
     category: meta?.category ?? dim.category ?? 'Uncategorized',
     brand: meta?.brand ?? null, price: meta?.price ?? null, currency: meta?.currency ?? null, imageUrl: meta?.imageUrl ?? null,
     sourceUrl: meta?.sourceUrl ?? null, source: meta ? meta.source : 'events', tags: meta?.tags ?? [],
-    insight: points.length ? insight(summarizeSeries(points, { now: d.now })) : null,
+    insight: points.length ? insight(summarizeSeries(points, { now: settledBefore(watermark, d.allowedLatenessMs) })) : null,
     createdAt: meta?.createdAt.toISOString() ?? null, updatedAt: meta?.updatedAt.toISOString() ?? null,
     trend: !score ? null : {
       score: num(score.score), label: String(score.label), velocity: num(score.velocity), acceleration: num(score.acceleration),

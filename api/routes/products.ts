@@ -24,7 +24,7 @@ export const productRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox => asy
     schema: { tags: ['products'], summary: 'One product: metadata, latest score with its components, 24 h totals', params: IdParams, response: { 200: ProductDetail, ...errors(404) } },
   }, async (req, reply) => {
     const { id } = req.params;
-    return sendCached(ctx, req, reply, `product:${id}`, ProductDetail, () => { const s = ctx.services!; return getProduct({ ch: s.ch, db: s.db, now: s.clock.now() }, id); });
+    return sendCached(ctx, req, reply, `product:${id}`, ProductDetail, () => { const s = ctx.services!; return getProduct({ ch: s.ch, db: s.db, now: s.clock.now(), allowedLatenessMs: ctx.config.allowedLatenessMs }, id); });
   });
   app.get('/products/:id/timeseries', {
     schema: {

@@ -236,6 +236,15 @@ describe('GET /products/:id/timeseries', () => {
 });
 
 describe('GET /trends', () => {
+  it('words the insight from settled hours only: the hour within the allowed lateness is left out of both windows', async () => {
+    const settled = NOW_H - H; // watermark NOW_H, an hour of allowed lateness
+    const lamp = (e: Ev) => e.productId === 'lamp-1';
+    const current = total(within(settled - 48 * H, settled, lamp), 'views'), previous = total(within(settled - 96 * H, settled - 48 * H, lamp), 'views');
+    const change = (current - previous) / previous;
+    const trend = Math.abs(change) < 0.05 ? 'views steady over 48 h' : `views ${change > 0 ? 'up' : 'down'} ${Math.round(Math.abs(change) * 100)}% in 48 h`;
+    expect((await get('products/lamp-1')).body.insight).toMatch(new RegExp(`^${trend}, led by TikTok in (US|DE)`));
+  });
+
   it('puts several metrics of the chosen products on one zero-filled axis, with their velocity', async () => {
     const from = NOW_H - 6 * H;
     const r = await get(`trends?metrics=views,orders&interval=1h&from=${iso(from)}&to=${iso(NOW_H)}&productIds=lamp-1,lamp-2`);

@@ -49,7 +49,7 @@ async function start(overviewEveryMs: number) {
   let computed = 0;
   const gateway = new Gateway({ logger, metrics: createMetrics(), snapshot: async () => null });
   const live = await startLive({
-    bus, topics, gateway, cache: new QueryCache(), logger, overviewEveryMs,
+    bus, topics, gateway, cache: new QueryCache(), logger, overviewEveryMs, allowedLatenessMs: 3_600_000,
     overviewKpis: async () => ({ computed: ++computed }) as unknown as OverviewKpis,
     services: new Promise(() => undefined),
   });
