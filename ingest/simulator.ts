@@ -172,15 +172,18 @@ export class MarketSimulator {
   /**
    * History between two times in steps of stepMs: one event per product and step, carrying
    * the volume the live stream would have produced in that step, so charts join up at "now".
+   * The last step, cut short by toMs where the live stream takes over, carries only the part
+   * before toMs: a whole step there would count its remainder twice.
    */
   *backfill(fromMs: number, toMs: number, stepMs = 300_000): Generator<EngagementEvent[]> {
     const start = Math.ceil(fromMs / stepMs) * stepMs;
     for (let t = start; t < toMs; t += stepMs) {
       const rng = mulberry32(mix(this.o.seed, Math.floor(t / 1000), 7));
       const shares = this.shares(t);
+      const seconds = Math.min(stepMs, toMs - t) / 1000;
       const step: EngagementEvent[] = [];
       this.products.forEach((p, i) => {
-        const views = countAround(shares[i] * this.o.ratePerSec * this.activity(t) * (stepMs / 1000) * VIEWS_PER_EVENT, rng);
+        const views = countAround(shares[i] * this.o.ratePerSec * this.activity(t) * seconds * VIEWS_PER_EVENT, rng);
         if (views > 0) step.push(this.event(p, `${p.message.productId}:b${t}`, t, views, rng));
       });
       yield step;

@@ -32,6 +32,18 @@ describe('market simulator', () => {
     expect(history / live).toBeGreaterThan(0.9);
     expect(history / live).toBeLessThan(1.1);
   });
+
+  it('joins history to the live stream without counting the step where they meet twice', () => {
+    // A first start at 12:05:20 with 15-minute steps: history to 12:05:20, live from there.
+    const sim = new MarketSimulator({ seed: 4, ratePerSec: 50 });
+    const views = (evs: { views?: number }[]) => evs.reduce((a, e) => a + (e.views ?? 0), 0);
+    const liveFrom = T + 320e3, step = 900e3;
+    const steps = [...sim.backfill(liveFrom - 3600e3, liveFrom, step)];
+    expect(steps.at(-1)![0].ts).toBe(new Date(T).toISOString());
+    const cut = views(steps.at(-1)!), whole = views([...sim.backfill(T, T + step, step)].flat());
+    expect(cut / whole).toBeGreaterThan((320 / 900) * 0.9);
+    expect(cut / whole).toBeLessThan((320 / 900) * 1.1);
+  });
 });
 
 describe('market simulator funnel', () => {
