@@ -1,6 +1,6 @@
 // Stored forecasts for the API bench, as the forecaster writes them (processors/forecaster.ts
 // store()): per product, metric and generation its forecast rows (a row per step), its lifecycle
-// row and a backtest row per candidate model, each kind in its own insert. Made inside ClickHouse
+// row and a backtest row per candidate model, each kind in its own insert, then its head. Made inside ClickHouse
 // from numbers(): running the real forecaster over 100k products would take hours, and the reads
 // measured here depend only on the rows' shape and number. Generations are an hour apart and
 // inserted one after another, so the older ones linger until merges replace them, as they do live.
@@ -8,6 +8,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { STATISTICAL_MODELS } from '../analytics/forecast/models.js';
 import { seasonalNaive } from '../analytics/forecast/seasonal-naive.js';
 import { FORECAST_METRICS, FORECAST_STEPS } from '../processors/forecaster.js';
+import { forecastHeadsBackfill } from '../schemas/clickhouse/migrations.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
 
 const HOUR_SEC = 3600;
@@ -66,5 +67,8 @@ export async function insertBenchForecasts(ch: ClickHouseClient, o: { products: 
       const params = { products: o.products, metric, g, start, models, stages: STAGES, naive: seasonalNaive.name };
       for (const query of [FORECASTS_SQL, LIFECYCLE_SQL, BACKTESTS_SQL]) await ch.command({ query, query_params: params });
     }
+    // The forecaster writes each generation's heads with it: here the heads migration's backfill
+    // makes them from the rows just written (the latest generation of every product).
+    await ch.command({ query: forecastHeadsBackfill() });
   }
 }

@@ -21,6 +21,7 @@ import type { NeuralForecaster } from '../analytics/forecast/neural.js';
 import type { ForecastModel, ForecastPoint } from '../analytics/forecast/types.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
 import type { LifecycleUpdate } from '../schemas/updates.js';
+import { float, forecastHeadRows } from './forecast-heads.js';
 import { loadNativeSteps, type NativeStep } from './native-step.js';
 import { readWatermark } from './watermark.js';
 
@@ -418,12 +419,16 @@ export class Forecaster {
     };
   }
 
-  private async store(forecasts: StoredForecast[]): Promise<void> {
+  /**
+   * Writes forecasts as a round does: their rows, lifecycles and backtests, then their heads (the
+   * forecasts list's rows), last, so that the list never shows a generation whose rows are not stored.
+   */
+  async store(forecasts: StoredForecast[]): Promise<void> {
     if (!forecasts.length) return;
     await this.d.ch.insert({
       table: TABLES.forecasts, format: 'JSONEachRow',
       values: forecasts.flatMap((f) => f.points.map((p) => ({
-        productId: f.productId, metric: f.metric, generatedAt: f.generatedAt, model: f.model, granularity: f.interval, horizon: f.horizon, base: f.base, step: p.step,
+        productId: f.productId, metric: f.metric, generatedAt: f.generatedAt, model: f.model, granularity: f.interval, horizon: f.horizon, base: float(f.base), step: p.step,
         ts: Math.floor(p.ts / 1000), yhat: p.yhat, lo80: p.lo80, hi80: p.hi80, lo95: p.lo95, hi95: p.hi95,
       }))),
     });
@@ -433,7 +438,7 @@ export class Forecaster {
       await this.d.ch.insert({
         table: TABLES.productLifecycle, format: 'JSONEachRow',
         values: stages.map((f) => ({
-          productId: f.productId, metric: f.metric, computedAt: f.generatedAt, granularity: f.interval, stage: f.lifecycle!.stage, growth: f.lifecycle!.growth,
+          productId: f.productId, metric: f.metric, computedAt: f.generatedAt, granularity: f.interval, stage: f.lifecycle!.stage, growth: float(f.lifecycle!.growth),
           peakAt: f.lifecycle!.peak ? sec(f.lifecycle!.peak.at) : null, peakLo: f.lifecycle!.peak ? sec(f.lifecycle!.peak.lo) : null, peakHi: f.lifecycle!.peak ? sec(f.lifecycle!.peak.hi) : null,
         })),
       });
@@ -442,15 +447,15 @@ export class Forecaster {
         await this.d.updates.bus.publish(this.d.updates.topics.updates, [{ key: 'lifecycle', value: update }]);
       }
     }
-    // On a flat history any error is an infinite MASE; JSON has no Infinity, ClickHouse reads 'inf' (and reads it back as null).
-    const finite = (v: number) => (Number.isFinite(v) ? v : Number.isNaN(v) ? 'nan' : 'inf');
+    // On a flat history any error is an infinite MASE (read back as null).
     await this.d.ch.insert({
       table: TABLES.forecastBacktests, format: 'JSONEachRow',
       values: forecasts.flatMap((f) => f.backtest.map((b) => ({
         productId: f.productId, metric: f.metric, generatedAt: f.generatedAt, model: b.model, chosen: b.model === f.model ? 1 : 0,
-        mase: finite(b.mase), smape: finite(b.smape), coverage80: finite(b.coverage80), coverage95: finite(b.coverage95),
-        margin80: finite(b.margin80), margin95: finite(b.margin95), points: b.points, origins: b.origins,
+        mase: float(b.mase), smape: float(b.smape), coverage80: float(b.coverage80), coverage95: float(b.coverage95),
+        margin80: float(b.margin80), margin95: float(b.margin95), points: b.points, origins: b.origins,
       }))),
     });
+    await this.d.ch.insert({ table: TABLES.forecastHeads, format: 'JSONEachRow', values: forecastHeadRows(forecasts) });
   }
 }

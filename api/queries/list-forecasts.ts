@@ -2,10 +2,12 @@
 // day or a week after their last complete one (the change from that bucket with its 80% interval),
 // with the lifecycle stage and peak stored with the same generation and the chosen model's
 // backtest; filtered, sorted (missing figures last) and paged by keyset cursor.
-// The SQL reads every product's latest generation (seconds at 100k products), so its sort figures
-// and filter fields are kept per data key (data-key.ts: they change only when a table read here
-// is written); a request picks its page's products from them (forecast-ranks.ts) and runs the
-// same SQL over those products alone, whose rows are the same as in the whole.
+// The list's SQL over the forecast, backtest and lifecycle rows reads every product's latest
+// generation (seconds at 100k products). The forecaster writes a narrow head of each generation
+// beside them (forecast-heads.ts), and a request reads those: every product's sort figures and
+// filter fields, kept per data key (data-key.ts: they change only when the heads or products are
+// written), pick the page's products (forecast-ranks.ts), and the same SQL over their heads alone
+// gives the page's rows, the same as the whole SQL's over the rows (the tests compare the two).
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Metric } from '../../schemas/events.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
@@ -15,7 +17,8 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { dataKey } from './data-key.js';
 import { pickIds, ranksOf, SORT_COLUMN, type Ranks, type StoredRankRow } from './forecast-ranks.js';
 import { keptPerStore } from './kept.js';
-import { latestForecastsSql, ONLY_IDS } from './latest-forecasts.js';
+import { latestHeadsSql, ONLY_IDS } from './forecast-heads.js';
+import { latestForecastsSql } from './latest-forecasts.js';
 import { latestProductsSql, rows } from './sql.js';
 import { isoFromUnix } from './time-range.js';
 
@@ -27,19 +30,29 @@ export interface ForecastListParams {
 // Changes only from a positive base: from 0 any forecast is an infinite rise, which ranks nothing.
 const change = (bound: string) => `if(base > 0, ${bound} / base - 1, NULL)`;
 
-const LIST_BASE = (ahead: Ahead, ids: boolean) => `
+/**
+ * Where the list reads each product's latest generation from: the forecast, backtest and
+ * lifecycle rows (the whole SQL), or the heads of every product or of {ids:Array(String)} alone.
+ */
+type Source = 'rows' | 'heads' | 'heads of ids';
+
+const LIST_BASE = (ahead: Ahead, from: Source) => {
+  // The heads carry the lifecycle stored with their generation; from the rows it is joined.
+  const lc = from === 'rows' ? 'lc' : 'l';
+  return `
 SELECT l.productId AS productId, if(p.title = '', l.productId, p.title) AS title, p.category AS category, p.imageUrl AS imageUrl,
   l.granularity AS interval, l.model AS model, toUnixTimestamp64Milli(l.g) AS generatedAt, toUnixTimestamp(l.start) AS start, toUnixTimestamp(l.target) AS target,
   l.base AS base, l.yhat AS yhat, l.lo80 AS lo80, l.hi80 AS hi80, ${change('l.yhat')} AS change, ${change('l.lo80')} AS changeLo80, ${change('l.hi80')} AS changeHi80,
-  lc.stage AS stage, lc.growth AS growthPerStep, toUnixTimestamp(lc.peakAt) AS peakAt, toUnixTimestamp(lc.peakLo) AS peakLo, toUnixTimestamp(lc.peakHi) AS peakHi,
-  toInt64(toUnixTimestamp(lc.peakAt)) - toInt64(toUnixTimestamp(l.start)) AS peakInSec,
+  ${lc}.stage AS stage, ${lc}.growth AS growthPerStep, toUnixTimestamp(${lc}.peakAt) AS peakAt, toUnixTimestamp(${lc}.peakLo) AS peakLo, toUnixTimestamp(${lc}.peakHi) AS peakHi,
+  toInt64(toUnixTimestamp(${lc}.peakAt)) - toInt64(toUnixTimestamp(l.start)) AS peakInSec,
   l.mase AS mase, l.relativeMase AS relativeMase, l.coverage80 AS coverage80, l.margin80 AS margin80, l.coverage95 AS coverage95, l.margin95 AS margin95, l.points AS points, l.origins AS origins
-FROM (${latestForecastsSql(ahead, { ids })}) AS l
-LEFT JOIN (${latestProductsSql(['title', 'category', 'imageUrl'], ids ? `WHERE ${ONLY_IDS}` : '')}) AS p ON p.productId = l.productId
+FROM (${from === 'rows' ? latestForecastsSql(ahead) : latestHeadsSql(ahead, { ids: from === 'heads of ids' })}) AS l
+LEFT JOIN (${latestProductsSql(['title', 'category', 'imageUrl'], from === 'heads of ids' ? `WHERE ${ONLY_IDS}` : '')}) AS p ON p.productId = l.productId${from === 'rows' ? `
 LEFT JOIN (
   SELECT productId, computedAt, stage, growth, peakAt, peakLo, peakHi FROM ${TABLES.productLifecycle}
-  WHERE metric = {metric:String}${ids ? ` AND ${ONLY_IDS}` : ''} LIMIT 1 BY productId, computedAt
-) AS lc ON lc.productId = l.productId AND lc.computedAt = l.g`;
+  WHERE metric = {metric:String} LIMIT 1 BY productId, computedAt
+) AS lc ON lc.productId = l.productId AND lc.computedAt = l.g` : ''}`;
+};
 
 type Num = number | null;
 interface Row {
@@ -51,19 +64,19 @@ interface Row {
 
 const iso = (sec: number | string) => isoFromUnix(Number(sec));
 
-/** The tables the list reads: a write to any of them changes the kept figures. */
-const LIST_TABLES = [TABLES.forecasts, TABLES.forecastBacktests, TABLES.productLifecycle, TABLES.products];
+/** The tables a request reads: a write to either changes the kept figures. */
+const LIST_TABLES = [TABLES.forecastHeads, TABLES.products];
 
 /** Every listed product's sort figures and filter fields (NaN and infinities quoted, to tell them from NULL). */
-const RANKS_SQL = (ahead: Ahead) => `SELECT productId, category, stage, change, relativeMase, peakInSec FROM (${LIST_BASE(ahead, false)})
+const RANKS_SQL = (ahead: Ahead) => `SELECT productId, category, stage, change, relativeMase, peakInSec FROM (${LIST_BASE(ahead, 'heads')})
   SETTINGS join_use_nulls = 1, output_format_json_quote_denormals = 1`;
 
 /** Per store: the figures by metric, ahead and data key (four of them at once: every metric and ahead in use). */
 const kept = keptPerStore<Ranks>(4);
 
 /**
- * The list's SQL for one request (one row more than the page, to tell whether another follows);
- * with `ids`, over those products alone ({ids:Array(String)}).
+ * The list's SQL for one request (one row more than the page, to tell whether another follows):
+ * over the rows, or with `ids` over those products' heads alone ({ids:Array(String)}).
  */
 export function listForecastsQuery(q: ForecastListParams, ids?: readonly string[]) {
   const sort = q.sort ?? '-change';
@@ -84,7 +97,7 @@ export function listForecastsQuery(q: ForecastListParams, ids?: readonly string[
       : `(${col} ${desc ? '<' : '>'} {cv:Float64} OR (${col} = {cv:Float64} AND productId > {cid:String}) OR ${col} IS NULL)`);
     Object.assign(params, { cv: value, cid: id });
   }
-  const sql = `SELECT * FROM (${LIST_BASE(q.ahead ?? '1d', ids !== undefined)}) ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+  const sql = `SELECT * FROM (${LIST_BASE(q.ahead ?? '1d', ids ? 'heads of ids' : 'rows')}) ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY ${col} IS NULL, ${col} ${desc ? 'DESC' : 'ASC'}, productId ASC LIMIT {limit:UInt32} SETTINGS join_use_nulls = 1`;
   return { sql, params, col, desc, after, limit };
 }
@@ -109,7 +122,7 @@ export async function listForecasts(ch: ClickHouseClient, q: ForecastListParams)
   return listForecastsBySql(ch, q);
 }
 
-/** The page from the whole list's SQL alone: what listForecasts answers, at the cost of every product's latest generation. */
+/** The page from the whole list's SQL over the rows: what listForecasts answers, at the cost of every product's latest generation. */
 export async function listForecastsBySql(ch: ClickHouseClient, q: ForecastListParams): Promise<ForecastPage> {
   const { sql, params, col, limit } = listForecastsQuery(q);
   return pageOf(await rows<Row>(ch, sql, params), col, limit);

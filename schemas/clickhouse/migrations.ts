@@ -18,3 +18,15 @@ export function clickhouseMigrations(): ClickHouseMigration[] {
       .filter(Boolean),
   }));
 }
+
+/**
+ * The heads migration's backfill: every product's latest forecast head from its stored forecast,
+ * backtest and lifecycle rows. The API bench and the tests run it over rows they write directly,
+ * as a data dir from before the heads were written holds them.
+ */
+export function forecastHeadsBackfill(): string {
+  const m = clickhouseMigrations().find((x) => x.name === '0014_forecast_heads.sql');
+  const statement = m?.statements.find((s) => s.startsWith('INSERT INTO forecast_heads'));
+  if (!statement) throw new Error('0014_forecast_heads.sql holds no heads backfill');
+  return statement;
+}

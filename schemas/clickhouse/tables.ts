@@ -16,6 +16,8 @@ export const TABLES = {
   scoreReference: 'score_reference',
   forecasts: 'forecasts',
   forecastBacktests: 'forecast_backtests',
+  /** Per forecast generation, only what the forecasts list shows and sorts by (processors/forecast-heads.ts). */
+  forecastHeads: 'forecast_heads',
   /** Each product's lifecycle stage and expected peak, from its latest forecast. */
   productLifecycle: 'product_lifecycle',
   /** Engagement per video by hour. */
