@@ -15,18 +15,19 @@ const AHEAD_COLUMNS: Record<Ahead, HeadAhead> = { '1d': '1d', '1w': '1w' };
 export const ONLY_IDS = 'productId IN {ids:Array(String)}';
 
 /**
- * One row per product with a head of {metric:String} whose latest generation reaches `ahead`; with
- * `ids`, of the products in {ids:Array(String)} alone. The latest generation is taken before the
- * `ahead` condition, as from the rows: an older one that reached it does not stand in.
+ * One row per product with a head of {metric:String}: its latest generation; with `ahead`, only
+ * where that reaches the bucket `ahead`, with its figures; with `ids`, of the products in
+ * {ids:Array(String)} alone. The latest generation is taken before the `ahead` condition, as from
+ * the rows: an older one that reached it does not stand in.
  */
-export function latestHeadsSql(ahead: Ahead, opts: { ids: boolean }): string {
-  const a = AHEAD_COLUMNS[ahead];
+export function latestHeadsSql(ahead: Ahead | null, opts: { ids: boolean }): string {
+  const a = ahead && AHEAD_COLUMNS[ahead];
   return `
 SELECT * FROM (
-  SELECT productId, generatedAt AS g, model, granularity, base, start, target${a} AS target, yhat${a} AS yhat, lo80_${a} AS lo80, hi80_${a} AS hi80,
+  SELECT productId, generatedAt AS g, model, granularity, base, start${a ? `, target${a} AS target, yhat${a} AS yhat, lo80_${a} AS lo80, hi80_${a} AS hi80` : ''},
     mase, coverage80, margin80, coverage95, margin95, points, origins, ${relativeMaseSql('mase', 'naiveMase')} AS relativeMase, stage, growth, peakAt, peakLo, peakHi
   FROM ${TABLES.forecastHeads}
   WHERE metric = {metric:String}${opts.ids ? ` AND ${ONLY_IDS}` : ''}
   ORDER BY productId, generatedAt DESC LIMIT 1 BY productId
-) WHERE target IS NOT NULL`;
+)${a ? ' WHERE target IS NOT NULL' : ''}`;
 }

@@ -2,8 +2,10 @@
 // metric: the chosen models' backtest interval coverage pooled over all their held-out points,
 // with a margin that counts each product as one cluster (a product's backtest points move
 // together), and the share of products whose chosen model beats seasonal naive on its backtest.
-// That reads every product's latest generation (seconds at 100k products), so the figures are
-// kept per data key (data-key.ts): they change only when the forecaster writes.
+// Read from the rows, that is every product's latest generation (seconds at 100k products); so the
+// figures come from the forecast heads (forecast-heads.ts: one narrow row per product and
+// generation, which the forecaster writes with them) and are kept per data key (data-key.ts):
+// they change only when the forecaster writes.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { coverageFigures } from '../../analytics/forecast/accuracy.js';
 import type { Metric } from '../../schemas/events.js';
@@ -11,14 +13,17 @@ import type { ForecastCalibration } from '../schemas/forecasts.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import { dataKey } from './data-key.js';
 import { keptPerStore } from './kept.js';
+import { latestHeadsSql } from './forecast-heads.js';
 import { latestForecastsSql } from './latest-forecasts.js';
 import { rows } from './sql.js';
 
-/** Every product's latest forecast's backtest figures (run directly by the API bench). */
-export const CALIBRATION_SQL = `SELECT coverage80, coverage95, points, relativeMase FROM (${latestForecastsSql(null)}) SETTINGS join_use_nulls = 1`;
+const FIGURES = 'coverage80, coverage95, points, relativeMase';
 
-/** The tables the figures come from. */
-const CALIBRATION_TABLES = [TABLES.forecasts, TABLES.forecastBacktests];
+/** Every product's latest forecast's backtest figures from the rows (run directly by the API bench). */
+export const CALIBRATION_SQL = `SELECT ${FIGURES} FROM (${latestForecastsSql(null)}) SETTINGS join_use_nulls = 1`;
+
+/** The same from the heads. */
+const HEADS_CALIBRATION_SQL = `SELECT ${FIGURES} FROM (${latestHeadsSql(null, { ids: false })})`;
 
 type Num = number | null;
 
@@ -27,13 +32,18 @@ const kept = keptPerStore<ForecastCalibration>();
 
 export async function getForecastCalibration(ch: ClickHouseClient, metric: Metric): Promise<ForecastCalibration> {
   // The key is read before the figures: they are never labelled with data older than theirs.
-  const key = `${metric}|${await dataKey(ch, CALIBRATION_TABLES)}`;
-  return kept.get(ch, key) ?? kept.set(ch, key, await computeForecastCalibration(ch, metric));
+  const key = `${metric}|${await dataKey(ch, [TABLES.forecastHeads])}`;
+  return kept.get(ch, key) ?? kept.set(ch, key, calibrationOf(metric, await rows<Figures>(ch, HEADS_CALIBRATION_SQL, { metric })));
 }
 
-/** The figures from the stored rows, every time: what getForecastCalibration answers. */
+/** The figures from the forecast and backtest rows, every time: what getForecastCalibration answers from the heads. */
 export async function computeForecastCalibration(ch: ClickHouseClient, metric: Metric): Promise<ForecastCalibration> {
-  const found = await rows<{ coverage80: Num; coverage95: Num; points: number | string; relativeMase: Num }>(ch, CALIBRATION_SQL, { metric });
+  return calibrationOf(metric, await rows<Figures>(ch, CALIBRATION_SQL, { metric }));
+}
+
+interface Figures { coverage80: Num; coverage95: Num; points: number | string; relativeMase: Num }
+
+function calibrationOf(metric: Metric, found: Figures[]): ForecastCalibration {
   // A backtest row keeps shares; the points inside are share × points (whole numbers, rounded back).
   const covered = found.filter((r) => r.coverage80 !== null && r.coverage95 !== null && Number(r.points) > 0);
   const points = covered.map((r) => Number(r.points));
