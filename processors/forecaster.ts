@@ -160,7 +160,8 @@ GROUP BY productId ORDER BY cityHash64(productId) LIMIT {n:UInt32}`;
 const LATEST_SQL = `
 WITH latest AS (
   SELECT productId, max(generatedAt) AS g, argMax(ts, generatedAt) AS ts, NOT isNaN(argMax(base, generatedAt)) AS hasBase FROM ${TABLES.forecasts}
-  WHERE productId IN {ids:Array(String)} AND metric = {metric:String} AND step = 1 GROUP BY productId)
+  WHERE productId IN {ids:Array(String)} AND metric = {metric:String} AND step = 1 GROUP BY productId
+  HAVING (productId, g) IN (SELECT productId, generatedAt FROM ${TABLES.forecastHeads} WHERE productId IN {ids:Array(String)} AND metric = {metric:String}))
 SELECT l.productId AS productId, toUnixTimestamp(l.ts) AS ts, l.hasBase AS hasBase, groupArray(b.model) AS models
 FROM latest AS l INNER JOIN ${TABLES.forecastBacktests} AS b ON b.productId = l.productId AND b.generatedAt = l.g
 WHERE b.productId IN {ids:Array(String)} AND b.metric = {metric:String}
@@ -380,7 +381,9 @@ export class Forecaster {
    * A product is current once its latest forecast starts where a forecast made now would
    * (`forecastStart`, at its own step: an import that has not changed is not recomputed) and was
    * chosen among the models this forecaster uses for that step. A generation stored before the
-   * base was kept is refreshed once, so that every product's change can be read.
+   * base was kept is refreshed once, so that every product's change can be read; so is one whose
+   * head is missing (a store cut short before its last insert), which the forecasts list would
+   * otherwise never show.
    */
   private async currentIds(steps: ReadonlyMap<string, NativeStep>, metric: Metric, settled: number): Promise<Set<string>> {
     const rs = await this.d.ch.query({ query: LATEST_SQL, query_params: { ids: [...steps.keys()], metric }, format: 'JSONEachRow' });

@@ -213,6 +213,15 @@ describe('Forecaster', () => {
     expect(await f.round()).toMatchObject({ refreshed: 0, skipped: 6 });
   });
 
+  it('refreshes a current generation whose head was not stored (a store cut short before its last insert)', async () => {
+    await rt.clickhouse.client.command({ query: `ALTER TABLE ${TABLES.forecastHeads} DELETE WHERE productId = 'noisy-b' SETTINGS mutations_sync = 1` });
+    clock.advance(10 * 60_000);
+    expect(await f.round()).toMatchObject({ refreshed: 1, skipped: 5, tooShort: 1 });
+    const rs = await rt.clickhouse.client.query({ query: `SELECT toUnixTimestamp64Milli(generatedAt) AS at FROM ${TABLES.forecastHeads} WHERE productId = 'noisy-b'`, format: 'JSONEachRow' });
+    expect((await rs.json<{ at: string }>()).map((r) => Number(r.at))).toEqual([clock.now()]);
+    expect(await f.round()).toMatchObject({ refreshed: 0, skipped: 6 });
+  });
+
   it('forecasts one product on demand, for any metric, without storing it, and says null when its history is too short', async () => {
     const orders = await f.forecast('periodic', 'orders');
     expect(orders).toMatchObject({ productId: 'periodic', metric: 'orders', generatedAt: clock.now() });
