@@ -15,7 +15,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import type { Config } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -28,6 +27,7 @@ import { normalizeEvent } from '../schemas/validate.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
 import { BenchChild } from './child.js';
 import { BENCH_PRODUCTS, benchProductIds, FRESH_PRODUCTS, makeEvents } from './events.js';
+import type { FreshnessCommand, FreshnessReply } from './freshness-client.js';
 import type { ProducerCommand, ProducerReply } from './kafka-producer.js';
 import { flood, pace, type Send } from './load.js';
 import { num, label } from './format.js';
@@ -124,27 +124,30 @@ async function freshness(app: App, feed: Feed, seconds: number): Promise<Freshne
     },
   });
   await updates.ready;
+  // The client is a process of its own, as a browser is: in this one its frames' reads shared
+  // the event loop with the server it timed.
+  const client = new BenchChild<FreshnessCommand, FreshnessReply>('bench/freshness-client.ts');
+  let accept: number[], got: Extract<FreshnessReply, { op: 'collected' }>;
+  try {
+    await client.ask({ op: 'listen', url: `ws://127.0.0.1:${app.port}/ws`, channels: benchProductIds(FRESH_PRODUCTS).map((id) => `product:${id}`) }, 'listening');
+    await sleep(300);
+    measuring = true;
+    accept = await feed.pace(FRESH_RATE, seconds);
+    await sleep(1000);
+    measuring = false;
+    got = await client.ask({ op: 'collect' }, 'collected');
+  } finally {
+    client.close();
+    await updates.close();
+  }
   const latencies: number[] = [], socket: number[] = [];
   const framed = new Map<number, number>(); // acceptedAt → when the gateway framed it (once per write)
-  const ws = new WebSocket(`ws://127.0.0.1:${app.port}/ws`);
-  await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
-  ws.on('message', (raw) => {
-    const now = Date.now();
-    const m = JSON.parse(String(raw));
-    if (m.type !== 'event' || !m.data?.acceptedAt) return;
-    const acceptedAt = Date.parse(m.data.acceptedAt), framedAt = Date.parse(m.ts);
-    latencies.push(now - acceptedAt);
-    socket.push(now - framedAt);
+  for (let i = 0; i < got.acceptedAt.length; i++) {
+    const acceptedAt = got.acceptedAt[i], framedAt = got.framedAt[i];
+    latencies.push(got.arrivedAt[i] - acceptedAt);
+    socket.push(got.arrivedAt[i] - framedAt);
     if (!framed.has(acceptedAt)) framed.set(acceptedAt, framedAt);
-  });
-  ws.send(JSON.stringify({ type: 'subscribe', channels: benchProductIds(FRESH_PRODUCTS).map((id) => `product:${id}`) }));
-  await sleep(300);
-  measuring = true;
-  const accept = await feed.pace(FRESH_RATE, seconds);
-  await sleep(1000);
-  measuring = false;
-  ws.close();
-  await updates.close();
+  }
   const stages = { busToSink: [] as number[], sinkAnnounce: [] as number[], updateToFrame: [] as number[] };
   for (const [acceptedAt, framedAt] of framed) {
     const a = announced.get(acceptedAt);
