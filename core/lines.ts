@@ -14,6 +14,9 @@ export class Utf8Writer {
     this.buf = Buffer.allocUnsafe(Math.max(1024, expectedBytes));
   }
 
+  /** Bytes written so far. */
+  get length(): number { return this.at; }
+
   /** The buffer, with room for `n` more bytes at `at`. */
   private room(n: number): Buffer {
     if (this.at + n > this.buf.length) {
@@ -47,6 +50,14 @@ export class Utf8Writer {
     const buf = this.room(b.length);
     let at = this.at;
     for (let i = 0; i < b.length; i++) buf[at++] = b[i];
+    this.at = at;
+  }
+
+  /** Bytes written before (a log record's), copied from `src[start…end)`. */
+  copy(src: Uint8Array, start: number, end: number): void {
+    const buf = this.room(end - start);
+    let at = this.at;
+    for (let i = start; i < end; i++) buf[at++] = src[i];
     this.at = at;
   }
 

@@ -1,7 +1,8 @@
 // The events table's insert body: one TabSeparated line per event, written as UTF-8 (core/lines.ts).
 import { describe, expect, it } from 'vitest';
-import { utf8Lines } from '../../core/lines.js';
-import { encodeEvents, EVENT_COLUMNS } from '../../processors/event-rows.js';
+import { eventLogCodec } from '../../core/bus/event-log.js';
+import { Utf8Writer, utf8Lines } from '../../core/lines.js';
+import { encodeEvents, EVENT_COLUMNS, type RowEvent } from '../../processors/event-rows.js';
 import type { NormalizedEvent } from '../../schemas/events.js';
 
 const event = (i: number, tsMs: number): NormalizedEvent => ({
@@ -40,5 +41,24 @@ describe('encodeEvents', () => {
     expect(lines.pop()).toBe('');
     expect(lines.map((l) => l.split('\t')[6])).toEqual(events.map((e) => String(e.views)));
     expect(lines[999].split('\t')[1]).toBe(`${Math.floor((at + 999 * 1001) / 1000)}.${String((999 * 1001) % 1000).padStart(3, '0')}`);
+  });
+
+  it('copies the columns the bus log wrote, byte for byte the row it would write itself', () => {
+    const at = Date.UTC(2026, 10, 26, 12);
+    const events = Array.from({ length: 50 }, (_, i) => ({ ...event(i, at + i * 7), productId: `pé-${i}😀` }));
+    // As the bus hands them over: each event's columns somewhere in one log buffer, between other bytes.
+    const w = new Utf8Writer();
+    const logged: RowEvent[] = events.map((e) => {
+      w.text(`${e.eventId}\t`);
+      const start = w.length;
+      expect(eventLogCodec.write(w, { ...e, videoId: undefined })).toBe(true);
+      const end = w.length;
+      w.byte(10);
+      return { ...e, logged: { bytes: Buffer.alloc(0), start, end } };
+    });
+    const bytes = w.done();
+    for (const e of logged) e.logged!.bytes = bytes;
+    const isLate = (e: { views: number }) => e.views % 2 === 0;
+    expect(encodeEvents(logged, isLate, at).equals(encodeEvents(events, isLate, at))).toBe(true);
   });
 });
