@@ -4,33 +4,41 @@
 // instead of being formatted a second time; written the same way for events that come any other
 // way (Kafka, a replayed log, the bench's ceiling).
 import type { EngagementEvent } from '../schemas/events.js';
-import { tsvMillis, tsvString, type Utf8Writer } from './lines.js';
+import type { Utf8Writer } from './lines.js';
 
-const TAB = 9;
+const TAB = 9, DOT = 46, ZERO = 48;
 /** The columns written, in the table's order. */
 export const EVENT_VALUE_COLUMNS = ['eventId', 'ts', 'productId', 'platform', 'region', 'videoId', 'views', 'likes', 'shares', 'comments', 'orders', 'revenue', 'searches'] as const;
-
-const writeText = (w: Utf8Writer, s: string) => w.text(tsvString(s));
 
 function writeCount(w: Utf8Writer, n: number | undefined): void {
   w.byte(TAB);
   w.jsonNumber(n ?? 0);
 }
 
+/** DateTime64(3) as seconds with milliseconds (tsvMillis), written without a string. */
+function writeMillis(w: Utf8Writer, ms: number): void {
+  const s = Math.floor(ms / 1000), r = ms - s * 1000;
+  w.jsonNumber(s);
+  w.byte(DOT);
+  w.byte(ZERO + Math.floor(r / 100)); w.byte(ZERO + (Math.floor(r / 10) % 10)); w.byte(ZERO + (r % 10));
+}
+
 /**
- * Writes the columns of a valid event whose time is `tsMs` (absent metrics as 0, no video as
- * ''). Each field is read by name: a loop over the names would read them by a variable key,
- * several times slower (see raw-sink's addCounts).
+ * Writes the columns of an event whose time is `tsMs` (absent metrics as 0, no video as '').
+ * False when one of its strings holds a tab or a newline, which a valid event's cannot (the
+ * columns are written all the same). Each field is read by name: a loop over the names would
+ * read them by a variable key, several times slower (see raw-sink's addCounts).
  */
-export function writeEventColumns(w: Utf8Writer, e: EngagementEvent, tsMs: number): void {
-  writeText(w, e.eventId); w.byte(TAB);
-  w.text(tsvMillis(tsMs)); w.byte(TAB);
-  writeText(w, e.productId); w.byte(TAB);
-  w.text(e.platform); w.byte(TAB);
-  w.text(e.region); w.byte(TAB);
-  writeText(w, e.videoId ?? '');
+export function writeEventColumns(w: Utf8Writer, e: EngagementEvent, tsMs: number): boolean {
+  let plain = w.tsvText(e.eventId); w.byte(TAB);
+  writeMillis(w, tsMs); w.byte(TAB);
+  plain = w.tsvText(e.productId) && plain; w.byte(TAB);
+  plain = w.tsvText(e.platform) && plain; w.byte(TAB);
+  plain = w.tsvText(e.region) && plain; w.byte(TAB);
+  plain = w.tsvText(e.videoId ?? '') && plain;
   writeCount(w, e.views); writeCount(w, e.likes); writeCount(w, e.shares); writeCount(w, e.comments);
   writeCount(w, e.orders); writeCount(w, e.revenue); writeCount(w, e.searches);
+  return plain;
 }
 
 /** TSV unescaping of what writeText wrote. */

@@ -21,6 +21,22 @@ describe('utf8Lines', () => {
   });
 });
 
+describe('Utf8Writer', () => {
+  it('writes numbers as JSON.stringify does, whole ones digit by digit', () => {
+    const numbers = [0, -0, 1, 9, 10, 99, 100, 1_000_000_000, 1_764_000_000_123, 2 ** 53 - 1, 2 ** 53, 1e21, -5, 0.1 + 0.2, 19.99, 1e-7, NaN, Infinity];
+    for (const n of numbers) { const w = new Utf8Writer(); w.jsonNumber(n); expect(w.done().toString()).toBe(JSON.stringify(n)); }
+  });
+
+  it('writes TSV fields with their backslashes escaped, and says which hold a tab or a newline', () => {
+    for (const [s, plain] of [['', true], ['a-1', true], ['a\\b\\', true], ['é\\😀', true], ['a\tb', false], ['\\x\n', false], ['ü\t', false]] as const) {
+      const w = new Utf8Writer();
+      w.text('>');
+      expect(w.tsvText(s)).toBe(plain);
+      expect(w.done().toString()).toBe(`>${s.replaceAll('\\', '\\\\')}`);
+    }
+  });
+});
+
 describe('encodeEvents', () => {
   it('writes every column, times as seconds with three-digit milliseconds, backslashes escaped', () => {
     const at = Date.UTC(2026, 10, 26, 12, 0, 0, 5);
