@@ -14,9 +14,6 @@ export class Utf8Writer {
     this.buf = Buffer.allocUnsafe(Math.max(1024, expectedBytes));
   }
 
-  /** Bytes written so far. */
-  get length(): number { return this.at; }
-
   /** The buffer, with room for `n` more bytes at `at`. */
   private room(n: number): Buffer {
     if (this.at + n > this.buf.length) {
@@ -53,63 +50,14 @@ export class Utf8Writer {
     this.at = at;
   }
 
-  /** Bytes written before (a log record's), copied from `src[start…end)`. */
-  copy(src: Uint8Array, start: number, end: number): void {
-    const buf = this.room(end - start);
-    let at = this.at;
-    for (let i = start; i < end; i++) buf[at++] = src[i];
-    this.at = at;
-  }
-
   /** One ASCII character, by its code. */
   byte(c: number): void {
     this.room(1)[this.at++] = c;
   }
 
-  /**
-   * A number as JSON.stringify writes it. Whole numbers (counts, offsets, epoch times) are
-   * written digit by digit: a string for each, several per log record, was most of a record's cost.
-   */
+  /** A number as JSON.stringify writes it (small integers come from V8's number-string cache). */
   jsonNumber(n: number): void {
-    if (n >= 0 && Number.isSafeInteger(n)) this.digits(n);
-    else this.text(Number.isFinite(n) ? `${n}` : 'null');
-  }
-
-  /** A whole number from 0 to 2⁵³ in decimal. */
-  private digits(n: number): void {
-    let len = 1;
-    for (let x = n; x >= 10; x = Math.floor(x / 10)) len++;
-    const buf = this.room(len);
-    let at = this.at + len;
-    this.at = at;
-    do {
-      const q = Math.floor(n / 10);
-      buf[--at] = 48 + (n - q * 10);
-      n = q;
-    } while (n > 0);
-  }
-
-  /**
-   * A TabSeparated field: the string with its backslashes escaped (the form ClickHouse reads).
-   * False when it holds a tab or a newline, which no field can (it is written all the same).
-   */
-  tsvText(s: string): boolean {
-    const buf = this.room(2 * s.length);
-    let at = this.at;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) { this.text(tsvString(s)); return !s.includes('\t') && !s.includes('\n'); }
-      if (c === 92) buf[at++] = 92;
-      else if (c === 9 || c === 10) { this.at = at; this.text(tsvString(s.slice(i))); return false; }
-      buf[at++] = c;
-    }
-    this.at = at;
-    return true;
-  }
-
-  /** Forgets what was written after the first `length` bytes. */
-  cut(length: number): void {
-    this.at = Math.min(this.at, length);
+    this.text(Number.isFinite(n) ? `${n}` : 'null');
   }
 
   /** A string as a JSON literal, as JSON.stringify writes it: plain ASCII is copied as it is. */

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { Bus } from './bus/types.js';
 import { topics as topicNames, type Topics } from './bus/topics.js';
-import { eventLogCodec } from './bus/event-log.js';
+import { writeEventJson } from './bus/event-log.js';
 import { LocalBus } from './bus/local.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -48,7 +48,7 @@ export interface OpenOptions {
 
 async function openBus(config: Config, logger: Logger, topics: Topics, observer: ConsumerHealth): Promise<Bus> {
   if (config.kafkaBrokers.length === 0) {
-    return new LocalBus({ dir: join(config.dataDir, 'bus'), partitions: config.partitions, logger, ephemeralTopics: [topics.updates], maxAttempts: config.deliveryAttempts, observer, logCodecs: { [topics.engagement]: eventLogCodec } });
+    return new LocalBus({ dir: join(config.dataDir, 'bus'), partitions: config.partitions, logger, ephemeralTopics: [topics.updates], maxAttempts: config.deliveryAttempts, observer, logWriters: { [topics.engagement]: writeEventJson } });
   }
   const { KafkaBus } = await import('./bus/kafka.js');
   const bus = new KafkaBus({ brokers: config.kafkaBrokers, clientId: 'trenddrop', partitions: config.partitions, logger, uncompressedTopics: [topics.updates], sessionTimeoutMs: config.kafkaSessionTimeoutMs, maxAttempts: config.deliveryAttempts, observer });

@@ -19,7 +19,7 @@ import { emptyTotals, type EngagementStoredUpdate, type EngagementUpdate, type T
 import { normalizeEvent, validateEvent } from '../schemas/validate.js';
 import { deadLetter, parseValue, type Unusable } from './dead-letter.js';
 import type { EventDedup } from './dedup.js';
-import { encodeEvents, insertEvents, type RowEvent } from './event-rows.js';
+import { encodeEvents, insertEvents } from './event-rows.js';
 import { splitByMonth } from './partitions.js';
 import type { RollupRepair } from './rollup-repair.js';
 import { readWatermark, WATERMARK_MAX_FUTURE_MS } from './watermark.js';
@@ -194,10 +194,7 @@ export class RawSink {
     let acceptedAt = Infinity;
     for (const msg of batch) {
       if (this.trusted) {
-        const e: RowEvent = normalizeEvent(msg.value as EngagementEvent);
-        // The columns the bus log wrote at acceptance: the insert copies them (event-rows.ts).
-        if (msg.logged) e.logged = msg.logged;
-        events.push(e);
+        events.push(normalizeEvent(msg.value as EngagementEvent));
         if (msg.timestamp < acceptedAt) acceptedAt = msg.timestamp;
         continue;
       }

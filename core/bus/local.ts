@@ -3,7 +3,7 @@
 // no broker. Durable topics are written to an append-only log under the data dir before
 // publish() resolves, and committed offsets are kept beside it: a crash or restart replays
 // what was accepted but not yet committed, and loses nothing.
-import { appendFileSync, closeSync, fdatasync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync, existsSync } from 'node:fs';
+import { appendFileSync, closeSync, fdatasync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { StoreError } from '../errors.js';
@@ -34,26 +34,15 @@ export interface LocalBusOptions {
   /** Default failed tries before a message is dead-lettered (SubscribeOptions.maxAttempts). */
   maxAttempts?: number;
   observer?: DeliveryObserver;
-  /** How a topic's message values are written to its log and read back (default jsonCodec). */
-  logCodecs?: Record<string, LogCodec>;
+  /** How a topic's message values are written to its log (default writeJson); each must write JSON, which recovery parses. */
+  logWriters?: Record<string, LogValueWriter>;
 }
 
-/** How a topic's values are kept in its log. */
-export interface LogCodec {
-  /**
-   * Writes a value into its log line (no newline: a line ends at one). True when consumers may
-   * take the bytes written as the value's own encoding (BusMessage.logged); false keeps them to the log.
-   */
-  write(w: Utf8Writer, value: unknown): boolean;
-  /** The value again, from what write() wrote (a line's text without its newline); throws on anything else. */
-  read(text: string): unknown;
-}
+/** Writes a message value into a log line; a value's line must hold no newline (JSON escapes them). */
+export type LogValueWriter = (w: Utf8Writer, value: unknown) => void;
 
-/** Any value, as JSON.stringify writes it (which escapes newlines). */
-export const jsonCodec: LogCodec = {
-  write: (w, value) => { w.text(`${JSON.stringify(value)}`); return false; },
-  read: (text) => JSON.parse(text),
-};
+/** Any value, as JSON.stringify writes it. */
+export const writeJson: LogValueWriter = (w, value) => w.text(`${JSON.stringify(value)}`);
 
 const TAB = 9, NEWLINE = 10;
 
@@ -89,17 +78,6 @@ class Signal {
 }
 
 interface Segment { base: number; path: string }
-
-/**
- * A segment's lines that were written whole: what follows the last newline is what a crash left
- * of a write (a record's columns cut short could otherwise read as a smaller count), and its
- * publish never resolved.
- */
-function completeLines(text: string): string[] {
-  const lines = text.split('\n');
-  lines.pop();
-  return lines.filter((line) => line !== '');
-}
 
 /** A segment file is named by its first offset, zero-padded so that names sort as offsets do. */
 const segmentPath = (dir: string, base: number) => join(dir, `${String(base).padStart(20, '0')}.log`);
@@ -167,8 +145,6 @@ export class LocalBus implements Bus {
 
   private durable(topic: string): boolean { return this.o.dir !== null && !this.ephemeral.has(topic); }
 
-  private codecOf(topic: string): LogCodec { return this.o.logCodecs?.[topic] ?? jsonCodec; }
-
   private openTopic(topic: string): Partition[] {
     const out: Partition[] = [];
     for (let p = 0; p < this.o.partitions; p++) {
@@ -183,7 +159,6 @@ export class LocalBus implements Bus {
   /** Reloads a partition's log, keeping in memory only what some known group has not committed. */
   private recover(part: Partition, dir: string): void {
     mkdirSync(dir, { recursive: true });
-    const codec = this.codecOf(part.topic);
     const files = readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
     const groupsOf = Object.values(this.savedOffsets).map((g) => g[`${part.topic}/${part.id}`]).filter((v) => v !== undefined);
     const keepFrom = groupsOf.length ? Math.min(...groupsOf) : 0;
@@ -193,16 +168,14 @@ export class LocalBus implements Bus {
     for (const f of files) {
       const base = Number(f.slice(0, -4));
       part.next = Math.max(part.next, base);
-      const path = join(dir, f);
-      part.segments.push({ base, path });
-      const text = readFileSync(path, 'utf8');
-      // What a crash left of a write is cut off, or the next record appended would join it on its line.
-      if (text.length > 0 && !text.endsWith('\n')) truncateSync(path, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
+      part.segments.push({ base, path: join(dir, f) });
+      const text = readFileSync(join(dir, f), 'utf8');
       let count = 0;
-      for (const line of completeLines(text)) {
+      for (const line of text.split('\n')) {
+        if (!line) continue;
         const t1 = line.indexOf('\t'), t2 = line.indexOf('\t', t1 + 1), t3 = line.indexOf('\t', t2 + 1);
         let value: unknown;
-        try { value = codec.read(line.slice(t3 + 1)); } catch { continue; } // what a crash mid-write left of a line
+        try { value = JSON.parse(line.slice(t3 + 1)); } catch { continue; } // a torn last line from a crash mid-write
         const offset = Number(line.slice(0, t1));
         count++;
         part.next = offset + 1;
@@ -229,27 +202,19 @@ export class LocalBus implements Bus {
     }
     for (const p of byPart.keys()) while (this.lagOf(p) > this.maxLag && !this.closed) await p.drained.wait();
     const now = Date.now();
-    const codec = this.codecOf(topic);
+    const writeValue = this.o.logWriters?.[topic] ?? writeJson;
     for (const [p, list] of byPart) {
-      if (!p.dir) {
-        for (const m of list) p.records.push({ topic, partition: p.id, offset: p.next++, key: m.key, value: m.value, timestamp: now });
-        continue;
-      }
-      const w = new Utf8Writer(list.length * 160);
-      // Records whose value bytes consumers may take, and where those are (start, end, …) once the buffer is final.
-      const logged: BusMessage[] = [], at: number[] = [];
+      const w = p.dir ? new Utf8Writer(list.length * 256) : null;
       for (const m of list) {
-        const msg: BusMessage = { topic, partition: p.id, offset: p.next++, key: m.key, value: m.value, timestamp: now, logged: undefined };
-        p.records.push(msg);
+        const offset = p.next++;
+        p.records.push({ topic, partition: p.id, offset, key: m.key, value: m.value, timestamp: now });
+        if (!w) continue;
         // A line: offset, key, timestamp, value (recover() and readLog() read it).
-        w.jsonNumber(msg.offset); w.byte(TAB); w.text(m.key); w.byte(TAB); w.jsonNumber(now); w.byte(TAB);
-        const start = w.length;
-        if (codec.write(w, m.value)) { logged.push(msg); at.push(start, w.length); }
+        w.jsonNumber(offset); w.byte(TAB); w.text(m.key); w.byte(TAB); w.jsonNumber(now); w.byte(TAB);
+        writeValue(w, m.value);
         w.byte(NEWLINE);
       }
-      const bytes = w.done();
-      for (let i = 0; i < logged.length; i++) logged[i].logged = { bytes, start: at[2 * i], end: at[2 * i + 1] };
-      this.append(p, bytes, list.length);
+      if (w) this.append(p, w.done(), list.length);
     }
     if (this.durable(topic)) await this.sync();
     for (const p of byPart.keys()) p.grew.fire();
@@ -393,16 +358,16 @@ export class LocalBus implements Bus {
   /** Reads records below the in-memory window back from the log (a group that is far behind). */
   private readLog(p: Partition, from: number, max: number): BusMessage[] {
     const out: BusMessage[] = [];
-    const codec = this.codecOf(p.topic);
     for (const seg of p.segments) {
       if (seg.base > from + max) break;
-      for (const line of completeLines(readFileSync(seg.path, 'utf8'))) {
+      for (const line of readFileSync(seg.path, 'utf8').split('\n')) {
+        if (!line) continue;
         const t1 = line.indexOf('\t');
         const offset = Number(line.slice(0, t1));
         if (offset < from || offset >= p.base) continue;
         const t2 = line.indexOf('\t', t1 + 1), t3 = line.indexOf('\t', t2 + 1);
         try {
-          out.push({ topic: p.topic, partition: p.id, offset, key: line.slice(t1 + 1, t2), timestamp: Number(line.slice(t2 + 1, t3)), value: codec.read(line.slice(t3 + 1)) });
+          out.push({ topic: p.topic, partition: p.id, offset, key: line.slice(t1 + 1, t2), timestamp: Number(line.slice(t2 + 1, t3)), value: JSON.parse(line.slice(t3 + 1)) });
         } catch { continue; }
         if (out.length >= max) return out;
       }

@@ -27,12 +27,6 @@ export interface BusMessage {
   value: unknown;
   /** Milliseconds since epoch at which the bus accepted the message. */
   timestamp: number;
-  /**
-   * The value's bytes as the bus's log wrote them, `bytes[start…end)`, where the topic's log
-   * codec offers them (the in-process bus: the engagement topic's event columns, which the raw
-   * sink copies into its insert instead of encoding the event again); unset elsewhere.
-   */
-  logged?: { bytes: Uint8Array; start: number; end: number };
 }
 
 export type BatchHandler = (batch: BusMessage[]) => Promise<void>;

@@ -1,8 +1,7 @@
 // The events table's insert body: one TabSeparated line per event, written as UTF-8 (core/lines.ts).
 import { describe, expect, it } from 'vitest';
-import { eventLogCodec } from '../../core/bus/event-log.js';
-import { Utf8Writer, utf8Lines } from '../../core/lines.js';
-import { encodeEvents, EVENT_COLUMNS, type RowEvent } from '../../processors/event-rows.js';
+import { utf8Lines } from '../../core/lines.js';
+import { encodeEvents, EVENT_COLUMNS } from '../../processors/event-rows.js';
 import type { NormalizedEvent } from '../../schemas/events.js';
 
 const event = (i: number, tsMs: number): NormalizedEvent => ({
@@ -17,22 +16,6 @@ describe('utf8Lines', () => {
       const line = (i: number) => `${i}\tü€😀\t${'x'.repeat(i % 7 === 1 ? 5000 : i % 3)}\n`;
       const bytes = utf8Lines(items, line);
       expect(bytes.equals(Buffer.from(items.map(line).join('')))).toBe(true);
-    }
-  });
-});
-
-describe('Utf8Writer', () => {
-  it('writes numbers as JSON.stringify does, whole ones digit by digit', () => {
-    const numbers = [0, -0, 1, 9, 10, 99, 100, 1_000_000_000, 1_764_000_000_123, 2 ** 53 - 1, 2 ** 53, 1e21, -5, 0.1 + 0.2, 19.99, 1e-7, NaN, Infinity];
-    for (const n of numbers) { const w = new Utf8Writer(); w.jsonNumber(n); expect(w.done().toString()).toBe(JSON.stringify(n)); }
-  });
-
-  it('writes TSV fields with their backslashes escaped, and says which hold a tab or a newline', () => {
-    for (const [s, plain] of [['', true], ['a-1', true], ['a\\b\\', true], ['é\\😀', true], ['a\tb', false], ['\\x\n', false], ['ü\t', false]] as const) {
-      const w = new Utf8Writer();
-      w.text('>');
-      expect(w.tsvText(s)).toBe(plain);
-      expect(w.done().toString()).toBe(`>${s.replaceAll('\\', '\\\\')}`);
     }
   });
 });
@@ -57,24 +40,5 @@ describe('encodeEvents', () => {
     expect(lines.pop()).toBe('');
     expect(lines.map((l) => l.split('\t')[6])).toEqual(events.map((e) => String(e.views)));
     expect(lines[999].split('\t')[1]).toBe(`${Math.floor((at + 999 * 1001) / 1000)}.${String((999 * 1001) % 1000).padStart(3, '0')}`);
-  });
-
-  it('copies the columns the bus log wrote, byte for byte the row it would write itself', () => {
-    const at = Date.UTC(2026, 10, 26, 12);
-    const events = Array.from({ length: 50 }, (_, i) => ({ ...event(i, at + i * 7), productId: `pé-${i}😀` }));
-    // As the bus hands them over: each event's columns somewhere in one log buffer, between other bytes.
-    const w = new Utf8Writer();
-    const logged: RowEvent[] = events.map((e) => {
-      w.text(`${e.eventId}\t`);
-      const start = w.length;
-      expect(eventLogCodec.write(w, { ...e, videoId: undefined })).toBe(true);
-      const end = w.length;
-      w.byte(10);
-      return { ...e, logged: { bytes: Buffer.alloc(0), start, end } };
-    });
-    const bytes = w.done();
-    for (const e of logged) e.logged!.bytes = bytes;
-    const isLate = (e: { views: number }) => e.views % 2 === 0;
-    expect(encodeEvents(logged, isLate, at).equals(encodeEvents(events, isLate, at))).toBe(true);
   });
 });
