@@ -3,7 +3,7 @@
 // no broker. Durable topics are written to an append-only log under the data dir before
 // publish() resolves, and committed offsets are kept beside it: a crash or restart replays
 // what was accepted but not yet committed, and loses nothing.
-import { appendFileSync, closeSync, fdatasync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { appendFileSync, closeSync, fdatasync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { StoreError } from '../errors.js';
@@ -168,8 +168,12 @@ export class LocalBus implements Bus {
     for (const f of files) {
       const base = Number(f.slice(0, -4));
       part.next = Math.max(part.next, base);
-      part.segments.push({ base, path: join(dir, f) });
-      const text = readFileSync(join(dir, f), 'utf8');
+      const path = join(dir, f);
+      part.segments.push({ base, path });
+      const text = readFileSync(path, 'utf8');
+      // What a crash left of a write (its publish never resolved) is cut off: the next record
+      // appended would otherwise join it on its line, and be skipped with it on the next start.
+      if (text.length > 0 && !text.endsWith('\n')) truncateSync(path, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
       let count = 0;
       for (const line of text.split('\n')) {
         if (!line) continue;
