@@ -7,7 +7,7 @@ import { fromLogScale, toLogScale } from '../granularity.js';
 import { neweyWestVariance } from '../stats.js';
 import { mstl, type Decomposition } from '../stl.js';
 import { coverageFigures, mase, maseScale, smape, type CoverageFigures } from './accuracy.js';
-import { backtestEnvelope, clampToEnvelope, widenEnvelope, withinEnvelope } from './guard.js';
+import { backtestEnvelope, clampToEnvelope, envelopeExcess, widenEnvelope, withinEnvelope } from './guard.js';
 import { bounds, calibrate, heldOut, type Calibration } from './intervals.js';
 import { seasonalNaive } from './seasonal-naive.js';
 import type { ForecastModel, ForecastPoint, SeriesContext } from './types.js';
@@ -262,26 +262,36 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
   const pool = chosen.length > 1 ? score({ model: POOL, paths: procedurePaths, refit: once(() => meanPath(chosen.map((s) => s.c.refit()))) }) : undefined;
   const choice = pool ?? chosen[0];
   // The refit forecasts only where its path is of a kind the backtest tested (guard.ts): changes
-  // from the last value within those the backtest's forecasts or the history made at each step,
-  // widened by the procedure's 80% half-width there, calibrated on the origins whose windows end
-  // before the last h points (a usual miss; the last origins' errors hold the jump itself, and
-  // with them an exploding path of sim-42-0113 was only clamped, to ×9). Else the chosen members
-  // whose refits are; else the candidate of lowest backtest MASE whose refit is; else the
-  // choice's path clamped into it.
+  // from the last value within those the backtest's forecasts or the history made at each step
+  // from the same phase of the season, widened by the procedure's 80% half-width there,
+  // calibrated on the origins whose windows end before the last h points (a usual miss; the last
+  // origins' errors hold the jump itself, and with them an exploding path of sim-42-0113 was only
+  // clamped, to ×9). Else the chosen members whose refits are; else the candidate of lowest
+  // backtest MASE whose refit is; else the candidate whose refit lies least outside it, clamped
+  // into it (the choice's path clamped sat at the envelope's edge, ×17 on a synthetic jump where
+  // Theta's refit was ×2.9 and barely outside).
   const procedureErrors = procedurePaths.map((path, i) => path.map((v, k) => z[origins[i] + k] - v));
-  const calibration = calibrate(procedureErrors, h, origins);
   const early = origins.flatMap((o, i) => (o + 2 * h <= z.length ? [i] : []));
-  const usual = early.length >= 2 ? calibrate(early.map((i) => procedureErrors[i]), h, early.map((i) => origins[i])) : calibration;
-  const env = widenEnvelope(backtestEnvelope(z, origins, candidates.map((c) => c.paths), h), (k) => bounds(usual, k + 1, 0).hi80);
-  const tested = (s: Scored) => withinEnvelope(s.c.refit(), z[z.length - 1], env);
-  const guarded = (): { model: string; path: number[] } => {
-    if (tested(choice)) return { model: choice.c.model, path: choice.c.refit() };
+  const usual = early.length >= 2 ? calibrate(early.map((i) => procedureErrors[i]), h, early.map((i) => origins[i])) : calibrate(procedureErrors, h, origins);
+  const env = widenEnvelope(backtestEnvelope(z, origins, candidates.map((c) => c.paths), h, m), (k) => bounds(usual, k + 1, 0).hi80);
+  const last = z[z.length - 1];
+  const tested = (s: Scored) => withinEnvelope(s.c.refit(), last, env);
+  // Each way out carries the backtest errors of the forecast it gives: its intervals are calibrated
+  // on those, not on the original choice's (a fallback to Theta kept the pool's bands).
+  const guarded = (): { model: string; path: number[]; errors: number[][] } => {
+    if (tested(choice)) return { model: choice.c.model, path: choice.c.refit(), errors: procedureErrors };
     const kept = chosen.filter(tested);
-    if (kept.length) return { model: kept.length > 1 ? POOL : kept[0].c.model, path: meanPath(kept.map((s) => s.c.refit())) };
-    const next = [...scored].sort((a, b) => a.report.mase - b.report.mase).find(tested);
-    return next ? { model: next.c.model, path: next.c.refit() } : { model: choice.c.model, path: clampToEnvelope(choice.c.refit(), z[z.length - 1], env) };
+    if (kept.length > 1) {
+      const paths = origins.map((_, i) => meanPath(kept.map((s) => s.c.paths[i])));
+      return { model: POOL, path: meanPath(kept.map((s) => s.c.refit())), errors: paths.map((path, i) => path.map((v, k) => z[origins[i] + k] - v)) };
+    }
+    const next = kept[0] ?? [...scored].sort((a, b) => a.report.mase - b.report.mase).find(tested);
+    if (next) return { model: next.c.model, path: next.c.refit(), errors: next.errors };
+    const nearest = [choice, ...scored].reduce((a, b) => (envelopeExcess(b.c.refit(), last, env) < envelopeExcess(a.c.refit(), last, env) ? b : a));
+    return { model: nearest.c.model, path: clampToEnvelope(nearest.c.refit(), last, env), errors: nearest.errors };
   };
   const final = guarded();
+  const calibration = calibrate(final.errors, h, origins);
   // A count's point forecast is rounded and can fall just outside a narrow band; each band is
   // widened to hold its own point forecast.
   const finish = (path: number[], cal: Calibration): ForecastPoint[] => path.map((v, i) => {
