@@ -275,10 +275,7 @@ export function forecastSeries(y: readonly number[], opts: EngineOptions): Serie
   const usual = early.length >= 2 ? calibrate(early.map((i) => procedureErrors[i]), h, early.map((i) => origins[i])) : calibrate(procedureErrors, h, origins);
   const env = widenEnvelope(backtestEnvelope(z, origins, candidates.map((c) => c.paths), h, m), (k) => bounds(usual, k + 1, 0).hi80);
   const last = z[z.length - 1];
-  // Seasonal naive's refit is the series' own last season, nothing fitted on the last points:
-  // there is nothing for it to extrapolate. Judged by the phase's changes, it was rejected after
-  // an unusual last value (a holiday) on regular series (daily flights W 1: 1.101 → 1.117).
-  const tested = (s: Scored) => s.c.model === seasonalNaive.name || withinEnvelope(s.c.refit(), last, env);
+  const tested = (s: Scored) => withinEnvelope(s.c.refit(), last, env);
   // Each way out carries the backtest errors of the forecast it gives: its intervals are calibrated
   // on those, not on the original choice's (a fallback to Theta kept the pool's bands).
   const guarded = (): { model: string; path: number[]; errors: number[][] } => {
