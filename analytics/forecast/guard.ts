@@ -28,9 +28,10 @@ export interface Envelope { lo: number[]; hi: number[] }
  * a rise the season makes from another phase (a trough-to-peak ramp ×10 in a day) is no evidence
  * for a rise from this one. Mixing phases let through a refit whose seasonal index had absorbed
  * a jump (the app's sim-42-0113: ETS ×12 at the jump's hour a day later, inside the series' own
- * day-long ramps; `forecast-guard.test.ts` rebuilds the shape). Changes from the same phase are those of the seasonally differenced series,
- * where a season cancels (Box & Jenkins' seasonal difference; FPP3 §9.5): what remains is the
- * level's change, which is what a refit's path must not exceed.
+ * day-long ramps; `forecast-guard.test.ts` rebuilds the shape). Changes from the same phase are
+ * those of the seasonally differenced series, where a season cancels (Box & Jenkins' seasonal
+ * difference; FPP3 §9.5): what remains is the level's change, which is what a refit's path must
+ * not exceed.
  */
 export function backtestEnvelope(z: readonly number[], origins: readonly number[], paths: readonly (readonly (readonly number[])[])[], horizon: number, season = 1): Envelope {
   const lo = new Array<number>(horizon).fill(Infinity);
