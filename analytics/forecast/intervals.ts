@@ -133,8 +133,11 @@ function capWidths(q80: number[], q95: number[], scale: readonly number[], large
     if (!(scale[k] > 0)) continue;
     const most = (LARGEST_ERROR_REACH * cap) / scale[k];
     // A finite conformal bound at level p needs n ≥ p / (1 − p) errors: 4 for 80%, 19 for 95%.
-    if (pooled[k] >= 4) q80[k] = Math.min(q80[k], most);
+    // Where the cap cuts the 80% band too, it keeps its width relative to the 95% band's: cut to
+    // the same bound, the two bands were one, an "80%" interval claiming what the 95% one does.
+    const inner = q95[k] > 0 ? Math.min(1, q80[k] / q95[k]) : 1;
     if (pooled[k] >= 19) q95[k] = Math.min(q95[k], most);
+    if (pooled[k] >= 4 && q80[k] > most) q80[k] = pooled[k] >= 19 ? inner * q95[k] : most;
   }
 }
 

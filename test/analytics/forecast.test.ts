@@ -369,6 +369,20 @@ describe('per-step interval quantiles', () => {
     expect(bounds(c, h, 0).hi95).toBeGreaterThan(largest);
   });
 
+  it('where the cap cuts both bands, the 80% band stays inside the 95% one, as wide relative to it as before', () => {
+    // The same late jump, larger: every late error is beyond the cap at the last steps, so
+    // both conformal half-widths exceed it. Cut to the same bound, the 80% and 95% bands were one.
+    const h = 24;
+    const origins = Array.from({ length: 12 }, (_, i) => 8 * i);
+    const errors = origins.map((_, i) => Array.from({ length: h }, (__, k) => (i < 8 ? (k % 2 ? 0.05 : -0.05) : (2 + i) * (k / h))));
+    const c = calibrate(errors, h, origins);
+    const largest = Math.max(...errors.flat().map(Math.abs));
+    const b = bounds(c, h, 0);
+    expect(b.hi95).toBeLessThanOrEqual(LARGEST_ERROR_REACH * largest + 1e-12);
+    expect(b.hi80).toBeLessThan(b.hi95 - 1e-6);
+    expect(b.hi80).toBeGreaterThan(0);
+  });
+
   it('rows whose test windows overlap are not each other\'s scale', () => {
     // Origins 0 and 1 overlap (horizon 2) and share one large error; origins 10 and 20 are apart.
     // Scaled by a scale that holds its twin, the large error would look ordinary.
