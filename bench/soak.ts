@@ -211,6 +211,21 @@ async function written(app: App, sinceMs: number, forecastsBefore: number): Prom
 }
 
 /**
+ * The API phase's catalogue and history, loaded by an app of its own (the API role only), stopped
+ * when done. A function of its own so that nothing holds that app afterwards: a local of the soak's
+ * async function stays in its suspended frame for the whole soak, and held the stopped app's
+ * product index (100k entries, two copies of each product's fields) beside the running one's.
+ */
+async function loadHistory(appConfig: Config, o: SoakBenchOptions, end: number, progress: (f: number, label: string) => void): Promise<void> {
+  const loading = await startApp(appConfig, { roles: ['api'], logger: o.logger, agent: false });
+  try {
+    await load(loading, { products: o.products, events: o.preload, logger: o.logger, end }, progress);
+  } finally {
+    await loading.stop();
+  }
+}
+
+/**
  * Loads the API phase's data into a fresh embedded TrendDrop with every role (temporary data
  * dir, removed afterwards), then holds a steady load on it for `durationSec`, sampling memory.
  */
@@ -231,12 +246,7 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
     // its first round, once the soak's events moved the watermark, scored the whole preloaded
     // week (a cold backfill of 16.8M scores at 100k products, the 3.9 GiB peak of an earlier
     // soak) instead of the hour that follows the stored scores, as a running process does.
-    const loading = await startApp(appConfig, { roles: ['api'], logger: o.logger, agent: false });
-    try {
-      await load(loading, { products: o.products, events: o.preload, logger: o.logger, end: Date.now() - lagMs }, (f, label) => progress(0.2 * f, `load: ${label}`));
-    } finally {
-      await loading.stop();
-    }
+    await loadHistory(appConfig, o, Date.now() - lagMs, (f, label) => progress(0.2 * f, `load: ${label}`));
     progress(0.2, 'restart on the loaded data');
     const restartedAt = Date.now();
     const running = app = await startApp(appConfig, { roles: ['ingest', 'processors', 'api'], logger: o.logger, agent: false });
