@@ -3,7 +3,7 @@
 // page of the list reads a row per product instead of its forecast, backtest and lifecycle rows.
 // Each figure is the one the list's whole SQL reads from those rows (api/queries/latest-forecasts.ts),
 // and the tests compare the two.
-import { STEPS, type Step } from '../analytics/granularity.js';
+import { STEPS, stepOfInterval, type Step } from '../analytics/granularity.js';
 import { seasonalNaive } from '../analytics/forecast/seasonal-naive.js';
 import type { ModelBacktest } from '../analytics/forecast/backtest.js';
 
@@ -25,16 +25,15 @@ export interface HeadSource {
   lifecycle: { stage: string; growth: number; peak: { at: number; lo: number; hi: number } | null } | null;
 }
 
-/** A Float64 as JSON carries it to ClickHouse: no Infinity or NaN in JSON, which reads 'inf' and 'nan'. */
-export const float = (v: number) => (Number.isFinite(v) ? v : Number.isNaN(v) ? 'nan' : 'inf');
+/** A Float64 as JSON carries it to ClickHouse: no Infinity or NaN in JSON, which reads 'inf', '-inf' and 'nan'. */
+export const float = (v: number) => (Number.isFinite(v) ? v : Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf');
 
 const sec = (ms: number) => Math.floor(ms / 1000);
-const stepOf = (interval: string) => (Object.keys(STEPS) as Step[]).find((s) => STEPS[s].interval === interval);
 
 /** The heads' rows of `forecasts` (JSONEachRow), one per forecast. */
 export function forecastHeadRows(forecasts: readonly HeadSource[]): Record<string, unknown>[] {
   return forecasts.map((f) => {
-    const step = stepOf(f.interval);
+    const step = stepOfInterval(f.interval);
     const at = (ahead: HeadAhead) => {
       const k = step && aheadStep(ahead, step);
       return f.points.find((p) => p.step === k);
