@@ -20,6 +20,11 @@ export const STEPS: Record<Step, { ms: number; interval: string; label: string }
   month: { ms: (365.25 / 12) * DAY_MS, interval: '1mo', label: 'monthly' },
 };
 
+/** The step whose API `interval` this is (as the forecaster stores it), undefined for another. */
+export function stepOfInterval(interval: string): Step | undefined {
+  return (Object.keys(STEPS) as Step[]).find((s) => STEPS[s].interval === interval);
+}
+
 export interface StepInfo {
   step: Step;
   /** A timestamp on the series' grid (ms): weeks keep their own weekday, days their own hour. */

@@ -51,12 +51,12 @@ export function backtestEnvelope(z: readonly number[], origins: readonly number[
 
 /** Whether every step of `path` (after a series ending at `last`) changes from it no more than the envelope allows. */
 export function withinEnvelope(path: readonly number[], last: number, env: Envelope): boolean {
-  // A step no forecast reached (lo > hi) is not constrained.
-  return path.every((v, k) => k >= env.lo.length || env.lo[k] > env.hi[k] || (v - last >= env.lo[k] && v - last <= env.hi[k]));
+  return envelopeExcess(path, last, env) === 0;
 }
 
 /** How far `path` lies outside the envelope at its worst step (0 inside it): which of several rejected paths the backtest comes nearest to vouching for. */
 export function envelopeExcess(path: readonly number[], last: number, env: Envelope): number {
+  // A step no forecast reached (lo > hi) is not constrained; a NaN step is outside (NaN).
   let worst = 0;
   path.forEach((v, k) => { if (k < env.lo.length && env.lo[k] <= env.hi[k]) worst = Math.max(worst, env.lo[k] - (v - last), v - last - env.hi[k]); });
   return worst;

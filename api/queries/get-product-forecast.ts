@@ -7,7 +7,7 @@ import { TABLES } from '../../schemas/clickhouse/tables.js';
 import { FORECAST_STEPS, type Forecaster, type StoredForecast } from '../../processors/forecaster.js';
 import { relativeMase } from '../../analytics/forecast/backtest.js';
 import { LIFECYCLE_WINDOW, type Stage } from '../../analytics/lifecycle.js';
-import { STEPS, type Step } from '../../analytics/granularity.js';
+import { stepOfInterval } from '../../analytics/granularity.js';
 import { rows } from './sql.js';
 
 // The latest generation of a product's forecast (older ones linger until merges replace them).
@@ -61,7 +61,7 @@ export async function getProductForecast(d: ForecastDeps, id: string, metric: Me
   const finite = (v: number) => (Number.isFinite(v) ? v : null);
   const h = Math.min(horizon ?? f.points.length, f.points.length);
   // A forecast's interval is always one of the steps' (the forecaster writes STEPS[step].interval).
-  const step = (Object.keys(STEPS) as Step[]).find((k) => STEPS[k].interval === f.interval)!;
+  const step = stepOfInterval(f.interval)!;
   return {
     model: f.model, horizon: h, interval: f.interval,
     points: f.points.slice(0, h).map((p) => ({ ts: new Date(p.ts).toISOString(), yhat: p.yhat, lo80: p.lo80, hi80: p.hi80, lo95: p.lo95, hi95: p.hi95 })),
