@@ -92,6 +92,39 @@ function regress(z: readonly number[], start: number, d: Design): RegressionFit 
   return { beta, residuals };
 }
 
+interface HarmonicFit {
+  d: Design;
+  beta: number[];
+  phi: number[];
+}
+
+/**
+ * The regression over the last `HARMONIC.years` of `train` (positions of `period` and, from two
+ * years of data, yearly harmonics), the number of harmonics by the AICc of the whole model, AR
+ * errors included: an AICc of the regression alone would read autocorrelated errors as signal
+ * and take them all. Null when there are too few points for any regression.
+ */
+function fitHarmonic(train: readonly number[], period: number, annual: number): HarmonicFit | null {
+  const start = Math.max(0, train.length - Math.floor(HARMONIC.years * annual));
+  const z = train.slice(start);
+  const yearly = z.length >= HARMONIC.minYears * annual ? annual : undefined;
+  const maxOrder = Math.min(HARMONIC.maxOrder, Math.floor(z.length / 10));
+  let best: (HarmonicFit & { aicc: number }) | null = null;
+  for (const k of yearly ? HARMONIC.harmonics : [0]) {
+    const d = design(period, yearly, k, train.length);
+    const fit = regress(z, start, d);
+    if (!fit) continue;
+    const ar = fitAutoregression(fit.residuals, maxOrder);
+    const n = z.length;
+    const params = fit.beta.length + ar.coefficients.length + 1;
+    const aicc = ar.variance > 0 && n - params - 1 > 0 ? n * Math.log(ar.variance) + 2 * params + (2 * params * (params + 1)) / (n - params - 1) : -Infinity;
+    if (!best || aicc < best.aicc) best = { d, beta: fit.beta, phi: ar.coefficients, aicc };
+  }
+  return best;
+}
+
+const regressionAt = (d: Design, beta: readonly number[], t: number, from = 0) => d.row(t).reduce((s, x, j) => (j < from ? s : s + x * beta[j]), 0);
+
 /**
  * Harmonic regression with AR errors and yearly Fourier terms (`annual`: the year in steps),
  * the terms once the training data covers two years. With `profile`, one mean per position of
@@ -102,31 +135,14 @@ export function harmonicRegression(annual: number, profile: boolean): ForecastMo
   return {
     name: 'harmonic',
     fit(train, ctx): FittedModel {
-      const period = profile ? ctx.periods[0] ?? 1 : 1;
-      const start = Math.max(0, train.length - Math.floor(HARMONIC.years * annual));
-      const z = train.slice(start);
-      const yearly = z.length >= HARMONIC.minYears * annual ? annual : undefined;
-      // The number of yearly harmonics by the AICc of the whole model, AR errors included: an
-      // AICc of the regression alone would read autocorrelated errors as signal and take them all.
-      const maxOrder = Math.min(HARMONIC.maxOrder, Math.floor(z.length / 10));
-      let best: { d: Design; fit: RegressionFit; phi: number[]; aicc: number } | null = null;
-      for (const k of yearly ? HARMONIC.harmonics : [0]) {
-        const d = design(period, yearly, k, train.length);
-        const fit = regress(z, start, d);
-        if (!fit) continue;
-        const ar = fitAutoregression(fit.residuals, maxOrder);
-        const n = z.length;
-        const params = fit.beta.length + ar.coefficients.length + 1;
-        const aicc = ar.variance > 0 && n - params - 1 > 0 ? n * Math.log(ar.variance) + 2 * params + (2 * params * (params + 1)) / (n - params - 1) : -Infinity;
-        if (!best || aicc < best.aicc) best = { d, fit, phi: ar.coefficients, aicc };
-      }
+      const best = fitHarmonic(train, profile ? ctx.periods[0] ?? 1 : 1, annual);
       if (!best) {
         // Too few points for the regression: the mean of the series, as a plain level.
-        const mean = z.reduce((s, v) => s + v, 0) / Math.max(1, z.length);
+        const mean = train.reduce((s, v) => s + v, 0) / Math.max(1, train.length);
         return { forecast: (_h, horizon) => new Array<number>(horizon).fill(mean) };
       }
-      const { d, fit, phi } = best;
-      const level = (t: number) => d.row(t).reduce((s, x, j) => s + x * fit.beta[j], 0);
+      const { d, beta, phi } = best;
+      const level = (t: number) => regressionAt(d, beta, t);
       return {
         forecast(history, horizon) {
           const n = history.length;
@@ -142,6 +158,34 @@ export function harmonicRegression(annual: number, profile: boolean): ForecastMo
           }
           return out;
         },
+      };
+    },
+  };
+}
+
+/**
+ * Exponential smoothing of the series less the regression's seasonal part (weekday means and
+ * yearly harmonics; intercept and trend left in): the seasonal adjustment of a daily or weekly
+ * series with a year that no repeated season holds (Hyndman & Athanasopoulos, FPP3 §12.1, STL
+ * or Fourier terms for the annual cycle, then a non-seasonal model of the adjusted series). Where
+ * harmonic regression returns an anomaly to the seasonal profile as the AR errors decay, this
+ * carries the current anomaly forward as a level and follows the profile's slope from it: a warm
+ * autumn stays warmer than usual while cooling as autumns do.
+ */
+export function harmonicAdjusted(annual: number, profile: boolean, fitAdjusted: (adjusted: number[], warm?: unknown) => FittedModel): ForecastModel {
+  return {
+    name: 'harmonic-ets',
+    fit(train, ctx, warm): FittedModel {
+      const best = fitHarmonic(train, profile ? ctx.periods[0] ?? 1 : 1, annual);
+      const season = (t: number) => (best ? regressionAt(best.d, best.beta, t, 2) : 0);
+      const adjust = (history: readonly number[]) => history.map((v, t) => v - season(t));
+      const inner = fitAdjusted(adjust(train), warm);
+      return {
+        forecast(history, horizon) {
+          const n = history.length;
+          return inner.forecast(adjust(history), horizon).map((v, k) => v + season(n + k));
+        },
+        warm: inner.warm,
       };
     },
   };

@@ -2,8 +2,8 @@
 // the global MLP joins them where one has been trained).
 import type { Step } from '../granularity.js';
 import { combShd, stlEts } from './decomposed.js';
-import { ets } from './ets.js';
-import { harmonicRegression } from './harmonic.js';
+import { ets, etsFitted, fitEts } from './ets.js';
+import { harmonicAdjusted, harmonicRegression } from './harmonic.js';
 import { theta } from './theta.js';
 import type { ForecastModel } from './types.js';
 
@@ -13,12 +13,18 @@ export const STATISTICAL_MODELS: readonly ForecastModel[] = [ets, stlEts, theta]
 const YEAR_DAYS = 365.25;
 const dailyHarmonic = harmonicRegression(YEAR_DAYS, true);
 const weeklyHarmonic = harmonicRegression(YEAR_DAYS / 7, false);
+const adjustedEts = (adjusted: number[], warm?: unknown) => etsFitted(fitEts(adjusted, 1, warm));
+const dailyHarmonicEts = harmonicAdjusted(YEAR_DAYS, true, adjustedEts);
+const weeklyHarmonicEts = harmonicAdjusted(YEAR_DAYS / 7, false, adjustedEts);
 
 /**
  * The statistical models for a series at `step`. Daily series add harmonic regression with AR
  * errors (weekday profile, yearly Fourier terms from two years of data): the models that repeat
  * a season cannot hold the year of a daily series, and their level persists where a daily
- * anomaly (a hot week, a promotion) decays. Weekly series add it with the yearly terms alone:
+ * anomaly (a hot week, a promotion) decays. Beside it, exponential smoothing of the series less
+ * that regression's season, for an anomaly that does persist (a warm autumn, a new level of
+ * sales): the two bracket how long a departure from the profile lasts, which the backtest and
+ * the pool weigh. Weekly series add both with the yearly terms alone:
  * a season of 52 repeats last year's week a day and a quarter early, and drifts a week in five years.
  * Monthly series add Comb S-H-D (the M3/M4 benchmark): a year ahead, whether a trend carries on
  * (Holt) or levels off (damped) matters most, and neither AICc nor a dozen origins can tell which;
@@ -26,7 +32,7 @@ const weeklyHarmonic = harmonicRegression(YEAR_DAYS / 7, false);
  * not on weekly ones, where it gained nothing in our evaluation.
  */
 export function statisticalModels(step: Step): readonly ForecastModel[] {
-  if (step === 'day') return [...STATISTICAL_MODELS, dailyHarmonic];
-  if (step === 'week') return [...STATISTICAL_MODELS, weeklyHarmonic];
+  if (step === 'day') return [...STATISTICAL_MODELS, dailyHarmonic, dailyHarmonicEts];
+  if (step === 'week') return [...STATISTICAL_MODELS, weeklyHarmonic, weeklyHarmonicEts];
   return step === 'month' ? [...STATISTICAL_MODELS, combShd] : STATISTICAL_MODELS;
 }

@@ -492,6 +492,24 @@ describe('harmonic regression', () => {
   });
 });
 
+describe('exponential smoothing of the series adjusted by the harmonics', () => {
+  it('carries an anomaly that persists as a level, and follows the weekly and yearly profile from it', () => {
+    const model = statisticalModels('day').find((m) => m.name === 'harmonic-ets')!;
+    // Daily, on the log scale: a weekly profile, a yearly sine, small noise, and a shift of +0.3
+    // 60 days before the end that stays (a lasting change of level, not an error that decays).
+    const z = normals(31);
+    const week = [0.1, 0.05, 0, 0, 0.02, -0.3, -0.25];
+    const profile = (t: number) => 5 + week[t % 7] + 0.2 * Math.sin((2 * Math.PI * t) / 365.25);
+    const logY = Array.from({ length: 900 }, (_, t) => profile(t) + (t >= 840 ? 0.3 : 0) + 0.02 * z());
+    const ctx = seriesContext(logY, [7]);
+    const f = model.fit(logY, ctx).forecast(logY, 14);
+    for (let k = 0; k < 14; k++) expect(Math.abs(f[k] - (profile(900 + k) + 0.3))).toBeLessThan(0.04);
+    // Harmonic regression takes the shift for an AR error and returns toward the old profile.
+    const dhr = harmonicRegression(365.25, true).fit(logY, ctx).forecast(logY, 14);
+    expect(profile(913) + 0.3 - dhr[13]).toBeGreaterThan(2 * Math.abs(profile(913) + 0.3 - f[13]));
+  });
+});
+
 describe('harmonic regression of weekly data', () => {
   it('weekly series get it with the year as Fourier terms alone, which follow a year of 52.18 weeks that a season of 52 drifts from', () => {
     expect(statisticalModels('week').map((m) => m.name)).toContain('harmonic');
