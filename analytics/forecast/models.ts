@@ -1,6 +1,7 @@
 // The statistical models every forecast runs (seasonal naive, the floor, is added by the engine;
 // the global MLP joins them where one has been trained).
 import type { Step } from '../granularity.js';
+import { airline } from './airline.js';
 import { combShd, stlEts } from './decomposed.js';
 import { ets, etsFitted, fitEts } from './ets.js';
 import { harmonicAdjusted, harmonicRegression } from './harmonic.js';
@@ -29,10 +30,12 @@ const weeklyHarmonicEts = harmonicAdjusted(YEAR_DAYS / 7, false, adjustedEts);
  * Monthly series add Comb S-H-D (the M3/M4 benchmark): a year ahead, whether a trend carries on
  * (Holt) or levels off (damped) matters most, and neither AICc nor a dozen origins can tell which;
  * their mean with SES hedges it. Not on hourly series (one more model on the app's hot path) and
- * not on weekly ones, where it gained nothing in our evaluation.
+ * not on weekly ones, where it gained nothing in our evaluation. They add the airline model too
+ * (seasonal ARIMA): a season that evolves by its own shocks, where exponential smoothing's moves
+ * with the level's, a second account of the same data for the backtest and the pool to weigh.
  */
 export function statisticalModels(step: Step): readonly ForecastModel[] {
   if (step === 'day') return [...STATISTICAL_MODELS, dailyHarmonic, dailyHarmonicEts];
   if (step === 'week') return [...STATISTICAL_MODELS, weeklyHarmonic, weeklyHarmonicEts];
-  return step === 'month' ? [...STATISTICAL_MODELS, combShd] : STATISTICAL_MODELS;
+  return step === 'month' ? [...STATISTICAL_MODELS, combShd, airline] : STATISTICAL_MODELS;
 }

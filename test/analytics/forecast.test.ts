@@ -10,6 +10,7 @@ import { STATISTICAL_MODELS, statisticalModels } from '../../analytics/forecast/
 import { nelderMead } from '../../analytics/forecast/optimize.js';
 import { seasonalNaive, seasonalNaivePoints } from '../../analytics/forecast/seasonal-naive.js';
 import { harmonicRegression } from '../../analytics/forecast/harmonic.js';
+import { airline } from '../../analytics/forecast/airline.js';
 import { fitSesAlpha, theta, thetaPoints } from '../../analytics/forecast/theta.js';
 import type { ForecastModel } from '../../analytics/forecast/types.js';
 import { neweyWestVariance, studentTQuantile } from '../../analytics/stats.js';
@@ -507,6 +508,32 @@ describe('exponential smoothing of the series adjusted by the harmonics', () => 
     // Harmonic regression takes the shift for an AR error and returns toward the old profile.
     const dhr = harmonicRegression(365.25, true).fit(logY, ctx).forecast(logY, 14);
     expect(profile(913) + 0.3 - dhr[13]).toBeGreaterThan(2 * Math.abs(profile(913) + 0.3 - f[13]));
+  });
+});
+
+describe('airline model', () => {
+  it('continues a trend and a fixed season exactly', () => {
+    const season = [0.1, -0.2, 0.05, 0.3, 0, -0.1, 0.2, -0.3, 0.15, -0.05, 0.1, -0.25];
+    const z = Array.from({ length: 72 }, (_, t) => 5 + 0.01 * t + season[t % 12]);
+    const f = airline.fit(z, seriesContext(z, [12])).forecast(z, 24);
+    f.forEach((v, k) => expect(v).toBeCloseTo(5 + 0.01 * (72 + k) + season[(72 + k) % 12], 9));
+  });
+
+  it('on a series from its own process (θ = −0.6, Θ = −0.5), beats seasonal naive a year ahead', () => {
+    // (1 − B)(1 − B¹²) z_t = (1 − 0.6B)(1 − 0.5B¹²) e_t: the level and the season both move.
+    const n = normals(17);
+    const e = Array.from({ length: 320 }, () => 0.05 * n());
+    const z = [...Array.from({ length: 13 }, (_, t) => 5 + 0.2 * Math.sin((2 * Math.PI * t) / 12))];
+    for (let t = 13; t < 320; t++) z.push(z[t - 1] + z[t - 12] - z[t - 13] + e[t] - 0.6 * e[t - 1] - 0.5 * e[t - 12] + 0.3 * e[t - 13]);
+    const fitted = airline.fit(z.slice(0, 240), seriesContext(z.slice(0, 240), [12]));
+    let arima = 0;
+    let naive = 0;
+    for (let o = 240; o <= 308; o += 4) {
+      const err = (f: number[]) => f.reduce((s, v, k) => s + Math.abs(v - z[o + k]), 0);
+      arima += err(fitted.forecast(z.slice(0, o), 12));
+      naive += err(seasonalNaivePoints(z.slice(0, o), 12, 12));
+    }
+    expect(arima).toBeLessThan(0.8 * naive);
   });
 });
 
