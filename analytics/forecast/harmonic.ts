@@ -9,7 +9,7 @@
 // residuals), as Cochrane & Orcutt (1949); exact maximum likelihood would change little at
 // these lengths.
 import { fitAutoregression } from '../autoregression.js';
-import type { FittedModel, ForecastModel } from './types.js';
+import type { FittedModel, ForecastModel, SeriesContext } from './types.js';
 
 export const HARMONIC = {
   /** Years of the most recent points regressed on: the profile of the current regime. */
@@ -123,6 +123,21 @@ function fitHarmonic(train: readonly number[], period: number, annual: number): 
   return best;
 }
 
+/**
+ * Fits per series context (one series' forecast) and prefix length: harmonic regression and the
+ * ETS of its adjusted series fit the same regression on the same prefix, once. A context serves
+ * prefixes of one series only (`seriesContext`), so its length and the season name the prefix.
+ */
+const fits = new WeakMap<SeriesContext, Map<string, HarmonicFit | null>>();
+
+function sharedFit(train: readonly number[], ctx: SeriesContext, period: number, annual: number): HarmonicFit | null {
+  let byPrefix = fits.get(ctx);
+  if (!byPrefix) fits.set(ctx, (byPrefix = new Map()));
+  const key = `${train.length}:${period}:${annual}`;
+  if (!byPrefix.has(key)) byPrefix.set(key, fitHarmonic(train, period, annual));
+  return byPrefix.get(key)!;
+}
+
 const regressionAt = (d: Design, beta: readonly number[], t: number, from = 0) => d.row(t).reduce((s, x, j) => (j < from ? s : s + x * beta[j]), 0);
 
 /**
@@ -135,7 +150,7 @@ export function harmonicRegression(annual: number, profile: boolean): ForecastMo
   return {
     name: 'harmonic',
     fit(train, ctx): FittedModel {
-      const best = fitHarmonic(train, profile ? ctx.periods[0] ?? 1 : 1, annual);
+      const best = sharedFit(train, ctx, profile ? ctx.periods[0] ?? 1 : 1, annual);
       if (!best) {
         // Too few points for the regression: the mean of the series, as a plain level.
         const mean = train.reduce((s, v) => s + v, 0) / Math.max(1, train.length);
@@ -176,7 +191,7 @@ export function harmonicAdjusted(annual: number, profile: boolean, fitAdjusted: 
   return {
     name: 'harmonic-ets',
     fit(train, ctx, warm): FittedModel {
-      const best = fitHarmonic(train, profile ? ctx.periods[0] ?? 1 : 1, annual);
+      const best = sharedFit(train, ctx, profile ? ctx.periods[0] ?? 1 : 1, annual);
       const season = (t: number) => (best ? regressionAt(best.d, best.beta, t, 2) : 0);
       const adjust = (history: readonly number[]) => history.map((v, t) => v - season(t));
       const inner = fitAdjusted(adjust(train), warm);
