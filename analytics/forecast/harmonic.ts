@@ -104,8 +104,11 @@ interface HarmonicFit {
  * errors included: an AICc of the regression alone would read autocorrelated errors as signal
  * and take them all. Null when there are too few points for any regression.
  */
+/** Where the regression's window of the last `HARMONIC.years` begins in a series of n points. */
+const windowStart = (n: number, annual: number) => Math.max(0, n - Math.floor(HARMONIC.years * annual));
+
 function fitHarmonic(train: readonly number[], period: number, annual: number): HarmonicFit | null {
-  const start = Math.max(0, train.length - Math.floor(HARMONIC.years * annual));
+  const start = windowStart(train.length, annual);
   const z = train.slice(start);
   const yearly = z.length >= HARMONIC.minYears * annual ? annual : undefined;
   const maxOrder = Math.min(HARMONIC.maxOrder, Math.floor(z.length / 10));
@@ -193,7 +196,10 @@ export function harmonicAdjusted(annual: number, profile: boolean, fitAdjusted: 
     fit(train, ctx, warm): FittedModel {
       const best = sharedFit(train, ctx, profile ? ctx.periods[0] ?? 1 : 1, annual);
       const season = (t: number) => (best ? regressionAt(best.d, best.beta, t, 2) : 0);
-      const adjust = (history: readonly number[]) => history.map((v, t) => v - season(t));
+      // Smoothed from where the regression's window begins: before it the season is the
+      // regression's extrapolation backwards, and a long history would only cost time.
+      const start = windowStart(train.length, annual);
+      const adjust = (history: readonly number[]) => history.slice(start).map((v, i) => v - season(start + i));
       const inner = fitAdjusted(adjust(train), warm);
       return {
         forecast(history, horizon) {
