@@ -92,7 +92,7 @@ describe('forecastCommand', () => {
     for (const p of out.points) expect(p.lo95 <= p.lo80 && p.lo80 <= p.yhat && p.yhat <= p.hi80 && p.hi80 <= p.hi95).toBe(true);
     // Every candidate, and the pool (the mean of those within noise of the best) when it is the choice.
     const models = out.backtest.map((b: { model: string }) => b.model);
-    expect(models.filter((m: string) => m !== 'pool').sort()).toEqual(['comb-shd', 'combination', 'ets', 'seasonal-naive', 'stl-ets', 'theta']);
+    expect(models.filter((m: string) => m !== 'pool').sort()).toEqual(['airline', 'comb-shd', 'combination', 'ets', 'seasonal-naive', 'stl-ets', 'theta']);
     expect(models).toContain(out.model);
     expect(Object.keys(out.backtest[0]).sort()).toEqual(['coverage80', 'coverage95', 'margin80', 'margin95', 'mase', 'model', 'points', 'relativeMase', 'smape']);
     expect(out.backtest.find((b: { model: string }) => b.model === 'seasonal-naive').relativeMase).toBe(1);
