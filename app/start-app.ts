@@ -114,7 +114,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   // A start that fails before the server listens (a port in use) closes the stores it began opening.
   const orAbandon = <T>(p: Promise<T>): Promise<T> => p.catch(async (err) => { await stores.abandon(); throw err; });
   const [{ QueryCache }, { buildServer }, { Gateway }, { startLive }, { startProductIndex }, { getOverviewKpis }, { Ingestor }, { MarketSimulator }, simulate, processorsModule, { SINK_GROUP }] = await orAbandon(modules);
-  const cache = new QueryCache();
+  const cache = new QueryCache({ onRefreshError: (key, err) => logger.warn({ err, key }, 'background refresh of a cached answer failed') });
   const ctx: ApiContext = { config, logger, metrics, readiness, cache, services: null };
   let live: Live | null = null;
   // Snapshots asked for while the stores start are answered once they are up.
@@ -272,6 +272,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
         await backfilling;
         await gateway?.close();
         await server.close();
+        cache.stop();
         await live?.stop();
         await (await productIndex)?.stop();
         await processors?.stop();

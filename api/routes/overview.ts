@@ -16,11 +16,12 @@ export const overviewRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox => as
     },
   }, async (req, reply) => {
     const { range = '24h' } = req.query;
+    // Kept warm: the dashboard's landing request, and under a live stream stale at almost every request.
     return sendCached(ctx, req, reply, `overview:${range}`, Overview, async () => {
       const s = ctx.services!;
       const now = s.clock.now();
       // The watermark is read beside the overview's other reads: only the timeline's still-filling steps need it.
       return getOverview({ ch: s.ch, productIndex: s.productIndex, now, time: getEventTime(s.ch, now, ctx.config.allowedLatenessMs), agentStatus: s.agentStatus }, range);
-    });
+    }, { warm: true });
   });
 };
