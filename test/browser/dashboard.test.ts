@@ -113,6 +113,20 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
           expect(firstChart).toBeGreaterThan(0);
           process.stderr.write(`[${vpName}] first chart ${Math.round(firstChart!)} ms after navigation\n`);
         }
+        // No text cut off by a container that scrolls or clips: a table may scroll sideways on a
+        // phone, but not the sentences that explain it (the forecast's backtest caption did).
+        const clipped = await page.evaluate(() => [...document.querySelectorAll('p, caption, h1, h2, h3, li, dd, dt')].filter((el) => {
+          if (el.closest('td, th, nav')) return false;
+          const r = el.getBoundingClientRect();
+          if (r.width <= 1) return false;
+          for (let a = el.parentElement; a; a = a.parentElement) {
+            if (getComputedStyle(a).overflowX === 'visible') continue;
+            const b = a.getBoundingClientRect();
+            return r.right > b.right + 1 || r.left < b.left - 1;
+          }
+          return r.right > document.documentElement.clientWidth + 1;
+        }).map((el) => `${el.tagName.toLowerCase()}: ${(el.textContent ?? '').trim().slice(0, 60)}`));
+        expect(clipped, `text cut off on ${route.path} at ${vpName} width`).toEqual([]);
         if (route.name === 'explorer') await waitFor(async () => ((await page.locator('[data-grid] [role="row"]').count()) > 1 ? true : undefined), 15_000, 'explorer rows');
         await page.screenshot({ path: join(SHOTS, `${route.name}-${vpName}.png`), fullPage: true });
       }

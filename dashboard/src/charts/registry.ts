@@ -39,7 +39,8 @@ function theme(dark: boolean) {
       backgroundColor: dark ? '#0f172a' : '#ffffff', borderColor: line, textStyle: { color: text },
       extraCssText: 'box-shadow:0 8px 24px rgba(15,23,42,.18);border-radius:10px;',
     },
-    categoryAxis: axis, valueAxis: axis, timeAxis: axis, logAxis: axis,
+    // A time axis over days on a phone put '12:00' and '18:00' against each other: drop a label that would touch its neighbour.
+    categoryAxis: axis, valueAxis: axis, timeAxis: { ...axis, axisLabel: { ...axis.axisLabel, hideOverlap: true } }, logAxis: axis,
     dataZoom: { textStyle: { color: muted }, borderColor: line, fillerColor: dark ? 'rgba(124,58,237,.18)' : 'rgba(124,58,237,.10)', dataBackground: { lineStyle: { color: muted }, areaStyle: { color: line } } },
     visualMap: { textStyle: { color: muted } },
     geo: { itemStyle: { areaColor: dark ? '#1e293b' : '#f1f5f9', borderColor: dark ? '#0f172a' : '#ffffff' } },
