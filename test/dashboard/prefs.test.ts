@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { intervalFor, resolveRange } from '../../dashboard/src/lib/prefs';
-import { change, fmtAgo, fmtNum, fmtPct, fmtVelocity } from '../../dashboard/src/lib/format';
+import { change, fmtAgo, fmtNum, fmtPct, fmtVelocity, scoredThrough } from '../../dashboard/src/lib/format';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0);
 
@@ -37,5 +37,15 @@ describe('format', () => {
     expect(fmtAgo(new Date(NOW - 40_000).toISOString(), NOW)).toBe('40s ago');
     expect(fmtAgo(new Date(NOW - 3 * 3_600_000).toISOString(), NOW)).toBe('3h ago');
     expect(fmtAgo(null, NOW)).toBe('never');
+  });
+});
+
+describe('scoredThrough', () => {
+  it('ends a score\'s data one step after the bucket it is dated by, months by the calendar', () => {
+    expect(scoredThrough('2026-12-03T06:00:00.000Z', '1h')).toBe('2026-12-03T07:00:00.000Z');
+    expect(scoredThrough('2026-12-02T00:00:00.000Z', '1d')).toBe('2026-12-03T00:00:00.000Z');
+    expect(scoredThrough('2026-11-23T00:00:00.000Z', '1w')).toBe('2026-11-30T00:00:00.000Z');
+    expect(scoredThrough('2026-01-01T00:00:00.000Z', '1mo')).toBe('2026-02-01T00:00:00.000Z');
+    expect(scoredThrough('2026-02-01T00:00:00.000Z', '1mo')).toBe('2026-03-01T00:00:00.000Z');
   });
 });

@@ -119,3 +119,16 @@ export function fmtWindow(steps: number, interval: string): string {
   const [per, big, small] = WINDOW_UNITS[interval] ?? [1, interval, interval];
   return steps % per === 0 ? `${steps / per} ${big}` : `${steps} ${small}`;
 }
+
+const STEP_MS: Record<string, number> = { '1h': 3_600_000, '1d': 86_400_000, '1w': 604_800_000 };
+/**
+ * The end of the data a score covers: it is dated by the start of its last complete bucket
+ * (`computedAt`, event time), so its data runs one step further. Shown instead of "scored 3h ago",
+ * which read an hour older than it is and as processing time.
+ */
+export function scoredThrough(computedAt: string, interval: string): string {
+  const d = new Date(computedAt);
+  if (interval === '1mo') d.setUTCMonth(d.getUTCMonth() + 1);
+  else d.setTime(d.getTime() + (STEP_MS[interval] ?? 0));
+  return d.toISOString();
+}
