@@ -15,6 +15,8 @@ interface Entry { version: number; at: number; dataAt: number; body: string; eta
 
 export interface QueryCacheOptions {
   minAgeMs?: number;
+  /** false: `warm` is ignored, every key is as any other (the bench times the computation). */
+  keepWarm?: boolean;
   maxEntries?: number;
   now?: () => number;
   /** How long after its last request a warm key is kept up to date. */
@@ -34,6 +36,7 @@ export class QueryCache {
   private lastRefreshAt = -Infinity;
   private stopped = false;
   private readonly minAgeMs: number;
+  private readonly keepWarm: boolean;
   private readonly maxEntries: number;
   private readonly now: () => number;
   private readonly warmForMs: number;
@@ -42,6 +45,7 @@ export class QueryCache {
 
   constructor(o: QueryCacheOptions = {}) {
     this.minAgeMs = o.minAgeMs ?? 1000;
+    this.keepWarm = o.keepWarm ?? true;
     this.maxEntries = o.maxEntries ?? 2000;
     this.now = o.now ?? Date.now;
     this.warmForMs = o.warmForMs ?? 5 * 60_000;
@@ -60,9 +64,10 @@ export class QueryCache {
    */
   async get(key: string, compute: () => Promise<unknown>, o: { warm?: boolean } = {}): Promise<{ body: string; etag: string }> {
     const e = this.entries.get(key);
-    if (o.warm && !this.stopped) this.warm.set(key, { compute, requestedAt: this.now() });
+    const warm = o.warm && this.keepWarm && !this.stopped;
+    if (warm) this.warm.set(key, { compute, requestedAt: this.now() });
     if (e && (e.version === this.version || this.now() - e.at < this.minAgeMs)) return e;
-    if (e && o.warm && this.now() - e.dataAt < this.maxStaleMs) {
+    if (e && warm && this.now() - e.dataAt < this.maxStaleMs) {
       this.scheduleRefresh();
       return e;
     }

@@ -11,6 +11,7 @@ import type { Ingestor } from '../ingest/accept.js';
 import type { PublishEvents } from '../ingest/simulate.js';
 import type { Processors, SinkStage } from '../processors/index.js';
 import type { AgentStatus, ApiContext } from '../api/context.js';
+import type { QueryCacheOptions } from '../api/cache.js';
 import type { Live } from '../api/live.js';
 import type { ProductIndex } from '../api/product-index.js';
 import type { buildServer } from '../api/server.js';
@@ -48,6 +49,8 @@ export interface StartOptions {
   agent?: boolean;
   /** Connection attempts per store at start (see OpenOptions.attempts). */
   attempts?: number;
+  /** The API's response cache (api/cache.ts): the API bench turns its warm keys off. */
+  cache?: QueryCacheOptions;
 }
 
 /**
@@ -114,7 +117,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   // A start that fails before the server listens (a port in use) closes the stores it began opening.
   const orAbandon = <T>(p: Promise<T>): Promise<T> => p.catch(async (err) => { await stores.abandon(); throw err; });
   const [{ QueryCache }, { buildServer }, { Gateway }, { startLive }, { startProductIndex }, { getOverviewKpis }, { Ingestor }, { MarketSimulator }, simulate, processorsModule, { SINK_GROUP }] = await orAbandon(modules);
-  const cache = new QueryCache({ onRefreshError: (key, err) => logger.warn({ err, key }, 'background refresh of a cached answer failed') });
+  const cache = new QueryCache({ onRefreshError: (key, err) => logger.warn({ err, key }, 'background refresh of a cached answer failed'), ...o.cache });
   const ctx: ApiContext = { config, logger, metrics, readiness, cache, services: null };
   let live: Live | null = null;
   // Snapshots asked for while the stores start are answered once they are up.

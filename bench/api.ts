@@ -443,7 +443,9 @@ async function weighIndex(app: App): Promise<ApiBenchResult['productIndex']> {
 export async function runApiBench(config: Config, o: ApiBenchOptions): Promise<ApiBenchResult> {
   const progress = o.onProgress ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'trenddrop-bench-api-'));
-  const app = await startApp({ ...config, dataDir: dir, port: 0, host: '127.0.0.1', simulator: false, kafkaBrokers: [], clickhouseUrl: null, databaseUrl: null }, { roles: ['api'], logger: o.logger });
+  // The overview is kept warm for users (api/cache.ts): here every key is as any other, so that a
+  // stale request times the computation and not the background's answer.
+  const app = await startApp({ ...config, dataDir: dir, port: 0, host: '127.0.0.1', simulator: false, kafkaBrokers: [], clickhouseUrl: null, databaseUrl: null }, { roles: ['api'], logger: o.logger, cache: { keepWarm: false } });
   try {
     const loaded0 = await load(app, o, (f, label) => progress(0.65 * f, label));
     const t0 = performance.now();

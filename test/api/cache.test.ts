@@ -89,6 +89,16 @@ describe('QueryCache', () => {
     expect((await cache.get('k', compute, { warm: true })).body).toBe('"ok"');
   });
 
+  it('treats a warm key as any other when keepWarm is off', async () => {
+    const cache = new QueryCache({ minAgeMs: 1000, keepWarm: false });
+    const c = counter();
+    await cache.get('k', c.compute, { warm: true });
+    cache.bump();
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(c.runs).toBe(1);
+    expect((await cache.get('k', c.compute, { warm: true })).body).toBe('2');
+  });
+
   it('runs nothing in the background once stopped', async () => {
     const cache = new QueryCache({ minAgeMs: 1000 });
     const c = counter();
