@@ -110,7 +110,7 @@ export const STAGE_MEANING: Record<Stage, string> = {
   emerging: 'significant growth that is speeding up (or a product seen for under two windows)',
   rising: 'significant growth that the forecast carries on',
   peaking: 'the fitted curve tops out now or within the forecast, or the forecast turns growth down',
-  saturating: 'growth levelled off or slowing with no peak in sight, or a flat level',
+  saturating: 'growth levelled off or slowing with no peak in sight, a flat level, or a fall the forecast sees levelling off',
   declining: 'falling significantly, and the forecast not turning up',
 };
 const WINDOW_UNITS: Record<string, [per: number, big: string, small: string]> = { '1h': [24, 'days', 'hours'], '1d': [7, 'weeks', 'days'], '1w': [1, 'weeks', 'weeks'], '1mo': [1, 'months', 'months'] };
