@@ -50,6 +50,8 @@ export interface ProductIndex {
   top(limit: number): Promise<IndexTopProduct[]>;
   /** Each product's category, null for a product without metadata (which SQL's INNER JOIN would leave out). */
   categoriesOf(ids: readonly string[]): Promise<(string | null)[]>;
+  /** Each product's latest metadata, null for a product without (where SQL's LEFT JOIN gives NULLs). */
+  metaOf(ids: readonly string[]): Promise<(ProductMeta | null)[]>;
   /** Changes whenever a product's category does (or a product gains or loses its metadata): sums kept per category are valid for one version. */
   categoryVersion(): Promise<number>;
   stop(): Promise<void>;
@@ -243,6 +245,10 @@ export async function startProductIndex(d: ProductIndexDeps): Promise<ProductInd
     async categoriesOf(ids) {
       await applying;
       return ids.map((id) => entries.get(id)?.meta?.category ?? null);
+    },
+    async metaOf(ids) {
+      await applying;
+      return ids.map((id) => entries.get(id)?.meta ?? null);
     },
     async categoryVersion() {
       await applying;

@@ -1,7 +1,8 @@
 // Every listed product's sort figures and filter fields, ordered in memory exactly as the
 // forecasts list's SQL orders them (missing figures last, NaN before them as ClickHouse puts it,
 // then productId in byte order), so that a request picks its page's products here and the store
-// reads only their rows. Filters and the cursor are the SQL's conditions on the same values.
+// reads only their rows. Filters and the cursor are the SQL's conditions on the same values; the
+// category is the product index's (list-forecasts.ts), attached per version of its categories.
 import type { ForecastSortKey } from '../schemas/forecasts.js';
 import { compareStrings } from './list-products.js';
 
@@ -10,24 +11,27 @@ export type RankColumn = 'change' | 'relativeMase' | 'peakInSec';
 export const SORT_COLUMN: Record<ForecastSortKey, RankColumn> = { change: 'change', relativeMase: 'relativeMase', peak: 'peakInSec' };
 
 type Num = number | null;
-export interface RankRow { productId: string; category: string | null; stage: string | null; change: Num; relativeMase: Num; peakInSec: Num }
+/** `generatedAt`: the generation the figures are from (ms), which tells a page's rows from a newer generation's. */
+export interface RankRow { productId: string; generatedAt: number; stage: string | null; change: Num; relativeMase: Num; peakInSec: Num }
 
 /** How the SQL's rows arrive: Float64 NaN and infinities quoted (output_format_json_quote_denormals), Int64 as strings. */
-export type StoredRankRow = Omit<RankRow, RankColumn> & Record<RankColumn, number | string | null>;
+export type StoredRankRow = Omit<RankRow, RankColumn | 'generatedAt'> & Record<RankColumn | 'generatedAt', number | string | null>;
 
 const DENORMALS: Record<string, number> = { nan: Number.NaN, '-nan': Number.NaN, inf: Infinity, '+inf': Infinity, '-inf': -Infinity };
 const num = (v: number | string | null): Num => (v === null ? null : typeof v === 'number' ? v : DENORMALS[v] ?? Number(v));
 
 export interface Ranks {
   rows: RankRow[];
+  /** Each listed product's generation, by id. */
+  generations: Map<string, number>;
   /** Rows by order (`col` or `-col`), sorted when first asked for. */
   orders: Map<string, RankRow[]>;
 }
 
-export const ranksOf = (stored: StoredRankRow[]): Ranks => ({
-  rows: stored.map((r) => ({ ...r, change: num(r.change), relativeMase: num(r.relativeMase), peakInSec: num(r.peakInSec) })),
-  orders: new Map(),
-});
+export function ranksOf(stored: StoredRankRow[]): Ranks {
+  const rows = stored.map((r) => ({ ...r, generatedAt: Number(r.generatedAt), change: num(r.change), relativeMase: num(r.relativeMase), peakInSec: num(r.peakInSec) }));
+  return { rows, generations: new Map(rows.map((r) => [r.productId, r.generatedAt])), orders: new Map() };
+}
 
 // ORDER BY col IS NULL, col ASC|DESC, productId ASC: ClickHouse sorts NaN after every number in
 // either direction (and NULL after NaN).
@@ -45,7 +49,8 @@ const order = (col: RankColumn, desc: boolean) => (a: RankRow, b: RankRow): numb
 export interface RankPick {
   col: RankColumn;
   desc: boolean;
-  category?: string;
+  /** Only products of this category, by their categories (null: no metadata, in no category). */
+  category?: { is: string; of: ReadonlyMap<string, string | null> };
   stage?: string;
   /** The cursor: the last served row's sort value and id. */
   after: readonly [Num, string] | null;
@@ -61,7 +66,7 @@ export function pickIds(r: Ranks, p: RankPick): string[] {
   const out: string[] = [];
   for (const row of sorted) {
     if (out.length >= p.n) break;
-    if (p.category !== undefined && row.category !== p.category) continue;
+    if (p.category && p.category.of.get(row.productId) !== p.category.is) continue;
     if (p.stage !== undefined && row.stage !== p.stage) continue;
     if (p.after && !follows(row, p.col, p.desc, p.after)) continue;
     out.push(row.productId);

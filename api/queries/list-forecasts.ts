@@ -5,19 +5,21 @@
 // The list's SQL over the forecast, backtest and lifecycle rows reads every product's latest
 // generation (seconds at 100k products). The forecaster writes a narrow head of each generation
 // beside them (forecast-heads.ts), and a request reads those: every product's sort figures and
-// filter fields, kept per data key (data-key.ts: they change only when the heads or products are
-// written), pick the page's products (forecast-ranks.ts), and the same SQL over their heads alone
-// gives the page's rows, the same as the whole SQL's over the rows (the tests compare the two).
+// stage, kept per data key of the heads (data-key.ts: they change only when heads are written),
+// pick the page's products (forecast-ranks.ts), and the same SQL over their heads alone gives the
+// page's figures, kept too while the key holds; titles, categories and images are the product
+// index's (the explorer's), where the whole SQL joins the products table. The tests compare the two.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Metric } from '../../schemas/events.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { Stage } from '../../analytics/lifecycle.js';
 import { FORECAST_LIST_LIMIT, type Ahead, type ForecastPage, type ForecastSortKey } from '../schemas/forecasts.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import type { ProductIndex } from '../product-index.js';
 import { dataKey } from './data-key.js';
-import { pickIds, ranksOf, SORT_COLUMN, type Ranks, type StoredRankRow } from './forecast-ranks.js';
+import { pickIds, ranksOf, SORT_COLUMN, type RankPick, type Ranks, type StoredRankRow } from './forecast-ranks.js';
 import { keptPerStore } from './kept.js';
-import { latestHeadsSql, ONLY_IDS } from './forecast-heads.js';
+import { latestHeadsSql } from './forecast-heads.js';
 import { latestForecastsSql } from './latest-forecasts.js';
 import { latestProductsSql, rows } from './sql.js';
 import { isoFromUnix } from './time-range.js';
@@ -32,22 +34,24 @@ const change = (bound: string) => `if(base > 0, ${bound} / base - 1, NULL)`;
 
 /**
  * Where the list reads each product's latest generation from: the forecast, backtest and
- * lifecycle rows (the whole SQL), or the heads of every product or of {ids:Array(String)} alone.
+ * lifecycle rows joined with the products' metadata (the whole SQL), or the heads of every
+ * product or of {ids:Array(String)} alone, without metadata.
  */
 type Source = 'rows' | 'heads' | 'heads of ids';
 
 const LIST_BASE = (ahead: Ahead, from: Source) => {
   // The heads carry the lifecycle stored with their generation; from the rows it is joined.
-  const lc = from === 'rows' ? 'lc' : 'l';
+  const rows = from === 'rows';
+  const lc = rows ? 'lc' : 'l';
   return `
-SELECT l.productId AS productId, if(p.title = '', l.productId, p.title) AS title, p.category AS category, p.imageUrl AS imageUrl,
+SELECT l.productId AS productId,${rows ? " if(ifNull(p.title, '') = '', l.productId, p.title) AS title, p.category AS category, p.imageUrl AS imageUrl," : ''}
   l.granularity AS interval, l.model AS model, toUnixTimestamp64Milli(l.g) AS generatedAt, toUnixTimestamp(l.start) AS start, toUnixTimestamp(l.target) AS target,
   l.base AS base, l.yhat AS yhat, l.lo80 AS lo80, l.hi80 AS hi80, ${change('l.yhat')} AS change, ${change('l.lo80')} AS changeLo80, ${change('l.hi80')} AS changeHi80,
   ${lc}.stage AS stage, ${lc}.growth AS growthPerStep, toUnixTimestamp(${lc}.peakAt) AS peakAt, toUnixTimestamp(${lc}.peakLo) AS peakLo, toUnixTimestamp(${lc}.peakHi) AS peakHi,
   toInt64(toUnixTimestamp(${lc}.peakAt)) - toInt64(toUnixTimestamp(l.start)) AS peakInSec,
   l.mase AS mase, l.relativeMase AS relativeMase, l.coverage80 AS coverage80, l.margin80 AS margin80, l.coverage95 AS coverage95, l.margin95 AS margin95, l.points AS points, l.origins AS origins
-FROM (${from === 'rows' ? latestForecastsSql(ahead) : latestHeadsSql(ahead, { ids: from === 'heads of ids' })}) AS l
-LEFT JOIN (${latestProductsSql(['title', 'category', 'imageUrl'], from === 'heads of ids' ? `WHERE ${ONLY_IDS}` : '')}) AS p ON p.productId = l.productId${from === 'rows' ? `
+FROM (${rows ? latestForecastsSql(ahead) : latestHeadsSql(ahead, { ids: from === 'heads of ids' })}) AS l${rows ? `
+LEFT JOIN (${latestProductsSql(['title', 'category', 'imageUrl'])}) AS p ON p.productId = l.productId
 LEFT JOIN (
   SELECT productId, computedAt, stage, growth, peakAt, peakLo, peakHi FROM ${TABLES.productLifecycle}
   WHERE metric = {metric:String} LIMIT 1 BY productId, computedAt
@@ -55,6 +59,7 @@ LEFT JOIN (
 };
 
 type Num = number | null;
+/** A product's row of the list: its head's figures, and its metadata (its id for a title, NULLs for the rest, without any). */
 interface Row {
   productId: string; title: string; category: string | null; imageUrl: string | null; interval: string; model: string; generatedAt: number | string; start: number | string; target: number | string;
   base: Num; yhat: number; lo80: number; hi80: number; change: Num; changeLo80: Num; changeHi80: Num;
@@ -62,23 +67,38 @@ interface Row {
   mase: Num; relativeMase: Num; coverage80: Num; margin80: Num; coverage95: Num; margin95: Num; points: number | string; origins: number | string;
 }
 
+/** A head's figures as the page's SQL reads them. */
+type HeadRow = Omit<Row, 'title' | 'category' | 'imageUrl'>;
+
 const iso = (sec: number | string) => isoFromUnix(Number(sec));
 
-/** The tables a request reads: a write to either changes the kept figures. */
-const LIST_TABLES = [TABLES.forecastHeads, TABLES.products];
+/** The table a request reads from the store: a write there changes the kept figures. */
+const HEAD_TABLES = [TABLES.forecastHeads];
 
-/** Every listed product's sort figures and filter fields (NaN and infinities quoted, to tell them from NULL). */
-const RANKS_SQL = (ahead: Ahead) => `SELECT productId, category, stage, change, relativeMase, peakInSec FROM (${LIST_BASE(ahead, 'heads')})
-  SETTINGS join_use_nulls = 1, output_format_json_quote_denormals = 1`;
+/** Every listed product's generation, sort figures and stage (NaN and infinities quoted, to tell them from NULL). */
+const RANKS_SQL = (ahead: Ahead) => `SELECT productId, generatedAt, stage, change, relativeMase, peakInSec FROM (${LIST_BASE(ahead, 'heads')})
+  SETTINGS output_format_json_quote_denormals = 1`;
 
-/** Per store: the figures by metric, ahead and data key (four of them at once: every metric and ahead in use). */
-const kept = keptPerStore<Ranks>(4);
+/** The figures of the products in {ids:Array(String)}, from their heads. */
+const PAGE_SQL = (ahead: Ahead) => `SELECT * FROM (${LIST_BASE(ahead, 'heads of ids')})`;
 
-/**
- * The list's SQL for one request (one row more than the page, to tell whether another follows):
- * over the rows, or with `ids` over those products' heads alone ({ids:Array(String)}).
- */
-export function listForecastsQuery(q: ForecastListParams, ids?: readonly string[]) {
+/** What a request keeps under one data key of the heads. */
+interface Kept {
+  ranks: Ranks;
+  /** The listed products' categories at a version of the index's, read when a request first filters by category. */
+  categories: { version: number; of: Map<string, string | null> } | null;
+  /** Heads read for pages, by product: each of the generation the ranks hold. */
+  heads: Map<string, HeadRow>;
+}
+
+/** Per store: what is kept by metric, ahead and data key (four of them at once: every metric and ahead in use). */
+const kept = keptPerStore<Kept>(4);
+
+/** Heads kept per key (a few pages of each sort, filter and cursor in use); past it, the kept ones are dropped and read again. */
+const KEPT_HEADS = 4 * FORECAST_LIST_LIMIT.max;
+
+/** The list's whole SQL for one request, over the rows (one row more than the page, to tell whether another follows). */
+export function listForecastsQuery(q: ForecastListParams) {
   const sort = q.sort ?? '-change';
   const key = sort.replace(/^-/, '') as ForecastSortKey;
   const col = SORT_COLUMN[key];
@@ -86,7 +106,7 @@ export function listForecastsQuery(q: ForecastListParams, ids?: readonly string[
   const limit = q.limit ?? FORECAST_LIST_LIMIT.default;
   const after = decodeCursor(q.cursor, ['numberOrNull', 'string'] as const);
   const where: string[] = [];
-  const params: Record<string, unknown> = { metric: q.metric, limit: limit + 1, ...(ids ? { ids } : {}) };
+  const params: Record<string, unknown> = { metric: q.metric, limit: limit + 1 };
   if (q.category !== undefined) { where.push('category = {category:String}'); params.category = q.category; }
   if (q.stage !== undefined) { where.push('stage = {stage:String}'); params.stage = q.stage; }
   if (after) {
@@ -97,7 +117,7 @@ export function listForecastsQuery(q: ForecastListParams, ids?: readonly string[
       : `(${col} ${desc ? '<' : '>'} {cv:Float64} OR (${col} = {cv:Float64} AND productId > {cid:String}) OR ${col} IS NULL)`);
     Object.assign(params, { cv: value, cid: id });
   }
-  const sql = `SELECT * FROM (${LIST_BASE(q.ahead ?? '1d', ids ? 'heads of ids' : 'rows')}) ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+  const sql = `SELECT * FROM (${LIST_BASE(q.ahead ?? '1d', 'rows')}) ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY ${col} IS NULL, ${col} ${desc ? 'DESC' : 'ASC'}, productId ASC LIMIT {limit:UInt32} SETTINGS join_use_nulls = 1`;
   return { sql, params, col, desc, after, limit };
 }
@@ -105,21 +125,51 @@ export function listForecastsQuery(q: ForecastListParams, ids?: readonly string[
 /** Tries at picking a page from kept figures before the whole list's SQL answers alone (writes kept landing in between). */
 const ATTEMPTS = 2;
 
-export async function listForecasts(ch: ClickHouseClient, q: ForecastListParams): Promise<ForecastPage> {
+export interface ForecastListDeps {
+  ch: ClickHouseClient;
+  /** Products' metadata and categories: the API's product index. */
+  products: Pick<ProductIndex, 'metaOf' | 'categoriesOf' | 'categoryVersion'>;
+}
+
+export async function listForecasts(d: ForecastListDeps, q: ForecastListParams): Promise<ForecastPage> {
   const ahead = q.ahead ?? '1d';
   const { col, desc, after, limit } = listForecastsQuery(q);
   for (let i = 0; i < ATTEMPTS; i++) {
-    // The key is read before the figures (never labelling them with older data) and again after
-    // the page: unchanged, no write landed between, so the page's rows are the figures' rows.
-    const key = await dataKey(ch, LIST_TABLES);
+    // Both read before the figures they label: never labelling figures with older data.
+    const key = await dataKey(d.ch, HEAD_TABLES);
+    const version = q.category === undefined ? null : await d.products.categoryVersion();
     const k = `${q.metric}|${ahead}|${key}`;
-    const ranks = kept.get(ch, k) ?? kept.set(ch, k, ranksOf(await rows<StoredRankRow>(ch, RANKS_SQL(ahead), { metric: q.metric })));
-    const ids = pickIds(ranks, { col, desc, category: q.category, stage: q.stage, after, n: limit + 1 });
-    const page = listForecastsQuery(q, ids);
-    const found = ids.length ? await rows<Row>(ch, page.sql, page.params) : [];
-    if (await dataKey(ch, LIST_TABLES) === key) return pageOf(found, col, limit);
+    const list = kept.get(d.ch, k)
+      ?? kept.set(d.ch, k, { ranks: ranksOf(await rows<StoredRankRow>(d.ch, RANKS_SQL(ahead), { metric: q.metric })), categories: null, heads: new Map() });
+    let category: RankPick['category'];
+    if (q.category !== undefined && version !== null) {
+      if (list.categories?.version !== version) {
+        const ids = list.ranks.rows.map((r) => r.productId);
+        const of = await d.products.categoriesOf(ids);
+        list.categories = { version, of: new Map(ids.map((id, j) => [id, of[j]])) };
+      }
+      category = { is: q.category, of: list.categories.of };
+    }
+    const ids = pickIds(list.ranks, { col, desc, category, stage: q.stage, after, n: limit + 1 });
+    const missing = ids.filter((id) => !list.heads.has(id));
+    if (missing.length) {
+      const found = await rows<HeadRow>(d.ch, PAGE_SQL(ahead), { metric: q.metric, ids: missing });
+      // A head of another generation than the ranks' (or none that reaches `ahead`): a write
+      // landed since they were read, and the page would mix the two.
+      if (found.length !== missing.length || found.some((r) => Number(r.generatedAt) !== list.ranks.generations.get(r.productId))) continue;
+      if (list.heads.size + found.length > KEPT_HEADS) list.heads.clear();
+      for (const r of found) list.heads.set(r.productId, r);
+    }
+    const metas = await d.products.metaOf(ids);
+    // Categories changed since the page was picked by them: it could miss a product or hold one too many.
+    if (version !== null && await d.products.categoryVersion() !== version) continue;
+    return pageOf(ids.map((id, j) => {
+      const m = metas[j];
+      // As the whole SQL gives them: an empty or missing title is the id; without metadata, NULLs.
+      return { ...list.heads.get(id)!, title: m?.title || id, category: m?.category ?? null, imageUrl: m?.imageUrl ?? null };
+    }), col, limit);
   }
-  return listForecastsBySql(ch, q);
+  return listForecastsBySql(d.ch, q);
 }
 
 /** The page from the whole list's SQL over the rows: what listForecasts answers, at the cost of every product's latest generation. */

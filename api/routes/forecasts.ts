@@ -6,7 +6,7 @@ import Type from 'typebox';
 import { FORECAST_METRICS } from '../../processors/forecaster.js';
 import type { ApiContext } from '../context.js';
 import { getForecastCalibration } from '../queries/get-forecast-calibration.js';
-import { listForecasts } from '../queries/list-forecasts.js';
+import { listForecasts, listForecastsBySql } from '../queries/list-forecasts.js';
 import { errors } from '../schemas/common.js';
 import { FORECAST_LIST_LIMIT, ForecastCalibration, ForecastListQuery, ForecastPage } from '../schemas/forecasts.js';
 import { sendCached } from './shared.js';
@@ -23,7 +23,9 @@ export const forecastListRoutes = (ctx: ApiContext): FastifyPluginAsyncTypebox =
     },
   }, async (req, reply) => {
     const q = { ...req.query, metric: req.query.metric ?? 'views' };
-    return sendCached(ctx, req, reply, `forecasts:${JSON.stringify(q)}`, ForecastPage, () => listForecasts(ctx.services!.ch, q));
+    const { ch, productIndex } = ctx.services!;
+    // Until the product index is loaded (seconds after a start), the whole SQL answers.
+    return sendCached(ctx, req, reply, `forecasts:${JSON.stringify(q)}`, ForecastPage, () => (productIndex ? listForecasts({ ch, products: productIndex }, q) : listForecastsBySql(ch, q)));
   });
   app.get('/forecasts/calibration', {
     schema: {

@@ -13,7 +13,8 @@ import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { dataKey } from '../../api/queries/data-key.js';
 import { computeForecastCalibration, getForecastCalibration } from '../../api/queries/get-forecast-calibration.js';
-import { listForecasts, listForecastsBySql, type ForecastListParams } from '../../api/queries/list-forecasts.js';
+import { listForecasts, listForecastsBySql, type ForecastListDeps, type ForecastListParams } from '../../api/queries/list-forecasts.js';
+import { startProductIndex, type ProductIndex } from '../../api/product-index.js';
 import { Forecaster } from '../../processors/forecaster.js';
 import { MetadataProcessor } from '../../processors/metadata.js';
 import { forecastHeadsBackfill } from '../../schemas/clickhouse/migrations.js';
@@ -221,11 +222,55 @@ describe('GET /forecasts/calibration', () => {
 
 describe('kept figures', () => {
   const SORTS = ['-change', 'change', 'relativeMase', '-relativeMase', 'peak', '-peak'] as const;
+  let index: ProductIndex;
+  /** Changes the index has applied. */
+  let changes = 0;
+  beforeAll(async () => {
+    const rt = app.runtime;
+    index = await startProductIndex({ ch: rt.clickhouse.client, bus: rt.bus, topics: rt.topics, logger: rt.logger, onChange: () => changes++ });
+  });
+  afterAll(async () => { await index?.stop(); });
+
+  /** Stores products' metadata as the metadata processor does, and waits until the index has applied it. */
+  async function upsert(products: { productId: string; title: string; category: string }[]) {
+    const rt = app.runtime;
+    const before = changes;
+    await new MetadataProcessor({ bus: rt.bus, topics: rt.topics, db: rt.postgres.db, ch: rt.clickhouse.client, clock, logger: rt.logger, metrics: rt.metrics }).upsertProducts(products);
+    for (let i = 0; i < 200 && changes === before; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(changes).toBeGreaterThan(before);
+  }
+
+  /** A client that counts its queries and runs `before` (once) ahead of the first whose SQL matches `on`. */
+  function watched(on?: RegExp, before?: () => Promise<void>) {
+    const ch = app.runtime.clickhouse.client;
+    let queries = 0, fired = false;
+    const client = new Proxy(ch, {
+      get: (t, p) => (p !== 'query' ? Reflect.get(t, p) : async (params: Parameters<typeof ch.query>[0]) => {
+        queries++;
+        if (on && before && !fired && on.test(params.query)) { fired = true; await before(); }
+        return t.query(params);
+      }),
+    });
+    return { ch: client, queries: () => queries };
+  }
+
+  /** A newer generation of `id`, stored as the forecaster stores one: a day ahead `yhat` over a base of 100. */
+  let generation = NOW_H + 120_000;
+  const storeGeneration = (id: string, yhat: number) => {
+    const backtest = (model: string, mase: number) => ({ model, mase, smape: 5, coverage80: 0.5, coverage95: 0.5, margin80: 0.1, margin95: 0.1, points: 100, origins: 12 });
+    generation += 60_000;
+    return forecaster.store([{
+      productId: id, metric: 'views', generatedAt: generation, model: 'theta', interval: '1h', horizon: 24, base: 100,
+      points: Array.from({ length: 24 }, (_, i) => ({ step: i + 1, ts: T0 + i * H, yhat, lo80: 0.8 * yhat, hi80: 1.2 * yhat, lo95: 0.7 * yhat, hi95: 1.3 * yhat })),
+      backtest: [backtest('theta', 0.2), backtest('seasonal-naive', 1)], lifecycle: null,
+    }]);
+  };
+
   /** Each sort paged 2 at a time to its end, and whole with each ahead and filter: the fast path's pages beside the whole SQL's. */
   async function expectSameAsSql() {
     const ch = app.runtime.clickhouse.client;
     const same = async (q: ForecastListParams) => {
-      const fast = await listForecasts(ch, q);
+      const fast = await listForecasts({ ch, products: index }, q);
       expect(fast, JSON.stringify(q)).toEqual(await listForecastsBySql(ch, q));
       return fast.nextCursor;
     };
@@ -244,14 +289,8 @@ describe('kept figures', () => {
     await expectSameAsSql();
     // A newer generation of s-flat, now the steepest rise with a better backtest and no lifecycle,
     // stored as the forecaster stores one: kept figures must not hide it.
-    const g = NOW_H + 120_000;
-    const backtest = (model: string, mase: number) => ({ model, mase, smape: 5, coverage80: 0.5, coverage95: 0.5, margin80: 0.1, margin95: 0.1, points: 100, origins: 12 });
-    await forecaster.store([{
-      productId: 's-flat', metric: 'views', generatedAt: g, model: 'theta', interval: '1h', horizon: 24, base: 100,
-      points: Array.from({ length: 24 }, (_, i) => ({ step: i + 1, ts: T0 + i * H, yhat: 900, lo80: 800, hi80: 1000, lo95: 700, hi95: 1100 })),
-      backtest: [backtest('theta', 0.2), backtest('seasonal-naive', 1)], lifecycle: null,
-    }]);
-    const top = await listForecasts(ch, { metric: 'views', limit: 1 });
+    await storeGeneration('s-flat', 900);
+    const top = await listForecasts({ ch, products: index }, { metric: 'views', limit: 1 });
     expect(top.items[0]).toMatchObject({ productId: 's-flat', change: 8, stage: null });
     expect((await getForecastCalibration(ch, 'views')).points).toBe((await computeForecastCalibration(ch, 'views')).points);
     await expectSameAsSql();
@@ -261,6 +300,58 @@ describe('kept figures', () => {
     for (const t of tables) await ch.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
     expect(await dataKey(ch, tables)).toBe(before);
     await expectSameAsSql();
+  });
+
+  it('answers a page read before under the same heads from what it kept: one query, for the data key', async () => {
+    const w = watched();
+    const q: ForecastListParams = { metric: 'views', sort: '-change', limit: 3 };
+    const first = await listForecasts({ ch: w.ch, products: index }, q);
+    // The data key, every product's figures, the page's heads.
+    expect(w.queries()).toBe(3);
+    expect(await listForecasts({ ch: w.ch, products: index }, q)).toEqual(first);
+    expect(w.queries()).toBe(4);
+    expect(first).toEqual(await listForecastsBySql(app.runtime.clickhouse.client, q));
+  });
+
+  it("takes titles and categories from the product index, as the whole SQL's from the products table; a product without metadata under its id", async () => {
+    await upsert([{ productId: 's-down', title: 'Down Again', category: 'Toys' }, { productId: 's-up', title: '', category: 'Home' }]);
+    // Heads without a product row (the raw sink had not stored its placeholder).
+    await storeGeneration('x-bare', 120);
+    const ch = app.runtime.clickhouse.client;
+    const all = await listForecasts({ ch, products: index }, { metric: 'views', limit: 500 });
+    expect(all.items.find((i) => i.productId === 's-down')).toMatchObject({ title: 'Down Again', category: 'Toys' });
+    expect(all.items.find((i) => i.productId === 's-up')).toMatchObject({ title: 's-up', category: 'Home' });
+    expect(all.items.find((i) => i.productId === 'x-bare')).toMatchObject({ title: 'x-bare', category: '', imageUrl: null });
+    await expectSameAsSql();
+  });
+
+  it("answers as the whole SQL after a head written between the figures and the page's heads are read", async () => {
+    const q: ForecastListParams = { metric: 'views', sort: '-change', limit: 2 };
+    const [top] = (await listForecastsBySql(app.runtime.clickhouse.client, q)).items;
+    // The page's first product falls to a change of −90% between the two reads.
+    const w = watched(/productId IN \{ids:Array\(String\)\}/, () => storeGeneration(top.productId, 10));
+    const page = await listForecasts({ ch: w.ch, products: index }, q);
+    expect(page.items.map((i) => i.productId)).not.toContain(top.productId);
+    expect(page).toEqual(await listForecastsBySql(app.runtime.clickhouse.client, q));
+  });
+
+  it('answers as the whole SQL after a category changes between the page being picked and its metadata read', async () => {
+    const ch = app.runtime.clickhouse.client;
+    const q: ForecastListParams = { metric: 'views', category: 'Home', limit: 500 };
+    const [moved] = (await listForecastsBySql(ch, q)).items;
+    let fired = false;
+    const products: ForecastListDeps['products'] = {
+      categoriesOf: (ids) => index.categoriesOf(ids),
+      categoryVersion: () => index.categoryVersion(),
+      metaOf: async (ids) => {
+        if (!fired) { fired = true; await upsert([{ productId: moved.productId, title: moved.title, category: 'Garden' }]); }
+        return index.metaOf(ids);
+      },
+    };
+    const page = await listForecasts({ ch, products }, q);
+    expect(fired).toBe(true);
+    expect(page.items.map((i) => i.productId)).not.toContain(moved.productId);
+    expect(page).toEqual(await listForecastsBySql(ch, q));
   });
 });
 
