@@ -11,16 +11,17 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { rows } from './sql.js';
 
-// The fifth field of a part name (partition_min_max_level_mutation) is its mutation version.
+// The fifth field of a part name (partition_min_max_level_mutation) is its mutation version. A row
+// per table and partition, joined into the key here: building the string in the query (a
+// subquery, groupArray, arraySort, concat) cost ~1.5 of its ~10 CPU-ms.
 const KEY_SQL = `
-SELECT arrayStringConcat(arraySort(groupArray(k)), ',') AS key FROM (
-  SELECT concat(table, ':', partition_id, ':', toString(min(min_block_number)), '-', toString(max(max_block_number)), '-',
-    toString(max(toUInt64OrZero(splitByChar('_', name)[5])))) AS k
-  FROM system.parts WHERE database = currentDatabase() AND table IN {tables:Array(String)} AND active
-  GROUP BY table, partition_id)`;
+SELECT table, partition_id AS partition, min(min_block_number) AS lo, max(max_block_number) AS hi, max(toUInt64OrZero(splitByChar('_', name)[5])) AS mutation
+FROM system.parts WHERE database = currentDatabase() AND table IN {tables:Array(String)} AND active
+GROUP BY table, partition_id`;
+
+interface KeyRow { table: string; partition: string; lo: string | number; hi: string | number; mutation: string | number }
 
 /** The key of `tables`' data: changes with every insert or mutation there, not with merges. */
 export async function dataKey(ch: ClickHouseClient, tables: readonly string[]): Promise<string> {
-  const [{ key }] = await rows<{ key: string }>(ch, KEY_SQL, { tables });
-  return key;
+  return (await rows<KeyRow>(ch, KEY_SQL, { tables })).map((r) => `${r.table}:${r.partition}:${r.lo}-${r.hi}-${r.mutation}`).sort().join(',');
 }
