@@ -311,6 +311,8 @@ describe('kept figures', () => {
     expect(await listForecasts({ ch: w.ch, products: index }, q)).toEqual(first);
     expect(w.queries()).toBe(4);
     expect(first).toEqual(await listForecastsBySql(app.runtime.clickhouse.client, q));
+    // No product has a forecast of orders: no figures at all.
+    expect(await listForecasts({ ch: w.ch, products: index }, { metric: 'orders' })).toEqual({ items: [], nextCursor: null });
   });
 
   it("takes titles and categories from the product index, as the whole SQL's from the products table; a product without metadata under its id", async () => {
