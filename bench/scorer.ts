@@ -26,6 +26,7 @@ import { Scorer, SCORER_STAGES, type ScorerStage } from '../processors/scorer.js
 import { TABLES } from '../schemas/clickhouse/tables.js';
 import { num, label } from './format.js';
 import { measured } from '../core/measure.js';
+import { watchMemoryPeak, type MemoryPeak } from './memory-peak.js';
 
 export interface ScorerBenchOptions {
   products: number;
@@ -48,6 +49,8 @@ export interface ScorerRound {
   products: number;
   /** Where the round's time went, per stage of the scorer (stages it did not run are absent). */
   stages: Partial<Record<ScorerStage, { seconds: number; cpuSeconds: number }>>;
+  /** The most memory the process held during the round (a round's garbage grows the heap before a full collection). */
+  peak: MemoryPeak;
 }
 
 export interface ScorerBenchResult {
@@ -165,11 +168,14 @@ export async function runScorerBench(config: Config, o: ScorerBenchOptions): Pro
     const timedRound = async (): Promise<ScorerRound> => {
       last = [];
       stages = {};
+      const watch = watchMemoryPeak();
       const { value: scored, wallMs, cpuMs } = await measured(() => scorer.round());
+      const peak = watch.stop();
       const seconds = (ms: number) => +(ms / 1000).toFixed(2);
       return {
         seconds: seconds(wallMs), cpuSeconds: seconds(cpuMs), scored, products: new Set(last.map((s) => s.productId)).size,
         stages: Object.fromEntries(Object.entries(stages).map(([k, c]) => [k, { seconds: seconds(c.wallMs), cpuSeconds: seconds(c.cpuMs) }])),
+        peak,
       };
     };
 
@@ -198,7 +204,8 @@ export async function runScorerBench(config: Config, o: ScorerBenchOptions): Pro
 
 /** The result as text lines, in the style of `trenddrop bench`. */
 export function formatScorerBench(r: ScorerBenchResult): string[] {
-  const round = (x: ScorerRound) => `${x.seconds} s (CPU ${x.cpuSeconds} s): ${num(x.scored)} scores, ${num(x.products)} products`;
+  const round = (x: ScorerRound) => `${x.seconds} s (CPU ${x.cpuSeconds} s): ${num(x.scored)} scores, ${num(x.products)} products; `
+    + `peak MiB: resident ${num(x.peak.rssMiB)}, V8 heap used ${num(x.peak.heapUsedMiB)}, committed ${num(x.peak.heapCommittedMiB)}`;
   // Each round's stages in the scorer's order, wall (CPU) seconds: where its time went.
   const stages = (x: ScorerRound) => `${label('  by stage, s (CPU s)')}${SCORER_STAGES.filter((k) => x.stages[k]).map((k) => `${k} ${x.stages[k]!.seconds} (${x.stages[k]!.cpuSeconds})`).join(', ')}`;
   return [

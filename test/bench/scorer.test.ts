@@ -30,10 +30,15 @@ describe('scorer bench phase', () => {
       for (const s of stages) expect(s.seconds).toBeGreaterThanOrEqual(0);
       expect(stages.reduce((t, s) => t + s.seconds, 0)).toBeLessThanOrEqual(round.seconds + 0.01 * stages.length);
       expect(stages.reduce((t, s) => t + s.cpuSeconds, 0)).toBeLessThanOrEqual(round.cpuSeconds + 0.01 * stages.length);
+      // The round's memory peak: the heap within its committed pages, both within the resident total.
+      expect(round.peak.heapUsedMiB).toBeGreaterThan(0);
+      expect(round.peak.heapCommittedMiB).toBeGreaterThanOrEqual(round.peak.heapUsedMiB);
+      expect(round.peak.rssMiB).toBeGreaterThan(round.peak.heapCommittedMiB);
     }
     const lines = formatScorerBench(r);
     expect(lines[0]).toBe('TrendDrop scorer bench — 300 products (embedded)');
     expect(lines).toHaveLength(9);
+    expect(lines[4]).toMatch(/full round .* peak MiB: resident [\d,]+, V8 heap used [\d,]+, committed [\d,]+$/);
     expect(lines[5]).toMatch(/by stage.*features [\d.]+ \([\d.]+\), lookups .*, score .*, write .*, observe /);
   });
 });
