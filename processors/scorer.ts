@@ -18,7 +18,7 @@ import type { ScoreWeights } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { measured } from '../core/measure.js';
-import { insertBody, queryRows } from '../core/stores/clickhouse.js';
+import { insertBody, queryEach, queryRows } from '../core/stores/clickhouse.js';
 import { tsvMillis, tsvString, utf8Lines } from '../core/lines.js';
 import type { ScoresUpdate } from '../schemas/updates.js';
 import { settledBefore } from '../analytics/event-time.js';
@@ -135,6 +135,27 @@ interface Series extends StepInfo { last: number }
 interface FeatureRow {
   productId: string; T: number; B: number; bins: number[]; span: number; recent: number; before: number;
   engagement: number; windowViews: number; windowOrders: number; views24h: number; orders24h: number; regions: number; platforms: number;
+}
+
+const FEATURE_FIELDS = ['productId', 'T', 'B', 'bins', 'span', 'recent', 'before', 'engagement', 'windowViews', 'windowOrders', 'views24h', 'orders24h', 'regions', 'platforms'] as const;
+/** Per result's column names: each field's column. */
+const featureColumns = new WeakMap<readonly string[], Record<keyof FeatureRow, number>>();
+
+/**
+ * A feature row from the query's values, every number parsed here once (64-bit integers arrive
+ * as strings), made as one literal (every field in the object itself). A round over 100k
+ * products held each row three times before (the parsed array, an object by name, a copy of it
+ * with T parsed) and parsed each field again where it scored it.
+ */
+function featureRow(r: unknown[], names: readonly string[]): FeatureRow {
+  let c = featureColumns.get(names);
+  if (!c) featureColumns.set(names, c = Object.fromEntries(FEATURE_FIELDS.map((k) => [k, names.indexOf(k)])) as Record<keyof FeatureRow, number>);
+  const n = (i: number) => Number(r[i]);
+  return {
+    productId: String(r[c.productId]), T: n(c.T), B: n(c.B), bins: (r[c.bins] as unknown[]).map(Number), span: n(c.span), recent: n(c.recent), before: n(c.before),
+    engagement: n(c.engagement), windowViews: n(c.windowViews), windowOrders: n(c.windowOrders), views24h: n(c.views24h), orders24h: n(c.orders24h),
+    regions: n(c.regions), platforms: n(c.platforms),
+  };
 }
 
 // Features of every (product, instant T) of a chunk, set-wise: one query for all the products
@@ -406,7 +427,7 @@ export class Scorer {
       query = step === 'hour' && lo === hi ? NEXT_HOUR_FEATURES_SQL : FEATURES_SQL[step].all;
       params = { lo: t(lo), hi: t(hi), exclude: o.exclude };
     }
-    const rows = await this.stage('features', async () => (await this.query<FeatureRow>(query, params)).map((r) => ({ ...r, T: Number(r.T) })));
+    const rows = await this.stage('features', () => queryEach(this.d.ch, query, params, featureRow));
     if (rows.length === 0) return 0;
 
     const byT = new Map<number, FeatureRow[]>();
@@ -443,9 +464,9 @@ export class Scorer {
       await this.stage('score', () => {
         const group = byT.get(T)!;
         const shaped = group.map((r) => {
-          const covered = Math.min(p.bins, Math.ceil(Number(r.span) / p.binSteps));
+          const covered = Math.min(p.bins, Math.ceil(r.span / p.binSteps));
           // Bins oldest → newest, from the first one the product has data in.
-          const bins = r.bins.slice(0, covered).map(Number).reverse();
+          const bins = r.bins.slice(0, covered).reverse();
           const shape = trendShape(bins, p.binSteps * hours);
           return { r, shape, category: categories.get(r.productId) ?? 'Uncategorized' };
         });
@@ -455,8 +476,8 @@ export class Scorer {
         const defines = group.length >= MIN_REFERENCE_PRODUCTS && (!prior || group.length >= prior.n);
         const trending = defines || !prior ? own : new Map(Object.entries(prior.trending).map(([k, v]) => [k, Number(v)]));
         const raws = shaped.map((m) => rawComponents({
-          shape: m.shape, engagement: Number(m.r.engagement), views: Number(m.r.windowViews), orders: Number(m.r.windowOrders),
-          regions: Number(m.r.regions), platforms: Number(m.r.platforms),
+          shape: m.shape, engagement: m.r.engagement, views: m.r.windowViews, orders: m.r.windowOrders,
+          regions: m.r.regions, platforms: m.r.platforms,
           competitors: (trending.get(m.category) ?? 0) - (isTrending(m.shape.label) ? 1 : 0),
         }));
         const ref = defines || !prior ? buildReference(raws) : { n: prior.n, quantiles: prior.quantiles };
@@ -464,11 +485,11 @@ export class Scorer {
         shaped.forEach((m, i) => {
           const components = normalise(raws[i], ref);
           scores.push({
-            productId: m.r.productId, at: Number(m.r.B) * 1000, step,
+            productId: m.r.productId, at: m.r.B * 1000, step,
             score: blendScore(components, this.d.weights), label: m.shape.label, velocity: m.shape.velocity, acceleration: m.shape.acceleration,
-            momentum: momentum(Number(m.r.recent), Number(m.r.before), p.momentumLag * hours),
-            momentumNoise: momentumNoise(Number(m.r.recent), Number(m.r.before), p.momentumLag * hours), components,
-            views24h: Number(m.r.views24h), orders24h: Number(m.r.orders24h),
+            momentum: momentum(m.r.recent, m.r.before, p.momentumLag * hours),
+            momentumNoise: momentumNoise(m.r.recent, m.r.before, p.momentumLag * hours), components,
+            views24h: m.r.views24h, orders24h: m.r.orders24h,
           });
         });
       });
