@@ -5,6 +5,11 @@ export const PLATFORMS = [
   'amazon', 'shopify', 'google', 'web', 'other',
 ] as const;
 
+import type { Interval } from './types';
+
+/** Each fixed API interval's length (months have none). */
+export const INTERVAL_MS: Record<Interval, number> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000, '1w': 7 * 86_400_000 };
+
 /** Markets offered in region pickers; any ISO 3166-1 alpha-2 code works in the URL. */
 export const MARKETS = ['US', 'GB', 'DE', 'FR', 'ES', 'IT', 'NL', 'PL', 'CA', 'MX', 'BR', 'AU', 'IN', 'JP', 'ID', 'PH', 'SG', 'AE', 'SA', 'ZA', 'KR', 'TR'];
 

@@ -1,5 +1,6 @@
 // Number and time formatting shared by every view, so "12.4K" reads the same everywhere.
-import type { ProductRow } from './types';
+import type { Interval, ProductRow } from './types';
+import { INTERVAL_MS } from './constants';
 
 const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
 const plain = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
@@ -120,7 +121,6 @@ export function fmtWindow(steps: number, interval: string): string {
   return steps % per === 0 ? `${steps / per} ${big}` : `${steps} ${small}`;
 }
 
-const STEP_MS: Record<string, number> = { '1h': 3_600_000, '1d': 86_400_000, '1w': 604_800_000 };
 /**
  * The end of the data a score covers: it is dated by the start of its last complete bucket
  * (`computedAt`, event time), so its data runs one step further. Shown instead of "scored 3h ago",
@@ -129,6 +129,6 @@ const STEP_MS: Record<string, number> = { '1h': 3_600_000, '1d': 86_400_000, '1w
 export function scoredThrough(computedAt: string, interval: string): string {
   const d = new Date(computedAt);
   if (interval === '1mo') d.setUTCMonth(d.getUTCMonth() + 1);
-  else d.setTime(d.getTime() + (STEP_MS[interval] ?? 0));
+  else d.setTime(d.getTime() + (INTERVAL_MS[interval as Interval] ?? 0));
   return d.toISOString();
 }

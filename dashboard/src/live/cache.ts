@@ -3,8 +3,8 @@
 import type { QueryClient } from '@tanstack/vue-query';
 import type { AgentInfo, AgentRun, AgentStatus, Alert, Interval, Kpis, Overview, Page, ProductDelta, ProductDetail, Timeseries, WsMessage } from '../lib/types';
 import { keys } from '../lib/queries';
+import { INTERVAL_MS } from '../lib/constants';
 
-const INTERVAL_MS: Record<Interval, number> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000, '1w': 7 * 86_400_000 };
 /** Weeks are ISO weeks (Monday 00:00 UTC), four days after the unix epoch's Thursday. */
 const ORIGIN_MS: Record<Interval, number> = { '1m': 0, '1h': 0, '1d': 0, '1w': 4 * 86_400_000 };
 
