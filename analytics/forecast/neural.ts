@@ -105,6 +105,14 @@ export function chooseLags(minLength: number, horizon: number, period: number): 
  * with the lowest validation error is kept. Series too short for a validation window and one training window are skipped.
  * RangeError when there are too few windows.
  */
+/**
+ * Training runs on the server's event loop, beside the API and the sink. TF.js yields every 125 ms
+ * by default: requests waited 160–400 ms behind it (event-loop delay p50 196 ms over a 13 s
+ * training at load 8), so a first start's dashboard loaded in seconds. Every 25 ms: p50 29–32 ms.
+ * ('batch' also reads back each batch's loss, which doubled the training time.)
+ */
+const YIELD_EVERY_MS = 25;
+
 export async function trainGlobal(seriesList: readonly (readonly number[])[], opts: NeuralOptions): Promise<NeuralForecaster> {
   const { lags, horizon, hidden = 64, epochs = 60, seed = 1, maxWindows = 4000, period = 1 } = opts;
   const train: Window[] = [];
@@ -147,7 +155,7 @@ export async function trainGlobal(seriesList: readonly (readonly number[])[], op
       const order = tf.tensor1d(shuffled(data.map((_, i) => i), Math.floor(rand() * 2 ** 31)), 'int32');
       const [ex, ey] = [tf.gather(xs, order), tf.gather(ys, order)];
       order.dispose();
-      try { await net.fit(ex, ey, { epochs: 1, batchSize: 128, shuffle: false, verbose: 0 }); } finally { ex.dispose(); ey.dispose(); }
+      try { await net.fit(ex, ey, { epochs: 1, batchSize: 128, shuffle: false, verbose: 0, yieldEvery: YIELD_EVERY_MS }); } finally { ex.dispose(); ey.dispose(); }
       const loss = tf.tidy(() => (tf.losses.absoluteDifference(vy, net.predict(vx) as tf.Tensor2D) as tf.Scalar).dataSync()[0]);
       if (loss < best.loss) {
         best.weights.forEach((w) => w.dispose());

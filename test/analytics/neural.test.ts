@@ -1,5 +1,6 @@
 // The global MLP: trained across many series with validation windows after every training
 // window, used through the engine like any model.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, it, expect, afterAll } from 'vitest';
 import { forecastSeries } from '../../analytics/forecast/backtest.js';
 import { neuralModel, trainGlobal, chooseLags, NEURAL } from '../../analytics/forecast/neural.js';
@@ -58,5 +59,18 @@ describe('global MLP', () => {
     expect(chooseLags(100, 24, 24)).toBe(24);
     // A first start: 8 days of hourly history leave about 78 hours before the backtest.
     expect(chooseLags(78, 24, 24)).toBe(12);
+  });
+});
+
+describe('global MLP training beside a server', () => {
+  it('lets the event loop run every few tens of milliseconds while it trains', async () => {
+    // Epochs long enough that TF.js's default (a yield every 125 ms) would hold the loop that long.
+    const many = Array.from({ length: 160 }, simulate);
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
+    const big = await trainGlobal(many, { lags: 48, horizon: 24, period: 12, epochs: 3 });
+    delay.disable();
+    big.dispose();
+    expect(delay.percentile(50) / 1e6).toBeLessThan(90);
   });
 });
