@@ -26,11 +26,43 @@ export interface Ranks {
   generations: Map<string, number>;
   /** Rows by order (`col` or `-col`), sorted when first asked for. */
   orders: Map<string, RankRow[]>;
+  /** Counts the changes applied: a request that picked its page before one must pick it again. */
+  version: number;
 }
 
+const rankRow = (r: StoredRankRow): RankRow => ({ ...r, generatedAt: Number(r.generatedAt), change: num(r.change), relativeMase: num(r.relativeMase), peakInSec: num(r.peakInSec) });
+
 export function ranksOf(stored: StoredRankRow[]): Ranks {
-  const rows = stored.map((r) => ({ ...r, generatedAt: Number(r.generatedAt), change: num(r.change), relativeMase: num(r.relativeMase), peakInSec: num(r.peakInSec) }));
-  return { rows, generations: new Map(rows.map((r) => [r.productId, r.generatedAt])), orders: new Map() };
+  const rows = stored.map(rankRow);
+  return { rows, generations: new Map(rows.map((r) => [r.productId, r.generatedAt])), orders: new Map(), version: 0 };
+}
+
+/**
+ * Brings `r` to what ranksOf would give over every product's rows now, given the products in
+ * `changed` as `stored` has them (one of `changed` missing from `stored` is no longer listed). In
+ * place, with `version` counted up: copying the generations of 100k products cost 40–130 ms. The
+ * orders already sorted stay sorted: the changed rows are merged in rather than every row sorted again.
+ */
+export function applyChanges(r: Ranks, changed: ReadonlySet<string>, stored: StoredRankRow[]): void {
+  const fresh = stored.map(rankRow);
+  const kept = (rows: RankRow[]) => rows.filter((x) => !changed.has(x.productId));
+  for (const id of changed) r.generations.delete(id);
+  for (const x of fresh) r.generations.set(x.productId, x.generatedAt);
+  for (const [key, sorted] of r.orders) {
+    const cmp = order(key.replace(/^-/, '') as RankColumn, key.startsWith('-'));
+    r.orders.set(key, merged(kept(sorted), [...fresh].sort(cmp), cmp));
+  }
+  r.rows = [...kept(r.rows), ...fresh];
+  r.version++;
+}
+
+function merged<T>(a: T[], b: T[], cmp: (x: T, y: T) => number): T[] {
+  const out: T[] = [];
+  let i = 0, j = 0;
+  while (i < a.length && j < b.length) out.push(cmp(a[i], b[j]) <= 0 ? a[i++] : b[j++]);
+  while (i < a.length) out.push(a[i++]);
+  while (j < b.length) out.push(b[j++]);
+  return out;
 }
 
 // ORDER BY col IS NULL, col ASC|DESC, productId ASC: ClickHouse sorts NaN after every number in

@@ -5,10 +5,11 @@
 // The list's SQL over the forecast, backtest and lifecycle rows reads every product's latest
 // generation (seconds at 100k products). The forecaster writes a narrow head of each generation
 // beside them (forecast-heads.ts), and a request reads those: every product's sort figures and
-// stage, kept per data key of the heads (data-key.ts: they change only when heads are written),
-// pick the page's products (forecast-ranks.ts), and the same SQL over their heads alone gives the
-// page's figures, kept too while the key holds; titles, categories and images are the product
-// index's (the explorer's), where the whole SQL joins the products table. The tests compare the two.
+// stage, kept per data key of the heads (data-key.ts: they change only when heads are written,
+// and after a write only the products with new heads are read again), pick the page's products
+// (forecast-ranks.ts), and the same SQL over their heads alone gives the page's figures, kept too
+// while the key holds; titles, categories and images are the product index's (the explorer's),
+// where the whole SQL joins the products table. The tests compare the two.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Metric } from '../../schemas/events.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
@@ -16,8 +17,8 @@ import type { Stage } from '../../analytics/lifecycle.js';
 import { FORECAST_LIST_LIMIT, type Ahead, type ForecastPage, type ForecastSortKey } from '../schemas/forecasts.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { ProductIndex } from '../product-index.js';
-import { dataKey } from './data-key.js';
-import { pickIds, ranksOf, SORT_COLUMN, type RankPick, type Ranks, type StoredRankRow } from './forecast-ranks.js';
+import { dataBlocks, keyOf, newBlocksParams, NEW_BLOCKS_SQL, onlyInsertedSince, type Blocks } from './data-key.js';
+import { applyChanges, pickIds, ranksOf, SORT_COLUMN, type RankPick, type Ranks, type StoredRankRow } from './forecast-ranks.js';
 import { keptPerStore } from './kept.js';
 import { latestHeadsSql } from './forecast-heads.js';
 import { latestForecastsSql } from './latest-forecasts.js';
@@ -75,15 +76,27 @@ const iso = (sec: number | string) => isoFromUnix(Number(sec));
 /** The table a request reads from the store: a write there changes the kept figures. */
 const HEAD_TABLES = [TABLES.forecastHeads];
 
-/** Every listed product's generation, sort figures and stage (NaN and infinities quoted, to tell them from NULL). */
-const RANKS_SQL = (ahead: Ahead) => `SELECT productId, generatedAt, stage, change, relativeMase, peakInSec FROM (${LIST_BASE(ahead, 'heads')})
+/** The listed products' generation, sort figures and stage (NaN and infinities quoted, to tell them from NULL): every product's, or those of {ids:Array(String)}. */
+const RANKS_SQL = (ahead: Ahead, from: 'heads' | 'heads of ids' = 'heads') => `SELECT productId, generatedAt, stage, change, relativeMase, peakInSec FROM (${LIST_BASE(ahead, from)})
   SETTINGS output_format_json_quote_denormals = 1`;
+
+/** The products with a head of {metric:String} written since the blocks of NEW_BLOCKS_SQL's parameters. */
+const CHANGED_SQL = `SELECT DISTINCT productId FROM ${TABLES.forecastHeads} WHERE metric = {metric:String} AND ${NEW_BLOCKS_SQL}`;
+
+/**
+ * Past this many products with new heads, every product's figures are read again rather than
+ * those products' (a merge that folds new heads into the big part makes every product "new").
+ */
+const MAX_CHANGED = 5_000;
 
 /** The figures of the products in {ids:Array(String)}, from their heads. */
 const PAGE_SQL = (ahead: Ahead) => `SELECT * FROM (${LIST_BASE(ahead, 'heads of ids')})`;
 
-/** What a request keeps under one data key of the heads. */
+/** What a request keeps of the heads, brought up to date as they are written. */
 interface Kept {
+  /** The heads' data key and blocks the figures hold every row of. */
+  key: string;
+  blocks: Blocks[];
   ranks: Ranks;
   /** The listed products' categories at a version of the index's, read when a request first filters by category. */
   categories: { version: number; of: Map<string, string | null> } | null;
@@ -91,7 +104,7 @@ interface Kept {
   heads: Map<string, HeadRow>;
 }
 
-/** Per store: what is kept by metric, ahead and data key (four of them at once: every metric and ahead in use). */
+/** Per store: what is kept by metric and ahead (four of them at once: every metric and ahead in use), under the latest data key read. */
 const kept = keptPerStore<Kept>(4);
 
 /** Heads kept per key (a few pages of each sort, filter and cursor in use); past it, the kept ones are dropped and read again. */
@@ -136,11 +149,12 @@ export async function listForecasts(d: ForecastListDeps, q: ForecastListParams):
   const { col, desc, after, limit } = listForecastsQuery(q);
   for (let i = 0; i < ATTEMPTS; i++) {
     // Both read before the figures they label: never labelling figures with older data.
-    const key = await dataKey(d.ch, HEAD_TABLES);
+    const blocks = await dataBlocks(d.ch, HEAD_TABLES);
     const version = q.category === undefined ? null : await d.products.categoryVersion();
-    const k = `${q.metric}|${ahead}|${key}`;
-    const list = kept.get(d.ch, k)
-      ?? kept.set(d.ch, k, { ranks: ranksOf(await rows<StoredRankRow>(d.ch, RANKS_SQL(ahead), { metric: q.metric })), categories: null, heads: new Map() });
+    const k = `${q.metric}|${ahead}`;
+    const before = kept.get(d.ch, k);
+    const list = await current(d.ch, before, blocks, q.metric, ahead);
+    if (list !== before) kept.set(d.ch, k, list);
     let category: RankPick['category'];
     if (q.category !== undefined && version !== null) {
       if (list.categories?.version !== version) {
@@ -151,18 +165,21 @@ export async function listForecasts(d: ForecastListDeps, q: ForecastListParams):
       category = { is: q.category, of: list.categories.of };
     }
     const ids = pickIds(list.ranks, { col, desc, category, stage: q.stage, after, n: limit + 1 });
+    // Another request brought the figures up to date while this one waited: pick again.
+    const picked = list.ranks.version;
+    const moved = () => list.ranks.version !== picked;
     const missing = ids.filter((id) => !list.heads.has(id));
     if (missing.length) {
       const found = await rows<HeadRow>(d.ch, PAGE_SQL(ahead), { metric: q.metric, ids: missing });
       // A head of another generation than the ranks' (or none that reaches `ahead`): a write
       // landed since they were read, and the page would mix the two.
-      if (found.length !== missing.length || found.some((r) => Number(r.generatedAt) !== list.ranks.generations.get(r.productId))) continue;
+      if (moved() || found.length !== missing.length || found.some((r) => Number(r.generatedAt) !== list.ranks.generations.get(r.productId))) continue;
       if (list.heads.size + found.length > KEPT_HEADS) list.heads.clear();
       for (const r of found) list.heads.set(r.productId, r);
     }
     const metas = await d.products.metaOf(ids);
     // Categories changed since the page was picked by them: it could miss a product or hold one too many.
-    if (version !== null && await d.products.categoryVersion() !== version) continue;
+    if (moved() || (version !== null && await d.products.categoryVersion() !== version)) continue;
     return pageOf(ids.map((id, j) => {
       const m = metas[j];
       // As the whole SQL gives them: an empty or missing title is the id; without metadata, NULLs.
@@ -170,6 +187,34 @@ export async function listForecasts(d: ForecastListDeps, q: ForecastListParams):
     }), col, limit);
   }
   return listForecastsBySql(d.ch, q);
+}
+
+/**
+ * The figures kept for the heads' `blocks`: `before`'s if they were read under the same key; else,
+ * when heads were only inserted since, `before`'s with the products that have new heads read again
+ * and applied in place (a forecaster round writes a few hundred at a time, and every product's
+ * figures took about a CPU-second to read at 100k products); else every product's, read again.
+ */
+async function current(ch: ClickHouseClient, before: Kept | undefined, blocks: Blocks[], metric: Metric, ahead: Ahead): Promise<Kept> {
+  const key = keyOf(blocks);
+  if (before?.key === key) return before;
+  if (before && onlyInsertedSince(before.blocks, blocks)) {
+    const changed = await rows<{ productId: string }>(ch, CHANGED_SQL, { metric, ...newBlocksParams(before.blocks, TABLES.forecastHeads) });
+    if (changed.length <= MAX_CHANGED) {
+      const ids = new Set(changed.map((r) => r.productId));
+      const fresh = ids.size ? await rows<StoredRankRow>(ch, RANKS_SQL(ahead, 'heads of ids'), { metric, ids: [...ids] }) : [];
+      // Another request brought them further meanwhile: theirs stand.
+      if (before.key !== key && onlyInsertedSince(before.blocks, blocks)) {
+        applyChanges(before.ranks, ids, fresh);
+        for (const id of ids) before.heads.delete(id);
+        // A product new to the list has no category kept: they are read again when next filtered by.
+        if (!fresh.every((r) => before.categories?.of.has(r.productId))) before.categories = null;
+        Object.assign(before, { key, blocks });
+      }
+      return before;
+    }
+  }
+  return { key, blocks, ranks: ranksOf(await rows<StoredRankRow>(ch, RANKS_SQL(ahead), { metric })), categories: null, heads: new Map() };
 }
 
 /** The page from the whole list's SQL over the rows: what listForecasts answers, at the cost of every product's latest generation. */

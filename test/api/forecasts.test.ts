@@ -240,28 +240,31 @@ describe('kept figures', () => {
     expect(changes).toBeGreaterThan(before);
   }
 
-  /** A client that counts its queries and runs `before` (once) ahead of the first whose SQL matches `on`. */
+  /** A client that counts its queries (and keeps their SQL) and runs `before` (once) ahead of the first whose SQL matches `on`. */
   function watched(on?: RegExp, before?: () => Promise<void>) {
     const ch = app.runtime.clickhouse.client;
     let queries = 0, fired = false;
+    const sqls: string[] = [];
     const client = new Proxy(ch, {
       get: (t, p) => (p !== 'query' ? Reflect.get(t, p) : async (params: Parameters<typeof ch.query>[0]) => {
         queries++;
+        sqls.push(params.query);
         if (on && before && !fired && on.test(params.query)) { fired = true; await before(); }
         return t.query(params);
       }),
     });
-    return { ch: client, queries: () => queries };
+    return { ch: client, queries: () => queries, sqls };
   }
 
   /** A newer generation of `id`, stored as the forecaster stores one: a day ahead `yhat` over a base of 100. */
   let generation = NOW_H + 120_000;
-  const storeGeneration = (id: string, yhat: number) => {
+  const storeGeneration = (id: string, yhat: number, interval: '1h' | '1d' = '1h') => {
     const backtest = (model: string, mase: number) => ({ model, mase, smape: 5, coverage80: 0.5, coverage95: 0.5, margin80: 0.1, margin95: 0.1, points: 100, origins: 12 });
+    const step = interval === '1d' ? D : H;
     generation += 60_000;
     return forecaster.store([{
-      productId: id, metric: 'views', generatedAt: generation, model: 'theta', interval: '1h', horizon: 24, base: 100,
-      points: Array.from({ length: 24 }, (_, i) => ({ step: i + 1, ts: T0 + i * H, yhat, lo80: 0.8 * yhat, hi80: 1.2 * yhat, lo95: 0.7 * yhat, hi95: 1.3 * yhat })),
+      productId: id, metric: 'views', generatedAt: generation, model: 'theta', interval, horizon: 24, base: 100,
+      points: Array.from({ length: 24 }, (_, i) => ({ step: i + 1, ts: T0 + i * step, yhat, lo80: 0.8 * yhat, hi80: 1.2 * yhat, lo95: 0.7 * yhat, hi95: 1.3 * yhat })),
       backtest: [backtest('theta', 0.2), backtest('seasonal-naive', 1)], lifecycle: null,
     }]);
   };
@@ -313,6 +316,38 @@ describe('kept figures', () => {
     expect(first).toEqual(await listForecastsBySql(app.runtime.clickhouse.client, q));
     // No product has a forecast of orders: no figures at all.
     expect(await listForecasts({ ch: w.ch, products: index }, { metric: 'orders' })).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('after heads are written reads only the products with new heads, and after a delete every product again', { timeout: 120_000 }, async () => {
+    const ch = app.runtime.clickhouse.client;
+    // Figures are kept per client: every read here goes through this one.
+    const w = watched();
+    const list = (q: ForecastListParams) => listForecasts({ ch: w.ch, products: index }, q);
+    const all = (ahead: '1d' | '1w'): ForecastListParams => ({ metric: 'views', ahead, limit: 500 });
+    /** The reads of every product's head among those issued since `from`. */
+    const everyProduct = (from: number) => w.sqls.slice(from).filter((q) => q.includes('forecast_heads') && !q.includes('{ids:Array(String)}') && !q.includes('_part'));
+    // Figures kept for both aheads, then: a product new to the list, one that falls, and the daily
+    // import d-1 forecast hourly now, so that it no longer reaches a week ahead.
+    for (const ahead of ['1d', '1w'] as const) await list(all(ahead));
+    await storeGeneration('x-new', 700);
+    await storeGeneration('s-up', 20);
+    await storeGeneration('d-1', 30);
+    for (const ahead of ['1d', '1w'] as const) {
+      const from = w.sqls.length;
+      const page = await list(all(ahead));
+      expect(everyProduct(from), ahead).toEqual([]);
+      expect(page).toEqual(await listForecastsBySql(ch, all(ahead)));
+    }
+    expect(ids(await list(all('1w')))).not.toContain('d-1');
+    expect(ids(await list(all('1d')))).toContain('x-new');
+    // A delete is no insert: the kept figures could hold a row that is gone, so every product is read again.
+    await ch.command({ query: `ALTER TABLE ${TABLES.forecastHeads} DELETE WHERE productId = 'x-new'`, clickhouse_settings: { mutations_sync: '1' } });
+    await ch.command({ query: `ALTER TABLE ${TABLES.forecasts} DELETE WHERE productId = 'x-new'`, clickhouse_settings: { mutations_sync: '1' } });
+    const from = w.sqls.length;
+    const after = await list(all('1d'));
+    expect(everyProduct(from)).toHaveLength(1);
+    expect(ids(after)).not.toContain('x-new');
+    expect(after).toEqual(await listForecastsBySql(ch, all('1d')));
   });
 
   it("takes titles and categories from the product index, as the whole SQL's from the products table; a product without metadata under its id", async () => {
