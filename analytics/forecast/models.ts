@@ -5,6 +5,7 @@ import { airline } from './airline.js';
 import { combShd, stlEts } from './decomposed.js';
 import { ets, etsFitted, fitEts } from './ets.js';
 import { harmonicAdjusted, harmonicRegression } from './harmonic.js';
+import { seasonalMedian } from './seasonal-median.js';
 import { theta } from './theta.js';
 import type { ForecastModel } from './types.js';
 
@@ -33,9 +34,14 @@ const weeklyHarmonicEts = harmonicAdjusted(YEAR_DAYS / 7, false, adjustedEts);
  * not on weekly ones, where it gained nothing in our evaluation. They add the airline model too
  * (seasonal ARIMA): a season that evolves by its own shocks, where exponential smoothing's moves
  * with the level's, a second account of the same data for the backtest and the pool to weigh.
+ * Hourly series add the seasonal median (the same hour of the week over the last three weeks):
+ * real hourly counts have hours that read 0 or burst (a counter's dropout, a holiday), which
+ * seasonal naive repeats a day later and the models smoothing the log scale chase (on I-94
+ * traffic the choice was 1.31× seasonal naive without it, 0.55× with it; docs/analytics.md).
  */
 export function statisticalModels(step: Step): readonly ForecastModel[] {
   if (step === 'day') return [...STATISTICAL_MODELS, dailyHarmonic, dailyHarmonicEts];
   if (step === 'week') return [...STATISTICAL_MODELS, weeklyHarmonic, weeklyHarmonicEts];
+  if (step === 'hour') return [...STATISTICAL_MODELS, seasonalMedian];
   return step === 'month' ? [...STATISTICAL_MODELS, combShd, airline] : STATISTICAL_MODELS;
 }
