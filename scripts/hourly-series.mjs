@@ -14,11 +14,12 @@
 //   commuter peaks, weekly rhythm, holidays.
 // - bike-hourly.csv: Capital Bikeshare rentals per hour, Washington DC 2011–2012 (UCI "Bike
 //   Sharing Dataset" hour.csv), casual and registered riders apart (a leisure and a commuter
-//   profile). The file leaves out hours without a rental (and a few outages, e.g. hurricane Sandy
-//   on 29–30 October 2012): they are written as 0.
+//   profile). The file leaves out 165 of the 17,544 hours: those without a rental (and a few
+//   outages, e.g. hurricane Sandy on 29–30 October 2012), written as 0.
 // - heldout-electricity-hourly.csv: PJM East hourly load in MW (the Kaggle "PJM hourly energy
-//   consumption" PJME_hourly.csv), August 2016 – July 2018. Hours the file repeats at the end of
-//   summer time are averaged; the hour it skips at its start is the mean of its neighbours.
+//   consumption" PJME_hourly.csv, local time), August 2016 – July 2018. The hour the file repeats
+//   when summer time ends (2 of them here) is averaged; the hour it skips when summer time starts
+//   (2) is the mean of its neighbours.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';

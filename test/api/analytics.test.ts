@@ -112,7 +112,7 @@ describe('GET /products/:id/forecast', () => {
     // Without the processors' MLP the API backtests the statistical models (and the pool, when it
     // is the choice); best first, the chosen one marked, each with sMAPE, coverage and the held-out
     // points they rest on.
-    expect(r.body.backtest.map((b: { model: string }) => b.model).filter((m: string) => m !== POOL).sort()).toEqual(['combination', 'ets', 'seasonal-naive', 'stl-ets', 'theta']);
+    expect(r.body.backtest.map((b: { model: string }) => b.model).filter((m: string) => m !== POOL).sort()).toEqual(['combination', 'ets', 'seasonal-median', 'seasonal-naive', 'stl-ets', 'theta']);
     expect(r.body.backtest.filter((b: { chosen: boolean }) => b.chosen).map((b: { model: string }) => b.model)).toEqual([r.body.model]);
     expect(r.body.backtest[0].mase).toBeLessThanOrEqual(r.body.backtest[1].mase);
     for (const b of r.body.backtest) {

@@ -112,7 +112,7 @@ describe('Forecaster', () => {
       expect(p.hi95 - p.lo95).toBeCloseTo(0, 6);
     });
     const bt = await backtests('periodic', points[0].at);
-    expect(bt.map((b) => b.model)).toEqual(['combination', 'ets', 'pool', 'seasonal-naive', 'stl-ets', 'theta']);
+    expect(bt.map((b) => b.model)).toEqual(['combination', 'ets', 'pool', 'seasonal-median', 'seasonal-naive', 'stl-ets', 'theta']);
     expect(bt.find((b) => b.model === 'pool')).toMatchObject({ chosen: 1, mase: 0, coverage80: 1, coverage95: 1 });
     const naive = bt.find((b) => b.model === 'seasonal-naive')!;
     expect(naive).toMatchObject({ chosen: 0, mase: 0, coverage80: 1, coverage95: 1 });
@@ -237,6 +237,6 @@ describe('Forecaster', () => {
   it('forecasts with the statistical models alone when the MLP is off (the API path)', async () => {
     const plain = new Forecaster({ ch: rt.clickhouse.client, clock, logger: rt.logger, allowedLatenessMs: 0 });
     const r = await plain.forecast('noisy-a');
-    expect(r!.backtest.map((b) => b.model).filter((m) => m !== POOL).sort()).toEqual(['combination', 'ets', 'seasonal-naive', 'stl-ets', 'theta']);
+    expect(r!.backtest.map((b) => b.model).filter((m) => m !== POOL).sort()).toEqual(['combination', 'ets', 'seasonal-median', 'seasonal-naive', 'stl-ets', 'theta']);
   });
 });
