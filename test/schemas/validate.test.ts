@@ -42,6 +42,15 @@ describe('engagement event schema', () => {
     expect(r.ok ? [] : r.errors).toEqual([{ field: 'ts', reason: 'must be an ISO 8601 date-time from 1970-01-01T00:00:00Z until (not including) 2100-01-01T00:00:00Z' }]);
   });
 
+  it('refuses a field the schema does not name however the object holds it, and anything not an object', () => {
+    const hidden = { ...good };
+    Object.defineProperty(hidden, 'extra', { value: 1, enumerable: false });
+    expect(fields(validateEvent(hidden))).toEqual(['extra']);
+    expect(validateEvent(Object.assign(Object.create({ inherited: 1 }), good)).ok).toBe(true); // not its own, as TypeBox reads it
+    for (const v of [null, 'e', 7, [good], Object.assign([], good)]) expect(validateEvent(v).ok).toBe(false);
+    expect(validateProduct({ productId: 'p', title: 't', extra: 1 }).ok).toBe(false);
+  });
+
   it('accepts the first and last instants the stores hold', () => {
     expect(validateEvent({ ...good, ts: '1970-01-01T00:00:00Z' }).ok).toBe(true);
     expect(validateEvent({ ...good, ts: '2099-12-31T23:59:59.999Z' }).ok).toBe(true);
