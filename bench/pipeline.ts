@@ -49,7 +49,11 @@ export interface PipelineBenchResult {
    * the broker's, nor the Kafka producer's): on a busy machine a steadier figure than the rates.
    */
   ceiling: { eventsPerSec: number; seconds: number; cpuUsPerEvent: number };
-  pipeline: { eventsPerSec: number; seconds: number; ratio: number; cpuUsPerEvent: number };
+  /**
+   * writes: the sink's writes during the phase; the ceiling's inserts are CEILING_BATCH rows each, and
+   * smaller ones cost the engine more a row (a part per insert in the table and each view).
+   */
+  pipeline: { eventsPerSec: number; seconds: number; ratio: number; cpuUsPerEvent: number; writes: number };
   freshness: Freshness & { ratePerSec: number };
   rssMiB: number;
   bus: string;
@@ -76,6 +80,11 @@ async function untilCounted(app: App, n: number, onProgress: (f: number) => void
     if (reported >= n && (await count(app)) >= n) return;
     await sleep(20);
   }
+}
+
+/** Inserts the sink has made so far. */
+async function sinkWrites(app: App): Promise<number> {
+  return (await app.runtime.metrics.flushRows.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
 }
 
 type Quantiles = { p50Ms: number; p99Ms: number };
@@ -271,18 +280,20 @@ export async function runPipelineBench(config: Config, o: PipelineBenchOptions):
     const cpuUsPerEvent = () => { const d = process.cpuUsage(cpu); cpu = process.cpuUsage(); return +((d.user + d.system) / n).toFixed(1); };
     const ceilingSec = await feed.ceiling(n);
     const ceilingCpu = cpuUsPerEvent();
+    const writesBefore = await sinkWrites(app);
     const t0 = performance.now();
     await feed.flood(n, (f) => progress(f / 2, 'pipeline'));
     await untilCounted(app, n, (f) => progress(0.5 + f / 2, 'pipeline'));
     const pipelineSec = (performance.now() - t0) / 1000;
     const pipelineCpu = cpuUsPerEvent();
+    const writes = (await sinkWrites(app)) - writesBefore;
     progress(1, 'freshness');
     const fresh = await freshness(app, feed, o.freshnessSeconds);
     const ceilingEps = n / ceilingSec, pipelineEps = n / pipelineSec;
     return {
       events: n, bus: app.runtime.bus.kind,
       ceiling: { eventsPerSec: Math.round(ceilingEps), seconds: +ceilingSec.toFixed(2), cpuUsPerEvent: ceilingCpu },
-      pipeline: { eventsPerSec: Math.round(pipelineEps), seconds: +pipelineSec.toFixed(2), ratio: +(pipelineEps / ceilingEps).toFixed(3), cpuUsPerEvent: pipelineCpu },
+      pipeline: { eventsPerSec: Math.round(pipelineEps), seconds: +pipelineSec.toFixed(2), ratio: +(pipelineEps / ceilingEps).toFixed(3), cpuUsPerEvent: pipelineCpu, writes },
       freshness: { ratePerSec: FRESH_RATE, ...fresh },
       rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
     };
@@ -305,7 +316,7 @@ export function formatPipelineBench(r: PipelineBenchResult): string[] {
   return [
     `TrendDrop bench — ${num(r.events)} events, ${r.bus} bus`,
     `${label(`raw ceiling (${w.ceiling})`)}${num(r.ceiling.eventsPerSec)} events/s  (${r.ceiling.seconds} s; ${r.ceiling.cpuUsPerEvent} µs CPU an event here)`,
-    `${label(`pipeline (${w.from} → counted)`)}${num(r.pipeline.eventsPerSec)} events/s  (${r.pipeline.seconds} s; ${r.pipeline.cpuUsPerEvent} µs CPU an event)`,
+    `${label(`pipeline (${w.from} → counted)`)}${num(r.pipeline.eventsPerSec)} events/s  (${r.pipeline.seconds} s; ${r.pipeline.cpuUsPerEvent} µs CPU an event; ${num(r.pipeline.writes)} writes)`,
     `${label('ratio pipeline / ceiling')}${r.pipeline.ratio}`,
     `${label(`${w.from} → WebSocket at ${num(r.freshness.ratePerSec)}/s`)}p50 ${r.freshness.p50Ms} ms, p99 ${r.freshness.p99Ms} ms (${num(r.freshness.messages)} messages)`,
     `${label('  where the time goes, p50 / p99')}${Object.entries(r.freshness.timeline).map(([k, q]) => `${k} ${q.p50Ms}/${q.p99Ms}`).join(', ')} ms`,

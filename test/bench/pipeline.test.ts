@@ -11,6 +11,9 @@ describe('pipeline bench phase', () => {
     const r = await runPipelineBench(loadConfig({ TRENDDROP_SIMULATOR: 'off' }), { events: 4000, bus: 'local', freshnessSeconds: 1, logger: createLogger('silent') });
     expect(r.ceiling.seconds).toBeGreaterThan(0);
     expect(r.pipeline.ratio).toBeCloseTo(r.ceiling.seconds / r.pipeline.seconds, 1);
+    // The sink's writes of the phase alone (the freshness phase's come after): at least one, at most a bus batch each.
+    expect(r.pipeline.writes).toBeGreaterThanOrEqual(1);
+    expect(r.pipeline.writes).toBeLessThanOrEqual(4000);
     // 1 s at 10,000 events/s over the fresh products: a message per product and batch.
     expect(r.freshness.messages).toBeGreaterThan(0);
     expect(r.freshness.p99Ms).toBeGreaterThanOrEqual(r.freshness.p50Ms);
