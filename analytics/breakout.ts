@@ -112,8 +112,11 @@ class Baseline {
   private head = 0;
   length = 0;
   constructor(history: readonly number[], private readonly window: number) {
-    this.ring = new Float64Array(window);
-    this.sorted = new Float64Array(window);
+    // Both in one buffer: a baseline lives as long as its product's detector (100k of them), and
+    // each buffer costs a native allocation and its bookkeeping beside the values.
+    const values = new Float64Array(2 * window);
+    this.ring = values.subarray(0, window);
+    this.sorted = values.subarray(window);
     // One sort to start from a stored state (a live round feeds it a single sample).
     const last = history.slice(-window);
     this.ring.set(last);
@@ -194,18 +197,38 @@ export interface Candidate extends BreakoutAlert {
  * events folds buckets it alerted on before). Those stand: a stored alert opens its episode as
  * if raised now, and an alert this fold would raise for an episode that reaches a stored one is
  * the same surge seen through changed data, so it is dropped: one alert per surge.
+ *
+ * A detector lives as long as its product is watched (processors/breakouts.ts keeps one per
+ * product) and each fold goes on from where the last one left it (`begin`): a state snapshot per
+ * product and fold, rebuilt into a new detector the next time, made 100k products' worth of
+ * arrays per scoring round (about 2 KB a product, the baselines' off the V8 heap).
  */
-class Detector {
+export class BreakoutDetector {
   private readonly base: Baseline;
   private cusum: number;
   private episode: Episode | null;
-  readonly alerts: BreakoutAlert[] = [];
+  private config: BreakoutConfig;
+  private raised: ReadonlySet<number> | undefined;
+  /** Raised by the fold under way (since `begin`). */
+  alerts: BreakoutAlert[] = [];
   /** Whether the episode under way was opened by the last alert in `alerts`. */
   private openedHere = false;
-  constructor(state: BreakoutState, private readonly config: BreakoutConfig, private readonly raised?: ReadonlySet<number>) {
+  /** The baseline's window is `config.window` for good; a later fold may change the other settings. */
+  constructor(state: BreakoutState, config: BreakoutConfig, raised?: ReadonlySet<number>) {
     this.base = new Baseline(state.history, config.window);
     this.cusum = state.cusum;
     this.episode = state.episode;
+    this.config = config;
+    this.raised = raised;
+  }
+
+  /** Starts a fold of further samples: alerts are this fold's, `raised` the ones stored for its samples. */
+  begin(config: BreakoutConfig, raised?: ReadonlySet<number>): void {
+    if (config.window !== this.config.window) throw new RangeError(`a detector's baseline window is ${this.config.window}, not ${config.window}`);
+    this.config = config;
+    this.raised = raised;
+    this.alerts = [];
+    this.openedHere = false;
   }
 
   /** 'settled', or 'tested' (a test that did not reach the thresholds), or the candidate to decide. */
@@ -249,17 +272,22 @@ class Detector {
 
 /**
  * Feeds one product's momentum samples in event-time order; resolves with the state after the
- * last and every alert raised on the way (see Detector). Each candidate is raised when `decide`
+ * last and every alert raised on the way (see BreakoutDetector). Each candidate is raised when `decide`
  * says so: by default every one (the product judged alone); a rebuild from stored history
  * passes `() => false` with the stored alerts as `raised`, so past decisions are the ones made.
  */
 export function foldBreakout(state: BreakoutState, samples: readonly MomentumSample[], config: BreakoutConfig = DEFAULT_BREAKOUT, raised?: ReadonlySet<number>, decide: (c: Candidate) => boolean = () => true): { state: BreakoutState; alerts: BreakoutAlert[] } {
-  const d = new Detector(state, config, raised);
+  const d = new BreakoutDetector(state, config, raised);
+  feedDetector(d, samples, decide);
+  return { state: d.state(), alerts: d.alerts };
+}
+
+/** Feeds one detector its samples (event-time order) after `begin`, each candidate settled by `decide`. */
+export function feedDetector(d: BreakoutDetector, samples: readonly MomentumSample[], decide: (c: Candidate) => boolean): void {
   for (const { momentum, at, noise } of samples) {
     const c = d.offer(momentum, at, noise);
     if (typeof c === 'object') d.decide(c, decide(c));
   }
-  return { state: d.state(), alerts: d.alerts };
 }
 
 export interface BreakoutStream {
@@ -268,6 +296,13 @@ export interface BreakoutStream {
   samples: readonly MomentumSample[];
   config?: BreakoutConfig;
   raised?: ReadonlySet<number>;
+}
+
+/** A stream of samples for a detector that goes on from its last fold (begun with `config` and `raised`). */
+export interface DetectorStream {
+  detector: BreakoutDetector;
+  /** Event-time order. */
+  samples: readonly MomentumSample[];
 }
 
 /**
@@ -282,7 +317,13 @@ export interface BreakoutStream {
  * Alone (one product, a family of 1) it is foldBreakout.
  */
 export function foldBreakoutsAcross(streams: readonly BreakoutStream[], config: BreakoutConfig = DEFAULT_BREAKOUT, familyAt?: (at: number) => number): { state: BreakoutState; alerts: BreakoutAlert[] }[] {
-  const detectors = streams.map((s) => new Detector(s.state, s.config ?? config, s.raised));
+  const detectors = streams.map((s) => new BreakoutDetector(s.state, s.config ?? config, s.raised));
+  feedDetectorsAcross(detectors.map((detector, i) => ({ detector, samples: streams[i].samples })), config, familyAt);
+  return detectors.map((d) => ({ state: d.state(), alerts: d.alerts }));
+}
+
+/** foldBreakoutsAcross on live detectors (each begun for this fold): they go on from their state, and hold the alerts. */
+export function feedDetectorsAcross(streams: readonly DetectorStream[], config: BreakoutConfig = DEFAULT_BREAKOUT, familyAt?: (at: number) => number): void {
   const next = new Int32Array(streams.length);
   const at = new Map<number, number[]>();
   streams.forEach((s, i) => { for (const x of s.samples) { const l = at.get(x.at); if (l) l.push(i); else at.set(x.at, [i]); } });
@@ -291,16 +332,15 @@ export function foldBreakoutsAcross(streams: readonly BreakoutStream[], config: 
     const found: { i: number; c: Candidate }[] = [];
     for (const i of at.get(t)!) {
       const x = streams[i].samples[next[i]++];
-      const c = detectors[i].offer(x.momentum, t, x.noise);
+      const c = streams[i].detector.offer(x.momentum, t, x.noise);
       if (c === 'settled') continue;
       tested++;
       if (c !== 'tested') found.push({ i, c });
     }
     if (!found.length) continue;
     const adjusted = benjaminiHochberg(found.map((f) => f.c.p), Math.max(tested, familyAt?.(t) ?? 0));
-    found.forEach(({ i, c }, j) => detectors[i].decide(c, adjusted[j] <= config.falseDiscoveryRate));
+    found.forEach(({ i, c }, j) => streams[i].detector.decide(c, adjusted[j] <= config.falseDiscoveryRate));
   }
-  return detectors.map((d) => ({ state: d.state(), alerts: d.alerts }));
 }
 
 /** Feeds one momentum sample taken at event time `at` (see foldBreakout). */

@@ -19,7 +19,7 @@ import { slices, type Db } from '../core/stores/postgres.js';
 import { alertDeliveries, alerts, products } from '../schemas/postgres/schema.js';
 import type { AlertUpdate } from '../schemas/updates.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
-import { DEFAULT_BREAKOUT, foldBreakout, foldBreakoutsAcross, initialBreakoutState, type BreakoutAlert, type BreakoutConfig, type BreakoutState, type BreakoutStream } from '../analytics/breakout.js';
+import { BreakoutDetector, DEFAULT_BREAKOUT, feedDetector, feedDetectorsAcross, initialBreakoutState, type BreakoutAlert, type BreakoutConfig, type MomentumSample } from '../analytics/breakout.js';
 import { addSteps, type Step } from '../analytics/granularity.js';
 import { STEP_PROFILES, STEP_SEC, type ScoredBucket } from './scorer.js';
 
@@ -34,7 +34,8 @@ export interface BreakoutsDeps {
   outbox?: boolean;
 }
 
-interface Tracked { state: BreakoutState; at: number }
+/** A product's detector, and the event time of the last bucket it folded. */
+interface Tracked { detector: BreakoutDetector; at: number }
 
 export type AlertRow = typeof alerts.$inferSelect;
 
@@ -122,29 +123,32 @@ export class Breakouts {
 
     const found: { s: ScoredBucket; alert: BreakoutAlert }[] = [];
     // Each product's run of buckets (scores come sorted by product), all folded together instant by instant.
-    const runs: { id: string; run: ScoredBucket[]; stream: BreakoutStream }[] = [];
+    const runs: { tracked: Tracked; run: ScoredBucket[]; samples: MomentumSample[] }[] = [];
     for (let i = 0; i < scores.length;) {
       const id = scores[i].productId;
       let j = i;
       while (j < scores.length && scores[j].productId === id) j++;
-      const t = this.tracked.get(id) ?? { state: initialBreakoutState(), at: -Infinity };
-      let after = t.at;
+      // Every product not tracked before was rebuilt above.
+      const tracked = this.tracked.get(id)!;
+      let after = tracked.at;
       const run = scores.slice(i, j).filter((s) => s.at > after && ((after = s.at), true));
       i = j;
       if (!run.length) continue;
+      tracked.detector.begin(this.configFor(run[run.length - 1].step), raised.get(id));
       const samples = run.map((s) => ({ momentum: s.momentum, at: s.at, noise: s.momentumNoise }));
-      runs.push({ id, run, stream: { state: t.state, samples, config: this.configFor(run[run.length - 1].step), raised: raised.get(id) } });
+      runs.push({ tracked, run, samples });
     }
     const family = await this.families(runs.flatMap((r) => r.run));
-    const folded = foldBreakoutsAcross(runs.map((r) => r.stream), this.config, (at) => family.get(at) ?? 0);
-    runs.forEach(({ id, run }, k) => {
-      const { state, alerts } = folded[k];
+    feedDetectorsAcross(runs.map(({ tracked, samples }) => ({ detector: tracked.detector, samples })), this.config, (at) => family.get(at) ?? 0);
+    for (const { tracked, run } of runs) {
       const last = run[run.length - 1];
-      this.tracked.set(id, { state, at: last.at });
-      const byAt = new Map(run.map((s) => [s.at, s]));
-      for (const alert of alerts) found.push({ s: byAt.get(alert.at)!, alert });
+      tracked.at = last.at;
+      if (tracked.detector.alerts.length) {
+        const byAt = new Map(run.map((s) => [s.at, s]));
+        for (const alert of tracked.detector.alerts) found.push({ s: byAt.get(alert.at)!, alert });
+      }
       if (last.at > this.newest) this.newest = last.at;
-    });
+    }
     this.sweep();
     return found.length ? this.raise(found) : [];
   }
@@ -204,8 +208,9 @@ export class Breakouts {
         const history = r ? r[2].map((m, j) => ({ momentum: Number(m), at: Number(r[1][j]), noise: Number(r[3][j]) })) : [];
         samples += history.length;
         // The past's decisions are the alerts stored: exactly those open episodes.
-        const { state } = foldBreakout(initialBreakoutState(), history, this.configFor(this.steps.get(id) ?? 'hour'), stored.get(id) ?? new Set(), () => false);
-        this.tracked.set(id, { state, at: history.length ? history[history.length - 1].at : -Infinity });
+        const detector = new BreakoutDetector(initialBreakoutState(), this.configFor(this.steps.get(id) ?? 'hour'), stored.get(id) ?? new Set());
+        feedDetector(detector, history, () => false);
+        this.tracked.set(id, { detector, at: history.length ? history[history.length - 1].at : -Infinity });
       }
     }
     this.log.debug({ products: ids.length, samples, queryMs: Math.round(queried), totalMs: Math.round(performance.now() - t0) }, 'breakout state rebuilt');

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
-import { DEFAULT_BREAKOUT, foldBreakout, foldBreakoutsAcross, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../../analytics/breakout.js';
+import { BreakoutDetector, DEFAULT_BREAKOUT, feedDetector, foldBreakout, foldBreakoutsAcross, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../../analytics/breakout.js';
 import { momentum, momentumNoise } from '../../analytics/trend.js';
 import { normals, rng } from '../helpers/series.js';
 
@@ -140,13 +140,20 @@ describe('foldBreakout', () => {
       // All at once (a rebuild), and in uneven pieces carrying the state across (live rounds).
       expect(foldBreakout(initialBreakoutState(), samples, config)).toEqual(want);
       let got = { state: initialBreakoutState(), alerts: [] as BreakoutAlert[] };
+      // The same pieces into one live detector that goes on from each fold (the processor's way).
+      const live = new BreakoutDetector(initialBreakoutState(), config);
+      const liveAlerts: BreakoutAlert[] = [];
       for (let i = 0; i < samples.length;) {
         const n = 1 + Math.floor(u() * 10);
         const r = foldBreakout(got.state, samples.slice(i, i + n), config);
         got = { state: r.state, alerts: [...got.alerts, ...r.alerts] };
+        live.begin(config);
+        feedDetector(live, samples.slice(i, i + n), () => true);
+        liveAlerts.push(...live.alerts);
         i += n;
       }
       expect(got).toEqual(want);
+      expect({ state: live.state(), alerts: liveAlerts }).toEqual(want);
       alerts += want.alerts.length;
     }
     // The sequences exercise episodes, not only quiet baselines.
