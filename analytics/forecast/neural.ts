@@ -99,13 +99,6 @@ export function chooseLags(minLength: number, horizon: number, period: number): 
 }
 
 /**
- * Trains on every series (raw values; cut each one where its backtest starts so the backtest
- * stays honest). The last horizon of each series (the last few when there are few series) is
- * validation: those targets come after every training target of that series, and the epoch
- * with the lowest validation error is kept. Series too short for a validation window and one training window are skipped.
- * RangeError when there are too few windows.
- */
-/**
  * Training runs on the server's event loop, beside the API and the sink. TF.js yields every 125 ms
  * by default: requests waited 160–400 ms behind it (event-loop delay p50 196 ms over a 13 s
  * training at load 8), so a first start's dashboard loaded in seconds. Every 25 ms: p50 29–32 ms.
@@ -113,6 +106,13 @@ export function chooseLags(minLength: number, horizon: number, period: number): 
  */
 const YIELD_EVERY_MS = 25;
 
+/**
+ * Trains on every series (raw values; cut each one where its backtest starts so the backtest
+ * stays honest). The last horizon of each series (the last few when there are few series) is
+ * validation: those targets come after every training target of that series, and the epoch
+ * with the lowest validation error is kept. Series too short for a validation window and one training window are skipped.
+ * RangeError when there are too few windows.
+ */
 export async function trainGlobal(seriesList: readonly (readonly number[])[], opts: NeuralOptions): Promise<NeuralForecaster> {
   const { lags, horizon, hidden = 64, epochs = 60, seed = 1, maxWindows = 4000, period = 1 } = opts;
   const train: Window[] = [];

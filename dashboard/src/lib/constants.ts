@@ -1,11 +1,11 @@
+import type { Interval } from './types';
+
 // Mirrors schemas/events.ts PLATFORMS (test/dashboard/constants.test.ts keeps them equal); copied
 // rather than imported so the schema library does not ship to the browser.
 export const PLATFORMS = [
   'tiktok', 'instagram', 'youtube', 'facebook', 'pinterest', 'snapchat', 'x', 'reddit',
   'amazon', 'shopify', 'google', 'web', 'other',
 ] as const;
-
-import type { Interval } from './types';
 
 /** Each fixed API interval's length (months have none). */
 export const INTERVAL_MS: Record<Interval, number> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000, '1w': 7 * 86_400_000 };
