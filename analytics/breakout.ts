@@ -1,7 +1,7 @@
 // Breakout detection on a product's momentum series (one sample per step of the series): a
 // robust z-score for sudden surges and a one-sided CUSUM on the same z for sustained shifts,
 // raised only on real growth, once per episode, and corrected across the products tested at the
-// same instant. Pure: state in, state and alert out.
+// same instant. Pure: a detector per product, fed samples in event-time order.
 import { benjaminiHochberg, normalUpperTail } from './multiple-testing.js';
 
 export interface BreakoutConfig {
@@ -26,7 +26,7 @@ export interface BreakoutConfig {
   /** Floor of the robust scale (log growth per hour), so a perfectly flat baseline does not make every wiggle infinite. */
   minScale: number;
   /**
-   * Benjamini–Hochberg level across the products tested at one instant (foldBreakoutsAcross):
+   * Benjamini–Hochberg level across the products tested at one instant (feedDetectorsAcross):
    * with every product steady, the chance that an instant raises any alert at all.
    */
   falseDiscoveryRate: number;
@@ -71,8 +71,6 @@ export interface BreakoutAlert {
   baselineScale: number;
 }
 
-export const initialBreakoutState = (): BreakoutState => ({ history: [], cusum: 0, episode: null });
-
 /** 1.4826·MAD estimates the standard deviation of normal data while ignoring outliers. */
 const MAD_TO_SD = 1.4826;
 
@@ -114,18 +112,12 @@ class Baseline {
   private readonly sorted: Float64Array;
   private head = 0;
   length = 0;
-  constructor(history: readonly number[], private readonly window: number) {
+  constructor(private readonly window: number) {
     // Both in one buffer: a baseline lives as long as its product's detector (100k of them), and
     // each buffer costs a native allocation and its bookkeeping beside the values.
     const values = new Float64Array(2 * window);
     this.ring = values.subarray(0, window);
     this.sorted = values.subarray(window);
-    // One sort to start from a stored state (a live round feeds it a single sample).
-    const last = history.slice(-window);
-    this.ring.set(last);
-    this.sorted.set(last);
-    this.sorted.subarray(0, last.length).sort();
-    this.length = last.length;
   }
   push(m: number): void {
     const s = this.sorted;
@@ -184,7 +176,7 @@ export interface Candidate extends BreakoutAlert {
 /**
  * One product's detector, sample by sample: `offer` settles a sample on its own (warm-up, an
  * episode under way, a stored alert, nothing unusual) or returns the candidate that `decide`
- * must settle; foldBreakout and foldBreakoutsAcross are the two ways of deciding.
+ * must settle; feedDetector and feedDetectorsAcross are the two ways of deciding.
  *
  * An alert needs (1) a spike (z ≥ zThreshold) or a sustained shift (CUSUM ≥ h) above the
  * product's own baseline, (2) growth now: momentum at least one baseline scale above zero, so a
@@ -204,23 +196,22 @@ export interface Candidate extends BreakoutAlert {
  * A detector lives as long as its product is watched (processors/breakouts.ts keeps one per
  * product) and each fold goes on from where the last one left it (`begin`): a state snapshot per
  * product and fold, rebuilt into a new detector the next time, made 100k products' worth of
- * arrays per scoring round (about 2 KB a product, the baselines' off the V8 heap).
+ * arrays per scoring round (about 2 KB a product, the baselines' off the V8 heap). A detector
+ * starts empty; a product's past is rebuilt by feeding it the stored samples.
  */
 export class BreakoutDetector {
   private readonly base: Baseline;
-  private cusum: number;
-  private episode: Episode | null;
   private config: BreakoutConfig;
   private raised: ReadonlySet<number> | undefined;
   /** Raised by the fold under way (since `begin`). */
   alerts: BreakoutAlert[] = [];
   /** Whether the episode under way was opened by the last alert in `alerts`. */
   private openedHere = false;
+  private cusum = 0;
+  private episode: Episode | null = null;
   /** The baseline's window is `config.window` for good; a later fold may change the other settings. */
-  constructor(state: BreakoutState, config: BreakoutConfig, raised?: ReadonlySet<number>) {
-    this.base = new Baseline(state.history, config.window);
-    this.cusum = state.cusum;
-    this.episode = state.episode;
+  constructor(config: BreakoutConfig, raised?: ReadonlySet<number>) {
+    this.base = new Baseline(config.window);
     this.config = config;
     this.raised = raised;
   }
@@ -270,19 +261,8 @@ export class BreakoutDetector {
     this.episode = { startedAt: c.at, baselineMedian: c.baselineMedian, baselineScale: c.baselineScale };
   }
 
+  /** What the detector holds now: the reference tests compare it, to the bit, with the detector as first written. */
   state(): BreakoutState { return { history: this.base.history(), cusum: this.cusum, episode: this.episode }; }
-}
-
-/**
- * Feeds one product's momentum samples in event-time order; resolves with the state after the
- * last and every alert raised on the way (see BreakoutDetector). Each candidate is raised when `decide`
- * says so: by default every one (the product judged alone); a rebuild from stored history
- * passes `() => false` with the stored alerts as `raised`, so past decisions are the ones made.
- */
-export function foldBreakout(state: BreakoutState, samples: readonly MomentumSample[], config: BreakoutConfig = DEFAULT_BREAKOUT, raised?: ReadonlySet<number>, decide: (c: Candidate) => boolean = () => true): { state: BreakoutState; alerts: BreakoutAlert[] } {
-  const d = new BreakoutDetector(state, config, raised);
-  feedDetector(d, samples, decide);
-  return { state: d.state(), alerts: d.alerts };
 }
 
 /** Feeds one detector its samples (event-time order) after `begin`, each candidate settled by `decide`. */
@@ -291,14 +271,6 @@ export function feedDetector(d: BreakoutDetector, samples: readonly MomentumSamp
     const c = d.offer(momentum, at, noise);
     if (typeof c === 'object') d.decide(c, decide(c));
   }
-}
-
-export interface BreakoutStream {
-  state: BreakoutState;
-  /** Event-time order. */
-  samples: readonly MomentumSample[];
-  config?: BreakoutConfig;
-  raised?: ReadonlySet<number>;
 }
 
 /** A stream of samples for a detector that goes on from its last fold (begun with `config` and `raised`). */
@@ -317,15 +289,9 @@ export interface DetectorStream {
  * health outcomes across multiple units", JRSS A 167(3)). The family at an instant is every
  * product tested then (not in an episode, past warm-up), or `familyAt(at)` when that is larger:
  * a re-score of a few products is corrected as one of the whole market it was first scored in.
- * Alone (one product, a family of 1) it is foldBreakout.
+ * Alone (one product, a family of 1) it is feedDetector raising every candidate. The detectors
+ * (each begun for this fold) go on from their state, and hold the alerts.
  */
-export function foldBreakoutsAcross(streams: readonly BreakoutStream[], config: BreakoutConfig = DEFAULT_BREAKOUT, familyAt?: (at: number) => number): { state: BreakoutState; alerts: BreakoutAlert[] }[] {
-  const detectors = streams.map((s) => new BreakoutDetector(s.state, s.config ?? config, s.raised));
-  feedDetectorsAcross(detectors.map((detector, i) => ({ detector, samples: streams[i].samples })), config, familyAt);
-  return detectors.map((d) => ({ state: d.state(), alerts: d.alerts }));
-}
-
-/** foldBreakoutsAcross on live detectors (each begun for this fold): they go on from their state, and hold the alerts. */
 export function feedDetectorsAcross(streams: readonly DetectorStream[], config: BreakoutConfig = DEFAULT_BREAKOUT, familyAt?: (at: number) => number): void {
   const next = new Int32Array(streams.length);
   const at = new Map<number, number[]>();
@@ -344,10 +310,4 @@ export function feedDetectorsAcross(streams: readonly DetectorStream[], config: 
     const adjusted = benjaminiHochberg(found.map((f) => f.c.p), Math.max(tested, familyAt?.(t) ?? 0));
     found.forEach(({ i, c }, j) => streams[i].detector.decide(c, adjusted[j] <= config.falseDiscoveryRate));
   }
-}
-
-/** Feeds one momentum sample taken at event time `at` (see foldBreakout). */
-export function updateBreakout(state: BreakoutState, m: number, at: number, config: BreakoutConfig = DEFAULT_BREAKOUT): { state: BreakoutState; alert: BreakoutAlert | null } {
-  const { state: next, alerts } = foldBreakout(state, [{ momentum: m, at }], config);
-  return { state: next, alert: alerts[0] ?? null };
 }

@@ -19,7 +19,7 @@ import { slices, type Db } from '../core/stores/postgres.js';
 import { alertDeliveries, alerts, products } from '../schemas/postgres/schema.js';
 import type { AlertUpdate } from '../schemas/updates.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
-import { BreakoutDetector, DEFAULT_BREAKOUT, feedDetector, feedDetectorsAcross, initialBreakoutState, type BreakoutAlert, type BreakoutConfig, type MomentumSample } from '../analytics/breakout.js';
+import { BreakoutDetector, DEFAULT_BREAKOUT, feedDetector, feedDetectorsAcross, type BreakoutAlert, type BreakoutConfig, type MomentumSample } from '../analytics/breakout.js';
 import { addSteps, type Step } from '../analytics/granularity.js';
 import { STEP_PROFILES, STEP_SEC, type ScoredBucket } from './scorer.js';
 
@@ -208,7 +208,7 @@ export class Breakouts {
         const history = r ? r[2].map((m, j) => ({ momentum: Number(m), at: Number(r[1][j]), noise: Number(r[3][j]) })) : [];
         samples += history.length;
         // The past's decisions are the alerts stored: exactly those open episodes.
-        const detector = new BreakoutDetector(initialBreakoutState(), this.configFor(this.steps.get(id) ?? 'hour'), stored.get(id) ?? new Set());
+        const detector = new BreakoutDetector(this.configFor(this.steps.get(id) ?? 'hour'), stored.get(id) ?? new Set());
         feedDetector(detector, history, () => false);
         this.tracked.set(id, { detector, at: history.length ? history[history.length - 1].at : -Infinity });
       }

@@ -1,22 +1,31 @@
 import { describe, it, expect } from 'vitest';
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
-import { BreakoutDetector, DEFAULT_BREAKOUT, feedDetector, foldBreakout, foldBreakoutsAcross, initialBreakoutState, updateBreakout, type BreakoutAlert, type BreakoutConfig, type BreakoutState } from '../../analytics/breakout.js';
+import { BreakoutDetector, DEFAULT_BREAKOUT, feedDetector, feedDetectorsAcross, type BreakoutAlert, type BreakoutConfig, type BreakoutState, type Candidate, type MomentumSample } from '../../analytics/breakout.js';
 import { momentum, momentumNoise } from '../../analytics/trend.js';
 import { normals, rng } from '../helpers/series.js';
 
 const HOUR = 3_600_000;
 const cfg: BreakoutConfig = { ...DEFAULT_BREAKOUT, minScale: 1e-6 };
 
-function feed(values: number[], config = cfg, start: BreakoutState = initialBreakoutState()) {
-  let state = start;
-  const alerts: BreakoutAlert[] = [];
-  values.forEach((v, i) => {
-    const r = updateBreakout(state, v, i * HOUR, config);
-    state = r.state;
-    if (r.alert) alerts.push(r.alert);
-  });
-  return { state, alerts };
+/** A new detector fed `samples`, each candidate raised when `decide` says so (by default every one: the product judged alone). */
+function fold(samples: readonly MomentumSample[], config = cfg, raised?: ReadonlySet<number>, decide: (c: Candidate) => boolean = () => true) {
+  const d = new BreakoutDetector(config, raised);
+  feedDetector(d, samples, decide);
+  return { state: d.state(), alerts: d.alerts };
 }
+
+/** Hourly samples of these momenta, from hour 0. */
+const hourlySamples = (values: readonly number[]) => values.map((momentum, i) => ({ momentum, at: i * HOUR }));
+const feed = (values: number[], config = cfg) => fold(hourlySamples(values), config);
+
+/** New detectors fed together, instant by instant (feedDetectorsAcross). */
+function across(streams: readonly (readonly MomentumSample[])[], config: BreakoutConfig, familyAt?: (at: number) => number) {
+  const detectors = streams.map(() => new BreakoutDetector(config));
+  feedDetectorsAcross(detectors.map((detector, i) => ({ detector, samples: streams[i] })), config, familyAt);
+  return detectors.map((d) => ({ state: d.state(), alerts: d.alerts }));
+}
+
+const initialBreakoutState = (): BreakoutState => ({ history: [], cusum: 0, episode: null });
 
 /** Seeded N(0, 0.01²) velocities: each test draws its own, so tests do not depend on order. */
 function noise(n: number, seed = 1): number[] {
@@ -24,7 +33,7 @@ function noise(n: number, seed = 1): number[] {
   return Array.from({ length: n }, () => 0.01 * z());
 }
 
-describe('updateBreakout', () => {
+describe('a breakout detector', () => {
   it('stays quiet on noise, then flags a surge as a spike with its robust z', () => {
     const quiet = feed(noise(200));
     expect(quiet.alerts).toHaveLength(0);
@@ -42,12 +51,14 @@ describe('updateBreakout', () => {
   });
 
   it('robust z is (v − median) / (1.4826 · MAD) of the baseline', () => {
+    // minHistory samples of warm-up, then the sample tested against them.
     const base = [0, 0.01, -0.01, 0.02, -0.02, 0.01, -0.01, 0, 0.03, -0.03, 0.02, -0.02];
-    const r = updateBreakout({ history: base, cusum: 0, episode: null }, 0.5, 0, cfg);
+    expect(base).toHaveLength(cfg.minHistory);
+    const [alert] = feed([...base, 0.5]).alerts;
     // median 0, MAD 0.015
-    expect(r.alert!.baselineMedian).toBeCloseTo(0, 12);
-    expect(r.alert!.baselineScale).toBeCloseTo(1.4826 * 0.015, 12);
-    expect(r.alert!.z).toBeCloseTo(0.5 / (1.4826 * 0.015), 9);
+    expect(alert.baselineMedian).toBeCloseTo(0, 12);
+    expect(alert.baselineScale).toBeCloseTo(1.4826 * 0.015, 12);
+    expect(alert.z).toBeCloseTo(0.5 / (1.4826 * 0.015), 9);
   });
 
   it('an outlier in the baseline does not hide the next surge (MAD, not SD)', () => {
@@ -84,13 +95,11 @@ describe('updateBreakout', () => {
     expect(turning.alerts[0].momentum).toBeGreaterThan(0);
   });
 
-  it('waits for minHistory, keeps at most window samples, and never mutates the state passed in', () => {
+  it('waits for minHistory and keeps at most window samples, the newest', () => {
     expect(feed([0, 0, 0, 5]).alerts).toHaveLength(0);
-    const s0 = initialBreakoutState();
-    const r = updateBreakout(s0, 1, 0, cfg);
-    expect(s0.history).toEqual([]);
-    expect(r.state.history).toEqual([1]);
-    expect(feed(noise(100)).state.history).toHaveLength(cfg.window);
+    expect(feed([1]).state.history).toEqual([1]);
+    const values = noise(100);
+    expect(feed(values).state.history).toEqual(values.slice(-cfg.window));
   });
 
   it('a flat baseline uses the scale floor', () => {
@@ -100,7 +109,7 @@ describe('updateBreakout', () => {
   });
 });
 
-/** The detector as first written (a median and MAD by simple-statistics per sample): the specification foldBreakout must match to the bit. */
+/** The detector as first written (a median and MAD by simple-statistics per sample): the specification the detector must match to the bit. */
 function reference(state: BreakoutState, m: number, at: number, config: BreakoutConfig): { state: BreakoutState; alert: BreakoutAlert | null } {
   const push = () => [...state.history, m].slice(-config.window);
   const { episode } = state;
@@ -118,7 +127,7 @@ function reference(state: BreakoutState, m: number, at: number, config: Breakout
   return { state: { history: state.history, cusum: 0, episode: { startedAt: at, baselineMedian, baselineScale } }, alert: { kind, at, momentum: m, z, cusum, baselineMedian, baselineScale } };
 }
 
-describe('foldBreakout', () => {
+describe('the detector against its specification', () => {
   it('gives the same states and alerts, to the bit, as a median and MAD sorted per sample', () => {
     const u = rng(42);
     const z = normals(43);
@@ -137,22 +146,18 @@ describe('foldBreakout', () => {
         const r = reference(want.state, s.momentum, s.at, config);
         want = { state: r.state, alerts: r.alert ? [...want.alerts, r.alert] : want.alerts };
       }
-      // All at once (a rebuild), and in uneven pieces carrying the state across (live rounds).
-      expect(foldBreakout(initialBreakoutState(), samples, config)).toEqual(want);
-      let got = { state: initialBreakoutState(), alerts: [] as BreakoutAlert[] };
-      // The same pieces into one live detector that goes on from each fold (the processor's way).
-      const live = new BreakoutDetector(initialBreakoutState(), config);
+      // All at once (a rebuild), and in uneven pieces into one live detector that goes on from
+      // each fold (the processor's rounds).
+      expect(fold(samples, config)).toEqual(want);
+      const live = new BreakoutDetector(config);
       const liveAlerts: BreakoutAlert[] = [];
       for (let i = 0; i < samples.length;) {
         const n = 1 + Math.floor(u() * 10);
-        const r = foldBreakout(got.state, samples.slice(i, i + n), config);
-        got = { state: r.state, alerts: [...got.alerts, ...r.alerts] };
         live.begin(config);
         feedDetector(live, samples.slice(i, i + n), () => true);
         liveAlerts.push(...live.alerts);
         i += n;
       }
-      expect(got).toEqual(want);
       expect({ state: live.state(), alerts: liveAlerts }).toEqual(want);
       alerts += want.alerts.length;
     }
@@ -161,34 +166,34 @@ describe('foldBreakout', () => {
   });
 });
 
-describe('foldBreakout with stored alerts (a re-score)', () => {
-  const samples = (values: number[]) => values.map((momentum, i) => ({ momentum, at: i * HOUR }));
+describe('a detector with stored alerts (a re-score)', () => {
+  const samples = hourlySamples;
   const surge = (from: number) => [...noise(30, 7), ...noise(8, 8).map((v, i) => v + (i >= from ? 0.3 : 0))];
 
   it('raises nothing again when the stored alert is where the fold puts it', () => {
-    const { alerts } = foldBreakout(initialBreakoutState(), samples(surge(2)));
+    const { alerts } = fold(samples(surge(2)), DEFAULT_BREAKOUT);
     expect(alerts.map((a) => a.at / HOUR)).toEqual([32]);
-    expect(foldBreakout(initialBreakoutState(), samples(surge(2)), cfg, new Set([32 * HOUR])).alerts).toEqual([]);
+    expect(fold(samples(surge(2)), cfg, new Set([32 * HOUR])).alerts).toEqual([]);
   });
 
   it('a late event that moves the surge earlier raises no second alert: the stored one stands', () => {
     // Stored at hour 33; the re-scored data now breaks out at 32 and the episode reaches 33.
-    expect(foldBreakout(initialBreakoutState(), samples(surge(2)), cfg).alerts.map((a) => a.at / HOUR)).toEqual([32]);
-    const r = foldBreakout(initialBreakoutState(), samples(surge(2)), cfg, new Set([33 * HOUR]));
+    expect(fold(samples(surge(2)), cfg).alerts.map((a) => a.at / HOUR)).toEqual([32]);
+    const r = fold(samples(surge(2)), cfg, new Set([33 * HOUR]));
     expect(r.alerts).toEqual([]);
     expect(r.state.episode).not.toBeNull();
   });
 
   it('a late event that moves the surge later raises no second alert: the stored one opened the episode', () => {
     // Stored at hour 31 (a bucket the new data no longer flags); the surge now starts at 32.
-    const r = foldBreakout(initialBreakoutState(), samples(surge(2)), cfg, new Set([31 * HOUR]));
+    const r = fold(samples(surge(2)), cfg, new Set([31 * HOUR]));
     expect(r.alerts).toEqual([]);
     expect(r.state.episode?.startedAt).toBe(31 * HOUR);
   });
 
   it('a surge after the stored one\'s episode ended is a new alert', () => {
     const values = [...surge(2), ...noise(10, 9), 0.5];
-    const r = foldBreakout(initialBreakoutState(), samples(values), cfg, new Set([32 * HOUR]));
+    const r = fold(samples(values), cfg, new Set([32 * HOUR]));
     expect(r.alerts.map((a) => a.at / HOUR)).toEqual([values.length - 1]);
   });
 });
@@ -216,8 +221,8 @@ describe('breakouts on hourly momenta of steady counts', () => {
       let plain = 0, calibrated = 0;
       for (let p = 0; p < products; p++) {
         const s = plainOf(momenta(rate, days * 24, 100 * p + rate * 10));
-        plain += foldBreakout(initialBreakoutState(), s).alerts.length;
-        calibrated += foldBreakout(initialBreakoutState(), s, hourly).alerts.length;
+        plain += fold(s, DEFAULT_BREAKOUT).alerts.length;
+        calibrated += fold(s, hourly).alerts.length;
       }
       // Alerts per product and day: 0.5–0.6 with independent-sample k and h, under 0.06 with the overlap.
       expect(plain / products / days).toBeGreaterThan(0.3);
@@ -230,8 +235,12 @@ describe('breakouts on hourly momenta of steady counts', () => {
     const surgeAt = 10 * 24;
     for (let p = 0; p < 60; p++) {
       const s = plainOf(momenta(3, surgeAt + 48, 7 + p, surgeAt, 4));
-      const { state } = foldBreakout(initialBreakoutState(), s.filter((x) => x.at < surgeAt * HOUR), hourly);
-      const after = foldBreakout(state, s.filter((x) => x.at >= surgeAt * HOUR), hourly).alerts;
+      // One live detector: the days before, then a round of the days after.
+      const d = new BreakoutDetector(hourly);
+      feedDetector(d, s.filter((x) => x.at < surgeAt * HOUR), () => true);
+      d.begin(hourly);
+      feedDetector(d, s.filter((x) => x.at >= surgeAt * HOUR), () => true);
+      const after = d.alerts;
       if (after.length) { found++; delay += after[0].at / HOUR - surgeAt; }
     }
     expect(found / 60).toBeGreaterThan(0.8);
@@ -245,10 +254,10 @@ describe('breakouts across many products at once (counting-noise floor + Benjami
 
   it('a market of steady products raises about q alerts an instant at most, at any count, where each product alone raised ~1 a month', () => {
     for (const rate of [0.3, 3]) {
-      const streams = Array.from({ length: 400 }, (_, p) => ({ state: initialBreakoutState(), samples: momenta(rate, HOURS, 7919 * p + rate * 10) }));
+      const streams = Array.from({ length: 400 }, (_, p) => momenta(rate, HOURS, 7919 * p + rate * 10));
       // Each product alone, without the noise floor: what the detector did before.
-      const alone = streams.reduce((a, s) => a + foldBreakout(s.state, s.samples.map(({ at, momentum: m }) => ({ at, momentum: m })), hourly).alerts.length, 0);
-      const together = foldBreakoutsAcross(streams, hourly).reduce((a, r) => a + r.alerts.length, 0);
+      const alone = streams.reduce((a, s) => a + fold(s.map(({ at, momentum: m }) => ({ at, momentum: m })), hourly).alerts.length, 0);
+      const together = across(streams, hourly).reduce((a, r) => a + r.alerts.length, 0);
       const instants = HOURS - LAG - STEPS;
       expect(alone / 400).toBeGreaterThan(0.3);
       // Every product is null here, so BH bounds the chance of any alert at an instant by q.
@@ -258,23 +267,23 @@ describe('breakouts across many products at once (counting-noise floor + Benjami
 
   it('still catches most products whose rate quadruples among 400 steady ones, within a day', () => {
     const surgeAt = 10 * 24;
-    const surging = Array.from({ length: 40 }, (_, p) => ({ state: initialBreakoutState(), samples: momenta(3, surgeAt + 48, 7 + p, surgeAt, 4) }));
-    const steady = Array.from({ length: 400 }, (_, p) => ({ state: initialBreakoutState(), samples: momenta(3, surgeAt + 48, 50_000 + p) }));
-    const r = foldBreakoutsAcross([...surging, ...steady], hourly);
+    const surging = Array.from({ length: 40 }, (_, p) => momenta(3, surgeAt + 48, 7 + p, surgeAt, 4));
+    const steady = Array.from({ length: 400 }, (_, p) => momenta(3, surgeAt + 48, 50_000 + p));
+    const r = across([...surging, ...steady], hourly);
     const delays = r.slice(0, 40).flatMap((x) => x.alerts.filter((a) => a.at >= surgeAt * HOUR).slice(0, 1).map((a) => a.at / HOUR - surgeAt));
     expect(delays.length / 40).toBeGreaterThan(0.7);
     expect(delays.reduce((a, b) => a + b, 0) / delays.length).toBeLessThan(12);
   });
 
-  it('alone (a family of one) it is foldBreakout, and a re-score corrected in its instant\'s whole market raises less', () => {
+  it('alone (a family of one) it is the product judged alone, and a re-score corrected in its instant\'s whole market raises less', () => {
     const s = momenta(3, HOURS, 11);
-    expect(foldBreakoutsAcross([{ state: initialBreakoutState(), samples: s }], hourly)[0]).toEqual(foldBreakout(initialBreakoutState(), s, hourly));
+    expect(across([s], hourly)[0]).toEqual(fold(s, hourly));
     // A quiet baseline whose scale is its counting noise (0.01), then a jump of 4.5 of it.
     const spike = [...Array.from({ length: 200 }, (_, h) => ({ at: h * HOUR, momentum: (h % 3 - 1) * 0.001, noise: 0.01 })), { at: 200 * HOUR, momentum: 0.045, noise: 0.01 }];
-    const alone = foldBreakoutsAcross([{ state: initialBreakoutState(), samples: spike }], hourly)[0].alerts;
+    const alone = across([spike], hourly)[0].alerts;
     expect(alone.map((a) => a.at)).toEqual([200 * HOUR]);
     // z = 4.5: p = 2 · 3.4·10⁻⁶, far under q alone, over q / 100,000.
     expect(alone[0].z).toBeCloseTo(4.5, 6);
-    expect(foldBreakoutsAcross([{ state: initialBreakoutState(), samples: spike }], hourly, () => 100_000)[0].alerts).toEqual([]);
+    expect(across([spike], hourly, () => 100_000)[0].alerts).toEqual([]);
   });
 });
