@@ -113,9 +113,10 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
           expect(firstChart).toBeGreaterThan(0);
           process.stderr.write(`[${vpName}] first chart ${Math.round(firstChart!)} ms after navigation\n`);
         }
-        // No text cut off by a container that scrolls or clips: a table may scroll sideways on a
-        // phone, but not the sentences that explain it (the forecast's backtest caption did).
-        const clipped = await page.evaluate(() => [...document.querySelectorAll('p, caption, h1, h2, h3, li, dd, dt')].filter((el) => {
+        // No text or button cut off by a container that scrolls or clips: a table may scroll
+        // sideways on a phone, but not the sentences that explain it (the forecast's backtest
+        // caption did), nor a control (the product header's row pushed "Compare" out of its card).
+        const clipped = await page.evaluate(() => [...document.querySelectorAll('p, caption, h1, h2, h3, li, dd, dt, button')].filter((el) => {
           if (el.closest('td, th, nav')) return false;
           const r = el.getBoundingClientRect();
           if (r.width <= 1) return false;
