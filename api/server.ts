@@ -35,6 +35,7 @@ import { videoRoutes } from './routes/videos.js';
 import { watchlistRoutes } from './routes/watchlists.js';
 import { agentControlRoutes, agentReadRoutes } from './routes/agent.js';
 import { DASHBOARD_DIR } from './dashboard-dir.js';
+import { dashboardFiles } from './dashboard-files.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -164,12 +165,18 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
 
   if (gateway) app.get('/ws', { websocket: true, schema: { hide: true } }, (socket) => gateway.attach(wsConnection(socket)));
 
+  const files = dashboardFiles(DASHBOARD_DIR);
   if (gateway && existsSync(DASHBOARD_DIR)) {
+    // The index page and the build's scripts and styles from memory (api/dashboard-files.ts);
+    // anything else the build holds from disk.
+    app.get('/', { schema: { hide: true } }, async (req, reply) => ((await files.index(req, reply)) ? reply : reply.sendFile('index.html')));
+    app.get<{ Params: { file: string } }>('/assets/:file', { schema: { hide: true } }, async (req, reply) => ((await files.asset(req, reply, req.params.file)) ? reply : reply.sendFile(`assets/${req.params.file}`)));
     // Hashed assets never change; the index page must be revalidated to pick up a new build.
     await app.register(fastifyStatic, {
       root: DASHBOARD_DIR, // looked up per request, so a rebuild is served without a restart
       preCompressed: true, // the build's .br and .gz copies (dashboard/vite.config.ts), to browsers that take them
-      setHeaders: (reply, path) => reply.header('cache-control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
+      // The path is the file sent: a page's compressed copy is a page too (index.html.br was sent as immutable).
+      setHeaders: (reply, path) => reply.header('cache-control', /\.html(\.br|\.gz)?$/.test(path) ? 'no-cache' : 'public, max-age=31536000, immutable'),
     });
   }
   // Deep links into the single-page app get its index page; a missing file (an asset of an
@@ -177,7 +184,7 @@ export async function buildServer(ctx: ApiContext, roles: { ingest: boolean; api
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0];
     if (gateway && req.method === 'GET' && !path.startsWith('/api/') && !/\.[a-z0-9]+$/i.test(path) && existsSync(join(DASHBOARD_DIR, 'index.html'))) {
-      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+      return files.index(req, reply).then((sent) => (sent ? reply : reply.status(404).send(errorBody('not_found', `no route ${req.method} ${path}`))));
     }
     return reply.status(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
   });
