@@ -1,4 +1,4 @@
-import { createRouter, createWebHistory } from 'vue-router';
+import { createRouter, createWebHistory, START_LOCATION } from 'vue-router';
 import OverviewPage from './pages/OverviewPage.vue';
 
 // The Overview is the landing view, so it ships in the entry chunk (no extra round trip before the
@@ -19,7 +19,9 @@ export const routes = [
 export const router = createRouter({
   history: createWebHistory(),
   routes,
-  scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+  // The first page of a load opens at the top anyway: scrolling there laid the whole page out in
+  // the middle of the Overview's first render (a forced layout, 15-70 ms of a cold load's script).
+  scrollBehavior: (_to, from, saved) => saved ?? (from === START_LOCATION ? false : { top: 0 }),
 });
 
 router.afterEach((to) => {
