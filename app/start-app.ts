@@ -19,6 +19,7 @@ import type { Gateway } from '../api/ws/gateway.js';
 import type { DiscoveryAgent } from '../ingest/agent/index.js';
 import type { AgentUpdate } from '../schemas/updates.js';
 import { join } from 'node:path';
+import { boundHeapGrowth } from './heap-growth.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
 
 export interface App {
@@ -99,6 +100,7 @@ async function startAgent(config: Config, runtime: Runtime, ingestor: Ingestor, 
 
 export async function startApp(config: Config, o: StartOptions): Promise<App> {
   const { logger } = o;
+  boundHeapGrowth();
   const clock = o.clock ?? systemClock;
   const readiness = new Readiness();
   const metrics = createMetrics();
