@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { negotiate } from '@fastify/accept-negotiator';
 
 interface DashboardFile { type: string; etag: string; raw: Buffer; br: Buffer | null; gzip: Buffer | null }
 
@@ -34,17 +35,10 @@ async function load(path: string): Promise<DashboardFile | null> {
   return { type: TYPES[extname(path)], etag, raw, br, gzip };
 }
 
-/** The encoding to send: brotli, then gzip, when the client takes it and the build wrote it. */
+/** The encoding to send, of the compressed copies the build wrote, as the client's weights prefer (brotli on a tie). */
 function encoding(accept: string | undefined, f: DashboardFile): 'br' | 'gzip' | null {
-  const taken = new Set<string>();
-  for (const part of (accept ?? '').split(',')) {
-    const [name, ...params] = part.trim().toLowerCase().split(';');
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    if (!q || Number(q.slice(2)) > 0) taken.add(name);
-  }
-  if (f.br && taken.has('br')) return 'br';
-  if (f.gzip && taken.has('gzip')) return 'gzip';
-  return null;
+  const written = [...(f.br ? ['br' as const] : []), ...(f.gzip ? ['gzip' as const] : [])];
+  return accept && written.length ? negotiate(accept.toLowerCase(), written) : null;
 }
 
 function send(req: FastifyRequest, reply: FastifyReply, f: DashboardFile, cacheControl: string) {

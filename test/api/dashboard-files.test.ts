@@ -39,6 +39,8 @@ describe('dashboard files served from memory', () => {
     const gz = await get('/assets/index-abc.js', { 'accept-encoding': 'gzip, br;q=0' });
     expect(gz.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(gz.rawPayload).toString()).toBe(script);
+    // The client's weights decide: brotli only on a tie.
+    expect((await get('/assets/index-abc.js', { 'accept-encoding': 'br;q=0.5, gzip' })).headers['content-encoding']).toBe('gzip');
     const plain = await get('/assets/index-abc.js');
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(plain.body).toBe(script);
