@@ -1,7 +1,7 @@
 // Breakout detection on a product's momentum series (one sample per step of the series): a
 // robust z-score for sudden surges and a one-sided CUSUM on the same z for sustained shifts,
 // raised only on real growth, once per episode, and corrected across the products tested at the
-// same instant. Pure: a detector per product, fed samples in event-time order.
+// same instant. No I/O: a detector per product, fed samples in event-time order.
 import { benjaminiHochberg, normalUpperTail } from './multiple-testing.js';
 
 export interface BreakoutConfig {
@@ -194,8 +194,8 @@ export interface Candidate extends BreakoutAlert {
  * the same surge seen through changed data, so it is dropped: one alert per surge.
  *
  * A detector lives as long as its product is watched (processors/breakouts.ts keeps one per
- * product) and each fold goes on from where the last one left it (`begin`): a state snapshot per
- * product and fold, rebuilt into a new detector the next time, made 100k products' worth of
+ * product) and each fold goes on from where the last one left it (`begin`). A state snapshot per
+ * product and fold, rebuilt into a new detector the next time, had made 100k products' worth of
  * arrays per scoring round (about 2 KB a product, the baselines' off the V8 heap). A detector
  * starts empty; a product's past is rebuilt by feeding it the stored samples.
  */
@@ -265,7 +265,7 @@ export class BreakoutDetector {
   state(): BreakoutState { return { history: this.base.history(), cusum: this.cusum, episode: this.episode }; }
 }
 
-/** Feeds one detector its samples (event-time order) after `begin`, each candidate settled by `decide`. */
+/** Feeds a detector its samples (event-time order), new or after `begin`, each candidate settled by `decide`. */
 export function feedDetector(d: BreakoutDetector, samples: readonly MomentumSample[], decide: (c: Candidate) => boolean): void {
   for (const { momentum, at, noise } of samples) {
     const c = d.offer(momentum, at, noise);
