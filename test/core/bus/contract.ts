@@ -5,7 +5,7 @@
 // lag() of a group that never committed counts every message in the log.
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Bus, BusMessage, OutgoingMessage, Subscription } from '../../../core/bus/types.js';
+import type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription } from '../../../core/bus/types.js';
 import { StoreError } from '../../../core/errors.js';
 import type { DeadLetter } from '../../../schemas/dead-letter.js';
 
@@ -73,6 +73,17 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?:
       subs.push(s);
       await s.ready;
       return s;
+    }
+    /**
+     * A new member of `group` reading `topic` to its end: the seqs it was handed, once it has
+     * handled `n` and committed everything (lag 0).
+     */
+    async function readToEnd(b: Bus, group: string, topic: string, n: number, opts: Pick<SubscribeOptions, 'inFlight'> = {}): Promise<number[]> {
+      const seqs: number[] = [];
+      await sub(await b.subscribe({ groupId: group, topics: [topic], ...opts, handler: async (batch) => { seqs.push(...batch.map((m) => payload(m).seq)); } }));
+      await waitFor(() => seqs.length >= n, T, `${n} messages`);
+      await waitFor(async () => (await b.lag(group, topic)) === 0, T, 'lag 0: all handled and committed');
+      return seqs;
     }
     /** Unique names per test, so tests never see each other's messages or groups. */
     function names() {
@@ -249,11 +260,7 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?:
       expect(ok).toEqual([0, 1, 2, 3, 4]);
       expect(await b.lag(group, topic)).toBe(5);
 
-      const again: number[] = [];
-      await sub(await b.subscribe({ groupId: group, topics: [topic], handler: async (batch) => { again.push(...batch.map((m) => payload(m).seq)); } }));
-      await waitFor(() => again.length >= 5, T, 'the 5 uncommitted messages');
-      await waitFor(async () => (await b.lag(group, topic)) === 0, T, 'lag 0: all handled and committed');
-      expect(again).toEqual([5, 6, 7, 8, 9]);
+      expect(await readToEnd(b, group, topic, 5)).toEqual([5, 6, 7, 8, 9]);
     });
 
     it('with inFlight 2, hands the next batch over while the first is in hand, and commits only up to the first not finished', async () => {
@@ -321,10 +328,7 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?:
       expect(ok).toEqual([5, 6, 7, 8, 9]);
       expect(await b.lag(group, topic)).toBe(10);
 
-      const again: number[] = [];
-      await sub(await b.subscribe({ groupId: group, topics: [topic], inFlight: 2, handler: async (batch) => { again.push(...batch.map((m) => payload(m).seq)); } }));
-      await waitFor(async () => (await b.lag(group, topic)) === 0, T, 'lag 0: all handled and committed');
-      expect(again).toEqual([...Array(10).keys()]);
+      expect(await readToEnd(b, group, topic, 10, { inFlight: 2 })).toEqual([...Array(10).keys()]);
     });
 
     /** Reads a dead-letter topic; `until` publishes a marker there and waits for it, so what came before is all there. */
@@ -467,11 +471,7 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?:
       expect(seqs).toEqual([0, 1, 2, 3, 4]);
       expect(await b.lag(group, topic)).toBe(5);
 
-      const rest: number[] = [];
-      await sub(await b.subscribe({ groupId: group, topics: [topic], handler: async (batch) => { rest.push(...batch.map((m) => payload(m).seq)); } }));
-      await waitFor(() => rest.length >= 5, T, 'the rest');
-      await waitFor(async () => (await b.lag(group, topic)) === 0, T, 'lag 0: all handled and committed');
-      expect(rest).toEqual([5, 6, 7, 8, 9]);
+      expect(await readToEnd(b, group, topic, 5)).toEqual([5, 6, 7, 8, 9]);
     });
 
     it('bus.close() closes live subscriptions and waits for their handlers', async () => {
