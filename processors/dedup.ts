@@ -30,6 +30,26 @@ function fmix(h: number): number {
 }
 
 /**
+ * The last key hashed (hashKey): where its block lies, as a fraction of a filter's blocks, and
+ * the seed of its bits. Kept here, not returned, so a lookup allocates nothing, and shared by
+ * every filter of a GrowingBloomFilter, so a key is hashed once however many there are.
+ */
+let keyAt = 0, keySeed = 0;
+
+/** Two 32-bit hashes of the key in one pass (FNV-1a and a murmur-style mix), finalized. */
+function hashKey(s: string): void {
+  let h1 = 0x811c9dc5, h2 = 0x9747b28c;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  keyAt = fmix(h1) / 2 ** 32;
+  keySeed = fmix(h2 ^ s.length);
+}
+
+/**
  * A split-block Bloom filter over strings (Putze, Sanders & Singler 2007, in the layout of
  * Parquet's filters): a key sets 8 bits, one in each 32-bit word of a single 256-bit block, so a
  * lookup reads one cache line where a plain filter reads k scattered ones. Sized for tens of
@@ -39,49 +59,92 @@ function fmix(h: number): number {
 export class BloomFilter {
   readonly words: Uint32Array;
   private readonly blocks: number;
-  /** The last key's hash: which block, and the seed of its bits. */
-  private block = 0;
-  private seed = 0;
 
-  constructor(capacity: number, falsePositiveRate = 0.01) {
+  constructor(readonly capacity: number, falsePositiveRate = 0.01) {
     let bitsPerKey = 4;
     while (splitBlockRate(bitsPerKey) > falsePositiveRate && bitsPerKey < 64) bitsPerKey += 0.25;
     this.blocks = Math.max(4, Math.ceil((capacity * bitsPerKey) / 256));
     this.words = new Uint32Array(this.blocks * 8);
   }
 
-  /** Two 32-bit hashes of the key in one pass (FNV-1a and a murmur-style mix), finalized. */
-  private hash(s: string): void {
-    let h1 = 0x811c9dc5, h2 = 0x9747b28c;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-      h2 ^= h2 >>> 15;
-    }
-    // Multiply-shift maps the hash onto the blocks without a modulo's bias toward low blocks.
-    this.block = Math.floor((fmix(h1) / 2 ** 32) * this.blocks) * 8;
-    this.seed = fmix(h2 ^ s.length);
-  }
+  /** Multiply-shift maps the hash onto the blocks without a modulo's bias toward low blocks. */
+  private block(): number { return Math.floor(keyAt * this.blocks) * 8; }
 
-  private test(): boolean {
-    for (let i = 0; i < 8; i++) if ((this.words[this.block + i] & (1 << (Math.imul(this.seed, SALT[i]) >>> 27))) === 0) return false;
+  /** Whether the last key hashed may be in the filter. */
+  hasHashed(): boolean {
+    const b = this.block();
+    for (let i = 0; i < 8; i++) if ((this.words[b + i] & (1 << (Math.imul(keySeed, SALT[i]) >>> 27))) === 0) return false;
     return true;
   }
 
-  private set(): void {
-    for (let i = 0; i < 8; i++) this.words[this.block + i] |= 1 << (Math.imul(this.seed, SALT[i]) >>> 27);
+  /** Adds the last key hashed. */
+  addHashed(): void {
+    const b = this.block();
+    for (let i = 0; i < 8; i++) this.words[b + i] |= 1 << (Math.imul(keySeed, SALT[i]) >>> 27);
   }
 
-  add(s: string): void { this.hash(s); this.set(); }
+  add(s: string): void { hashKey(s); this.addHashed(); }
 
-  mightContain(s: string): boolean { this.hash(s); return this.test(); }
+  mightContain(s: string): boolean { hashKey(s); return this.hasHashed(); }
+}
 
-  /** mightContain, then add, hashing once and reading the block once. */
+/**
+ * Split-block filters that grow with the ids they are given (a scalable Bloom filter, Almeida
+ * et al. 2007): once the newest holds its capacity, one of twice that capacity takes the adds,
+ * and a lookup asks each. A filter sized for 20M ids up front (27 MB, past the TLB's reach) cost
+ * the pipeline bench about a cache miss an event (1.3 of its 15.8 s of main-thread time) while
+ * holding 1M; now it grows with the ids it holds. Past `maxCapacity` in all the newest takes
+ * every add and false positives grow, as a filter of that size would.
+ */
+export class GrowingBloomFilter {
+  private readonly filters: BloomFilter[] = [];
+  private newest!: BloomFilter;
+  /** Adds the newest filter takes before the next one starts; ids added twice count twice. */
+  private room = 0;
+  private total = 0;
+
+  /** `falsePositiveRate` is each filter's: a lookup in n full filters has about n times that. */
+  constructor(private readonly initialCapacity: number, private readonly maxCapacity: number, private readonly falsePositiveRate: number) {
+    this.start(Math.min(initialCapacity, maxCapacity));
+  }
+
+  private start(capacity: number): void {
+    this.newest = new BloomFilter(capacity, this.falsePositiveRate);
+    this.filters.push(this.newest);
+    this.room = capacity;
+    this.total += capacity;
+  }
+
+  /** Before the first add: one filter for `n` ids and room as much again (a store loaded at start). */
+  expect(n: number): void {
+    if (this.filters.length > 1 || this.room < this.newest.capacity) return;
+    const capacity = Math.min(this.maxCapacity, Math.max(this.initialCapacity, 2 * n));
+    if (capacity <= this.newest.capacity) return;
+    this.filters.length = 0;
+    this.total = 0;
+    this.start(capacity);
+  }
+
+  private seen(): boolean {
+    for (const f of this.filters) if (f.hasHashed()) return true;
+    return false;
+  }
+
+  private put(): void {
+    if (this.room === 0 && this.total < this.maxCapacity) this.start(Math.min(2 * this.newest.capacity, this.maxCapacity - this.total));
+    this.newest.addHashed();
+    if (this.room > 0) this.room--;
+  }
+
+  add(s: string): void { hashKey(s); this.put(); }
+
+  mightContain(s: string): boolean { hashKey(s); return this.seen(); }
+
+  /** mightContain, then add, hashing once. */
   testAndAdd(s: string): boolean {
-    this.hash(s);
-    const seen = this.test();
-    this.set();
+    hashKey(s);
+    const seen = this.seen();
+    this.put();
     return seen;
   }
 }
@@ -101,14 +164,24 @@ LIMIT {page:UInt32}`;
 export interface DedupOptions {
   ch: ClickHouseClient;
   logger: Logger;
-  /** Expected number of distinct events; past it the false-positive rate (and lookups) grows. */
+  /** Distinct events the filter starts with room for (it grows, and load() sizes it for the store). */
   capacity?: number;
   /** Ids read per query when loading. */
   pageSize?: number;
 }
 
+/**
+ * Room the filter starts with (6.8 MB), and its most (past it the false-positive rate, and
+ * lookups, grow). Each "maybe" is a ClickHouse lookup on its write's path (about 20 ms a query
+ * under load): a first filter of 1M answered it for 770 new ids of the pipeline bench (145
+ * queries, 2.9 s); one of 4M for none of 1.15M, at half the lookup cost of the 20M one.
+ */
+const INITIAL_CAPACITY = 4_000_000, MAX_CAPACITY = 20_000_000;
+/** Each filter's rate: a lookup in all (4M, 8M and 8M ids at the most, 34 MB) has under 1%. */
+const FILTER_FALSE_POSITIVES = 0.0025;
+
 export class EventDedup {
-  private readonly bloom: BloomFilter;
+  private readonly bloom: GrowingBloomFilter;
   private readonly log: Logger;
   /** Lookups in ClickHouse caused by "maybe seen" answers, for the metrics. */
   lookups = 0;
@@ -116,13 +189,16 @@ export class EventDedup {
   private mark = 0;
 
   constructor(private readonly o: DedupOptions) {
-    this.bloom = new BloomFilter(o.capacity ?? 20_000_000);
+    const initial = o.capacity ?? INITIAL_CAPACITY;
+    this.bloom = new GrowingBloomFilter(initial, Math.max(initial, MAX_CAPACITY), FILTER_FALSE_POSITIVES);
     this.log = o.logger.child({ component: 'dedup' });
   }
 
-  /** Loads every stored eventId into the filter, a page at a time, so memory stays flat. */
+  /** Loads every stored eventId into the filter (sized for the store first), a page at a time, so memory stays flat. */
   async load(): Promise<number> {
     const t0 = Date.now();
+    const rs = await this.o.ch.query({ query: `SELECT count() AS n FROM ${TABLES.events}`, format: 'JSONEachRow' });
+    this.bloom.expect(Number((await rs.json<{ n: string }>())[0]?.n ?? 0));
     const n = await this.read(0);
     this.log.info({ events: n, ms: Date.now() - t0 }, 'dedup filter loaded');
     return n;
