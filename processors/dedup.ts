@@ -56,8 +56,8 @@ function hashKey(s: string): void {
  * millions of ids, the filter is far larger than the CPU caches, and those misses were most of
  * its cost. It needs about 11 bits a key for a 1% false-positive rate (a plain one 9.6).
  */
-export class BloomFilter {
-  readonly words: Uint32Array;
+class BloomFilter {
+  private readonly words: Uint32Array;
   private readonly blocks: number;
 
   constructor(readonly capacity: number, falsePositiveRate = 0.01) {
@@ -82,10 +82,6 @@ export class BloomFilter {
     const b = this.block();
     for (let i = 0; i < 8; i++) this.words[b + i] |= 1 << (Math.imul(keySeed, SALT[i]) >>> 27);
   }
-
-  add(s: string): void { hashKey(s); this.addHashed(); }
-
-  mightContain(s: string): boolean { hashKey(s); return this.hasHashed(); }
 }
 
 /**

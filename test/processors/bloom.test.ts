@@ -1,11 +1,11 @@
 // The dedup filter never forgets an id it was given (no false negatives) and keeps false
 // positives near the rate it was sized for; each false positive costs one ClickHouse lookup.
 import { describe, expect, it } from 'vitest';
-import { BloomFilter, GrowingBloomFilter } from '../../processors/dedup.js';
+import { GrowingBloomFilter } from '../../processors/dedup.js';
 
 describe('Bloom filter', () => {
   it('has no false negatives and about 1% false positives at capacity', () => {
-    const f = new BloomFilter(100_000, 0.01);
+    const f = new GrowingBloomFilter(100_000, 100_000, 0.01); // one filter
     for (let i = 0; i < 100_000; i++) f.add(`event-${i}`);
     for (let i = 0; i < 100_000; i++) expect(f.mightContain(`event-${i}`)).toBe(true);
     let fp = 0;
