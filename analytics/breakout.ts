@@ -74,19 +74,19 @@ export interface BreakoutAlert {
 /** 1.4826·MAD estimates the standard deviation of normal data while ignoring outliers. */
 const MAD_TO_SD = 1.4826;
 
-/** The median of ascending values, as simple-statistics computes it (the mean of the middle two as lo + ½·(hi − lo)). */
-function medianSorted(s: ArrayLike<number>, n: number): number {
-  const mid = (n - 1) >> 1;
+/** The median of the ascending values s[o..o+n), as simple-statistics computes it (the mean of the middle two as lo + ½·(hi − lo)). */
+function medianSorted(s: ArrayLike<number>, o: number, n: number): number {
+  const mid = o + ((n - 1) >> 1);
   return n % 2 ? s[mid] : s[mid] + 0.5 * (s[mid + 1] - s[mid]);
 }
 
 /**
- * The median absolute deviation of ascending values around their median `med`: deviations grow
+ * The median absolute deviation of the ascending values s[o..o+n) around their median `med`: deviations grow
  * outward from the median on both sides, so merging the two sides finds the middle one(s) in n/2
  * steps, with the same values (and the same lo + ½·(hi − lo)) as sorting them.
  */
-function madSorted(s: ArrayLike<number>, n: number, med: number): number {
-  let r = lowerBound(s, n, med);
+function madSorted(s: ArrayLike<number>, o: number, n: number, med: number): number {
+  let r = lowerBound(s, o, n, med);
   let l = r - 1;
   const k = (n - 1) >> 1;
   let dk = 0;
@@ -94,8 +94,8 @@ function madSorted(s: ArrayLike<number>, n: number, med: number): number {
     // Number.POSITIVE_INFINITY, not the global `Infinity`: optimized code loads the global as a
     // boxed value, so every deviation beside it was boxed too (~820 bytes of heap per call, one
     // call per product tested each round); the property is a constant it folds in (16 bytes).
-    const dl = l >= 0 ? Math.abs(s[l] - med) : Number.POSITIVE_INFINITY;
-    const dr = r < n ? Math.abs(s[r] - med) : Number.POSITIVE_INFINITY;
+    const dl = l >= 0 ? Math.abs(s[o + l] - med) : Number.POSITIVE_INFINITY;
+    const dr = r < n ? Math.abs(s[o + r] - med) : Number.POSITIVE_INFINITY;
     let d: number;
     if (dl < dr) { d = dl; l--; } else { d = dr; r++; }
     if (i === k) { dk = d; if (n % 2) return d; } else if (i === k + 1) return dk + 0.5 * (d - dk);
@@ -108,46 +108,48 @@ function madSorted(s: ArrayLike<number>, n: number, med: number): number {
  * oldest by shifting only the values between them, so no sort and no allocation per sample.
  */
 class Baseline {
-  private readonly ring: Float64Array;
-  private readonly sorted: Float64Array;
+  /**
+   * The ring in [0, window), the sorted values in [window, 2·window): one array, no views into it.
+   * A baseline lives as long as its product's detector (100k of them in the soak): each buffer
+   * costs a native allocation, and each view of it ~90 bytes of heap (two subarray views had been
+   * 18 MiB at 100k products).
+   */
+  private readonly values: Float64Array;
   private head = 0;
   length = 0;
   constructor(private readonly window: number) {
-    // Both in one buffer: a baseline lives as long as its product's detector (100k of them), and
-    // each buffer costs a native allocation and its bookkeeping beside the values.
-    const values = new Float64Array(2 * window);
-    this.ring = values.subarray(0, window);
-    this.sorted = values.subarray(window);
+    this.values = new Float64Array(2 * window);
   }
   push(m: number): void {
-    const s = this.sorted;
+    const v = this.values, w = this.window;
     let i: number;
-    if (this.length < this.window) {
-      this.ring[(this.head + this.length) % this.window] = m;
+    if (this.length < w) {
+      v[(this.head + this.length) % w] = m;
       i = this.length++;
     } else {
-      // The oldest value's slot in the sorted array becomes the new one's, then moves into place.
-      i = lowerBound(s, this.length, this.ring[this.head]);
-      this.ring[this.head] = m;
-      this.head = (this.head + 1) % this.window;
-      for (; i + 1 < this.length && s[i + 1] < m; i++) s[i] = s[i + 1];
+      // The oldest value's slot in the sorted part becomes the new one's, then moves into place.
+      i = lowerBound(v, w, this.length, v[this.head]);
+      v[this.head] = m;
+      this.head = (this.head + 1) % w;
+      for (; i + 1 < this.length && v[w + i + 1] < m; i++) v[w + i] = v[w + i + 1];
     }
-    for (; i > 0 && s[i - 1] > m; i--) s[i] = s[i - 1];
-    s[i] = m;
+    for (; i > 0 && v[w + i - 1] > m; i--) v[w + i] = v[w + i - 1];
+    v[w + i] = m;
   }
   /** Oldest first. */
   history(): number[] {
     const out = new Array<number>(this.length);
-    for (let i = 0; i < this.length; i++) out[i] = this.ring[(this.head + i) % this.window];
+    for (let i = 0; i < this.length; i++) out[i] = this.values[(this.head + i) % this.window];
     return out;
   }
-  median(): number { return medianSorted(this.sorted, this.length); }
-  mad(med: number): number { return madSorted(this.sorted, this.length, med); }
+  median(): number { return medianSorted(this.values, this.window, this.length); }
+  mad(med: number): number { return madSorted(this.values, this.window, this.length, med); }
 }
 
-function lowerBound(s: ArrayLike<number>, n: number, v: number): number {
+/** The first index i in [0, n) with s[o + i] ≥ v (n when none). */
+function lowerBound(s: ArrayLike<number>, o: number, n: number, v: number): number {
   let lo = 0, hi = n;
-  while (lo < hi) { const m = (lo + hi) >> 1; if (s[m] < v) lo = m + 1; else hi = m; }
+  while (lo < hi) { const m = (lo + hi) >> 1; if (s[o + m] < v) lo = m + 1; else hi = m; }
   return lo;
 }
 

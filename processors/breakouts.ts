@@ -91,6 +91,8 @@ export class Breakouts {
   /** Each product's series step, from its latest scores. */
   private readonly steps = new Map<string, Step>();
   private readonly config: BreakoutConfig;
+  /** configFor's answer per step, made once: a detector keeps the config it was begun with, and a copy per product had been ~100k objects (with their boxed numbers). */
+  private readonly configs = new Map<Step, BreakoutConfig>();
   private readonly log: Logger;
   private newest = 0;
 
@@ -106,8 +108,12 @@ export class Breakouts {
    * Consecutive samples share all but one of the `momentumSteps` steps each momentum sums.
    */
   private configFor(step: Step): BreakoutConfig {
-    const lagHours = STEP_PROFILES[step].momentumLag * STEP_SEC[step] / 3600;
-    return { ...this.config, minScale: this.config.minScale * (STEP_PROFILES.hour.momentumLag / lagHours), overlap: STEP_PROFILES[step].momentumSteps };
+    let c = this.configs.get(step);
+    if (!c) {
+      const lagHours = STEP_PROFILES[step].momentumLag * STEP_SEC[step] / 3600;
+      this.configs.set(step, c = { ...this.config, minScale: this.config.minScale * (STEP_PROFILES.hour.momentumLag / lagHours), overlap: STEP_PROFILES[step].momentumSteps });
+    }
+    return c;
   }
 
   /** Feeds scored buckets (sorted by product, then time); resolves with the alerts it stored (already stored ones excluded). */
@@ -208,7 +214,8 @@ export class Breakouts {
         const history = r ? r[2].map((m, j) => ({ momentum: Number(m), at: Number(r[1][j]), noise: Number(r[3][j]) })) : [];
         samples += history.length;
         // The past's decisions are the alerts stored: exactly those open episodes.
-        const detector = new BreakoutDetector(this.configFor(this.steps.get(id) ?? 'hour'), stored.get(id) ?? new Set());
+        // No alert stored: no set (an empty one per product stayed in its detector until its next fold).
+        const detector = new BreakoutDetector(this.configFor(this.steps.get(id) ?? 'hour'), stored.get(id));
         feedDetector(detector, history, () => false);
         this.tracked.set(id, { detector, at: history.length ? history[history.length - 1].at : -Infinity });
       }
