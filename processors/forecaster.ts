@@ -24,6 +24,7 @@ import type { LifecycleUpdate } from '../schemas/updates.js';
 import { float, forecastHeadRows } from './forecast-heads.js';
 import { loadNativeSteps, type NativeStep } from './native-step.js';
 import { readWatermark } from './watermark.js';
+import { WarmStarts } from './warm-starts.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -53,40 +54,6 @@ export const FORECAST = {
   /** A warm refresh whose chosen model's backtest MASE is this much worse than at the last cold fit makes the next refresh cold. */
   degraded: 1.2,
 } as const;
-
-/** What the next refresh of one product and metric starts from. */
-export interface WarmStart {
-  step: Step;
-  /** Per model, its last backtest fit's warm start (`SeriesForecast.warm`). */
-  models: Map<string, unknown>;
-  /** The seasons the last cold refresh's strength test kept: a warm refresh keeps them (one hour more rarely changes a test on four weeks, and the models' warm starts are for those seasons). */
-  periods: number[];
-  /** Warm refreshes since the last cold one. */
-  warmRuns: number;
-  /** The chosen model's backtest MASE at the last cold fit. */
-  coldMase: number;
-  /** Set when a warm refresh's backtest degraded: the next one fits from scratch. */
-  cold: boolean;
-}
-
-/**
- * A WarmStart as one string, as the forecaster keeps it between refreshes. At 100k products and
- * two metrics it keeps 200k of them, more with every round until each product has been refreshed
- * (125k forecasts in the hour-long soak): as objects (the models' map, each fit's form and
- * parameters, boxed numbers) an entry held 810–870 bytes of heap, as one string of ~280
- * characters 540 (key and map slot included; heap after a full collection with and without 200
- * entries), about 60 MiB less at 200k. The models' warm starts are plain data
- * (`FittedModel.warm`), and JSON and String() give numbers back exactly, so a refresh starts from
- * the same values (the MASE as text: it may be NaN).
- */
-export function encodeWarmStart(w: WarmStart): string {
-  return JSON.stringify([w.step, w.periods, w.warmRuns, String(w.coldMase), w.cold, Object.fromEntries(w.models)]);
-}
-
-export function decodeWarmStart(text: string): WarmStart {
-  const [step, periods, warmRuns, coldMase, cold, models] = JSON.parse(text) as [Step, number[], number, string, boolean, Record<string, unknown>];
-  return { step, periods, warmRuns, coldMase: Number(coldMase), cold, models: new Map(Object.entries(models)) };
-}
 
 export interface ForecasterDeps {
   ch: ClickHouseClient;
@@ -233,8 +200,8 @@ export class Forecaster {
   storedTotal = 0;
   private readonly log: Logger;
   private readonly metrics: readonly Metric[];
-  /** Per product and metric (`id\u0000metric`), the previous refresh's fits (encodeWarmStart); products no longer active are dropped each round. */
-  private readonly warm = new Map<string, string>();
+  /** Per product and metric (`id\u0000metric`), the previous refresh's fits; products no longer active are dropped each round. */
+  private readonly warm = new WarmStarts();
 
   constructor(private readonly d: ForecasterDeps) {
     this.log = d.logger.child({ component: 'forecaster' });
@@ -399,16 +366,15 @@ export class Forecaster {
   /** One product's forecast; with `round` (a scheduled round, not an API read) its fits are kept for the next refresh to start from. */
   private compute(productId: string, metric: Metric, s: ProductSeries, now: number, round?: RoundStats): StoredForecast | null {
     const key = `${productId}\u0000${metric}`;
-    const kept = this.warm.get(key);
-    const prior = kept === undefined ? undefined : decodeWarmStart(kept);
+    const prior = this.warm.get(key);
     const warm = prior && !prior.cold && prior.step === s.info.step && prior.warmRuns < FORECAST.coldEvery ? prior : undefined;
     const f = forecastProduct(s, this.modelsFor(s.info.step), warm);
     if (round) {
       if (warm && f) round.warmStarted++;
       const chosen = f?.backtest.find((b) => b.model === f.model)?.mase ?? Number.NaN;
       if (!f) this.warm.delete(key);
-      else if (warm) this.warm.set(key, encodeWarmStart({ ...warm, models: f.warm, warmRuns: warm.warmRuns + 1, cold: !(chosen <= FORECAST.degraded * warm.coldMase) }));
-      else this.warm.set(key, encodeWarmStart({ step: s.info.step, models: f.warm, periods: f.periods, warmRuns: 0, coldMase: chosen, cold: false }));
+      else if (warm) this.warm.set(key, { ...warm, models: f.warm, warmRuns: warm.warmRuns + 1, cold: !(chosen <= FORECAST.degraded * warm.coldMase) });
+      else this.warm.set(key, { step: s.info.step, models: f.warm, periods: f.periods, warmRuns: 0, coldMase: chosen, cold: false });
     }
     if (!f) return null;
     // Steps ahead of the series' end (fractional for the peak) → time; bucket k starts at end + (k − 1) steps.
