@@ -53,6 +53,9 @@ export class WarmStarts {
     const shape = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' ? (nums.push(v), 0) : v));
     let id = this.shapeIds.get(shape);
     if (id === undefined) {
+      // One code unit holds the index. The shapes are the model forms (a few dozen): past that, a
+      // model's warm start varies in its keys or strings, which this store is not made for.
+      if (this.shapes.length > 0xffff) throw new RangeError(`warm starts: more than ${0x10000} shapes; a model's warm start varies in more than its numbers`);
       id = this.shapes.push(shape) - 1;
       this.shapeIds.set(shape, id);
     }
