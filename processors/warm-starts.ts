@@ -67,7 +67,7 @@ export class WarmStarts {
     return String.fromCharCode(...units);
   }
 
-  decode(text: string): WarmStart {
+  private decode(text: string): WarmStart {
     let at = 1;
     const next = () => {
       for (let j = 0; j < 4; j++) bits.setUint16(2 * j, text.charCodeAt(at++));
