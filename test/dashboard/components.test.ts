@@ -50,6 +50,11 @@ describe('KpiCard', () => {
     expect(none).not.toContain('%');
     expect(none).toContain('no previous period');
   });
+  it('withholds the change, saying why, when the periods are not yet comparable', () => {
+    const text = mount(KpiCard, { props: { label: 'Orders', value: 142, previous: 1_420_000, withheld: 'history still loading' } }).text();
+    expect(text).not.toContain('%');
+    expect(text).toContain('history still loading');
+  });
   it('renders a skeleton while loading', () => {
     const w = mount(KpiCard, { props: { label: 'Events', loading: true } });
     expect(w.find('[data-kpi-value]').exists()).toBe(false);
