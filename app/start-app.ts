@@ -182,7 +182,9 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   let history: AgentStatus['history'] = null;
   // The stream is one long run as the agent panel lists runs: since start, what it produced.
   const simRun = { id: 'simulator-stream', source: 'simulator', trigger: 'stream', status: 'running', startedAt: new Date(clock.now()).toISOString(), endedAt: null, itemsFound: 0, newProducts: 0, errors: 0, errorDetails: [] };
-  let lastSimEventAt: string | null = null;
+  // The newest event time published: the first-start history is published beside the live ticks,
+  // so the last event published can be days older than the live stream.
+  let lastSimEventMs = -Infinity;
   // The simulator starts once live updates reach the gateway, so its first tick shows.
   if (has('ingest') && config.simulator) {
     const sim = new MarketSimulator({ seed: config.simulatorSeed, ratePerSec: config.simulatorRate });
@@ -194,7 +196,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
     const publish: PublishEvents = async (events) => {
       await ingestor.publishEvents(events);
       simRun.itemsFound += events.length;
-      if (events.length) lastSimEventAt = events[events.length - 1].ts;
+      for (const e of events) lastSimEventMs = Math.max(lastSimEventMs, Date.parse(e.ts));
     };
     let liveTicks = 0;
     simulator = simulate.runLive(sim, async (events) => { await publish(events); liveTicks++; }, clock, logger);
@@ -249,7 +251,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
     if (simulator) sources.unshift({ name: 'simulator', kind: 'stream', paused: false, running: true, everyMs: 1000, nextRunAt: null });
     const status: AgentStatus['status'] = sources.length === 0 ? 'off' : st?.paused && !simulator ? 'paused' : sources.some((x) => x.running) ? 'running' : 'idle';
     return {
-      status, sources, lastEventAt: lastSimEventAt, history: history && { ...history },
+      status, sources, lastEventAt: Number.isFinite(lastSimEventMs) ? new Date(lastSimEventMs).toISOString() : null, history: history && { ...history },
       runs: [...(simulator ? [simRun] : []), ...runs.map((r) => ({ id: r.id, source: r.source, trigger: r.trigger, status: r.status, startedAt: r.startedAt, endedAt: r.endedAt, itemsFound: r.itemsFound, newProducts: r.newProducts, errors: r.errors.length, errorDetails: r.errors }))],
     };
   };
