@@ -4,6 +4,7 @@ import { mount } from '@vue/test-utils';
 import Panel from '../../dashboard/src/components/Panel.vue';
 import KpiCard from '../../dashboard/src/components/KpiCard.vue';
 import LeadLagList from '../../dashboard/src/components/LeadLagList.vue';
+import SegmentedToggle from '../../dashboard/src/components/SegmentedToggle.vue';
 import { ApiError } from '../../dashboard/src/lib/api';
 import type { Correlations } from '../../dashboard/src/lib/types';
 
@@ -59,6 +60,21 @@ describe('KpiCard', () => {
     const w = mount(KpiCard, { props: { label: 'Events', loading: true } });
     expect(w.find('[data-kpi-value]').exists()).toBe(false);
     expect(w.find('.skeleton').exists()).toBe(true);
+  });
+});
+
+describe('SegmentedToggle', () => {
+  it('switches views, and pressing the one already on keeps it on', async () => {
+    const view = ref('views');
+    const w = mount(defineComponent({ setup: () => () => h(SegmentedToggle, { options: ['views', 'orders'], label: 'Measure', modelValue: view.value, 'onUpdate:modelValue': (v: string) => { view.value = v; } }) }));
+    const button = (name: string) => w.findAll('button').find((b) => b.text() === name)!;
+    await button('views').trigger('click');
+    expect(view.value).toBe('views');
+    await button('orders').trigger('click');
+    expect(view.value).toBe('orders');
+    await nextTick();
+    expect(button('orders').attributes('data-state')).toBe('on');
+    expect(button('views').attributes('data-state')).toBe('off');
   });
 });
 
