@@ -10,6 +10,7 @@ import { StoreError } from '../errors.js';
 import { Utf8Writer } from '../lines.js';
 import { deliver, type DeliveryObserver } from './delivery.js';
 import { InHand } from './in-hand.js';
+import { RecordStore } from './record-store.js';
 import type { Bus, BusMessage, OutgoingMessage, PartitionOffsets, SubscribeOptions, Subscription } from './types.js';
 
 export interface LocalBusOptions {
@@ -83,9 +84,7 @@ interface Segment { base: number; path: string }
 const segmentPath = (dir: string, base: number) => join(dir, `${String(base).padStart(20, '0')}.log`);
 
 class Partition {
-  records: BusMessage[] = [];
-  /** Offset of records[0]. */
-  base = 0;
+  readonly records = new RecordStore();
   next = 0;
   segments: Segment[] = [];
   segmentCount = 0;
@@ -93,7 +92,8 @@ class Partition {
   readonly drained = new Signal();
   constructor(readonly topic: string, readonly id: number, readonly dir: string | null) {}
 
-  get(offset: number): BusMessage | undefined { return this.records[offset - this.base]; }
+  /** Offset of the first record in memory (below it, only the log has them). */
+  get base(): number { return this.records.base; }
 }
 
 interface Member { id: number; options: SubscribeOptions; maxBatch: number }
@@ -184,12 +184,12 @@ export class LocalBus implements Bus {
         count++;
         part.next = offset + 1;
         if (offset < keepFrom) continue;
-        if (part.records.length === 0) part.base = offset;
+        if (part.records.length === 0) part.records.startAt(offset);
         part.records.push({ topic: part.topic, partition: part.id, offset, key: line.slice(t1 + 1, t2), timestamp: Number(line.slice(t2 + 1, t3)), value });
       }
       part.segmentCount = count;
     }
-    if (part.records.length === 0) part.base = part.next;
+    if (part.records.length === 0) part.records.startAt(part.next);
     if (part.next > 0) this.log.info({ topic: part.topic, partition: part.id, next: part.next, replay: part.records.length }, 'recovered log');
   }
 
@@ -333,7 +333,7 @@ export class LocalBus implements Bus {
         await Signal.any([p.grew, g.membersChanged, settled]);
         continue;
       }
-      const batch = pos < p.base ? this.readLog(p, pos, owner.maxBatch) : p.records.slice(pos - p.base, pos - p.base + owner.maxBatch);
+      const batch = pos < p.base ? this.readLog(p, pos, owner.maxBatch) : p.records.slice(pos, owner.maxBatch);
       if (batch.length === 0) { // nothing left on disk below the memory window: skip the gap
         g.positions.set(key, p.base);
         continue;
@@ -392,10 +392,7 @@ export class LocalBus implements Bus {
       // Committed, not delivered: a batch in hand that stops unfinished is read again from here.
       min = Math.min(min, g.committed.get(`${p.topic}/${p.id}`) ?? 0);
     }
-    if (min > p.base) {
-      p.records = p.records.slice(min - p.base);
-      p.base = min;
-    }
+    p.records.dropBelow(min);
     if (!p.dir || p.segments.length === 0) return;
     const key = `${p.topic}/${p.id}`;
     const known = [...this.groups.values()].filter((g) => g.durable && g.topics.has(p.topic)).map((g) => g.committed.get(key) ?? 0);
