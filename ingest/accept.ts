@@ -54,20 +54,25 @@ export class Ingestor {
    * when the batch is larger than the documented limit; otherwise reports the rejects.
    */
   async accept(kind: IngestKind, body: unknown): Promise<AcceptResult> {
-    const { items, rejected } = itemsOf(body);
-    if (items.length + rejected.length > INGEST_LIMITS.batchItems) {
-      throw new ValidationError(`at most ${INGEST_LIMITS.batchItems} items per request`, [{ field: '', reason: `got ${items.length + rejected.length} items` }], 413);
+    // An array, the usual body, is read in place, each item at its own index: an { index, value }
+    // per item was garbage the size of the batch on the ingest path.
+    const split = Array.isArray(body) ? null : itemsOf(body);
+    const values: readonly unknown[] = split ? split.items.map((i) => i.value) : (body as unknown[]);
+    const rejected = split ? split.rejected : [];
+    if (values.length + rejected.length > INGEST_LIMITS.batchItems) {
+      throw new ValidationError(`at most ${INGEST_LIMITS.batchItems} items per request`, [{ field: '', reason: `got ${values.length + rejected.length} items` }], 413);
     }
     const valid: { key: string; value: unknown }[] = [];
     const check = checks[kind];
-    for (const { index, value } of items) {
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
       const v = check(value);
       if (v.ok) valid.push({ key: v.value.productId, value }); // the topic carries the documented JSON as sent
-      else for (const e of v.errors) rejected.push({ index, ...e });
+      else for (const e of v.errors) rejected.push({ index: split ? split.items[i].index : i, ...e });
     }
     this.metrics.rejected.inc({ kind }, new Set(rejected.map((r) => r.index)).size);
     if (valid.length === 0) {
-      throw new ValidationError(items.length + rejected.length === 0 ? 'the request has no items' : `no valid ${kind} in the request`, rejected.length ? rejected : [{ field: '', reason: 'body is empty' }]);
+      throw new ValidationError(values.length + rejected.length === 0 ? 'the request has no items' : `no valid ${kind} in the request`, rejected.length ? rejected : [{ field: '', reason: 'body is empty' }]);
     }
     await this.bus.publish(this.topics[kind === 'events' ? 'engagement' : kind], valid);
     this.metrics.accepted.inc({ kind }, valid.length);
