@@ -12,7 +12,10 @@ import { getJson, scratchDir, startTrendDrop } from './chaos/trenddrop-process.j
 import { label, num } from './format.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+// Chromium 14x+ builds a WebUI omnibox popup (its own renderer, chrome://omnibox-popup.top-chrome)
+// for every new window, and each run's new context is a new window: on 2 cores that renderer's
+// ~1 s of CPU landed inside every cold load. A user's browser built it when it opened, not per page.
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup'];
 export const VIEWPORTS = { desktop: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } } as const;
 export type Viewport = keyof typeof VIEWPORTS;
 
