@@ -20,23 +20,30 @@ export interface AcceptResult { accepted: number; rejected: Rejected[] }
 
 export type IngestKind = 'events' | 'products' | 'videos';
 
-/** Splits a body into items: a parsed JSON value, or NDJSON text with one object per line. */
-export function itemsOf(body: unknown): { items: { index: number; value: unknown }[]; rejected: Rejected[] } {
-  if (Array.isArray(body)) return { items: body.map((value, index) => ({ index, value })), rejected: [] };
-  if (typeof body !== 'string') return { items: [{ index: 0, value: body }], rejected: [] };
-  const items: { index: number; value: unknown }[] = [];
+/**
+ * Splits a body into items: a parsed JSON value, or NDJSON text with one object per line.
+ * `indexes[i]` is the request index of `values[i]`, null when each item is at its own index (an
+ * array, the usual body, is used in place: a copy per item was garbage the size of the batch).
+ */
+export function itemsOf(body: unknown): { values: readonly unknown[]; indexes: number[] | null; rejected: Rejected[] } {
+  if (Array.isArray(body)) return { values: body, indexes: null, rejected: [] };
+  if (typeof body !== 'string') return { values: [body], indexes: null, rejected: [] };
+  const values: unknown[] = [];
+  const indexes: number[] = [];
   const rejected: Rejected[] = [];
   const lines = body.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (!line) continue;
     try {
-      items.push({ index: items.length + rejected.length, value: JSON.parse(line) });
+      const value = JSON.parse(line);
+      indexes.push(values.length + rejected.length);
+      values.push(value);
     } catch (err) {
-      rejected.push({ index: items.length + rejected.length, field: '', reason: `line ${i + 1} is not JSON: ${(err as Error).message}` });
+      rejected.push({ index: values.length + rejected.length, field: '', reason: `line ${i + 1} is not JSON: ${(err as Error).message}` });
     }
   }
-  return { items, rejected };
+  return { values, indexes, rejected };
 }
 
 type Check = (v: unknown) => Validated<{ productId: string }>;
@@ -54,11 +61,7 @@ export class Ingestor {
    * when the batch is larger than the documented limit; otherwise reports the rejects.
    */
   async accept(kind: IngestKind, body: unknown): Promise<AcceptResult> {
-    // An array, the usual body, is read in place, each item at its own index: an { index, value }
-    // per item was garbage the size of the batch on the ingest path.
-    const split = Array.isArray(body) ? null : itemsOf(body);
-    const values: readonly unknown[] = split ? split.items.map((i) => i.value) : (body as unknown[]);
-    const rejected = split ? split.rejected : [];
+    const { values, indexes, rejected } = itemsOf(body);
     if (values.length + rejected.length > INGEST_LIMITS.batchItems) {
       throw new ValidationError(`at most ${INGEST_LIMITS.batchItems} items per request`, [{ field: '', reason: `got ${values.length + rejected.length} items` }], 413);
     }
@@ -68,7 +71,7 @@ export class Ingestor {
       const value = values[i];
       const v = check(value);
       if (v.ok) valid.push({ key: v.value.productId, value }); // the topic carries the documented JSON as sent
-      else for (const e of v.errors) rejected.push({ index: split ? split.items[i].index : i, ...e });
+      else for (const e of v.errors) rejected.push({ index: indexes ? indexes[i] : i, ...e });
     }
     this.metrics.rejected.inc({ kind }, new Set(rejected.map((r) => r.index)).size);
     if (valid.length === 0) {

@@ -119,8 +119,9 @@ describe('RFC 3339 date-times', () => {
 describe('request bodies', () => {
   it('splits NDJSON into items and reports lines that are not JSON by index', () => {
     const r = itemsOf('{"a":1}\n\nnot json\n{"b":2}\n');
-    expect(r.items).toEqual([{ index: 0, value: { a: 1 } }, { index: 2, value: { b: 2 } }]);
+    expect(r.values).toEqual([{ a: 1 }, { b: 2 }]);
+    expect(r.indexes).toEqual([0, 2]);
     expect(r.rejected).toEqual([{ index: 1, field: '', reason: expect.stringMatching(/^line 3 is not JSON/) }]);
-    expect(itemsOf({ a: 1 }).items).toEqual([{ index: 0, value: { a: 1 } }]);
+    expect(itemsOf({ a: 1 })).toEqual({ values: [{ a: 1 }], indexes: null, rejected: [] });
   });
 });
