@@ -183,7 +183,8 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   // The stream is one long run as the agent panel lists runs: since start, what it produced.
   const simRun = { id: 'simulator-stream', source: 'simulator', trigger: 'stream', status: 'running', startedAt: new Date(clock.now()).toISOString(), endedAt: null, itemsFound: 0, newProducts: 0, errors: 0, errorDetails: [] };
   // The newest event time published: the first-start history is published beside the live ticks,
-  // so the last event published can be days older than the live stream.
+  // so the last batch published can be days older than the live stream. Within a batch (one tick,
+  // or history steps in time order) the last event is the newest, so one parse a batch does.
   let lastSimEventMs = -Infinity;
   // The simulator starts once live updates reach the gateway, so its first tick shows.
   if (has('ingest') && config.simulator) {
@@ -196,7 +197,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
     const publish: PublishEvents = async (events) => {
       await ingestor.publishEvents(events);
       simRun.itemsFound += events.length;
-      for (const e of events) lastSimEventMs = Math.max(lastSimEventMs, Date.parse(e.ts));
+      if (events.length) lastSimEventMs = Math.max(lastSimEventMs, Date.parse(events[events.length - 1].ts));
     };
     let liveTicks = 0;
     simulator = simulate.runLive(sim, async (events) => { await publish(events); liveTicks++; }, clock, logger);
