@@ -9,5 +9,5 @@ COPY . .
 RUN npm run build && node bin/cli-build.mjs
 ENV HOST=0.0.0.0 PORT=3000 TRENDDROP_DATA_DIR=/data
 EXPOSE 3000
-ENTRYPOINT ["node", "bin/trenddrop.cjs"]
+ENTRYPOINT ["sh", "bin/trenddrop.sh"]
 CMD ["start"]

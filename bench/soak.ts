@@ -94,6 +94,8 @@ export interface SoakBenchResult {
    * its libraries' native heap (glibc malloc, Buffers among it) and thread stacks.
    */
   otherNative: MemoryTrend;
+  /** glibc's mmap threshold as the process started with it (bin/trenddrop.sh fixes it); null: glibc's dynamic one. */
+  mallocMmapThreshold: string | null;
   /** Event hours the soak's events spanned (durationSec / settleEverySec): about as many hours settle inside it. */
   eventHours: number;
   /** Written after the restart on the loaded data (its first round settles the hour after the stored scores). */
@@ -321,6 +323,7 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
       products: o.products, preloaded: o.preload, warmupSec, durationSec: o.durationSec, ratePerSec: o.ratePerSec, sent, stored, samples,
       rss: memoryTrend(samples, (s) => s.rssMiB), heap: memoryTrend(samples, (s) => s.heapUsedMiB), heapLive: memoryTrend(samples, (s) => s.heapLiveMiB), engine: memoryTrend(samples, (s) => s.engineMiB), external: memoryTrend(samples, (s) => s.externalMiB),
       heapCommitted: memoryTrend(samples, (s) => s.heapCommittedMiB), allocatorResident: memoryTrend(samples, (s) => s.allocatorResidentMiB), otherNative: memoryTrend(samples, otherNativeMiB),
+      mallocMmapThreshold: process.env.MALLOC_MMAP_THRESHOLD_ || null,
       eventHours: +(o.durationSec / settleEverySec).toFixed(1), afterRestart: await written(running, restartedAt, 0), duringSoak: await written(running, since, forecastsBefore),
       reads: { n: readTimes.length, errors: readErrors, ...quantiles(readTimes) }, acks: quantiles(acks),
     };
@@ -361,6 +364,7 @@ export function formatSoakBench(r: SoakBenchResult): string[] {
     `${label('V8 heap committed')}${trend(r.heapCommitted)}`,
     ...(r.allocatorResident.peakMiB >= 0 ? [`${label('engine allocator resident (jemalloc)')}${trend(r.allocatorResident)}`] : []),
     `${label('other native (glibc heap, stacks)')}${trend(r.otherNative)}`,
+    `${label('glibc mmap threshold')}${r.mallocMmapThreshold === null ? 'dynamic (not started through bin/trenddrop.sh)' : `${num(Number(r.mallocMmapThreshold))} bytes`}`,
     `${label('at the end (MiB)')}${lastSplit(r.samples.at(-1)!)}`,
     `${label('RSS over time (s: MiB)')}${r.samples.filter((_, i) => i % every === 0 || i === r.samples.length - 1).map((s) => `${Math.round(s.t)}: ${num(s.rssMiB)}`).join(', ')}`,
     '',
