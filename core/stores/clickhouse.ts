@@ -188,7 +188,16 @@ export async function openClickHouse(config: Pick<Config, 'clickhouseUrl' | 'dat
       const killer = connect(QUERY_PRIORITY.interactive);
       try { await killer.command({ query: "KILL QUERY WHERE query NOT ILIKE 'KILL QUERY%' ASYNC" }); } finally { await killer.close(); }
     },
-    close: async () => { await rounds.close(); await writer.close(); await client.close(); engine.close(); },
+    // A query queued behind a connection's turn starts after a cancel (KILL stops the running ones
+    // only): each connection's turn comes round before it closes, or the engine closed under a
+    // query that started late (SIGSEGV at exit, with the landing overview computing at a stop).
+    close: async () => {
+      for (const c of [rounds, writer, client]) {
+        await embedded.get(c)!.turn(async () => undefined);
+        await c.close();
+      }
+      engine.close();
+    },
   };
 }
 
