@@ -8,6 +8,8 @@
 // request, and a cold page waited for the whole computation (0.1–2.5 s on a busy 2-core machine).
 // A warm key's entry is served while it is younger than `maxStaleMs`, so its answer is never
 // more than that behind the data; past that, the request waits for a fresh one as any other.
+// A key `pin`ned (the dashboard's landing request, before any client asked for it) is computed at
+// once and kept warm for as long as the server runs: a first visit does not wait for its computation.
 import { createHash } from 'node:crypto';
 
 /** `at`: when it was stored; `dataAt`: when its computation began, which its data is as of. */
@@ -32,6 +34,7 @@ export class QueryCache {
   private readonly entries = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<Entry>>();
   private readonly warm = new Map<string, { compute: () => Promise<unknown>; requestedAt: number }>();
+  private readonly pinned = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private lastRefreshAt = -Infinity;
   private stopped = false;
@@ -74,12 +77,25 @@ export class QueryCache {
     return this.start(key, compute);
   }
 
-  /** No more background computations (the stores are about to close). */
-  stop(): void {
+  /** Computes key now and keeps it warm from then on, whether or not it is requested (see above). */
+  pin(key: string, compute: () => Promise<unknown>): void {
+    if (!this.keepWarm || this.stopped) return;
+    this.pinned.add(key);
+    this.warm.set(key, { compute, requestedAt: this.now() });
+    this.start(key, compute).catch((err) => this.onRefreshError(key, err));
+  }
+
+  /**
+   * No more background computations (the stores are about to close); resolves once those in
+   * flight have settled, so that the stores do not close under one of their queries.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.warm.clear();
+    this.pinned.clear();
+    await Promise.allSettled(this.inflight.values());
   }
 
   private start(key: string, compute: () => Promise<unknown>): Promise<Entry> {
@@ -108,7 +124,7 @@ export class QueryCache {
     this.timer = null;
     this.lastRefreshAt = this.now();
     for (const [key, w] of this.warm) {
-      if (this.lastRefreshAt - w.requestedAt > this.warmForMs) {
+      if (!this.pinned.has(key) && this.lastRefreshAt - w.requestedAt > this.warmForMs) {
         this.warm.delete(key);
         continue;
       }

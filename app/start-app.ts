@@ -114,11 +114,11 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
   const modules = Promise.all([
     import('../api/cache.js'), import('../api/server.js'), import('../api/ws/gateway.js'), import('../api/live.js'), import('../api/product-index.js'),
     import('../api/queries/get-overview-kpis.js'), import('../ingest/accept.js'), import('../ingest/simulator.js'), import('../ingest/simulate.js'),
-    import('../processors/index.js'), import('../processors/raw-sink.js'),
+    import('../processors/index.js'), import('../processors/raw-sink.js'), import('../api/routes/overview.js'),
   ]);
   // A start that fails before the server listens (a port in use) closes the stores it began opening.
   const orAbandon = <T>(p: Promise<T>): Promise<T> => p.catch(async (err) => { await stores.abandon(); throw err; });
-  const [{ QueryCache }, { buildServer }, { Gateway }, { startLive }, { startProductIndex }, { getOverviewKpis }, { Ingestor }, { MarketSimulator }, simulate, processorsModule, { SINK_GROUP }] = await orAbandon(modules);
+  const [{ QueryCache }, { buildServer }, { Gateway }, { startLive }, { startProductIndex }, { getOverviewKpis }, { Ingestor }, { MarketSimulator }, simulate, processorsModule, { SINK_GROUP }, { keepLandingOverviewWarm }] = await orAbandon(modules);
   const cache = new QueryCache({ onRefreshError: (key, err) => logger.warn({ err, key }, 'background refresh of a cached answer failed'), ...o.cache });
   const ctx: ApiContext = { config, logger, metrics, readiness, cache, services: null };
   let live: Live | null = null;
@@ -259,6 +259,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
 
   ctx.services = { ch: runtime.clickhouse.client, db: runtime.postgres.db, bus: runtime.bus, topics: runtime.topics, ingestor, clock, agentStatus, agent, productIndex: index };
   servicesUp(ctx.services);
+  if (gateway) keepLandingOverviewWarm(ctx);
   logger.info({ roles: o.roles }, 'TrendDrop started');
 
   let stopping: Promise<void> | null = null;
@@ -280,7 +281,7 @@ export async function startApp(config: Config, o: StartOptions): Promise<App> {
         await backfilling;
         await gateway?.close();
         await server.close();
-        cache.stop();
+        await cache.stop();
         await live?.stop();
         await (await productIndex)?.stop();
         await processors?.stop();

@@ -76,6 +76,29 @@ describe('QueryCache', () => {
     expect(c.runs).toBeLessThanOrEqual(12);
   });
 
+  it('computes a pinned key at once and keeps it warm with nobody asking for it', async () => {
+    const cache = new QueryCache({ minAgeMs: 1000, warmForMs: 10_000, maxStaleMs: 5000 });
+    const c = counter();
+    cache.pin('k', c.compute);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(c.runs).toBe(1);
+    for (let i = 0; i < 30; i++) { cache.bump(); await vi.advanceTimersByTimeAsync(1000); }
+    // Refreshed after each second's new data for all thirty seconds, not only warmForMs's ten.
+    expect(c.runs).toBeGreaterThanOrEqual(29);
+    const slow = vi.fn(c.compute);
+    expect((await cache.get('k', slow, { warm: true })).body).toBe(String(c.runs));
+    expect(slow).not.toHaveBeenCalled();
+  });
+
+  it('pins nothing when keepWarm is off', async () => {
+    const cache = new QueryCache({ minAgeMs: 1000, keepWarm: false });
+    const c = counter();
+    cache.pin('k', c.compute);
+    cache.bump();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(c.runs).toBe(0);
+  });
+
   it('keeps the entry it has when a background refresh fails, and reports the failure', async () => {
     const failures: string[] = [];
     const cache = new QueryCache({ minAgeMs: 1000, maxStaleMs: 5000, onRefreshError: (key) => failures.push(key) });
@@ -99,11 +122,24 @@ describe('QueryCache', () => {
     expect((await cache.get('k', c.compute, { warm: true })).body).toBe('2');
   });
 
-  it('runs nothing in the background once stopped', async () => {
+  it('stops once the computations in flight have settled', async () => {
+    const cache = new QueryCache({ minAgeMs: 1000 });
+    let release!: () => void;
+    cache.pin('k', () => new Promise((r) => { release = () => r('done'); }));
+    let stopped = false;
+    const stopping = cache.stop().then(() => { stopped = true; });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(stopped).toBe(true);
+  });
+
+    it('runs nothing in the background once stopped', async () => {
     const cache = new QueryCache({ minAgeMs: 1000 });
     const c = counter();
     await cache.get('k', c.compute, { warm: true });
-    cache.stop();
+    await cache.stop();
     cache.bump();
     await vi.advanceTimersByTimeAsync(5000);
     expect(c.runs).toBe(1);
