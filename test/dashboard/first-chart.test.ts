@@ -66,3 +66,26 @@ describe('first chart', () => {
     }
   });
 });
+
+describe('chart motion', () => {
+  // A chart's option as BaseChart passes it on, under a media query answered by `reduce`.
+  async function optionWith(reduce: boolean): Promise<Record<string, unknown>> {
+    const spy = vi.spyOn(window, 'matchMedia').mockImplementation((query: string) => ({
+      matches: reduce && query.includes('prefers-reduced-motion: reduce'), media: query, onchange: null,
+      addEventListener: () => undefined, removeEventListener: () => undefined, addListener: () => undefined, removeListener: () => undefined, dispatchEvent: () => false,
+    }) as MediaQueryList);
+    try {
+      let option: Record<string, unknown> = {};
+      mount(defineComponent({ setup() { const { withMotion } = mod.useChart(); option = withMotion({ series: [] }); return () => h('p'); } }));
+      await nextTick();
+      return option;
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('turns chart animation off when the user prefers reduced motion, and leaves the option alone otherwise', async () => {
+    expect(await optionWith(true)).toEqual({ series: [], animation: false });
+    expect(await optionWith(false)).toEqual({ series: [] });
+  });
+});

@@ -1,6 +1,7 @@
 // The one chart composable: picks the theme that matches the app, loads any extra chart types
 // a view needs, and records when the first chart has painted (the dashboard's speed target).
 import { computed, onBeforeUnmount, shallowRef } from 'vue';
+import { usePreferredReducedMotion } from '@vueuse/core';
 import { isDark } from '../lib/prefs';
 import { loadChartKinds, type ChartKind } from './registry';
 
@@ -37,7 +38,10 @@ export function useChart(kinds: readonly ChartKind[] = []) {
   if (!loaded.value) loadChartKinds(kinds).then(() => { loaded.value = true; }, (e) => { error.value = e; giveUp(); });
   const ready = computed(() => loaded.value && turn.value);
   const theme = computed(() => (isDark.value ? 'td-dark' : 'td-light'));
-  return { ready, error, theme, onRendered: markFirstChart };
+  // Charts animate their entry and updates unless the user asked for less motion (as the skeleton does).
+  const reducedMotion = usePreferredReducedMotion();
+  const withMotion = (option: Record<string, unknown>) => (reducedMotion.value === 'reduce' ? { ...option, animation: false } : option);
+  return { ready, error, theme, withMotion, onRendered: markFirstChart };
 }
 
 /** Shared option pieces, so every time chart has the same grid, tooltip and zoom behaviour. */
