@@ -135,7 +135,7 @@ describe('QueryCache', () => {
     expect(stopped).toBe(true);
   });
 
-    it('runs nothing in the background once stopped', async () => {
+  it('runs nothing in the background once stopped', async () => {
     const cache = new QueryCache({ minAgeMs: 1000 });
     const c = counter();
     await cache.get('k', c.compute, { warm: true });
