@@ -7,7 +7,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { STATISTICAL_MODELS } from '../analytics/forecast/models.js';
 import { seasonalNaive } from '../analytics/forecast/seasonal-naive.js';
-import { FORECAST_METRICS, FORECAST_STEPS } from '../processors/forecaster.js';
+import { FORECAST_STEPS } from '../processors/forecast-engine.js';
+import { FORECAST_METRICS } from '../processors/forecaster.js';
 import { forecastHeadsBackfill } from '../schemas/clickhouse/migrations.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
 

@@ -18,7 +18,8 @@ import { loadConfig, type Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { startApp } from '../app/start-app.js';
 import { MarketSimulator } from '../ingest/simulator.js';
-import { FORECAST_STEPS, Forecaster, type RoundStats } from '../processors/forecaster.js';
+import { FORECAST_STEPS } from '../processors/forecast-engine.js';
+import { Forecaster, type RoundStats } from '../processors/forecaster.js';
 import type { EngagementEvent } from '../schemas/events.js';
 import { measured } from '../core/measure.js';
 

@@ -5,7 +5,6 @@
 // rolling-origin backtest MASE, intervals calibrated from backtest errors), and the forecast
 // with its backtest is written to ClickHouse on a schedule for products active in the last day;
 // one product can be forecast on demand without a write.
-import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Bus } from '../core/bus/types.js';
 import type { Topics } from '../core/bus/topics.js';
@@ -13,47 +12,19 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Metric } from '../schemas/events.js';
 import { settledBefore } from '../analytics/event-time.js';
-import { addSteps, bucketStart, regularSeries, seasonsOf, splitHistory, STEPS, type Step, type StepInfo } from '../analytics/granularity.js';
-import { backtestOrigins, forecastSeries, type ModelBacktest } from '../analytics/forecast/backtest.js';
-import { statisticalModels } from '../analytics/forecast/models.js';
-import { lifecycleOf, type Stage } from '../analytics/lifecycle.js';
-import type { NeuralForecaster } from '../analytics/forecast/neural.js';
-import type { ForecastModel, ForecastPoint } from '../analytics/forecast/types.js';
+import { addSteps, bucketStart, regularSeries, seasonsOf, splitHistory, STEPS, type Step } from '../analytics/granularity.js';
+import { backtestOrigins } from '../analytics/forecast/backtest.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
 import type { LifecycleUpdate } from '../schemas/updates.js';
+import { FORECAST, FORECAST_STEPS, LocalForecastEngine, type ForecastEngine, type ProductSeries, type StoredForecast } from './forecast-engine.js';
 import { float, forecastHeadRows } from './forecast-heads.js';
 import { loadNativeSteps, type NativeStep } from './native-step.js';
 import { readWatermark } from './watermark.js';
-import { WarmStarts } from './warm-starts.js';
 
 const HOUR_MS = 3_600_000;
 
-/** Per native step: how far ahead, and how much history a forecast reads. */
-export const FORECAST_STEPS: Record<Step, { horizon: number; history: number }> = {
-  // Four weeks: the weekly cycle (168) is used from three weeks on.
-  hour: { horizon: 24, history: 28 * 24 },
-  day: { horizon: 14, history: 2 * 365 },
-  // Five years: the yearly cycle (52) needs two.
-  week: { horizon: 13, history: 5 * 52 },
-  month: { horizon: 12, history: 10 * 12 },
-};
-
 /** The metrics the scheduled rounds forecast and store (any metric can be forecast on demand). */
 export const FORECAST_METRICS = ['views', 'orders'] as const satisfies readonly Metric[];
-
-export const FORECAST = {
-  /** Longest horizon any step has (hourly), the API's upper bound. */
-  horizon: Math.max(...Object.values(FORECAST_STEPS).map((s) => s.horizon)),
-  origins: 12,
-  /**
-   * Refreshes in a row that warm-start each model from the product's previous fit before one fits
-   * every model from scratch again (a day of hourly refreshes): a warm fit keeps the form the cold
-   * one chose and searches near its parameters, so a slow drift is followed but a new form is not.
-   */
-  coldEvery: 24,
-  /** A warm refresh whose chosen model's backtest MASE is this much worse than at the last cold fit makes the next refresh cold. */
-  degraded: 1.2,
-} as const;
 
 export interface ForecasterDeps {
   ch: ClickHouseClient;
@@ -73,23 +44,8 @@ export interface ForecasterDeps {
   trainProducts?: number;
   /** Where stored lifecycle stages are announced (the API's product index re-reads them); left out where no API listens. */
   updates?: { bus: Bus; topics: Topics };
-}
-
-export interface StoredForecast {
-  productId: string;
-  metric: Metric;
-  generatedAt: number;
-  model: string;
-  /** The native step's interval name: 1h, 1d, 1w, 1mo. */
-  interval: string;
-  horizon: number;
-  /** The last value of the series it was fitted on: its last complete bucket, which the forecast's change is measured from. */
-  base: number;
-  /** `ts`: start of the forecast bucket, ms. */
-  points: (ForecastPoint & { ts: number })[];
-  backtest: ModelBacktest[];
-  /** The product's lifecycle stage from this forecast; the peak (ms) when the horizon reaches it. */
-  lifecycle: { stage: Stage; growth: number; peak: { at: number; lo: number; hi: number } | null } | null;
+  /** Where forecasts are computed (`forecast-thread.ts` for a thread of their own); on this thread when left out. The forecaster closes it. */
+  engine?: ForecastEngine;
 }
 
 export interface RoundStats {
@@ -104,9 +60,6 @@ export interface RoundStats {
   /** Mean time of backtest + model choice + forecast per refreshed product (queries and inserts excluded). */
   msPerProduct: number;
 }
-
-/** A product's series at its native step: values of the complete buckets from `start`, the first forecast bucket at `end`. */
-export interface ProductSeries { info: StepInfo; start: number; end: number; values: number[] }
 
 // Values per product and hourly bucket over [from, to); metric is a column name from the Metric whitelist.
 const seriesSql = (metric: Metric) => `
@@ -177,21 +130,7 @@ export async function loadSeries(ch: ClickHouseClient, steps: ReadonlyMap<string
   return out;
 }
 
-/**
- * The engine on one product's series at its step: seasons tested on the series, models
- * backtested and chosen, intervals calibrated; null when too short for one backtest origin.
- */
-export function forecastProduct(s: ProductSeries, models: readonly ForecastModel[], warm?: { models: ReadonlyMap<string, unknown>; periods: readonly number[] }) {
-  const { horizon } = FORECAST_STEPS[s.info.step];
-  const periods = warm ? [...warm.periods] : seasonsOf(s.values, s.info.step);
-  const f = forecastSeries(s.values, { horizon, periods, models, origins: FORECAST.origins, warm: warm?.models });
-  if (!f) return null;
-  return { ...f, lifecycle: lifecycleOf(s.values, f.periods, f.points.map((p) => p.yhat), s.info.step) };
-}
-
 export class Forecaster {
-  private net: NeuralForecaster | null = null;
-  private netModel: ForecastModel | null = null;
   private trainedAt = -Infinity;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
@@ -200,19 +139,20 @@ export class Forecaster {
   storedTotal = 0;
   private readonly log: Logger;
   private readonly metrics: readonly Metric[];
-  /** Per product and metric (`id\u0000metric`), the previous refresh's fits; products no longer active are dropped each round. */
-  private readonly warm = new WarmStarts();
+  private readonly engine: ForecastEngine;
 
   constructor(private readonly d: ForecasterDeps) {
     this.log = d.logger.child({ component: 'forecaster' });
     this.metrics = d.metrics ?? FORECAST_METRICS;
+    this.engine = d.engine ?? new LocalForecastEngine();
   }
 
   /** Rounds run one after another; a round longer than the interval delays the next, never overlaps it. */
   start(): void {
     const tick = () => {
       this.running = this.round()
-        .catch((err) => this.log.error({ err }, 'forecast round failed'))
+        // A stop fails the round in flight (its engine is closed): nothing to report then.
+        .catch((err) => { if (!this.stopped) this.log.error({ err }, 'forecast round failed'); })
         .finally(() => { if (!this.stopped) this.timer = setTimeout(tick, this.d.intervalMs ?? 600_000); });
     };
     // The first round waits a minute: a starting process catches up on the bus first, and on a
@@ -224,15 +164,10 @@ export class Forecaster {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    // Closed first: a round's forecasts in flight are dropped, not waited for (at 100k products a
+    // chunk's can take a minute at the thread's low priority); the next start computes them.
+    await this.engine.close();
     await this.running;
-    this.net?.dispose();
-    this.net = null;
-    this.netModel = null;
-  }
-
-  /** The models for a series at `step`: the MLP is trained on hourly series only. */
-  private modelsFor(step: Step): ForecastModel[] {
-    return this.netModel && step === 'hour' ? [...statisticalModels(step), this.netModel] : [...statisticalModels(step)];
   }
 
   /** Event time before which every bucket is complete. */
@@ -267,31 +202,17 @@ export class Forecaster {
       this.log.info('MLP not trained yet: no product has a backtest window of history');
       return false;
     }
-    // Loaded only to train: the API's forecaster, and a process without history, never pay for TF.js.
-    const { trainGlobal, neuralModel, chooseLags } = await import('../analytics/forecast/neural.js');
-    const lags = chooseLags(Math.min(...series.map((y) => y.length)), horizon, 24);
-    const started = performance.now();
-    try {
-      const net = await trainGlobal(series, { lags, horizon, period: 24 });
-      if (!net.stats.useful) {
-        // Tried again at the next retraining, with more history.
-        this.trainedAt = now;
-        this.log.info({ series: series.length, lags, ...net.stats }, 'global MLP no better than seasonal naive on validation: not used');
-        net.dispose();
-        return false;
-      }
-      this.net?.dispose();
-      this.net = net;
-      this.netModel = neuralModel(net);
-      this.trainedAt = now;
-      this.log.info({ series: series.length, lags, ...net.stats, ms: Math.round(performance.now() - started) }, 'trained the global forecasting MLP');
-      return true;
-    } catch (err) {
-      if (!(err instanceof RangeError)) throw err;
-      // Too little history yet: forecast with the statistical models and try again next round.
-      this.log.info({ series: series.length, reason: err.message }, 'MLP not trained yet');
+    const { trained, reason, lags, stats, ms } = await this.engine.train(series);
+    if (reason) {
+      // Too little history: tried again next round.
+      this.log.info({ series: series.length, reason }, 'MLP not trained yet');
       return false;
     }
+    // Not useful: tried again at the next retraining, with more history.
+    this.trainedAt = now;
+    if (trained) this.log.info({ series: series.length, lags, ...stats, ms }, 'trained the global forecasting MLP');
+    else this.log.info({ series: series.length, lags, ...stats }, 'global MLP no better than seasonal naive on validation: not used');
+    return trained;
   }
 
   /** One scheduled round over the products active in the last day. */
@@ -312,14 +233,12 @@ export class Forecaster {
         stats.skipped += current.size;
         const due = new Map([...steps].filter(([id]) => !current.has(id)));
         const series = await loadSeries(this.d.ch, due, metric, settled);
+        const outcomes = await this.engine.compute([...series].map(([productId, s]) => ({ productId, metric, series: s, now, keep: true })));
         const done: StoredForecast[] = [];
-        for (const [productId, s] of series) {
-          const started = performance.now();
-          const f = this.compute(productId, metric, s, now, stats);
-          computeMs += performance.now() - started;
-          if (f) done.push(f);
-          // Each forecast is milliseconds of CPU: let the sink and the scorer run between them.
-          await yieldToIo();
+        for (const o of outcomes) {
+          computeMs += o.ms;
+          if (o.warmStarted) stats.warmStarted++;
+          if (o.forecast) done.push(o.forecast);
         }
         await this.store(done);
         this.storedTotal += done.length;
@@ -327,8 +246,8 @@ export class Forecaster {
         stats.tooShort += due.size - done.length;
       }
     }
-    const active = new Set(ids);
-    for (const key of this.warm.keys()) if (!active.has(key.slice(0, key.indexOf('\u0000')))) this.warm.delete(key);
+    // Products no longer active keep no warm start.
+    if (!this.stopped) await this.engine.retain(ids);
     stats.msPerProduct = stats.refreshed ? computeMs / stats.refreshed : 0;
     this.log.info(stats, 'forecast round');
     return stats;
@@ -341,7 +260,9 @@ export class Forecaster {
   async forecast(productId: string, metric: Metric = 'views'): Promise<StoredForecast | null> {
     const steps = await loadNativeSteps(this.d.ch, [productId]);
     const s = (await loadSeries(this.d.ch, steps, metric, await this.settled())).get(productId);
-    return s ? this.compute(productId, metric, s, this.d.clock.now()) : null;
+    if (!s) return null;
+    const [{ forecast }] = await this.engine.compute([{ productId, metric, series: s, now: this.d.clock.now(), keep: false }]);
+    return forecast;
   }
 
   /**
@@ -358,34 +279,9 @@ export class Forecaster {
     for (const r of await rs.json<{ productId: string; ts: number | string; hasBase: number | boolean; models: string[] }>()) {
       const info = steps.get(r.productId)!;
       const models = new Set(r.models);
-      if (Number(r.ts) * 1000 === forecastStart(info, settled) && Boolean(r.hasBase) && this.modelsFor(info.step).every((m) => models.has(m.name))) out.add(r.productId);
+      if (Number(r.ts) * 1000 === forecastStart(info, settled) && Boolean(r.hasBase) && this.engine.modelNames(info.step).every((m) => models.has(m))) out.add(r.productId);
     }
     return out;
-  }
-
-  /** One product's forecast; with `round` (a scheduled round, not an API read) its fits are kept for the next refresh to start from. */
-  private compute(productId: string, metric: Metric, s: ProductSeries, now: number, round?: RoundStats): StoredForecast | null {
-    const key = `${productId}\u0000${metric}`;
-    const prior = this.warm.get(key);
-    const warm = prior && !prior.cold && prior.step === s.info.step && prior.warmRuns < FORECAST.coldEvery ? prior : undefined;
-    const f = forecastProduct(s, this.modelsFor(s.info.step), warm);
-    if (round) {
-      if (warm && f) round.warmStarted++;
-      const chosen = f?.backtest.find((b) => b.model === f.model)?.mase ?? Number.NaN;
-      if (!f) this.warm.delete(key);
-      else if (warm) this.warm.set(key, { ...warm, models: f.warm, warmRuns: warm.warmRuns + 1, cold: !(chosen <= FORECAST.degraded * warm.coldMase) });
-      else this.warm.set(key, { step: s.info.step, models: f.warm, periods: f.periods, warmRuns: 0, coldMase: chosen, cold: false });
-    }
-    if (!f) return null;
-    // Steps ahead of the series' end (fractional for the peak) → time; bucket k starts at end + (k − 1) steps.
-    const at = (steps: number) => { const k = Math.floor(steps); return addSteps(s.end, k, s.info) + (steps - k) * STEPS[s.info.step].ms - STEPS[s.info.step].ms; };
-    const lc = f.lifecycle;
-    return {
-      productId, metric, generatedAt: now, model: f.model, interval: STEPS[s.info.step].interval, horizon: f.points.length, base: s.values[s.values.length - 1],
-      points: f.points.map((p) => ({ ...p, ts: addSteps(s.end, p.step - 1, s.info) })),
-      backtest: f.backtest,
-      lifecycle: lc && { stage: lc.stage, growth: lc.growth, peak: lc.peak && { at: at(lc.peak.steps), lo: at(lc.peak.lo), hi: at(lc.peak.hi) } },
-    };
   }
 
   /**

@@ -8,6 +8,7 @@ import { AlertOutcomes } from './alert-outcomes.js';
 import { AlertWebhook } from './alert-webhook.js';
 import { Breakouts } from './breakouts.js';
 import { EventDedup } from './dedup.js';
+import { ThreadForecastEngine } from './forecast-thread.js';
 import { Forecaster } from './forecaster.js';
 import { METADATA_GROUP, MetadataProcessor } from './metadata.js';
 import { RawSink, SINK_GROUP } from './raw-sink.js';
@@ -69,7 +70,7 @@ export async function startSink(rt: EarlyRuntime): Promise<SinkStage> {
       const b = breakouts = new Breakouts({ ...common, ch: rounds, db: full.postgres.db, outbox: webhook !== null });
       const o = outcomes = new AlertOutcomes({ ch: rounds, db: full.postgres.db, logger: full.logger, settled: () => settledBefore(watermark(), full.config.allowedLatenessMs) });
       const metadata = new MetadataProcessor({ ...common, ch: full.clickhouse.client, db: full.postgres.db });
-      const forecaster = new Forecaster({ ch: rounds, clock: full.clock, logger: full.logger, allowedLatenessMs: full.config.allowedLatenessMs, neural: true, updates: { bus: full.bus, topics: full.topics } });
+      const forecaster = new Forecaster({ ch: rounds, clock: full.clock, logger: full.logger, allowedLatenessMs: full.config.allowedLatenessMs, neural: true, updates: { bus: full.bus, topics: full.topics }, engine: new ThreadForecastEngine(full.logger) });
       await metadata.start();
       scorer.start();
       forecaster.start();

@@ -4,7 +4,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Metric } from '../../schemas/events.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
-import { FORECAST_STEPS, type Forecaster, type StoredForecast } from '../../processors/forecaster.js';
+import { FORECAST_STEPS, type StoredForecast } from '../../processors/forecast-engine.js';
+import type { Forecaster } from '../../processors/forecaster.js';
 import { relativeMase } from '../../analytics/forecast/backtest.js';
 import { LIFECYCLE_WINDOW, type Stage } from '../../analytics/lifecycle.js';
 import { stepOfInterval } from '../../analytics/granularity.js';

@@ -3,7 +3,7 @@
 // generation counts (older ones linger until merges replace them), and nothing here is computed
 // from the reader's clock or from engagement that was still arriving when the forecast was made.
 import { aheadStep } from '../../processors/forecast-heads.js';
-import { FORECAST_STEPS } from '../../processors/forecaster.js';
+import { FORECAST_STEPS } from '../../processors/forecast-engine.js';
 import { seasonalNaive } from '../../analytics/forecast/seasonal-naive.js';
 import { STEPS, type Step } from '../../analytics/granularity.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';

@@ -1,7 +1,8 @@
 // GET products/:id/forecast: one product's forecast at its native step with every candidate model's backtest.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { FORECAST, FORECAST_STEPS, Forecaster } from '../../processors/forecaster.js';
+import { FORECAST, FORECAST_STEPS } from '../../processors/forecast-engine.js';
+import { Forecaster } from '../../processors/forecaster.js';
 import { METRICS } from '../../schemas/events.js';
 import type { ApiContext } from '../context.js';
 import { getProductForecast } from '../queries/get-product-forecast.js';

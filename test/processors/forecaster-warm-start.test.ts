@@ -2,7 +2,7 @@
 // back exactly what was kept, so that a refresh starts from the same fits as when they were objects.
 import { describe, expect, it } from 'vitest';
 import { statisticalModels } from '../../analytics/forecast/models.js';
-import { forecastProduct } from '../../processors/forecaster.js';
+import { forecastProduct } from '../../processors/forecast-engine.js';
 import { WarmStarts, type WarmStart } from '../../processors/warm-starts.js';
 
 const H = 3_600_000;

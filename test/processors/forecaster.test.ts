@@ -10,7 +10,8 @@ import { ManualClock } from '../../core/clock.js';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { openRuntime, type Runtime } from '../../core/runtime.js';
-import { FORECAST_STEPS, Forecaster, loadSeries } from '../../processors/forecaster.js';
+import { FORECAST_STEPS } from '../../processors/forecast-engine.js';
+import { Forecaster, loadSeries } from '../../processors/forecaster.js';
 import { loadNativeSteps } from '../../processors/native-step.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 
