@@ -11,7 +11,7 @@ import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { openRuntime, type Runtime } from '../../core/runtime.js';
 import { FORECAST_STEPS } from '../../processors/forecast-engine.js';
-import { Forecaster, loadSeries } from '../../processors/forecaster.js';
+import { activeProducts, Forecaster, loadSeries } from '../../processors/forecaster.js';
 import { loadNativeSteps } from '../../processors/native-step.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
 
@@ -139,6 +139,14 @@ describe('Forecaster', () => {
       expect(p.lo95).toBeGreaterThanOrEqual(0);
     }
     expect(await latest('newcomer')).toEqual([]);
+  });
+
+  it('refreshes the most viewed products first: a round at scale outlasts the hour, and the tail waits', async () => {
+    // Views in the settled day: the noisy pair has grown past the periodic product; the imports
+    // and the newcomer trail; the weekly import ended before the day and is not active.
+    const ids = await activeProducts(rt.clickhouse.client, lastComplete() + H);
+    expect(new Set(ids.slice(0, 2))).toEqual(new Set(['noisy-a', 'noisy-b']));
+    expect(ids.slice(2)).toEqual(['periodic', 'live-after-import', 'went-live', 'daily-import', 'newcomer']);
   });
 
   it('forecasts an imported weekly series at its weekly step, from the week after its last', async () => {
