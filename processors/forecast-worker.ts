@@ -3,6 +3,7 @@
 import { readlinkSync } from 'node:fs';
 import { constants, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
+import { TrendDropError } from '../core/errors.js';
 import { LocalForecastEngine } from './forecast-engine.js';
 import type { EngineReply, EngineRequest } from './forecast-thread.js';
 
@@ -20,7 +21,7 @@ function lowerPriority(): void {
 }
 
 const port = parentPort;
-if (!port) throw new Error('forecast-worker.ts runs as a worker thread (forecast-thread.ts starts it)');
+if (!port) throw new TrendDropError('not_a_worker', 'forecast-worker.ts runs as a worker thread (forecast-thread.ts starts it)');
 lowerPriority();
 const engine = new LocalForecastEngine();
 
