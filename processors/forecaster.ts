@@ -189,8 +189,6 @@ export class Forecaster {
     return settledBefore(await readWatermark(this.d.ch, this.d.clock.now()), this.d.allowedLatenessMs);
   }
 
-
-
   /**
    * Trains the MLP on a sample of hourly products, each series cut at its first backtest
    * origin, so that the backtests of the following refreshes only test it on hours it never saw.
