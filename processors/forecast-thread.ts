@@ -56,9 +56,13 @@ export class ThreadForecastEngine implements ForecastEngine {
     this.closed = true;
     const w = this.worker;
     this.worker = null;
-    for (const p of this.pending.values()) p.reject(new ForecastEngineClosedError());
-    this.pending.clear();
+    this.rejectPending(new ForecastEngineClosedError());
     await w?.terminate();
+  }
+
+  private rejectPending(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
   }
 
   /** Started on the first call, and again on the call after it stopped (its warm starts and MLP gone with it). */
@@ -71,8 +75,7 @@ export class ThreadForecastEngine implements ForecastEngine {
       if (this.worker !== w) return;
       this.worker = null;
       this.neural = null;
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
+      this.rejectPending(err);
     };
     w.on('message', (reply: EngineReply) => {
       const p = this.pending.get(reply.id);
