@@ -94,6 +94,8 @@ export interface TrainOutcome {
 export interface ForecastEngine {
   /** The models a forecast at `step` is chosen among now (the MLP only on hourly series, once trained). */
   modelNames(step: Step): string[];
+  /** Changes each time the engine starts afresh, its warm starts and MLP gone (a thread started again): a new one trains again. */
+  readonly epoch: number;
   /** Trains the global MLP on these series (each cut where its backtest starts); used from then on if it beats seasonal naive. */
   train(series: number[][]): Promise<TrainOutcome>;
   compute(jobs: ForecastJob[]): Promise<ForecastOutcome[]>;
@@ -121,10 +123,14 @@ export function forecastProduct(s: ProductSeries, models: readonly ForecastModel
   return { ...f, lifecycle: lifecycleOf(s.values, f.periods, f.points.map((p) => p.yhat), s.info.step) };
 }
 
+/** The candidates at `step`, the statistical ones as given and the MLP where one is trained: it is trained on hourly series only. */
+function candidates<T>(step: Step, statistical: readonly T[], neural: T | null): T[] {
+  return neural !== null && step === 'hour' ? [...statistical, neural] : [...statistical];
+}
+
 /** The candidates' names at `step`, with the MLP's where one is used. */
 export function modelNames(step: Step, neural: string | null): string[] {
-  const names = statisticalModels(step).map((m) => m.name);
-  return neural && step === 'hour' ? [...names, neural] : names;
+  return candidates(step, statisticalModels(step).map((m) => m.name), neural);
 }
 
 /** The engine computing on the thread that calls it. */
@@ -134,15 +140,12 @@ export class LocalForecastEngine implements ForecastEngine {
   /** Per product and metric (`id\u0000metric`), the previous refresh's fits. */
   private readonly warm = new WarmStarts();
   private closed = false;
+  readonly epoch = 0;
 
   modelNames(step: Step): string[] {
     return modelNames(step, this.netModel?.name ?? null);
   }
 
-  /** The models for a series at `step`: the MLP is trained on hourly series only. */
-  private modelsFor(step: Step): ForecastModel[] {
-    return this.netModel && step === 'hour' ? [...statisticalModels(step), this.netModel] : [...statisticalModels(step)];
-  }
 
   async train(series: number[][]): Promise<TrainOutcome> {
     this.ensureOpen();
@@ -205,7 +208,7 @@ export class LocalForecastEngine implements ForecastEngine {
     const key = `${productId}\u0000${metric}`;
     const prior = this.warm.get(key);
     const warm = prior && !prior.cold && prior.step === s.info.step && prior.warmRuns < FORECAST.coldEvery ? prior : undefined;
-    const f = forecastProduct(s, this.modelsFor(s.info.step), warm);
+    const f = forecastProduct(s, candidates(s.info.step, statisticalModels(s.info.step), this.netModel), warm);
     if (keep) {
       const chosen = f?.backtest.find((b) => b.model === f.model)?.mase ?? Number.NaN;
       if (!f) this.warm.delete(key);

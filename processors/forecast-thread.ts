@@ -31,6 +31,7 @@ export class ThreadForecastEngine implements ForecastEngine {
   /** The MLP the thread uses, as its last training said; none in a thread started again. */
   private neural: string | null = null;
   private closed = false;
+  epoch = 0;
 
   constructor(private readonly logger: Logger) {}
 
@@ -75,6 +76,7 @@ export class ThreadForecastEngine implements ForecastEngine {
       if (this.worker !== w) return;
       this.worker = null;
       this.neural = null;
+      this.epoch++;
       this.rejectPending(err);
     };
     w.on('message', (reply: EngineReply) => {

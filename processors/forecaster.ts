@@ -146,6 +146,8 @@ export async function activeProducts(ch: ClickHouseClient, settled: number): Pro
 
 export class Forecaster {
   private trainedAt = -Infinity;
+  /** The engine's epoch at that training: an engine started afresh has no MLP, whatever the time since. */
+  private trainedEpoch = -1;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
   private stopped = false;
@@ -219,6 +221,7 @@ export class Forecaster {
     }
     // Not useful: tried again at the next retraining, with more history.
     this.trainedAt = now;
+    this.trainedEpoch = this.engine.epoch;
     if (trained) this.log.info({ series: series.length, lags, ...stats, ms }, 'trained the global forecasting MLP');
     else this.log.info({ series: series.length, lags, ...stats }, 'global MLP no better than seasonal naive on validation: not used');
     return trained;
@@ -227,7 +230,7 @@ export class Forecaster {
   /** One scheduled round over the products active in the last day. */
   async round(): Promise<RoundStats> {
     const now = this.d.clock.now();
-    if (this.d.neural && now - this.trainedAt >= (this.d.retrainMs ?? 6 * HOUR_MS)) await this.train();
+    if (this.d.neural && (now - this.trainedAt >= (this.d.retrainMs ?? 6 * HOUR_MS) || this.engine.epoch !== this.trainedEpoch)) await this.train();
     const settled = await this.settled();
     const ids = await activeProducts(this.d.ch, settled);
     const stats: RoundStats = { products: ids.length, refreshed: 0, skipped: 0, tooShort: 0, warmStarted: 0, msPerProduct: 0 };

@@ -72,8 +72,10 @@ describe('forecast thread', () => {
 
     // The thread ends with a call in flight: the call fails with a typed error, the next one gets a new thread.
     const inFlight = expect(thread.compute(jobs(['x', 'y', 'z', 'w']))).rejects.toThrow(ForecastThreadError);
+    const epoch = thread.epoch;
     await (Reflect.get(thread, 'worker') as { terminate(): Promise<number> }).terminate();
     await inFlight;
+    expect(thread.epoch).toBe(epoch + 1);
     expect(thread.modelNames('hour')).not.toContain('mlp-global');
     expect((await thread.compute(batch)).map((o) => o.warmStarted)).toEqual([false, false, false]);
   });

@@ -10,7 +10,7 @@ import { ManualClock } from '../../core/clock.js';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { openRuntime, type Runtime } from '../../core/runtime.js';
-import { FORECAST_STEPS } from '../../processors/forecast-engine.js';
+import { FORECAST_STEPS, LocalForecastEngine } from '../../processors/forecast-engine.js';
 import { activeProducts, Forecaster, loadSeries } from '../../processors/forecaster.js';
 import { loadNativeSteps } from '../../processors/native-step.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
@@ -247,5 +247,20 @@ describe('Forecaster', () => {
     const plain = new Forecaster({ ch: rt.clickhouse.client, clock, logger: rt.logger, allowedLatenessMs: 0 });
     const r = await plain.forecast('noisy-a');
     expect(r!.backtest.map((b) => b.model).filter((m) => m !== POOL).sort()).toEqual(['combination', 'ets', 'seasonal-median', 'seasonal-naive', 'stl-ets', 'theta']);
+  });
+
+  it('trains again once its engine started afresh (a forecast thread that died took the MLP with it), not only every six hours', async () => {
+    const local = new LocalForecastEngine();
+    const engine = Object.assign(Object.create(local) as LocalForecastEngine, { epoch: 0, trainings: 0 });
+    // A training that ran and found the MLP no better: one that counts, not retried every round.
+    engine.train = async () => { engine.trainings++; return { trained: false, model: null, lags: 24, ms: 0 }; };
+    const again = new Forecaster({ ch: rt.clickhouse.client, clock, logger: rt.logger, allowedLatenessMs: 0, neural: true, metrics: ['views'], engine });
+    await again.round();
+    await again.round();
+    expect(engine.trainings).toBe(1);
+    engine.epoch++;
+    await again.round();
+    expect(engine.trainings).toBe(2);
+    await again.stop();
   });
 });
