@@ -35,6 +35,7 @@ import { makeEvents } from './events.js';
 import { pace } from './load.js';
 import { num, label } from './format.js';
 import { engineMemory, processMemory } from './soak-memory.js';
+import { watchEventLoop, STALL_MS, type EventLoopReport } from './event-loop.js';
 
 export interface SoakSample {
   /** Seconds since the steady load began. */
@@ -106,6 +107,8 @@ export interface SoakBenchResult {
   reads: { n: number; errors: number } & Latency;
   /** The ingest path's acknowledgements of each tick's batch. */
   acks: Latency;
+  /** How long the main thread was held during the soak (everything the process serves waits behind it). */
+  eventLoop: EventLoopReport;
 }
 
 export interface Written {
@@ -272,6 +275,7 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
     let readErrors = 0;
     let done = false;
     const liveHeap = watchLiveHeap();
+    const loop = watchEventLoop();
     const t0 = performance.now();
     const url = `http://127.0.0.1:${running.port}/api/v1/`;
 
@@ -310,6 +314,7 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
     })();
     const acks = await pace((batch) => running.ingestor.accept('events', JSON.parse(JSON.stringify(batch))), { prefix, ratePerSec: o.ratePerSec, seconds: o.durationSec, products, eventTime });
     done = true;
+    const eventLoop = loop.stop();
     await Promise.all([sampler, reader, counter]);
     // The last sample, once everything sent is stored: memory with the load just ended.
     const sent = Math.round((o.ratePerSec * 100) / 1000) * acks.length;
@@ -325,7 +330,7 @@ export async function runSoakBench(config: Config, o: SoakBenchOptions): Promise
       heapCommitted: memoryTrend(samples, (s) => s.heapCommittedMiB), allocatorResident: memoryTrend(samples, (s) => s.allocatorResidentMiB), otherNative: memoryTrend(samples, otherNativeMiB),
       mallocMmapThreshold: process.env.MALLOC_MMAP_THRESHOLD_ || null,
       eventHours: +(o.durationSec / settleEverySec).toFixed(1), afterRestart: await written(running, restartedAt, 0), duringSoak: await written(running, since, forecastsBefore),
-      reads: { n: readTimes.length, errors: readErrors, ...quantiles(readTimes) }, acks: quantiles(acks),
+      reads: { n: readTimes.length, errors: readErrors, ...quantiles(readTimes) }, acks: quantiles(acks), eventLoop,
     };
   } finally {
     // The scorer's and forecaster's rounds over 100k products run for minutes and a stop waits
@@ -344,6 +349,11 @@ const lastSplit = (s: SoakSample) => [
   `other native ${num(otherNativeMiB(s))} (Buffers ${num(s.arrayBuffersMiB)})`,
 ].join('; ');
 
+/** The stalls of a second or more, each as "at s: held ms". */
+const stalls = (e: EventLoopReport) => e.stalls.length === 0
+  ? `no stall of ${num(STALL_MS)} ms or more`
+  : `${num(e.stalls.length)} stalls ≥ ${num(STALL_MS)} ms (at s: ms) ${e.stalls.map((s) => `${Math.round(s.atSec)}: ${num(s.ms)}`).join(', ')}`;
+
 /** The result as text lines, in the style of `trenddrop bench`. */
 export function formatSoakBench(r: SoakBenchResult): string[] {
   const trend = (t: MemoryTrend) => `${num(t.startMiB)} → ${num(t.endMiB)} MiB (peak ${num(t.peakMiB)}), ${t.slopeMiBPerHour >= 0 ? '+' : ''}${num(t.slopeMiBPerHour)} MiB/h: ${t.flat ? 'flat' : 'NOT flat'}`;
@@ -356,6 +366,7 @@ export function formatSoakBench(r: SoakBenchResult): string[] {
     `${label('written during the soak')}${num(r.duringSoak.scored)} scores, ${num(r.duringSoak.alerts)} breakout alerts, ${num(r.duringSoak.forecasts)} forecasts`,
     `${label('written after the restart')}${num(r.afterRestart.scored)} scores, ${num(r.afterRestart.alerts)} breakout alerts, ${num(r.afterRestart.forecasts)} forecasts`,
     `${label('reads (overview, explorer) every second')}${num(r.reads.n)} answered, ${num(r.reads.errors)} failed; p50 / p95 ${r.reads.p50Ms} / ${r.reads.p95Ms} ms`,
+    `${label('main thread held (event-loop delay)')}p50 / p99 / max ${r.eventLoop.p50Ms} / ${r.eventLoop.p99Ms} / ${num(r.eventLoop.maxMs)} ms; ${stalls(r.eventLoop)}`,
     `${label('resident memory')}${trend(r.rss)}`,
     `${label('V8 heap used')}${trend(r.heap)}`,
     `${label('V8 heap live (after full GCs)')}${trend(r.heapLive)}`,

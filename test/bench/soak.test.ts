@@ -131,6 +131,8 @@ describe('soak bench phase', () => {
     expect(lines.join('\n')).toContain('1,200 sent, 1,200 stored');
     expect(lines.join('\n')).toContain('6 hours replayed (one every 1 s)');
     expect(lines.join('\n')).toMatch(/engine allocator resident \(jemalloc\)/);
+    expect(r.eventLoop.maxMs).toBeGreaterThan(0);
+    expect(lines.join('\n')).toMatch(/main thread held \(event-loop delay\)\s+p50 \/ p99 \/ max [\d.]+ \/ [\d.]+ \/ [\d,.]+ ms; /);
     expect(lines.join('\n')).toMatch(/at the end \(MiB\).* resident = .* file-backed \+ .* anonymous/);
   }, 420_000); // a whole process with its stores, started twice (load, then restart): PGlite alone opens in tens of seconds on a busy machine
 });
