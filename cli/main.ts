@@ -131,9 +131,10 @@ program.command('bench').description('Measure TrendDrop against its raw ceilings
   .option('--json', 'print JSON, keyed by phase')
   .action(async (o: { phases: Phase[]; events?: number; quick?: boolean; json?: boolean; bus: string; subscribers?: number; products?: number; changed?: number; apiEvents?: number; duration?: number; settleEvery?: number; rate?: number; scenarios?: string[]; forecastProducts?: number }) => {
     const { benchCommand } = await import('./bench.js');
-    // The bench prints its own figures: the app's info logs would bury them unless asked for.
+    // The bench prints its own figures: the app's info logs would bury them unless asked for, and
+    // its warnings go to stderr, so that `--json` output stays one JSON document.
     const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
-    await benchCommand(config, { ...o, durationSec: o.duration === undefined ? undefined : o.duration / 1000, settleEverySec: o.settleEvery === undefined ? undefined : o.settleEvery / 1000, quick: !!o.quick, json: !!o.json, bus: o.bus === 'kafka' ? 'kafka' : 'local' }, createLogger(config.logLevel), process.stdout);
+    await benchCommand(config, { ...o, durationSec: o.duration === undefined ? undefined : o.duration / 1000, settleEverySec: o.settleEvery === undefined ? undefined : o.settleEvery / 1000, quick: !!o.quick, json: !!o.json, bus: o.bus === 'kafka' ? 'kafka' : 'local' }, createLogger(config.logLevel, 'stderr'), process.stdout);
   });
 
 program.parseAsync().catch((err: unknown) => {
