@@ -30,6 +30,7 @@ import { rows } from '../api/queries/sql.js';
 import { alerts } from '../schemas/postgres/schema.js';
 import { startApp, type App } from '../app/start-app.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
+import { autocorrelation } from '../analytics/stats.js';
 import { load, type Latency } from './api.js';
 import { makeEvents } from './events.js';
 import { pace } from './load.js';
@@ -126,6 +127,12 @@ export interface MemoryTrend {
   peakMiB: number;
   /** Least-squares slope over the samples after the first fifth. */
   slopeMiBPerHour: number;
+  /**
+   * Half-width of the slope's 95 % interval: its OLS standard error inflated by (1 + ρ)/(1 − ρ)
+   * for lag-1 autocorrelated residuals (memory swings with rounds and merges that outlast a
+   * sample, so the samples are not independent), times 1.96. NaN with fewer than three samples.
+   */
+  slopeCi95MiBPerHour: number;
   /** |slope| within FLAT_PER_HOUR of the mean over those samples. */
   flat: boolean;
 }
@@ -157,6 +164,15 @@ function quantiles(xs: number[]): Latency {
   return { p50Ms: q(0.5), p95Ms: q(0.95) };
 }
 
+/** The 95 % half-width of a least-squares slope from its residuals (per unit of t), as MemoryTrend says. */
+function slopeHalfWidth(residuals: number[], sxx: number): number {
+  const n = residuals.length;
+  if (n < 3 || !(sxx > 0)) return NaN;
+  const sse = residuals.reduce((a, e) => a + e * e, 0);
+  const rho = sse > 0 ? Math.max(0, Math.min(0.95, autocorrelation(residuals, 1)[0])) : 0;
+  return 1.96 * Math.sqrt((sse / (n - 2)) * ((1 + rho) / (1 - rho)) / sxx);
+}
+
 /** The trend of `value` over the samples, the first fifth left out. */
 export function memoryTrend(samples: SoakSample[], value: (s: SoakSample) => number): MemoryTrend {
   const settled = samples.slice(Math.floor(samples.length / 5));
@@ -165,10 +181,12 @@ export function memoryTrend(samples: SoakSample[], value: (s: SoakSample) => num
   const my = settled.reduce((a, s) => a + value(s), 0) / n;
   const sxx = settled.reduce((a, s) => a + (s.t - mx) ** 2, 0);
   const sxy = settled.reduce((a, s) => a + (s.t - mx) * (value(s) - my), 0);
-  const slopePerHour = n > 1 && sxx > 0 ? (sxy / sxx) * 3600 : 0;
+  const slope = n > 1 && sxx > 0 ? sxy / sxx : 0;
+  const slopePerHour = slope * 3600;
   return {
     startMiB: value(samples[0]), endMiB: value(samples[samples.length - 1]), peakMiB: Math.max(...samples.map(value)),
-    slopeMiBPerHour: Math.round(slopePerHour), flat: Math.abs(slopePerHour) <= FLAT_PER_HOUR * my,
+    slopeMiBPerHour: Math.round(slopePerHour), slopeCi95MiBPerHour: Math.round(slopeHalfWidth(settled.map((s) => value(s) - my - slope * (s.t - mx)), sxx) * 3600),
+    flat: Math.abs(slopePerHour) <= FLAT_PER_HOUR * my,
   };
 }
 
@@ -356,7 +374,7 @@ const stalls = (e: EventLoopReport) => e.stalls.length === 0
 
 /** The result as text lines, in the style of `trenddrop bench`. */
 export function formatSoakBench(r: SoakBenchResult): string[] {
-  const trend = (t: MemoryTrend) => `${num(t.startMiB)} → ${num(t.endMiB)} MiB (peak ${num(t.peakMiB)}), ${t.slopeMiBPerHour >= 0 ? '+' : ''}${num(t.slopeMiBPerHour)} MiB/h: ${t.flat ? 'flat' : 'NOT flat'}`;
+  const trend = (t: MemoryTrend) => `${num(t.startMiB)} → ${num(t.endMiB)} MiB (peak ${num(t.peakMiB)}), ${t.slopeMiBPerHour >= 0 ? '+' : ''}${num(t.slopeMiBPerHour)} ± ${Number.isNaN(t.slopeCi95MiBPerHour) ? '?' : num(t.slopeCi95MiBPerHour)} MiB/h: ${t.flat ? 'flat' : 'NOT flat'}`;
   const every = Math.max(1, Math.ceil(r.samples.length / 12));
   return [
     `TrendDrop soak — ${num(r.products)} products (${num(r.preloaded)} events stored first), ${num(r.ratePerSec)} events/s for ${num(r.durationSec)} s (embedded, every role)`,

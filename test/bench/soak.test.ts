@@ -18,13 +18,28 @@ describe('soak trend', () => {
   it('is the least-squares slope per hour after the first fifth', () => {
     // Start-up growth in the first fifth, then level: flat.
     const level = memoryTrend(samples((t) => (t < 720 ? 500 + t : 1000)), (s) => s.rssMiB);
-    expect(level).toEqual({ startMiB: 500, endMiB: 1000, peakMiB: 1000, slopeMiBPerHour: 0, flat: true });
+    expect(level).toEqual({ startMiB: 500, endMiB: 1000, peakMiB: 1000, slopeMiBPerHour: 0, slopeCi95MiBPerHour: 0, flat: true });
     // 100 MiB an hour on 1 GiB is a leak, not noise.
     const leak = memoryTrend(samples((t) => 1000 + (100 * t) / 3600), (s) => s.rssMiB);
     expect(leak.slopeMiBPerHour).toBe(100);
     expect(leak.flat).toBe(false);
     // Within 5 % of the mean per hour still counts as flat.
     expect(memoryTrend(samples((t) => 1000 + (40 * t) / 3600), (s) => s.rssMiB).flat).toBe(true);
+  });
+
+  it('gives the slope a 95 % interval that widens when the swings outlast a sample', () => {
+    // An hour of minute samples rising 100 MiB/h, swinging ±100 MiB: from one sample to the next,
+    // or in waves of twenty minutes (a round's garbage, a merge), which carry less information.
+    const hour = (swing: (i: number) => number): SoakSample[] => Array.from({ length: 61 }, (_, i) => ({ ...samples(() => 0)[0], t: i * 60, rssMiB: 1000 + (100 * i * 60) / 3600 + swing(i) }));
+    const quick = memoryTrend(hour((i) => (i % 2 ? 100 : -100)), (s) => s.rssMiB);
+    const slow = memoryTrend(hour((i) => 100 * Math.sin((2 * Math.PI * i) / 20)), (s) => s.rssMiB);
+    for (const t of [quick, slow]) {
+      expect(Math.abs(t.slopeMiBPerHour - 100)).toBeLessThanOrEqual(t.slopeCi95MiBPerHour);
+      expect(t.slopeCi95MiBPerHour).toBeGreaterThan(0);
+    }
+    expect(slow.slopeCi95MiBPerHour).toBeGreaterThan(2 * quick.slopeCi95MiBPerHour);
+    // Two samples: a line through both, and nothing left to tell its error by.
+    expect(memoryTrend(samples((t) => t).slice(0, 2), (s) => s.rssMiB).slopeCi95MiBPerHour).toBeNaN();
   });
 });
 
