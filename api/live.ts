@@ -6,13 +6,11 @@ import type { Bus, Subscription } from '../core/bus/types.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Topics } from '../core/bus/topics.js';
 import type { Logger } from '../core/logger.js';
-import { slices } from '../core/stores/postgres.js';
 import type { Update } from '../schemas/updates.js';
 import type { QueryCache } from './cache.js';
 import type { Services } from './context.js';
 import type { OverviewKpis } from './queries/get-overview-kpis.js';
 import { getProduct } from './queries/get-product.js';
-import { getProductTitles } from './queries/get-product-titles.js';
 import { listAlerts } from './queries/list-alerts.js';
 import type { Gateway } from './ws/gateway.js';
 
@@ -74,26 +72,9 @@ export async function startLive(d: LiveDeps): Promise<Live> {
     timer.unref();
   };
 
-  // Live alerts have the shape of GET alerts: with their product's title. One read for a batch's
-  // alerts: an hourly round raises thousands at once at 100k products, and a read each (PGlite
-  // runs on this thread) held the event loop for 23-41 s in a soak.
-  const alertTitles = async (updates: Update[]): Promise<Map<string, string>> => {
-    const ids = [...new Set(updates.flatMap((u) => (u.kind === 'alert' ? [u.alert.productId] : [])))];
-    if (!ids.length) return new Map();
-    const db = (await d.services).db;
-    const titles = new Map<string, string>();
-    try {
-      for (const some of slices(ids)) for (const [id, title] of await getProductTitles(db, some)) titles.set(id, title);
-    } catch (err) {
-      log.warn({ err, alerts: ids.length }, 'alert titles unavailable: alerts sent with their product ids');
-    }
-    return titles;
-  };
-
   const sub: Subscription = await d.bus.subscribe({
     groupId: 'trenddrop-api-live', topics: [d.topics.updates], ephemeral: true,
     handler: async (batch) => {
-      const titles = await alertTitles(batch.map((m) => m.value as Update));
       for (const m of batch) {
         const u = m.value as Update;
         switch (u.kind) {
@@ -109,7 +90,10 @@ export async function startLive(d: LiveDeps): Promise<Live> {
             if (!lastEventAt || u.lastEventAt > lastEventAt) lastEventAt = u.lastEventAt;
             break;
           case 'alert':
-            d.gateway.publish('alerts', { ...u.alert, title: titles.get(u.alert.productId) ?? u.alert.productId });
+            // Live alerts have the shape of GET alerts: with their product's title, which the
+            // breakout processor read when it raised them (no read here: an hourly round at 100k
+            // products raises thousands at once, and PGlite runs on this thread).
+            d.gateway.publish('alerts', { ...u.alert, title: u.alert.title ?? u.alert.productId });
             break;
           case 'agent':
             d.gateway.publish('agent', { status: u.status, run: u.run });

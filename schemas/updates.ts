@@ -46,7 +46,8 @@ export interface ProductsUpdate { kind: 'products'; productIds: string[] }
 export interface ScoresUpdate { kind: 'scores'; items: { productId: string; score: number; label: string; velocity: number; at?: string }[] }
 /** Products whose lifecycle stage the forecaster stored (added kind). */
 export interface LifecycleUpdate { kind: 'lifecycle'; productIds: string[] }
-export interface AlertUpdate { kind: 'alert'; alert: Record<string, unknown> & { productId: string } }
+/** A breakout alert as stored, with its product's title (null: no metadata for the product). */
+export interface AlertUpdate { kind: 'alert'; alert: Record<string, unknown> & { productId: string; title: string | null } }
 export interface AgentUpdate { kind: 'agent'; status: string; run: Record<string, unknown> | null }
 
 export type Update = EngagementUpdate | EngagementStoredUpdate | ProductsUpdate | ScoresUpdate | LifecycleUpdate | AlertUpdate | AgentUpdate;
