@@ -10,6 +10,7 @@
 // the re-scored buckets are folded knowing which of them were alerted on, so a late event that
 // moves a surge's first breakout bucket raises no second alert for it. A rebuild takes the stored
 // alerts as the decisions of the past (the correction across products cannot be replayed for one).
+import { setImmediate } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { and, gte, inArray } from 'drizzle-orm';
 import type { Bus } from '../core/bus/types.js';
@@ -239,10 +240,21 @@ export class Breakouts {
       at: new Date(a.at),
       stepSec: Math.round(STEP_SEC[s.step]),
     }));
+    // Embedded PGlite runs each statement on this thread and its promises settle as microtasks,
+    // so a round's thousands of alerts (statements of 2,000 rows) held the event loop 17-20 s in
+    // a soak: it gets a turn between statements, for reads, WebSockets and the ingest.
     const stored = await this.d.db.transaction(async (tx) => {
       const inserted = [];
-      for (const some of slices(rows)) inserted.push(...await tx.insert(alerts).values(some).onConflictDoNothing({ target: alerts.dedupKey }).returning());
-      if (this.d.outbox) for (const some of slices(inserted)) await tx.insert(alertDeliveries).values(some.map((a) => ({ alertId: a.alertId }))).onConflictDoNothing();
+      for (const some of slices(rows)) {
+        inserted.push(...await tx.insert(alerts).values(some).onConflictDoNothing({ target: alerts.dedupKey }).returning());
+        await setImmediate();
+      }
+      if (this.d.outbox) {
+        for (const some of slices(inserted)) {
+          await tx.insert(alertDeliveries).values(some.map((a) => ({ alertId: a.alertId }))).onConflictDoNothing();
+          await setImmediate();
+        }
+      }
       return inserted;
     });
     if (stored.length) {
