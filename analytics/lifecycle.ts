@@ -9,6 +9,7 @@
 // that the forecast does not carry on is not "rising".
 import { toLogScale, type Step } from './granularity.js';
 import { mstl } from './stl.js';
+import { ar1VarianceInflation } from './stats.js';
 
 export type Stage = 'emerging' | 'rising' | 'peaking' | 'saturating' | 'declining';
 export const STAGES: readonly Stage[] = ['emerging', 'rising', 'peaking', 'saturating', 'declining'];
@@ -60,12 +61,7 @@ function fitQuadratic(y: readonly number[]): QuadFit | null {
   const beta = inv.map((row) => row.reduce((s, v, j) => s + v * xty[j], 0));
   const resid = y.map((v, i) => v - (beta[0] + beta[1] * rows[i][1] + beta[2] * rows[i][2]));
   const sse = resid.reduce((s, e) => s + e * e, 0);
-  let num = 0;
-  for (let i = 1; i < n; i++) num += resid[i] * resid[i - 1];
-  const rho = sse > 0 ? Math.max(0, Math.min(0.95, num / sse)) : 0;
-  // Serially correlated residuals carry less information than n independent ones.
-  const inflate = (1 + rho) / (1 - rho);
-  const sigma2 = (sse / (n - 3)) * inflate;
+  const sigma2 = (sse / (n - 3)) * ar1VarianceInflation(resid);
   return { b: beta[1], c: beta[2], cov: inv.map((row) => row.map((v) => v * sigma2)), sigma2 };
 }
 

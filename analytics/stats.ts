@@ -35,6 +35,20 @@ export function neweyWestVariance(d: readonly number[], lag: number): number {
   return v;
 }
 
+/**
+ * How much serially correlated least-squares residuals inflate the OLS error variance:
+ * (1 + ρ)/(1 − ρ), ρ their lag-1 autocorrelation clamped to [0, 0.95] (residuals of a fit with
+ * an intercept have mean zero, so ρ = Σ eₜeₜ₋₁ / Σ eₜ²). Correlated residuals carry less
+ * information than as many independent ones.
+ */
+export function ar1VarianceInflation(residuals: readonly number[]): number {
+  const sse = residuals.reduce((s, e) => s + e * e, 0);
+  let lagged = 0;
+  for (let i = 1; i < residuals.length; i++) lagged += residuals[i] * residuals[i - 1];
+  const rho = sse > 0 ? Math.max(0, Math.min(0.95, lagged / sse)) : 0;
+  return (1 + rho) / (1 - rho);
+}
+
 /** Autocorrelation at lags 1…maxLag (the usual biased estimator: one common denominator). */
 export function autocorrelation(x: readonly number[], maxLag: number): number[] {
   const mu = mean(x as number[]);

@@ -30,7 +30,7 @@ import { rows } from '../api/queries/sql.js';
 import { alerts } from '../schemas/postgres/schema.js';
 import { startApp, type App } from '../app/start-app.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
-import { autocorrelation } from '../analytics/stats.js';
+import { ar1VarianceInflation } from '../analytics/stats.js';
 import { load, type Latency } from './api.js';
 import { makeEvents } from './events.js';
 import { pace } from './load.js';
@@ -169,8 +169,7 @@ function slopeHalfWidth(residuals: number[], sxx: number): number {
   const n = residuals.length;
   if (n < 3 || !(sxx > 0)) return NaN;
   const sse = residuals.reduce((a, e) => a + e * e, 0);
-  const rho = sse > 0 ? Math.max(0, Math.min(0.95, autocorrelation(residuals, 1)[0])) : 0;
-  return 1.96 * Math.sqrt((sse / (n - 2)) * ((1 + rho) / (1 - rho)) / sxx);
+  return 1.96 * Math.sqrt((sse / (n - 2)) * ar1VarianceInflation(residuals) / sxx);
 }
 
 /** The trend of `value` over the samples, the first fifth left out. */
