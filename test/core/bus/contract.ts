@@ -98,7 +98,7 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?:
       await cleanup?.(topicsUsed.splice(0));
     });
 
-    it('delivers every message once, each key in publish order, a key always on one partition', async () => {
+    it('delivers every message, once unless its member rejoined, each key in publish order, a key always on one partition', async () => {
       const b = await bus();
       const { topic, group } = names();
       await b.ensureTopics([topic]);
@@ -109,13 +109,25 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, cleanup?:
       for (const part of parts.slice(0, 4)) await b.publish(topic, part);
       await Promise.all(parts.slice(4).map((part) => b.publish(topic, part)));
 
-      const got: BusMessage[] = [];
-      await sub(await b.subscribe({ groupId: group, topics: [topic], maxBatch: 7, handler: async (batch) => { expect(batch.length).toBeLessThanOrEqual(7); got.push(...batch); } }));
-      await waitFor(() => got.length >= all.length, T, `${all.length} messages`);
+      const handed: BusMessage[] = [];
+      let joins = 0;
+      await sub(await b.subscribe({
+        groupId: group, topics: [topic], maxBatch: 7, onAssigned: () => { joins++; },
+        handler: async (batch) => { expect(batch.length).toBeLessThanOrEqual(7); handed.push(...batch); },
+      }));
+      await waitFor(() => new Set(handed.map((m) => payload(m).id)).size >= all.length, T, `${all.length} messages`);
       // Committed to the end: nothing can be delivered again, so the count below is final.
       await waitFor(async () => (await b.lag(group, topic)) === 0, T, 'lag 0: all handled and committed');
 
+      // Delivery is at-least-once (types.ts): a member that rejoins its group (on a starved
+      // machine a broker can miss its heartbeats) is handed its partitions again from the last
+      // commit. With one join, each message comes exactly once; after a rejoin, what came twice
+      // is a redelivery, and the checks below read each message's first delivery.
+      const seen = new Set<string>();
+      const got = handed.filter((m) => { const first = !seen.has(payload(m).id); seen.add(payload(m).id); return first; });
       expect(got).toHaveLength(all.length);
+      expect(joins).toBeGreaterThan(0);
+      if (joins === 1) expect(handed).toHaveLength(all.length);
       const published = new Map(all.map((m) => [(m.value as Payload).id, m.value]));
       for (const m of got) {
         expect(m.topic).toBe(topic);
