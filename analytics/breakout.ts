@@ -2,6 +2,7 @@
 // robust z-score for sudden surges and a one-sided CUSUM on the same z for sustained shifts,
 // raised only on real growth, once per episode, and corrected across the products tested at the
 // same instant. No I/O: a detector per product, fed samples in event-time order.
+import { Turns } from '../core/turns.js';
 import { benjaminiHochberg, normalUpperTail } from './multiple-testing.js';
 
 export interface BreakoutConfig {
@@ -293,21 +294,26 @@ export interface DetectorStream {
  * a re-score of a few products is corrected as one of the whole market it was first scored in.
  * Alone (one product, a family of 1) it is feedDetector raising every candidate. The detectors
  * (each begun for this fold) go on from their state, and hold the alerts.
+ *
+ * The event loop gets turns between products (100k of them held it seconds at a time): the
+ * detectors must be left to this fold until it resolves.
  */
-export function feedDetectorsAcross(streams: readonly DetectorStream[], config: BreakoutConfig = DEFAULT_BREAKOUT, familyAt?: (at: number) => number): void {
+export async function feedDetectorsAcross(streams: readonly DetectorStream[], config: BreakoutConfig = DEFAULT_BREAKOUT, familyAt?: (at: number) => number): Promise<void> {
+  const turns = new Turns();
   const next = new Int32Array(streams.length);
   const at = new Map<number, number[]>();
-  streams.forEach((s, i) => { for (const x of s.samples) { const l = at.get(x.at); if (l) l.push(i); else at.set(x.at, [i]); } });
+  await turns.each(streams, (s, i) => { for (const x of s.samples) { const l = at.get(x.at); if (l) l.push(i); else at.set(x.at, [i]); } });
   for (const t of [...at.keys()].sort((a, b) => a - b)) {
     let tested = 0;
     const found: { i: number; c: Candidate }[] = [];
-    for (const i of at.get(t)!) {
+    // Every product's offer at t first: the decision corrects them all together.
+    await turns.each(at.get(t)!, (i) => {
       const x = streams[i].samples[next[i]++];
       const c = streams[i].detector.offer(x.momentum, t, x.noise);
-      if (c === 'settled') continue;
+      if (c === 'settled') return;
       tested++;
       if (c !== 'tested') found.push({ i, c });
-    }
+    });
     if (!found.length) continue;
     const adjusted = benjaminiHochberg(found.map((f) => f.c.p), Math.max(tested, familyAt?.(t) ?? 0));
     found.forEach(({ i, c }, j) => streams[i].detector.decide(c, adjusted[j] <= config.falseDiscoveryRate));

@@ -17,6 +17,7 @@ import type { Bus } from '../core/bus/types.js';
 import type { Topics } from '../core/bus/topics.js';
 import type { Logger } from '../core/logger.js';
 import { slices, type Db } from '../core/stores/postgres.js';
+import { Turns } from '../core/turns.js';
 import { alertDeliveries, alerts, products } from '../schemas/postgres/schema.js';
 import type { AlertUpdate } from '../schemas/updates.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
@@ -96,6 +97,8 @@ export class Breakouts {
   private readonly configs = new Map<Step, BreakoutConfig>();
   private readonly log: Logger;
   private newest = 0;
+  /** The fold under way (observe): the next waits for it. */
+  private folding: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly d: BreakoutsDeps) {
     this.config = d.config ?? DEFAULT_BREAKOUT;
@@ -117,13 +120,25 @@ export class Breakouts {
     return c;
   }
 
-  /** Feeds scored buckets (sorted by product, then time); resolves with the alerts it stored (already stored ones excluded). */
-  async observe(scores: readonly ScoredBucket[]): Promise<AlertRow[]> {
+  /**
+   * Feeds scored buckets (sorted by product, then time); resolves with the alerts it stored
+   * (already stored ones excluded). One call at a time: a fold gives the event loop turns between
+   * products and awaits its queries, and a second fold over the same detectors meanwhile would
+   * make the alerts depend on when each call came.
+   */
+  observe(scores: readonly ScoredBucket[]): Promise<AlertRow[]> {
+    const fold = this.folding.then(() => this.fold(scores));
+    this.folding = fold.catch(() => undefined);
+    return fold;
+  }
+
+  private async fold(scores: readonly ScoredBucket[]): Promise<AlertRow[]> {
+    const turns = new Turns();
     const firstOf = new Map<string, number>();
-    for (const s of scores) {
+    await turns.each(scores, (s) => {
       if (!firstOf.has(s.productId)) firstOf.set(s.productId, s.at);
       this.steps.set(s.productId, s.step);
-    }
+    });
     const rebuild = new Map([...firstOf].filter(([id, at]) => { const t = this.tracked.get(id); return !t || at <= t.at; }));
     const raised = rebuild.size ? await this.storedAlerts(rebuild) : new Map<string, Set<number>>();
     if (rebuild.size) await this.rebuild(rebuild);
@@ -144,10 +159,11 @@ export class Breakouts {
       tracked.detector.begin(this.configFor(run[run.length - 1].step), raised.get(id));
       const samples = run.map((s) => ({ momentum: s.momentum, at: s.at, noise: s.momentumNoise }));
       runs.push({ tracked, run, samples });
+      await turns.pass();
     }
     const family = await this.families(runs.flatMap((r) => r.run));
-    feedDetectorsAcross(runs.map(({ tracked, samples }) => ({ detector: tracked.detector, samples })), this.config, (at) => family.get(at) ?? 0);
-    for (const { tracked, run } of runs) {
+    await feedDetectorsAcross(runs.map(({ tracked, samples }) => ({ detector: tracked.detector, samples })), this.config, (at) => family.get(at) ?? 0);
+    await turns.each(runs, ({ tracked, run }) => {
       const last = run[run.length - 1];
       tracked.at = last.at;
       if (tracked.detector.alerts.length) {
@@ -155,7 +171,7 @@ export class Breakouts {
         for (const alert of tracked.detector.alerts) found.push({ s: byAt.get(alert.at)!, alert });
       }
       if (last.at > this.newest) this.newest = last.at;
-    }
+    });
     this.sweep();
     return found.length ? this.raise(found) : [];
   }
@@ -169,7 +185,7 @@ export class Breakouts {
   private async families(scores: readonly ScoredBucket[]): Promise<Map<number, number>> {
     const ends = new Map<number, number>();
     // A bucket's end (the instant it was scored at, as the references are keyed) is one step on.
-    for (const s of scores) ends.set(Math.round(addSteps(s.at, 1, { step: s.step, anchor: s.at }) / 1000), s.at);
+    await new Turns().each(scores, (s) => { ends.set(Math.round(addSteps(s.at, 1, { step: s.step, anchor: s.at }) / 1000), s.at); });
     if (!ends.size) return new Map();
     const rs = await this.d.ch.query({ query: FAMILY_SQL, query_params: { ts: [...ends.keys()] }, format: 'JSONEachRow' });
     const out = new Map<number, number>();
@@ -210,7 +226,7 @@ export class Breakouts {
       queried += performance.now() - q0;
       const found = new Map(rows.map((r) => [r[0], r]));
       const stored = await this.storedAlerts(new Map(chunk.map((id, j) => [id, from[j]])), new Map(chunk.map((id, j) => [id, to[j]])));
-      for (const id of chunk) {
+      await new Turns().each(chunk, (id) => {
         const r = found.get(id);
         const history = r ? r[2].map((m, j) => ({ momentum: Number(m), at: Number(r[1][j]), noise: Number(r[3][j]) })) : [];
         samples += history.length;
@@ -219,7 +235,7 @@ export class Breakouts {
         const detector = new BreakoutDetector(this.configFor(this.steps.get(id) ?? 'hour'), stored.get(id));
         feedDetector(detector, history, () => false);
         this.tracked.set(id, { detector, at: history.length ? history[history.length - 1].at : -Infinity });
-      }
+      });
     }
     this.log.debug({ products: ids.length, samples, queryMs: Math.round(queried), totalMs: Math.round(performance.now() - t0) }, 'breakout state rebuilt');
   }

@@ -19,7 +19,8 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { measured } from '../core/measure.js';
 import { insertBody, queryEach, queryRows } from '../core/stores/clickhouse.js';
-import { tsvMillis, tsvString, utf8Lines } from '../core/lines.js';
+import { tsvMillis, tsvString, Utf8Writer } from '../core/lines.js';
+import { Turns } from '../core/turns.js';
 import type { ScoresUpdate } from '../schemas/updates.js';
 import { settledBefore } from '../analytics/event-time.js';
 import { addSteps, STEPS, type Step, type StepInfo } from '../analytics/granularity.js';
@@ -461,9 +462,15 @@ export class Scorer {
       references = [];
     };
     for (const T of [...byT.keys()].sort((a, b) => a - b)) {
-      await this.stage('score', () => {
+      // In phases over every product of the instant, with turns of the event loop between items:
+      // shapes, the trending counts, raw components, the reference over all of them, each score.
+      // All it reads is this chunk's own (its rows, categories and stored references, read
+      // before), so a turn changes nothing it computes; a touch() during one only marks products,
+      // as it may during the chunk's queries and writes.
+      await this.stage('score', async () => {
+        const turns = new Turns();
         const group = byT.get(T)!;
-        const shaped = group.map((r) => {
+        const shaped = await turns.map(group, (r) => {
           const covered = Math.min(p.bins, Math.ceil(r.span / p.binSteps));
           // Bins oldest → newest, from the first one the product has data in.
           const bins = r.bins.slice(0, covered).reverse();
@@ -471,18 +478,18 @@ export class Scorer {
           return { r, shape, category: categories.get(r.productId) ?? 'Uncategorized' };
         });
         const own = new Map<string, number>();
-        for (const m of shaped) if (isTrending(m.shape.label)) own.set(m.category, (own.get(m.category) ?? 0) + 1);
+        await turns.each(shaped, (m) => { if (isTrending(m.shape.label)) own.set(m.category, (own.get(m.category) ?? 0) + 1); });
         const prior = stored.get(T);
         const defines = group.length >= MIN_REFERENCE_PRODUCTS && (!prior || group.length >= prior.n);
         const trending = defines || !prior ? own : new Map(Object.entries(prior.trending).map(([k, v]) => [k, Number(v)]));
-        const raws = shaped.map((m) => rawComponents({
+        const raws = await turns.map(shaped, (m) => rawComponents({
           shape: m.shape, engagement: m.r.engagement, views: m.r.windowViews, orders: m.r.windowOrders,
           regions: m.r.regions, platforms: m.r.platforms,
           competitors: (trending.get(m.category) ?? 0) - (isTrending(m.shape.label) ? 1 : 0),
         }));
         const ref = defines || !prior ? buildReference(raws) : { n: prior.n, quantiles: prior.quantiles };
         if (defines) references.push({ asOf: T, n: ref.n, quantiles: ref.quantiles, trending: Object.fromEntries(own), scoredAt });
-        shaped.forEach((m, i) => {
+        await turns.each(shaped, (m, i) => {
           const components = normalise(raws[i], ref);
           scores.push({
             productId: m.r.productId, at: m.r.B * 1000, step,
@@ -512,19 +519,25 @@ export class Scorer {
     // body cost more to build here, and the embedded engine parsed it as part of one query
     // string. The history insert also writes each product's latest score (trend_scores, by a
     // materialized view: migration 0010). Numbers print as JSON printed them (shortest exact form).
+    // Written into one buffer as utf8Lines writes it, with turns of the event loop between lines
+    // (the batch is this write's own: nothing else changes it during a turn).
     const at = tsvMillis(scoredAt);
-    const body = utf8Lines(scores, (s) => {
+    const turns = new Turns();
+    const lines = new Utf8Writer(scores.length * 256);
+    await turns.each(scores, (s) => {
       const c = s.components;
-      return `${tsvString(s.productId)}\t${tsvMillis(s.at)}\t${Math.round(STEP_SEC[s.step])}\t${s.score}\t${s.label}\t${s.velocity}\t${s.acceleration}\t${s.momentum}\t${s.momentumNoise}\t${c.velocity}\t${c.acceleration}\t${c.volume}\t${c.breadth}\t${c.conversion}\t${c.saturation}\t${s.views24h}\t${s.orders24h}\t${at}\n`;
+      lines.text(`${tsvString(s.productId)}\t${tsvMillis(s.at)}\t${Math.round(STEP_SEC[s.step])}\t${s.score}\t${s.label}\t${s.velocity}\t${s.acceleration}\t${s.momentum}\t${s.momentumNoise}\t${c.velocity}\t${c.acceleration}\t${c.volume}\t${c.breadth}\t${c.conversion}\t${c.saturation}\t${s.views24h}\t${s.orders24h}\t${at}\n`);
     });
+    const body = lines.done();
     // Scores are sorted by product then time: the last of each product is its newest.
-    const latest = scores.filter((s, i) => scores[i + 1]?.productId !== s.productId);
+    const latest: ScoredBucket[] = [];
+    await turns.each(scores, (s, i) => { if (scores[i + 1]?.productId !== s.productId) latest.push(s); });
     // A batch holds each (product, bucket) once: the engine's merge of the block on insert would find nothing to replace.
     await insertBody(this.d.ch, { table: TABLES.trendScoreHistory, columns: SCORE_COLUMNS, format: 'TabSeparated', body, settings: { optimize_on_insert: 0 } });
     if (references.length) await this.d.ch.insert({ table: TABLES.scoreReference, values: references, format: 'JSONEachRow' });
     this.d.metrics.scored.inc(scores.length);
     // In messages of at most UPDATE_ITEMS scores: a Kafka message is capped at a megabyte by default.
-    const items = latest.map((s) => ({ productId: s.productId, score: s.score, label: s.label, velocity: s.velocity, at: new Date(s.at).toISOString() }));
+    const items = await turns.map(latest, (s) => ({ productId: s.productId, score: s.score, label: s.label, velocity: s.velocity, at: new Date(s.at).toISOString() }));
     const updates: { key: string; value: ScoresUpdate }[] = [];
     for (let i = 0; i < items.length; i += UPDATE_ITEMS) updates.push({ key: 'scores', value: { kind: 'scores', items: items.slice(i, i + UPDATE_ITEMS) } });
     await this.d.bus.publish(this.d.topics.updates, updates);

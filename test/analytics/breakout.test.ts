@@ -19,9 +19,9 @@ const hourlySamples = (values: readonly number[]) => values.map((momentum, i) =>
 const feed = (values: number[], config = cfg) => fold(hourlySamples(values), config);
 
 /** New detectors fed together, instant by instant (feedDetectorsAcross). */
-function across(streams: readonly (readonly MomentumSample[])[], config: BreakoutConfig, familyAt?: (at: number) => number) {
+async function across(streams: readonly (readonly MomentumSample[])[], config: BreakoutConfig, familyAt?: (at: number) => number) {
   const detectors = streams.map(() => new BreakoutDetector(config));
-  feedDetectorsAcross(detectors.map((detector, i) => ({ detector, samples: streams[i] })), config, familyAt);
+  await feedDetectorsAcross(detectors.map((detector, i) => ({ detector, samples: streams[i] })), config, familyAt);
   return detectors.map((d) => ({ state: d.state(), alerts: d.alerts }));
 }
 
@@ -252,12 +252,12 @@ describe('breakouts across many products at once (counting-noise floor + Benjami
   // The same hourly momenta of steady Poisson counts, 400 products watched together for 30 days.
   const HOURS = 30 * 24;
 
-  it('a market of steady products raises about q alerts an instant at most, at any count, where each product alone raised ~1 a month', () => {
+  it('a market of steady products raises about q alerts an instant at most, at any count, where each product alone raised ~1 a month', async () => {
     for (const rate of [0.3, 3]) {
       const streams = Array.from({ length: 400 }, (_, p) => momenta(rate, HOURS, 7919 * p + rate * 10));
       // Each product alone, without the noise floor: what the detector did before.
       const alone = streams.reduce((a, s) => a + fold(s.map(({ at, momentum: m }) => ({ at, momentum: m })), hourly).alerts.length, 0);
-      const together = across(streams, hourly).reduce((a, r) => a + r.alerts.length, 0);
+      const together = (await across(streams, hourly)).reduce((a, r) => a + r.alerts.length, 0);
       const instants = HOURS - LAG - STEPS;
       expect(alone / 400).toBeGreaterThan(0.3);
       // Every product is null here, so BH bounds the chance of any alert at an instant by q.
@@ -265,25 +265,25 @@ describe('breakouts across many products at once (counting-noise floor + Benjami
     }
   });
 
-  it('still catches most products whose rate quadruples among 400 steady ones, within a day', () => {
+  it('still catches most products whose rate quadruples among 400 steady ones, within a day', async () => {
     const surgeAt = 10 * 24;
     const surging = Array.from({ length: 40 }, (_, p) => momenta(3, surgeAt + 48, 7 + p, surgeAt, 4));
     const steady = Array.from({ length: 400 }, (_, p) => momenta(3, surgeAt + 48, 50_000 + p));
-    const r = across([...surging, ...steady], hourly);
+    const r = await across([...surging, ...steady], hourly);
     const delays = r.slice(0, 40).flatMap((x) => x.alerts.filter((a) => a.at >= surgeAt * HOUR).slice(0, 1).map((a) => a.at / HOUR - surgeAt));
     expect(delays.length / 40).toBeGreaterThan(0.7);
     expect(delays.reduce((a, b) => a + b, 0) / delays.length).toBeLessThan(12);
   });
 
-  it('alone (a family of one) it is the product judged alone, and a re-score corrected in its instant\'s whole market raises less', () => {
+  it('alone (a family of one) it is the product judged alone, and a re-score corrected in its instant\'s whole market raises less', async () => {
     const s = momenta(3, HOURS, 11);
-    expect(across([s], hourly)[0]).toEqual(fold(s, hourly));
+    expect((await across([s], hourly))[0]).toEqual(fold(s, hourly));
     // A quiet baseline whose scale is its counting noise (0.01), then a jump of 4.5 of it.
     const spike = [...Array.from({ length: 200 }, (_, h) => ({ at: h * HOUR, momentum: (h % 3 - 1) * 0.001, noise: 0.01 })), { at: 200 * HOUR, momentum: 0.045, noise: 0.01 }];
-    const alone = across([spike], hourly)[0].alerts;
+    const alone = (await across([spike], hourly))[0].alerts;
     expect(alone.map((a) => a.at)).toEqual([200 * HOUR]);
     // z = 4.5: p = 2 · 3.4·10⁻⁶, far under q alone, over q / 100,000.
     expect(alone[0].z).toBeCloseTo(4.5, 6);
-    expect(across([spike], hourly, () => 100_000)[0].alerts).toEqual([]);
+    expect((await across([spike], hourly, () => 100_000))[0].alerts).toEqual([]);
   });
 });
