@@ -1,5 +1,6 @@
 // `trenddrop bench`, scorer phase: how long the scorer takes at N products (target: a full round
-// over 100k products in ≤ 15 s, and only products with new data re-scored).
+// over 100k products in ≤ 15 s, and only products with new data re-scored), and how long at a
+// time it holds the main thread.
 //   1. load: hourly rollups for N products over a week and two hours, generated inside
 //      ClickHouse (1–3 region × platform rows per product and hour, a daily cycle, products
 //      rising, declining, flat, a few taking off), straight into engagement_1h: the scorer reads
@@ -27,6 +28,7 @@ import { TABLES } from '../schemas/clickhouse/tables.js';
 import { num, label } from './format.js';
 import { measured } from '../core/measure.js';
 import { watchMemoryPeak, type MemoryPeak } from './memory-peak.js';
+import { watchEventLoop } from './event-loop.js';
 
 export interface ScorerBenchOptions {
   products: number;
@@ -51,6 +53,11 @@ export interface ScorerRound {
   stages: Partial<Record<ScorerStage, { seconds: number; cpuSeconds: number }>>;
   /** The most memory the process held during the round (a round's garbage grows the heap before a full collection). */
   peak: MemoryPeak;
+  /**
+   * How long the round held the main thread (bench/event-loop.ts): reads, WebSocket messages and
+   * ingest acks wait that long in a live process.
+   */
+  mainThread: { longestHoldMs: number; delayP99Ms: number };
 }
 
 export interface ScorerBenchResult {
@@ -169,13 +176,15 @@ export async function runScorerBench(config: Config, o: ScorerBenchOptions): Pro
       last = [];
       stages = {};
       const watch = watchMemoryPeak();
+      const loop = watchEventLoop();
       const { value: scored, wallMs, cpuMs } = await measured(() => scorer.round());
+      const held = loop.stop();
       const peak = watch.stop();
       const seconds = (ms: number) => +(ms / 1000).toFixed(2);
       return {
         seconds: seconds(wallMs), cpuSeconds: seconds(cpuMs), scored, products: new Set(last.map((s) => s.productId)).size,
         stages: Object.fromEntries(Object.entries(stages).map(([k, c]) => [k, { seconds: seconds(c.wallMs), cpuSeconds: seconds(c.cpuMs) }])),
-        peak,
+        peak, mainThread: { longestHoldMs: held.maxMs, delayP99Ms: held.p99Ms },
       };
     };
 
@@ -205,7 +214,8 @@ export async function runScorerBench(config: Config, o: ScorerBenchOptions): Pro
 /** The result as text lines, in the style of `trenddrop bench`. */
 export function formatScorerBench(r: ScorerBenchResult): string[] {
   const round = (x: ScorerRound) => `${x.seconds} s (CPU ${x.cpuSeconds} s): ${num(x.scored)} scores, ${num(x.products)} products; `
-    + `peak MiB: resident ${num(x.peak.rssMiB)}, V8 heap used ${num(x.peak.heapUsedMiB)}, committed ${num(x.peak.heapCommittedMiB)}`;
+    + `peak MiB: resident ${num(x.peak.rssMiB)}, V8 heap used ${num(x.peak.heapUsedMiB)}, committed ${num(x.peak.heapCommittedMiB)}; `
+    + `main thread: longest hold ${num(x.mainThread.longestHoldMs)} ms, delay p99 ${num(x.mainThread.delayP99Ms)} ms`;
   // Each round's stages in the scorer's order, wall (CPU) seconds: where its time went.
   const stages = (x: ScorerRound) => `${label('  by stage, s (CPU s)')}${SCORER_STAGES.filter((k) => x.stages[k]).map((k) => `${k} ${x.stages[k]!.seconds} (${x.stages[k]!.cpuSeconds})`).join(', ')}`;
   return [

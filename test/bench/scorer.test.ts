@@ -34,11 +34,14 @@ describe('scorer bench phase', () => {
       expect(round.peak.heapUsedMiB).toBeGreaterThan(0);
       expect(round.peak.heapCommittedMiB).toBeGreaterThanOrEqual(round.peak.heapUsedMiB);
       expect(round.peak.rssMiB).toBeGreaterThan(round.peak.heapCommittedMiB);
+      // The round's longest hold of the main thread, at least its delay's 99th percentile.
+      expect(round.mainThread.longestHoldMs).toBeGreaterThan(0);
+      expect(round.mainThread.delayP99Ms).toBeLessThanOrEqual(round.mainThread.longestHoldMs);
     }
     const lines = formatScorerBench(r);
     expect(lines[0]).toBe('TrendDrop scorer bench — 300 products (embedded)');
     expect(lines).toHaveLength(9);
-    expect(lines[4]).toMatch(/full round .* peak MiB: resident [\d,]+, V8 heap used [\d,]+, committed [\d,]+$/);
+    expect(lines[4]).toMatch(/full round .* peak MiB: resident [\d,]+, V8 heap used [\d,]+, committed [\d,]+; main thread: longest hold [\d,.]+ ms, delay p99 [\d,.]+ ms$/);
     expect(lines[5]).toMatch(/by stage.*features [\d.]+ \([\d.]+\), lookups .*, score .*, write .*, observe /);
   });
 });
