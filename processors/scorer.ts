@@ -246,6 +246,8 @@ export class Scorer {
   private through: number | null = null;
   /** Products whose stored series changed in buckets already scored: the first instant to re-score. */
   private dirty = new Map<string, number>();
+  /** Products touched while a round runs, each with its earliest instant (see round()); null between rounds. */
+  private touchedInRound: Map<string, number> | null = null;
   /** Native step of products seen; those not here are hourly until classified. */
   private readonly series = new Map<string, Series>();
   private unclassified = new Set<string>();
@@ -271,13 +273,18 @@ export class Scorer {
   /** Products the sink wrote, with each one's earliest event time in the write. */
   touch(earliest: Map<string, number>): void {
     for (const [id, ms] of earliest) {
-      const coarse = this.stepOf(id) !== 'hour';
       // New products, and coarse series (whose last point may have moved), are (re)classified.
-      if (coarse || !this.series.has(id)) this.unclassified.add(id);
+      if (this.stepOf(id) !== 'hour' || !this.series.has(id)) this.unclassified.add(id);
       // The first instant whose window holds the event: the end of its hour.
       const T = Math.floor(ms / 1000 / HOUR_SEC) * HOUR_SEC + HOUR_SEC;
-      if (coarse || T <= (this.through ?? -Infinity)) this.dirty.set(id, Math.min(this.dirty.get(id) ?? Infinity, T));
+      this.mark(id, T);
+      if (this.touchedInRound) this.touchedInRound.set(id, Math.min(this.touchedInRound.get(id) ?? Infinity, T));
     }
+  }
+
+  /** Marks a product to be re-scored from instant T, if T is already behind what was scored (any T for a coarse series). */
+  private mark(id: string, T: number): void {
+    if (this.stepOf(id) !== 'hour' || T <= (this.through ?? -Infinity)) this.dirty.set(id, Math.min(this.dirty.get(id) ?? Infinity, T));
   }
 
   start(): void {
@@ -294,8 +301,24 @@ export class Scorer {
     await this.running;
   }
 
-  /** One scoring round: every instant completed by event time since the last. Resolves with the scores written. */
+  /**
+   * One scoring round: every instant completed by event time since the last. Resolves with the
+   * scores written. A write that lands while the round runs may come after a chunk read its rows,
+   * and the chunk's bookkeeping then moves `dirty` and `through` past it as if it had been seen:
+   * what was touched during the round is marked again once it ends, so the next round re-scores it.
+   */
   async round(): Promise<number> {
+    this.touchedInRound = new Map();
+    try {
+      return await this.scoreSettled();
+    } finally {
+      const touched = this.touchedInRound;
+      this.touchedInRound = null;
+      for (const [id, T] of touched) this.mark(id, T);
+    }
+  }
+
+  private async scoreSettled(): Promise<number> {
     // Instants (unix s) up to which buckets are no longer still filling.
     const settled = Math.floor(settledBefore(this.d.watermark(), this.d.allowedLatenessMs) / 1000);
     if (this.through === null && !(await this.stage('resume', () => this.init()))) return 0;
