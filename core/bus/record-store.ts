@@ -1,6 +1,6 @@
 // A partition's records held in memory by the in-process bus, in fixed-size chunks. Consumed
 // records are dropped a whole chunk at a time: kept in one array, every commit copied the rest of
-// it (up to maxLag records, 200k by default) into a new one, 0.25-0.8 s of the pipeline bench's
+// it (up to maxLag records, 200k by default then) into a new one, 0.25-0.8 s of the pipeline bench's
 // main thread for 1M events and a large array of garbage per commit.
 import type { BusMessage } from './types.js';
 
