@@ -16,6 +16,7 @@ import { and, gte, inArray } from 'drizzle-orm';
 import type { Bus } from '../core/bus/types.js';
 import type { Topics } from '../core/bus/topics.js';
 import type { Logger } from '../core/logger.js';
+import { queryEach } from '../core/stores/clickhouse.js';
 import { slices, type Db } from '../core/stores/postgres.js';
 import { Turns } from '../core/turns.js';
 import { alertDeliveries, alerts, products } from '../schemas/postgres/schema.js';
@@ -199,6 +200,8 @@ export class Breakouts {
     for (const some of slices([...from.keys()])) {
       const since = new Date(Math.min(...some.map((id) => from.get(id)!)));
       const rows = await this.d.db.select({ id: alerts.productId, at: alerts.at }).from(alerts).where(and(inArray(alerts.productId, some), gte(alerts.at, since)));
+      // A turn of the event loop between statements, as in raise(): PGlite's settle as microtasks.
+      await setImmediate();
       for (const r of rows) {
         const at = r.at.getTime();
         if (at < from.get(r.id)! || (before && at >= before.get(r.id)!)) continue;
@@ -221,8 +224,7 @@ export class Breakouts {
       const from = chunk.map((id, j) => to[j] - REBUILD_SAMPLES * STEP_SEC[this.steps.get(id) ?? 'hour'] * 1000);
       // The chunk's overall span as constants too: the primary key's index can use those.
       const query_params = { ids: chunk, before: to, after: from.map(Math.floor), from: Math.floor(Math.min(...from)), to: Math.max(...to) };
-      const rs = await this.d.ch.query({ query: HISTORY_SQL, query_params, format: 'JSONCompactEachRow' });
-      const rows = await rs.json<[string, (string | number)[], number[], number[]]>();
+      const rows = await queryEach(this.d.ch, HISTORY_SQL, query_params, (r) => r as [string, (string | number)[], number[], number[]]);
       queried += performance.now() - q0;
       const found = new Map(rows.map((r) => [r[0], r]));
       const stored = await this.storedAlerts(new Map(chunk.map((id, j) => [id, from[j]])), new Map(chunk.map((id, j) => [id, to[j]])));

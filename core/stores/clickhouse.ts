@@ -14,6 +14,7 @@ import { TABLES } from '../../schemas/clickhouse/tables.js';
 import type { Config, EngineMemory } from '../config.js';
 import { StoreError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { Turns } from '../turns.js';
 import { INLINE_MAX_QUERY_BYTES, inlineParams } from './inline-params.js';
 
 export type { ClickHouseClient };
@@ -86,17 +87,21 @@ export function queryRows<T>(ch: ClickHouseClient, query: string, query_params: 
  * queryRows) as its line is parsed. The result set's json() parses every line into an array
  * first and returns them all: at 100k rows those arrays (64-bit integers arrive as strings)
  * outlived several minor collections and landed in the old generation beside the values made
- * from them. Read line by line, each array dies young.
+ * from them. Read line by line, each array dies young. The event loop gets turns meanwhile
+ * (core/turns.ts): the embedded engine hands over its whole result at once, and parsing 100k
+ * rows of the scorer's features held the main thread for a third of a second.
  */
 export async function queryEach<T>(ch: ClickHouseClient, query: string, query_params: Record<string, unknown>, make: (row: unknown[], names: readonly string[]) => T): Promise<T[]> {
   const rs = await ch.query({ query, query_params, format: 'JSONCompactEachRowWithNames' });
   const out: T[] = [];
+  const turns = new Turns();
   let names: string[] | null = null;
   for await (const rows of rs.stream()) {
     for (const row of rows) {
       const values = row.json<unknown[]>();
       if (names === null) names = values as string[];
       else out.push(make(values, names));
+      await turns.pass();
     }
   }
   return out;
