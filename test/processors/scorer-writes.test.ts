@@ -8,11 +8,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
-import { mulberry32 } from '../../core/random.js';
 import { openRuntime, type Runtime } from '../../core/runtime.js';
 import { Scorer, type ScoredBucket } from '../../processors/scorer.js';
 import { TABLES } from '../../schemas/clickhouse/tables.js';
-import { insertHourlyRollups } from '../helpers/rollups.js';
+import { insertHourlyRollups, randomHourlyRollups } from '../helpers/rollups.js';
 
 const H = 3600;
 const T0 = Date.UTC(2026, 9, 1) / 1000;
@@ -30,15 +29,7 @@ async function scoreAll(writeRows?: number, chunkRows?: number): Promise<{ batch
   // One embedded engine per process at a time: each run closes its store before the next opens one.
   const rt: Runtime = await openRuntime(config, { logger: createLogger('silent') });
   try {
-    const rand = mulberry32(5);
-    const values: unknown[][] = [];
-    for (let i = 0; i < PRODUCTS; i++) {
-      for (let h = 0; h < HOURS; h++) {
-        const views = Math.floor(rand() * 4000 * (1 + (i % 3) * h / HOURS));
-        values.push([`p-${i}`, T0 + h * H, 'US', 'tiktok', views, views, Math.floor(views / 20), Math.floor(views / 200), Math.floor(views / 100), Math.floor(rand() * 30), 0, 0]);
-      }
-    }
-    await insertHourlyRollups(rt.clickhouse.client, values);
+    await insertHourlyRollups(rt.clickhouse.client, randomHourlyRollups({ seed: 5, products: PRODUCTS, hours: HOURS, t0: T0 }));
     const batches: ScoredBucket[][] = [];
     let queries = 0;
     const end = (T0 + HOURS * H) * 1000 + config.allowedLatenessMs + H * 1000;
