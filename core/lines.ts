@@ -1,5 +1,6 @@
 // Large bodies of short text lines (insert bodies, log records), written as UTF-8 bytes, and the
 // TabSeparated forms of the values insert bodies hold.
+import type { Turns } from './turns.js';
 
 /**
  * UTF-8 bytes written into one growing buffer as they are made. Building each line as a string
@@ -84,6 +85,9 @@ export class Utf8Writer {
 /** Longest string Utf8Writer.text copies in a loop. */
 const SHORT = 64;
 
+/** Bytes a line is expected to take: the writer's first buffer holds that many a line. */
+const LINE_BYTES = 256;
+
 /**
  * The lines of `items` as UTF-8 bytes, each line written into one growing buffer as it is made.
  * Concatenating the lines as strings (`s += line`, or one join of tens of thousands) keeps every
@@ -92,8 +96,18 @@ const SHORT = 64;
  * itself (10 → 2 µs an event), and the bytes were then encoded from the whole string anyway.
  */
 export function utf8Lines<T>(items: readonly T[], line: (item: T) => string): Buffer {
-  const w = new Utf8Writer(items.length * 256);
+  const w = new Utf8Writer(items.length * LINE_BYTES);
   for (const item of items) w.text(line(item));
+  return w.done();
+}
+
+/**
+ * utf8Lines with turns of the event loop between lines (core/turns.ts), for a body of 100k lines
+ * and more, which held the main thread for a large part of a second in one piece.
+ */
+export async function utf8LinesInTurns<T>(items: readonly T[], line: (item: T) => string, turns: Turns): Promise<Buffer> {
+  const w = new Utf8Writer(items.length * LINE_BYTES);
+  await turns.each(items, (item) => { w.text(line(item)); });
   return w.done();
 }
 

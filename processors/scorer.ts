@@ -19,7 +19,7 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { measured } from '../core/measure.js';
 import { insertBody, queryEach, queryRows } from '../core/stores/clickhouse.js';
-import { tsvMillis, tsvString, Utf8Writer } from '../core/lines.js';
+import { tsvMillis, tsvString, utf8LinesInTurns } from '../core/lines.js';
 import { Turns } from '../core/turns.js';
 import type { ScoresUpdate } from '../schemas/updates.js';
 import { settledBefore } from '../analytics/event-time.js';
@@ -542,16 +542,14 @@ export class Scorer {
     // body cost more to build here, and the embedded engine parsed it as part of one query
     // string. The history insert also writes each product's latest score (trend_scores, by a
     // materialized view: migration 0010). Numbers print as JSON printed them (shortest exact form).
-    // Written into one buffer as utf8Lines writes it, with turns of the event loop between lines
-    // (the batch is this write's own: nothing else changes it during a turn).
+    // With turns of the event loop between lines (the batch is this write's own: nothing else
+    // changes it during a turn).
     const at = tsvMillis(scoredAt);
     const turns = new Turns();
-    const lines = new Utf8Writer(scores.length * 256);
-    await turns.each(scores, (s) => {
+    const body = await utf8LinesInTurns(scores, (s) => {
       const c = s.components;
-      lines.text(`${tsvString(s.productId)}\t${tsvMillis(s.at)}\t${Math.round(STEP_SEC[s.step])}\t${s.score}\t${s.label}\t${s.velocity}\t${s.acceleration}\t${s.momentum}\t${s.momentumNoise}\t${c.velocity}\t${c.acceleration}\t${c.volume}\t${c.breadth}\t${c.conversion}\t${c.saturation}\t${s.views24h}\t${s.orders24h}\t${at}\n`);
-    });
-    const body = lines.done();
+      return `${tsvString(s.productId)}\t${tsvMillis(s.at)}\t${Math.round(STEP_SEC[s.step])}\t${s.score}\t${s.label}\t${s.velocity}\t${s.acceleration}\t${s.momentum}\t${s.momentumNoise}\t${c.velocity}\t${c.acceleration}\t${c.volume}\t${c.breadth}\t${c.conversion}\t${c.saturation}\t${s.views24h}\t${s.orders24h}\t${at}\n`;
+    }, turns);
     // Scores are sorted by product then time: the last of each product is its newest.
     const latest: ScoredBucket[] = [];
     await turns.each(scores, (s, i) => { if (scores[i + 1]?.productId !== s.productId) latest.push(s); });

@@ -1,6 +1,7 @@
 // The events table's insert body: one TabSeparated line per event, written as UTF-8 (core/lines.ts).
 import { describe, expect, it } from 'vitest';
-import { utf8Lines } from '../../core/lines.js';
+import { utf8Lines, utf8LinesInTurns } from '../../core/lines.js';
+import { Turns } from '../../core/turns.js';
 import { encodeEvents, EVENT_COLUMNS } from '../../processors/event-rows.js';
 import type { NormalizedEvent } from '../../schemas/events.js';
 
@@ -9,13 +10,15 @@ const event = (i: number, tsMs: number): NormalizedEvent => ({
   views: i, likes: 1, shares: 0, comments: 2, orders: 0, revenue: 19.99, searches: 3,
 });
 
-describe('utf8Lines', () => {
-  it('gives the bytes of the lines in order, growing past its first guess, multi-byte characters whole', () => {
+describe('utf8Lines and utf8LinesInTurns', () => {
+  it('gives the bytes of the lines in order, growing past its first guess, multi-byte characters whole; with turns the same', async () => {
     for (const n of [0, 1, 2, 1000]) {
       const items = Array.from({ length: n }, (_, i) => i);
       const line = (i: number) => `${i}\tü€😀\t${'x'.repeat(i % 7 === 1 ? 5000 : i % 3)}\n`;
-      const bytes = utf8Lines(items, line);
-      expect(bytes.equals(Buffer.from(items.map(line).join('')))).toBe(true);
+      const expected = Buffer.from(items.map(line).join(''));
+      expect(utf8Lines(items, line).equals(expected)).toBe(true);
+      // A turn at every check (a share of 0 ms), so the lines go out across many turns.
+      expect((await utf8LinesInTurns(items, line, new Turns(0))).equals(expected)).toBe(true);
     }
   });
 });
