@@ -66,8 +66,13 @@ export function inferStep(timestamps: readonly number[]): StepInfo {
   const fallback: StepInfo = { step: 'hour', anchor: n ? ts[0] - mod(ts[0], HOUR_MS) : 0 };
   if (n < 2) return fallback;
 
-  const dates = ts.map((t) => new Date(t));
+  // Every coarser grid keeps one time of day, so a series whose times of day differ (live hours,
+  // nearly every product) is hourly without the calendar keys below: 3-5x less work a series,
+  // which the scorer does for 100k products when it starts.
   const timeOfDay = ts.map((t) => mod(t, DAY_MS));
+  const day = modal(timeOfDay);
+  if (!onGrid(day.count, n)) return { step: 'hour', anchor: modal(ts.map((t) => mod(t, HOUR_MS))).key };
+  const dates = ts.map((t) => new Date(t));
   const monthKeys = dates.map((d, i) => `${d.getUTCDate() === daysInMonth(d) ? 'end' : d.getUTCDate()}@${timeOfDay[i]}`);
   const month = modal(monthKeys);
   // Month ends on the 28th–30th also read as a fixed day in longer months: count both readings.
@@ -79,10 +84,7 @@ export function inferStep(timestamps: readonly number[]): StepInfo {
   }
   const week = modal(ts.map((t) => mod(t, WEEK_MS)));
   if (onGrid(week.count, n)) return { step: 'week', anchor: week.key };
-  const day = modal(timeOfDay);
-  if (onGrid(day.count, n)) return { step: 'day', anchor: day.key };
-  const hour = modal(ts.map((t) => mod(t, HOUR_MS)));
-  return { step: 'hour', anchor: hour.key };
+  return { step: 'day', anchor: day.key };
 }
 
 /** Points a coarse history needs before a change of step is believed (fewer could sit on a grid by chance). */

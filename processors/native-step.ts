@@ -6,6 +6,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { inferStep, splitHistory, STEPS, type StepInfo } from '../analytics/granularity.js';
 import { TABLES } from '../schemas/clickhouse/tables.js';
+import { queryEach } from '../core/stores/clickhouse.js';
 
 /** The latest buckets looked at per product: enough to see the grid, bounded for live products. */
 export const NATIVE_STEP_BUCKETS = 256;
@@ -46,12 +47,10 @@ export function nativeStepOf(ts: readonly number[]): NativeStep {
 
 /** Native step of each product from its latest stored buckets; products with no stored engagement are hourly. */
 export async function loadNativeSteps(ch: ClickHouseClient, productIds: readonly string[]): Promise<Map<string, NativeStep>> {
-  const out = new Map<string, NativeStep>();
-  if (!productIds.length) return out;
-  const rs = await ch.query({ query: NATIVE_STEP_SQL, query_params: { ids: productIds, n: NATIVE_STEP_BUCKETS }, format: 'JSONEachRow' });
-  for (const r of await rs.json<{ productId: string; ts: (number | string)[] }>()) {
-    out.set(r.productId, nativeStepOf(r.ts.map((t) => Number(t) * 1000)));
-  }
+  if (!productIds.length) return new Map();
+  // Row by row with turns of the event loop: 10k products of 256 buckets each are seconds of work.
+  const out = new Map(await queryEach(ch, NATIVE_STEP_SQL, { ids: productIds, n: NATIVE_STEP_BUCKETS },
+    (r): [string, NativeStep] => [r[0] as string, nativeStepOf((r[1] as (number | string)[]).map((t) => Number(t) * 1000))]));
   for (const id of productIds) if (!out.has(id)) out.set(id, nativeStepOf([]));
   return out;
 }
